@@ -1,0 +1,13 @@
+using Overseer.Cli.Output;
+using Overseer.Client;
+
+namespace Overseer.Cli.Commands;
+
+/// <summary>What a command runs against. Connecting is deferred so that commands that do not need the
+/// cluster (help) never wait for it.</summary>
+internal sealed class CommandContext(IOutput output, Func<CancellationToken, Task<OverseerClient>> connect)
+{
+    public IOutput Output => output;
+
+    public Task<OverseerClient> ConnectAsync(CancellationToken cancellationToken) => connect(cancellationToken);
+}

@@ -1,0 +1,22 @@
+using Overseer.Models;
+
+namespace Overseer.Cli.Output;
+
+/// <summary>Writes command results to stdout, as text for people or as JSON for scripts.</summary>
+internal interface IOutput
+{
+    Task WorkerAsync(WorkerInfo worker, CancellationToken cancellationToken);
+
+    /// <summary>Writes workers as they arrive, so a list of any length streams in constant memory.</summary>
+    Task WorkersAsync(IAsyncEnumerable<WorkerInfo> workers, CancellationToken cancellationToken);
+
+    Task SummaryAsync(ClusterSummary summary, CancellationToken cancellationToken);
+
+    /// <summary>Writes events as they arrive.</summary>
+    Task EventsAsync(IAsyncEnumerable<WorkerEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Plain text (help), whatever the format.</summary>
+    Task TextAsync(string text, CancellationToken cancellationToken);
+
+    Task FlushAsync(CancellationToken cancellationToken);
+}

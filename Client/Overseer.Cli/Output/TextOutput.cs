@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Text;
+using Overseer.Models;
+
+namespace Overseer.Cli.Output;
+
+/// <summary>Compact text for people: one line per worker, an aligned table for lists (column widths taken
+/// from the first page, so long lists still stream), one line per event.</summary>
+internal sealed class TextOutput(Stream stream) : IOutput
+{
+    private const int WidthSample = 1000;
+    private const int MaxErrorWidth = 80;
+
+    private static readonly string[] Header = ["ID", "STATUS", "CHECKPOINT", "RESTARTS", "SOURCE", "SILO", "UPDATED", "LAST ERROR"];
+
+    private readonly StreamWriter _writer = new(stream, new UTF8Encoding(false), bufferSize: 64 * 1024, leaveOpen: true);
+
+    public async Task WorkerAsync(WorkerInfo worker, CancellationToken cancellationToken)
+    {
+        var line = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"{worker.Id} {EnumNames.Of(worker.Status)}")
+            .Append(CultureInfo.InvariantCulture, $" checkpoint={worker.Checkpoint} restarts={worker.Restarts}")
+            .Append(CultureInfo.InvariantCulture, $" source={worker.Source} restart={EnumNames.Of(worker.Restart)}")
+            .Append(CultureInfo.InvariantCulture, $" silo={worker.Silo ?? "-"} updated={Time(worker.UpdatedAt)}");
+        if (worker.NextRestartAt is { } next)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" next-restart={Time(next)}");
+        }
+
+        if (worker.LastError is { } error)
+        {
+            line.Append(" last-error: ").Append(OneLine(error));
+        }
+
+        await _writer.WriteLineAsync(line, cancellationToken);
+    }
+
+    public async Task WorkersAsync(IAsyncEnumerable<WorkerInfo> workers, CancellationToken cancellationToken)
+    {
+        var sample = new List<string[]>(WidthSample);
+        int[]? widths = null;
+        await foreach (var worker in workers.WithCancellation(cancellationToken))
+        {
+            var row = Row(worker);
+            if (widths is not null)
+            {
+                await WriteRowAsync(row, widths, cancellationToken);
+                continue;
+            }
+
+            sample.Add(row);
+            if (sample.Count == WidthSample)
+            {
+                widths = await WriteSampleAsync(sample, cancellationToken);
+            }
+        }
+
+        if (widths is null)
+        {
+            if (sample.Count == 0)
+            {
+                await _writer.WriteLineAsync("no workers".AsMemory(), cancellationToken);
+                return;
+            }
+
+            await WriteSampleAsync(sample, cancellationToken);
+        }
+    }
+
+    public async Task SummaryAsync(ClusterSummary summary, CancellationToken cancellationToken)
+    {
+        var line = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"workers={summary.Workers}");
+        foreach (var (status, count) in summary.ByStatus)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" {EnumNames.Policy.ConvertName(status)}={count}");
+        }
+
+        line.Append(CultureInfo.InvariantCulture, $" partitions={summary.Partitions} silos={summary.Silos}");
+        await _writer.WriteLineAsync(line, cancellationToken);
+    }
+
+    public async Task EventsAsync(IAsyncEnumerable<WorkerEvent> events, CancellationToken cancellationToken)
+    {
+        var any = false;
+        await foreach (var e in events.WithCancellation(cancellationToken))
+        {
+            any = true;
+            await _writer.WriteLineAsync($"{e.Seq.ToString(CultureInfo.InvariantCulture)} {OneLine(e.Payload)}".AsMemory(), cancellationToken);
+        }
+
+        if (!any)
+        {
+            await _writer.WriteLineAsync("no events".AsMemory(), cancellationToken);
+        }
+    }
+
+    public Task TextAsync(string text, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(text.AsMemory(), cancellationToken);
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _writer.FlushAsync(cancellationToken);
+        await stream.FlushAsync(cancellationToken);
+    }
+
+    private async Task<int[]> WriteSampleAsync(List<string[]> sample, CancellationToken cancellationToken)
+    {
+        var widths = Header.Select((h, i) => Math.Max(h.Length, sample.Max(r => r[i].Length))).ToArray();
+        await WriteRowAsync(Header, widths, cancellationToken);
+        foreach (var row in sample)
+        {
+            await WriteRowAsync(row, widths, cancellationToken);
+        }
+
+        sample.Clear();
+        return widths;
+    }
+
+    private async Task WriteRowAsync(string[] row, int[] widths, CancellationToken cancellationToken)
+    {
+        var line = new StringBuilder();
+        for (var i = 0; i < row.Length; i++)
+        {
+            var last = i == row.Length - 1;
+            line.Append(last ? row[i] : row[i].PadRight(widths[i] + 2));
+        }
+
+        await _writer.WriteLineAsync(line.ToString().TrimEnd().AsMemory(), cancellationToken);
+    }
+
+    private static string[] Row(WorkerInfo w) =>
+    [
+        w.Id,
+        EnumNames.Of(w.Status),
+        w.Checkpoint.ToString(CultureInfo.InvariantCulture),
+        w.Restarts.ToString(CultureInfo.InvariantCulture),
+        w.Source,
+        w.Silo ?? "-",
+        Time(w.UpdatedAt),
+        w.LastError is { } e ? Truncate(OneLine(e), MaxErrorWidth) : "",
+    ];
+
+    private static string Time(DateTimeOffset t) =>
+        t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+    private static string Truncate(string text, int width) => text.Length <= width ? text : string.Concat(text.AsSpan(0, width - 1), "…");
+}

@@ -1,0 +1,3 @@
+using Overseer.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,176 @@
+using System.Runtime.CompilerServices;
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using Overseer.Errors;
+using Overseer.Models;
+
+namespace Overseer.Client;
+
+/// <summary>The typed entry point to an Overseer cluster: one method per operation. Ids are checked here
+/// (early, friendly errors); the grains remain authoritative.</summary>
+/// <remarks>Refusals surface as <see cref="OverseerException"/>; a cluster that cannot be reached as
+/// <see cref="ClusterUnreachableException"/>.</remarks>
+public sealed class OverseerClient(IClusterClient client)
+{
+    /// <summary>Rows requested per <see cref="IManagerGrain.ListAsync"/> call.</summary>
+    public const int ListPageSize = 1000;
+
+    /// <summary>Events requested per <see cref="IWorkerGrain.GetEventsAsync"/> call.</summary>
+    public const int EventsPageSize = 5000;
+
+    private IManagerGrain Manager => client.GetGrain<IManagerGrain>(0);
+
+    /// <summary>Starts a worker, or returns it unchanged if it already runs with an identical spec.</summary>
+    public Task<WorkerInfo> StartAsync(string id, WorkerSpec spec, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        ArgumentNullException.ThrowIfNull(spec);
+        return CallAsync(() => Manager.StartAsync(id, spec, cancellationToken));
+    }
+
+    /// <summary>Stops a worker; it stays stopped until resumed.</summary>
+    public Task<WorkerInfo> StopAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        return CallAsync(() => Manager.StopAsync(id, cancellationToken));
+    }
+
+    /// <summary>Puts a stopped, completed or failed worker back to work.</summary>
+    public Task<WorkerInfo> ResumeAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        return CallAsync(() => Manager.ResumeAsync(id, cancellationToken));
+    }
+
+    /// <summary>A worker's current snapshot.</summary>
+    /// <exception cref="OverseerException">With <see cref="OverseerErrorCode.UnknownWorker"/> when no such worker exists.</exception>
+    public Task<WorkerInfo> GetStatusAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        return CallAsync(() => client.GetGrain<IWorkerGrain>(id).GetInfoAsync(cancellationToken));
+    }
+
+    /// <summary>Counts over the whole registry.</summary>
+    public Task<ClusterSummary> GetSummaryAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(() => Manager.GetSummaryAsync(cancellationToken));
+
+    /// <summary>Workers ordered by id, fetched a page at a time as the caller enumerates.</summary>
+    /// <param name="status">Only workers in this status; null = all.</param>
+    /// <param name="limit">At most this many; null = all.</param>
+    public IAsyncEnumerable<WorkerInfo> ListAsync(
+        WorkerStatus? status = null, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        if (limit < 0)
+        {
+            throw OverseerException.Invalid($"invalid limit {limit}: expected a number >= 0, or none for all workers");
+        }
+
+        return ListPagesAsync(status, limit ?? int.MaxValue, cancellationToken);
+    }
+
+    /// <summary>A worker's committed events in sequence order, fetched a page at a time as the caller enumerates.</summary>
+    /// <param name="fromSeq">The first sequence number wanted (inclusive).</param>
+    /// <param name="count">At most this many; null = all.</param>
+    public IAsyncEnumerable<WorkerEvent> GetEventsAsync(
+        string id, long fromSeq = 1, int? count = null, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        if (fromSeq < 0)
+        {
+            throw OverseerException.Invalid($"invalid fromSeq {fromSeq}: expected a sequence number >= 0");
+        }
+
+        if (count < 0)
+        {
+            throw OverseerException.Invalid($"invalid count {count}: expected a number >= 0, or none for all events");
+        }
+
+        return EventPagesAsync(id, fromSeq, count ?? int.MaxValue, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<WorkerInfo> ListPagesAsync(
+        WorkerStatus? status, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var remaining = limit;
+        string? afterId = null;
+        while (remaining > 0)
+        {
+            var query = new WorkerQuery(status, afterId, Math.Min(ListPageSize, remaining));
+            var page = await CallAsync(() => Manager.ListAsync(query, cancellationToken));
+            foreach (var item in page.Items.Take(remaining))
+            {
+                yield return item;
+            }
+
+            remaining -= Math.Min(page.Items.Length, remaining);
+
+            // Also stop on a cursor that does not move, so a faulty page cannot loop forever.
+            if (page.NextAfterId is null || page.NextAfterId == afterId)
+            {
+                yield break;
+            }
+
+            afterId = page.NextAfterId;
+        }
+    }
+
+    private async IAsyncEnumerable<WorkerEvent> EventPagesAsync(
+        string id, long fromSeq, int count, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var worker = client.GetGrain<IWorkerGrain>(id);
+        var remaining = count;
+        var next = fromSeq;
+        while (remaining > 0)
+        {
+            var take = Math.Min(EventsPageSize, remaining);
+            var page = await CallAsync(() => worker.GetEventsAsync(next, take, cancellationToken));
+            foreach (var item in page.Take(remaining))
+            {
+                yield return item;
+            }
+
+            remaining -= Math.Min(page.Length, remaining);
+            if (page.Length < take)
+            {
+                yield break;
+            }
+
+            // Continue after the last event rather than at next + take: sequence numbers may have gaps.
+            next = page[^1].Seq + 1;
+        }
+    }
+
+    private static void ValidateId(string id)
+    {
+        if (WorkerIds.Validate(id) is { } error)
+        {
+            throw OverseerException.Invalid(error);
+        }
+    }
+
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (IsUnreachable(e))
+        {
+            throw new ClusterUnreachableException($"lost contact with the Overseer cluster: {Summarize(e.Message)}", e);
+        }
+    }
+
+    // Orleans messages go on to dump the request ("... for message: Request [...]"); keep the first clause.
+    private static string Summarize(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        var line = end < 0 ? message : message[..end];
+        var detail = line.IndexOf(" for message", StringComparison.Ordinal);
+        return (detail < 0 ? line : line[..detail]).TrimEnd(' ', '.', ':');
+    }
+
+    // Transport failures, as opposed to refusals (OverseerException) and faults inside a grain.
+    private static bool IsUnreachable(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
+            or GatewayTooBusyException or TimeoutException;
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Overseer.Client;
+
+public static class OverseerClientHostingExtensions
+{
+    /// <summary>Adds an Orleans client for the Overseer cluster (Redis clustering, cluster ids, a bounded
+    /// connection retry) and registers <see cref="OverseerClient"/> as a singleton. The client connects when
+    /// the host starts; a cluster that stays unreachable fails the start with a
+    /// <see cref="ClusterUnreachableException"/>.</summary>
+    /// <remarks>Reads <see cref="OverseerClientOptions.RedisKey"/>, <see cref="OverseerClientOptions.ClusterIdKey"/>,
+    /// <see cref="OverseerClientOptions.ServiceIdKey"/> and <see cref="OverseerClientOptions.ConnectTimeoutKey"/>
+    /// from <see cref="IHostApplicationBuilder.Configuration"/> now, so a malformed value fails here.</remarks>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is malformed; the message names its key.</exception>
+    public static IHostApplicationBuilder AddOverseerClient(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = OverseerClientOptions.FromConfiguration(builder.Configuration);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<OverseerClient>();
+        builder.UseOrleansClient(client =>
+        {
+            // Clone: the provider owns (and may mutate) the instance it is given.
+            client.UseRedisClustering(o => o.ConfigurationOptions = options.Redis.Clone());
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = options.ServiceId;
+            });
+            client.UseConnectionRetryFilter<ConnectRetryFilter>();
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Overseer.Client;
+
+/// <summary>Where the client finds the cluster and how long it tries to connect. Read once, eagerly, by
+/// <see cref="OverseerClientHostingExtensions.AddOverseerClient"/>; see <see cref="FromConfiguration"/>.</summary>
+public sealed class OverseerClientOptions
+{
+    /// <summary>The Redis holding the cluster membership, in StackExchange.Redis format.</summary>
+    public const string RedisKey = "ConnectionStrings:redis";
+
+    /// <summary>The Orleans cluster id; scopes membership.</summary>
+    public const string ClusterIdKey = "Orleans:ClusterId";
+
+    /// <summary>The Orleans service id; scopes durable data.</summary>
+    public const string ServiceIdKey = "Orleans:ServiceId";
+
+    /// <summary>How long to keep trying to connect: seconds (<c>15</c>, <c>2.5</c>) or a time span (<c>00:00:15</c>).</summary>
+    public const string ConnectTimeoutKey = "Overseer:Client:ConnectTimeout";
+
+    public const string DefaultRedis = "127.0.0.1:6379";
+    public const string DefaultClusterId = "overseer";
+    public const string DefaultServiceId = "overseer";
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Parsed <see cref="RedisKey"/>; default <see cref="DefaultRedis"/>. Holds the password: never log it.</summary>
+    public required ConfigurationOptions Redis { get; init; }
+
+    /// <summary><see cref="ClusterIdKey"/>; default <see cref="DefaultClusterId"/>.</summary>
+    public required string ClusterId { get; init; }
+
+    /// <summary><see cref="ServiceIdKey"/>; default <see cref="DefaultServiceId"/>.</summary>
+    public required string ServiceId { get; init; }
+
+    /// <summary><see cref="ConnectTimeoutKey"/>; default <see cref="DefaultConnectTimeout"/>.</summary>
+    public required TimeSpan ConnectTimeout { get; init; }
+
+    /// <summary>The Redis endpoints as <c>host:port[,host:port]</c>, safe to show (no password).</summary>
+    public string RedisEndpoints => string.Join(",", Redis.EndPoints.Select(Describe));
+
+    /// <summary>Reads and validates the client settings. Empty values count as unset.</summary>
+    /// <exception cref="OptionsValidationException">A value is malformed; the message names its key.</exception>
+    public static OverseerClientOptions FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var errors = new List<string>();
+
+        var redis = ParseRedis(Value(configuration, RedisKey) ?? DefaultRedis, errors);
+        var timeout = ParseTimeout(Value(configuration, ConnectTimeoutKey), errors);
+
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(OverseerClientOptions), typeof(OverseerClientOptions), errors);
+        }
+
+        return new OverseerClientOptions
+        {
+            Redis = redis!,
+            ClusterId = Value(configuration, ClusterIdKey) ?? DefaultClusterId,
+            ServiceId = Value(configuration, ServiceIdKey) ?? DefaultServiceId,
+            ConnectTimeout = timeout,
+        };
+    }
+
+    private static string? Value(IConfiguration configuration, string key) =>
+        configuration[key] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+    private static ConfigurationOptions? ParseRedis(string value, List<string> errors)
+    {
+        // The raw value may hold a password, so messages quote only the parser's complaint, never the value.
+        const string Expected = "expected StackExchange.Redis format such as 'redis:6379' or 'redis:6379,password=...'";
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(value);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException)
+        {
+            errors.Add($"invalid {RedisKey}: {e.Message.TrimEnd('.')}; {Expected}");
+            return null;
+        }
+
+        if (options.EndPoints.Count == 0)
+        {
+            errors.Add($"invalid {RedisKey}: it names no endpoint; {Expected}");
+            return null;
+        }
+
+        options.SetDefaultPorts();
+        return options;
+    }
+
+    private static TimeSpan ParseTimeout(string? value, List<string> errors)
+    {
+        if (value is null)
+        {
+            return DefaultConnectTimeout;
+        }
+
+        // A bare number means seconds: TimeSpan.Parse("15") would mean 15 days.
+        TimeSpan? timeout =
+            double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds)
+                ? TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2))
+            : TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) ? span
+            : null;
+
+        if (timeout is not { } t || t <= TimeSpan.Zero)
+        {
+            errors.Add($"invalid {ConnectTimeoutKey} '{value}': expected a positive number of seconds (e.g. 15) or a time span (e.g. 00:00:15)");
+            return DefaultConnectTimeout;
+        }
+
+        return t;
+    }
+
+    private static string Describe(EndPoint endPoint) => endPoint switch
+    {
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        _ => endPoint.ToString() ?? "?",
+    };
+}

@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+using Overseer.Models;
+
+namespace Overseer;
+
+/// <summary>One slice of the registry and its supervisor (the PartitionSupervisor equivalent). Keyed by
+/// partition number 0..P-1; a worker belongs to the partition given by a stable hash of its id.</summary>
+[Alias("overseer.IPartitionGrain")]
+public interface IPartitionGrain : IGrainWithIntegerKey
+{
+    /// <summary>Durably records that <paramref name="id"/> should run (before the worker is asked to), so a
+    /// full-cluster restart brings it back even if the worker call never happened.</summary>
+    [Alias("Register")]
+    Task RegisterAsync(string id, string source, CancellationToken cancellationToken = default);
+
+    /// <summary>A worker's status change or heartbeat.</summary>
+    [OneWay, Alias("Report")]
+    Task ReportAsync(WorkerReport report);
+
+    /// <summary>One page of this partition's registry rows.</summary>
+    [Alias("List")]
+    Task<WorkerPage> ListAsync(WorkerQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Workers per status in this partition.</summary>
+    [Alias("Count")]
+    Task<ImmutableDictionary<WorkerStatus, int>> CountAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Activates the partition (loading its registry and restoring its workers) if it is not active.</summary>
+    [Alias("EnsureActive")]
+    Task EnsureActiveAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A silo left the cluster: bring back the workers it hosted.</summary>
+    [Alias("SiloDown")]
+    Task SiloDownAsync(string silo, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,37 @@
+using System.Collections.Immutable;
+using Overseer.Models;
+
+namespace Overseer;
+
+/// <summary>A long-lived, Redis-persisted worker that indexes one source. Keyed by the worker id.</summary>
+/// <remarks>Clients start, stop and resume workers through <see cref="IManagerGrain"/> so that the registry
+/// knows about them; status and events are read from the worker directly.</remarks>
+[Alias("overseer.IWorkerGrain")]
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>Starts (or, if stopped/completed/failed, restarts) the worker with this spec. Idempotent for an
+    /// identical spec; a different spec for a live worker is a <see cref="Errors.OverseerErrorCode.Conflict"/>.</summary>
+    [Alias("Start")]
+    Task<WorkerInfo> StartAsync(WorkerSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops the worker; it stays stopped across crashes and restarts until resumed.</summary>
+    [Alias("Stop")]
+    Task<WorkerInfo> StopAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Puts a stopped, completed or failed worker back to work with a fresh restart budget.</summary>
+    [Alias("Resume")]
+    Task<WorkerInfo> ResumeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The worker's current snapshot.</summary>
+    [Alias("GetInfo")]
+    Task<WorkerInfo> GetInfoAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Committed events from <paramref name="fromSeq"/> (inclusive), in order, at most <paramref name="count"/>.</summary>
+    [Alias("GetEvents")]
+    Task<ImmutableArray<WorkerEvent>> GetEventsAsync(long fromSeq, int count, CancellationToken cancellationToken = default);
+
+    /// <summary>Supervisor's poke: activates the worker if needed and makes it run if its desired state says so
+    /// and its backoff is over. Returns null if no worker has this id.</summary>
+    [Alias("EnsureRunning")]
+    Task<WorkerInfo?> EnsureRunningAsync(CancellationToken cancellationToken = default);
+}

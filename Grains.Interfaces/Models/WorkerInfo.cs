@@ -1,0 +1,21 @@
+namespace Overseer.Models;
+
+/// <summary>A snapshot of one worker, as the registry and the worker itself report it.</summary>
+[GenerateSerializer, Immutable, Alias("overseer.WorkerInfo")]
+public sealed record WorkerInfo
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public required WorkerStatus Status { get; init; }
+    /// <summary>The last committed sequence number (0 = nothing committed yet).</summary>
+    [Id(2)] public long Checkpoint { get; init; }
+    /// <summary>Restarts performed by the supervisor since the worker was created.</summary>
+    [Id(3)] public int Restarts { get; init; }
+    /// <summary>The silo hosting the worker (<c>host:port</c>), or null when it is not active.</summary>
+    [Id(4)] public string? Silo { get; init; }
+    [Id(5)] public required string Source { get; init; }
+    [Id(6)] public string? LastError { get; init; }
+    [Id(7)] public RestartPolicy Restart { get; init; }
+    /// <summary>When a worker in <see cref="WorkerStatus.Backoff"/> is due to restart.</summary>
+    [Id(8)] public DateTimeOffset? NextRestartAt { get; init; }
+    [Id(9)] public DateTimeOffset UpdatedAt { get; init; }
+}

@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+
+namespace Overseer.Models;
+
+/// <summary>What a worker indexes and how it is supervised.</summary>
+/// <param name="Source">The source kind, e.g. <c>sequence</c>.</param>
+/// <param name="Options">Source options as string key/values; their meaning belongs to the source kind.</param>
+/// <param name="Restart">The restart policy.</param>
+/// <param name="MaxRestarts">Restarts allowed within <paramref name="RestartWindow"/>; null = the cluster default.</param>
+/// <param name="RestartWindow">The restart-intensity window; null = the cluster default.</param>
+[GenerateSerializer, Immutable, Alias("overseer.WorkerSpec")]
+public sealed record WorkerSpec(
+    [property: Id(0)] string Source,
+    [property: Id(1)] ImmutableSortedDictionary<string, string> Options,
+    [property: Id(2)] RestartPolicy Restart = RestartPolicy.Transient,
+    [property: Id(3)] int? MaxRestarts = null,
+    [property: Id(4)] TimeSpan? RestartWindow = null)
+{
+    /// <summary>A spec with no options.</summary>
+    public static WorkerSpec For(string source, params (string Key, string Value)[] options) =>
+        new(source, options.ToImmutableSortedDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal));
+
+    /// <summary>Value equality, including the options (records compare dictionaries by reference).</summary>
+    public bool IsEquivalentTo(WorkerSpec other) =>
+        Source == other.Source
+        && Restart == other.Restart
+        && MaxRestarts == other.MaxRestarts
+        && RestartWindow == other.RestartWindow
+        && Options.Count == other.Options.Count
+        && Options.All(o => other.Options.TryGetValue(o.Key, out var v) && v == o.Value);
+
+    /// <summary>A one-line rendering for error messages.</summary>
+    public string Describe() =>
+        $"source={Source} restart={Restart.ToString().ToLowerInvariant()}"
+        + (MaxRestarts is { } m ? $" max-restarts={m}" : "")
+        + (RestartWindow is { } w ? $" restart-window={w.TotalSeconds}s" : "")
+        + string.Concat(Options.Select(o => $" {o.Key}={o.Value}"));
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using Overseer.Registry;
+using Overseer.Sinks;
+using Overseer.Sources;
+using Overseer.Sources.Sequence;
+using Overseer.Supervision;
+
+namespace Overseer.Hosting;
+
+/// <summary>Registers what the Overseer grains need inside a silo. The host provides an
+/// <c>IConnectionMultiplexer</c>, the grain storage named <see cref="StorageNames.Workers"/>, and the options.</summary>
+public static class OverseerServiceCollectionExtensions
+{
+    public static IServiceCollection AddOverseerGrains(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<OverseerOptions>().ValidateOnStart();
+        services.AddOptions<SupervisionOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OverseerOptions>, OverseerOptionsValidator>();
+        services.AddSingleton<IValidateOptions<SupervisionOptions>, SupervisionOptionsValidator>();
+        services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        services.AddSingleton<IEventSink, RedisEventSink>();
+        services.AddSingleton<RegistryStore>();
+        services.AddSingleton<SourceCatalog>();
+        services.AddEventSource<SequenceSourceFactory>(SequenceSourceFactory.Kind);
+        services.AddSingleton<PartitionKeeper>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionKeeper>());
+        return services;
+    }
+}

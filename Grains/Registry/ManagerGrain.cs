@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+using Overseer.Errors;
+using Overseer.Hosting;
+using Overseer.Models;
+using Overseer.Sources;
+
+namespace Overseer.Registry;
+
+/// <summary>The client-facing manager: stateless and local to whichever silo the client reached, so it is never a
+/// bottleneck. It routes each id to its partition and fans queries out over all partitions.</summary>
+[StatelessWorker]
+public sealed class ManagerGrain(
+    SourceCatalog sources,
+    IOptions<OverseerOptions> overseer,
+    IClusterMembershipService membership) : Grain, IManagerGrain
+{
+    private int Partitions => overseer.Value.Partitions;
+
+    public async Task<WorkerInfo> StartAsync(string id, WorkerSpec spec, CancellationToken cancellationToken = default)
+    {
+        EnsureValid(id);
+        sources.Validate(spec);
+        await PartitionOf(id).RegisterAsync(id, spec.Source, cancellationToken);
+        return await Worker(id).StartAsync(spec, cancellationToken);
+    }
+
+    public Task<WorkerInfo> StopAsync(string id, CancellationToken cancellationToken = default)
+    {
+        EnsureValid(id);
+        return Worker(id).StopAsync(cancellationToken);
+    }
+
+    public async Task<WorkerInfo> ResumeAsync(string id, CancellationToken cancellationToken = default)
+    {
+        EnsureValid(id);
+        var info = await Worker(id).GetInfoAsync(cancellationToken);
+        await PartitionOf(id).RegisterAsync(id, info.Source, cancellationToken);
+        return await Worker(id).ResumeAsync(cancellationToken);
+    }
+
+    public async Task<WorkerPage> ListAsync(WorkerQuery query, CancellationToken cancellationToken = default)
+    {
+        if (query.Limit is < 1 or > WorkerQuery.MaxLimit)
+        {
+            throw OverseerException.Invalid($"invalid limit {query.Limit}: expected 1..{WorkerQuery.MaxLimit} per page");
+        }
+
+        var pages = await Task.WhenAll(AllPartitions().Select(p => p.ListAsync(query, cancellationToken)));
+        var merged = pages.SelectMany(p => p.Items).OrderBy(i => i.Id, StringComparer.Ordinal).ToList();
+        var more = merged.Count > query.Limit || pages.Any(p => p.NextAfterId is not null);
+        var items = merged.Take(query.Limit).ToImmutableArray();
+        return new WorkerPage(items, more && items.Length > 0 ? items[^1].Id : null);
+    }
+
+    public async Task<ClusterSummary> GetSummaryAsync(CancellationToken cancellationToken = default)
+    {
+        var counts = await Task.WhenAll(AllPartitions().Select(p => p.CountAsync(cancellationToken)));
+        var byStatus = Enum.GetValues<WorkerStatus>().ToImmutableSortedDictionary(
+            s => s.ToString().ToLowerInvariant(),
+            s => counts.Sum(c => c.GetValueOrDefault(s)),
+            StringComparer.Ordinal);
+        var silos = membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active);
+        return new ClusterSummary(byStatus.Values.Sum(), byStatus, Partitions, silos);
+    }
+
+    private IEnumerable<IPartitionGrain> AllPartitions() =>
+        Enumerable.Range(0, Partitions).Select(p => GrainFactory.GetGrain<IPartitionGrain>(p));
+
+    private IPartitionGrain PartitionOf(string id) =>
+        GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(id, Partitions));
+
+    private IWorkerGrain Worker(string id) => GrainFactory.GetGrain<IWorkerGrain>(id);
+
+    private static void EnsureValid(string id)
+    {
+        if (WorkerIds.Validate(id) is { } problem)
+        {
+            throw OverseerException.Invalid(problem);
+        }
+    }
+}

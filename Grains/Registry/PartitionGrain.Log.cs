@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Overseer.Registry;
+
+public sealed partial class PartitionGrain
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Partition {Partition} loaded {Count} registry rows; restoring {Restoring} workers")]
+        public static partial void Loaded(ILogger logger, long partition, int count, int restoring);
+
+        [LoggerMessage(2, LogLevel.Information, "Partition {Partition}: silo {Silo} is down; bringing back {Count} workers")]
+        public static partial void SiloDown(ILogger logger, long partition, string silo, int count);
+
+        [LoggerMessage(3, LogLevel.Debug, "Partition {Partition}: poke of worker {WorkerId} failed")]
+        public static partial void PokeFailed(ILogger logger, long partition, string workerId, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Warning, "Partition {Partition}: could not persist {Count} registry rows; will retry")]
+        public static partial void FlushFailed(ILogger logger, long partition, int count, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Information, "Partition {Partition}: removed registry row of unknown worker {WorkerId}")]
+        public static partial void Removed(ILogger logger, long partition, string workerId);
+    }
+}

@@ -1,0 +1,22 @@
+using System.Text;
+
+namespace Overseer.Registry;
+
+/// <summary>Maps a worker id to its partition with a stable hash (FNV-1a over UTF-8), never string.GetHashCode,
+/// which differs per process.</summary>
+internal static class WorkerPartitioner
+{
+    public static int PartitionOf(string workerId, int partitions)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        const uint offset = 2166136261;
+        const uint prime = 16777619;
+        var hash = offset;
+        foreach (var b in Encoding.UTF8.GetBytes(workerId))
+        {
+            hash = (hash ^ b) * prime;
+        }
+
+        return (int)(hash % (uint)partitions);
+    }
+}

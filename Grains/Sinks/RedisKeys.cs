@@ -1,0 +1,21 @@
+namespace Overseer.Sinks;
+
+/// <summary>Redis key layout of Overseer's own data, scoped by ServiceId like Orleans' grain state.</summary>
+/// <remarks>Per-worker keys carry the id as a hash tag (<c>{id}</c>) so a worker's stream and cursor live in one
+/// slot, which the atomic commit script needs on Redis Cluster. Ids cannot contain braces.</remarks>
+public sealed class RedisKeys(string serviceId)
+{
+    private readonly string _prefix = $"overseer:{serviceId}:";
+
+    /// <summary>Stream of committed events; entry id <c>{seq}-0</c>, field <c>p</c> = payload.</summary>
+    public string Events(string workerId) => $"{_prefix}w:{{{workerId}}}:events";
+
+    /// <summary>Hash <c>gen</c> (fencing generation) and <c>cp</c> (checkpoint).</summary>
+    public string Cursor(string workerId) => $"{_prefix}w:{{{workerId}}}:cursor";
+
+    /// <summary>Hash worker id → registry row (JSON) of one partition.</summary>
+    public string Registry(int partition) => $"{_prefix}registry:{partition}";
+
+    /// <summary>Hash of cluster-wide facts, e.g. the partition count.</summary>
+    public string Meta => $"{_prefix}meta";
+}

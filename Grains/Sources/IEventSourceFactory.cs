@@ -1,0 +1,12 @@
+namespace Overseer.Sources;
+
+/// <summary>Creates sources of one kind. Registered as a keyed singleton under the kind name
+/// (see <see cref="SourceServiceCollectionExtensions.AddEventSource{TFactory}"/>).</summary>
+public interface IEventSourceFactory
+{
+    /// <summary>Problems with the options, each naming the option, the bad value and what is valid; empty when valid.</summary>
+    IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options);
+
+    /// <summary>A source for one run of one worker; options have been validated.</summary>
+    IEventSource Create(SourceContext context);
+}

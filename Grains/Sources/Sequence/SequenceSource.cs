@@ -1,0 +1,58 @@
+namespace Overseer.Sources.Sequence;
+
+/// <summary>Emits 1, 2, 3, … with a deterministic payload derived from (worker id, seq). For demos and tests.</summary>
+internal sealed class SequenceSource(string workerId, SequenceSourceSettings settings, TimeProvider time) : IEventSource
+{
+    private long _delivered;
+
+    public async Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken)
+    {
+        if (settings.DelayMs > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(settings.DelayMs), time, cancellationToken);
+        }
+
+        var available = settings.Limit is { } limit ? limit - after : long.MaxValue;
+        if (available <= 0)
+        {
+            return SourceBatch.Done;
+        }
+
+        var count = Math.Min(settings.Batch, available);
+        if (settings.FailAfter is { } failAfter)
+        {
+            var allowed = failAfter - _delivered;
+            if (allowed <= 0)
+            {
+                throw new SequenceSourceFailureException(workerId, failAfter, after);
+            }
+
+            count = Math.Min(count, allowed);
+        }
+
+        var events = new SourceEvent[count];
+        for (var i = 0; i < count; i++)
+        {
+            var seq = after + 1 + i;
+            events[i] = new SourceEvent(seq, Payload(workerId, seq));
+        }
+
+        _delivered += count;
+        return new SourceBatch(events, Exhausted: false);
+    }
+
+    /// <summary>The payload of event <paramref name="seq"/> for <paramref name="workerId"/>; tests recompute it.</summary>
+    public static string Payload(string workerId, long seq)
+    {
+        // FNV-1a 64 over "id#seq": cheap, stable across processes and versions.
+        var hash = 14695981039346656037UL;
+        foreach (var c in $"{workerId}#{seq}")
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return $"{workerId}#{seq}#{hash:x16}";
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,18 @@
+namespace Overseer.Sources.Sequence;
+
+/// <summary>The <c>sequence</c> source kind.</summary>
+internal sealed class SequenceSourceFactory(TimeProvider time) : IEventSourceFactory
+{
+    public const string Kind = "sequence";
+
+    public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) =>
+        SequenceSourceSettings.Read(options).Problems;
+
+    public IEventSource Create(SourceContext context)
+    {
+        var (settings, problems) = SequenceSourceSettings.Read(context.Options);
+        return settings is null
+            ? throw new ArgumentException(string.Join("; ", problems), nameof(context))
+            : new SequenceSource(context.WorkerId, settings, time);
+    }
+}

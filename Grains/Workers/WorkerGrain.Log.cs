@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+using Overseer.Models;
+
+namespace Overseer.Workers;
+
+public sealed partial class WorkerGrain
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Worker {WorkerId} run started at checkpoint {Checkpoint} (generation {Generation})")]
+        public static partial void RunStarted(ILogger logger, string workerId, long checkpoint, long generation);
+
+        [LoggerMessage(2, LogLevel.Warning, "Worker {WorkerId} crashed at checkpoint {Checkpoint}: {Error}")]
+        public static partial void Crashed(ILogger logger, string workerId, long checkpoint, string error);
+
+        [LoggerMessage(3, LogLevel.Information, "Worker {WorkerId} exited ({Exit}); next status {Status}, backoff {Delay}")]
+        public static partial void Exited(ILogger logger, string workerId, string exit, WorkerStatus status, TimeSpan delay);
+
+        [LoggerMessage(4, LogLevel.Warning, "Worker {WorkerId} was fenced by a newer run (generation {Generation}); this activation stops")]
+        public static partial void Fenced(ILogger logger, string workerId, long generation);
+
+        [LoggerMessage(5, LogLevel.Warning, "Worker {WorkerId} could not reach Redis; retrying in {Delay}")]
+        public static partial void RedisUnavailable(ILogger logger, string workerId, TimeSpan delay, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Information, "Worker {WorkerId} stopped by request at checkpoint {Checkpoint}")]
+        public static partial void Stopped(ILogger logger, string workerId, long checkpoint);
+
+        [LoggerMessage(7, LogLevel.Information, "Worker {WorkerId} deactivating ({Reason}) at checkpoint {Checkpoint}")]
+        public static partial void Deactivating(ILogger logger, string workerId, string reason, long checkpoint);
+
+        [LoggerMessage(8, LogLevel.Warning, "Worker {WorkerId} lost a state-write race (another activation wrote first); deactivating")]
+        public static partial void StateConflict(ILogger logger, string workerId, Exception exception);
+    }
+}

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+
+namespace Overseer.Testing;
+
+/// <summary>
+/// A real silo process (<c>dotnet Overseer.Silo.dll</c>) for crash and failure-detection tests: unlike an
+/// in-process test silo, <see cref="Kill"/> is a real crash in which no shutdown code runs.
+/// </summary>
+/// <remarks>Its output goes to <see cref="LogPath"/>, in a temp directory kept after the test for post-mortems.</remarks>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private static readonly TimeSpan ReadyPollInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly Process process;
+    private bool disposed;
+
+    private SiloProcess(SiloProcessOptions options, Process process, string logPath)
+    {
+        Options = options;
+        this.process = process;
+        LogPath = logPath;
+        ProcessId = process.Id;
+    }
+
+    /// <summary>The options it was started with, with the chosen ports filled in.</summary>
+    public SiloProcessOptions Options { get; }
+
+    /// <summary>The label from <see cref="SiloProcessOptions.Name"/>.</summary>
+    public string Name => Options.Name;
+
+    /// <summary>The silo-to-silo port.</summary>
+    public int SiloPort => Options.SiloPort;
+
+    /// <summary>The client gateway port.</summary>
+    public int GatewayPort => Options.GatewayPort;
+
+    /// <summary>The HTTP port.</summary>
+    public int HttpPort => Options.HttpPort;
+
+    /// <summary>The silo's address as it appears in membership, <c>127.0.0.1:{SiloPort}</c>.</summary>
+    public string SiloEndpoint => $"127.0.0.1:{SiloPort}";
+
+    /// <summary>The HTTP base address, e.g. <c>http://127.0.0.1:41235</c>.</summary>
+    public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
+
+    /// <summary>The file receiving the silo's stdout and stderr.</summary>
+    public string LogPath { get; }
+
+    /// <summary>The operating-system process id.</summary>
+    public int ProcessId { get; }
+
+    /// <summary>Whether the process has exited.</summary>
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Launches the silo. It is not ready yet: await <see cref="WaitReadyAsync"/>.</summary>
+    /// <exception cref="FileNotFoundException">The silo has not been built; the message says how to build it.</exception>
+    public static SiloProcess Start(SiloProcessOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var siloDll = RepoPaths.SiloDll;
+        var resolved = options with
+        {
+            SiloPort = options.SiloPort == 0 ? PortAllocator.GetFreePort() : options.SiloPort,
+            GatewayPort = options.GatewayPort == 0 ? PortAllocator.GetFreePort() : options.GatewayPort,
+            HttpPort = options.HttpPort == 0 ? PortAllocator.GetFreePort() : options.HttpPort,
+        };
+
+        var logPath = Path.Combine(Directory.CreateTempSubdirectory($"overseer-{resolved.Name}-").FullName, "silo.log");
+        // ASP.NET Core takes its content root (where appsettings.json is found) from the current directory.
+        var process = ChildProcesses.Start(
+            FindDotnet(), [siloDll], logPath, BuildEnvironment(resolved), Path.GetDirectoryName(siloDll)!);
+        return new SiloProcess(resolved, process, logPath);
+    }
+
+    /// <summary>Polls <c>GET /health/ready</c> until it answers 200.</summary>
+    /// <exception cref="InvalidOperationException">The process exited first; the message holds the log tail.</exception>
+    /// <exception cref="TimeoutException">It was not ready in time; the message holds the last answer and the log tail.</exception>
+    public async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var readyUri = new Uri(HttpAddress, "/health/ready");
+        var clock = Stopwatch.StartNew();
+        var lastAnswer = "no answer yet";
+        while (clock.Elapsed < timeout)
+        {
+            if (HasExited)
+            {
+                throw new InvalidOperationException(
+                    $"{Name} exited with code {process.ExitCode} before it was ready. Log tail ({LogPath}):{Environment.NewLine}{ReadLogTail()}");
+            }
+
+            try
+            {
+                // Each request is bounded by the time left, so a silo that accepts but never answers cannot stretch the wait.
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(TimeSpan.FromTicks(Math.Max(1, (timeout - clock.Elapsed).Ticks)));
+                using var response = await Http.GetAsync(readyUri, attempt.Token).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+
+                lastAnswer = $"{(int)response.StatusCode} {response.StatusCode}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException
+                || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                lastAnswer = ex.Message;
+            }
+
+            await Task.Delay(ReadyPollInterval, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException(
+            $"{Name} was not ready within {timeout.TotalSeconds:0.#} s: GET {readyUri} last gave '{lastAnswer}'. Log tail ({LogPath}):{Environment.NewLine}{ReadLogTail()}");
+    }
+
+    /// <summary>Kills the process with SIGKILL, a real crash, and waits until it has exited.</summary>
+    public void Kill()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+        }
+
+        process.WaitForExit();
+    }
+
+    /// <summary>Sends SIGTERM (graceful shutdown) and waits for the process to exit.</summary>
+    /// <returns>The exit code.</returns>
+    /// <exception cref="TimeoutException">It had not exited within <paramref name="timeout"/>; it has been killed.</exception>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        PosixSignals.Send(process, PosixSignals.Terminate);
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            throw new TimeoutException(
+                $"{Name} had not exited {timeout.TotalSeconds:0.#} s after SIGTERM and was killed. Log tail ({LogPath}):{Environment.NewLine}{ReadLogTail()}");
+        }
+
+        return process.ExitCode;
+    }
+
+    /// <summary>Freezes the process with SIGSTOP: a hung silo, which failure detection must find by missed probes.</summary>
+    public void Suspend() => PosixSignals.Send(process, PosixSignals.Stop);
+
+    /// <summary>Resumes a process frozen by <see cref="Suspend"/> (SIGCONT).</summary>
+    public void Resume() => PosixSignals.Send(process, PosixSignals.Continue);
+
+    /// <summary>The last lines of the silo's log, for failure messages.</summary>
+    public string ReadLogTail(int lines = 60) => ChildProcesses.ReadTail(LogPath, lines);
+
+    /// <summary>Kills the process if it is still running. The log is kept.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (!disposed)
+        {
+            disposed = true;
+            Kill(); // SIGKILL also ends a process frozen by Suspend.
+            ChildProcesses.Release(process);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static Dictionary<string, string?> BuildEnvironment(SiloProcessOptions options)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__redis"] = options.RedisConnectionString,
+            ["Orleans__ClusterId"] = options.ClusterId,
+            ["Orleans__ServiceId"] = options.ServiceId,
+            ["Orleans__Endpoints__SiloPort"] = options.SiloPort.ToString(CultureInfo.InvariantCulture),
+            ["Orleans__Endpoints__GatewayPort"] = options.GatewayPort.ToString(CultureInfo.InvariantCulture),
+            ["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1",
+            ["Urls"] = $"http://127.0.0.1:{options.HttpPort}",
+
+            // Inherited ASP.NET Core endpoint settings would compete with Urls.
+            ["ASPNETCORE_URLS"] = null,
+            ["ASPNETCORE_HTTP_PORTS"] = null,
+            ["ASPNETCORE_HTTPS_PORTS"] = null,
+        };
+        foreach (var (name, value) in options.ExtraEnvironment)
+        {
+            environment[name] = value;
+        }
+
+        return environment;
+    }
+
+    private static string FindDotnet()
+    {
+        // The SDK points DOTNET_HOST_PATH at the dotnet that runs the tests; use the same one for the silo.
+        var hostPath = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        return !string.IsNullOrEmpty(hostPath) && File.Exists(hostPath) ? hostPath : "dotnet";
+    }
+}

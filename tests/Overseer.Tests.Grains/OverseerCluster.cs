@@ -1,0 +1,66 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using Overseer.Hosting;
+using Overseer.Testing;
+using StackExchange.Redis;
+
+namespace Overseer.Tests.Grains;
+
+/// <summary>A 2-silo in-process cluster on a private, real redis-server, with fast supervision timings.</summary>
+public sealed class OverseerCluster : IAsyncLifetime
+{
+    public const int Partitions = 4;
+
+    public RedisServer Redis { get; private set; } = null!;
+
+    public IConnectionMultiplexer Mux { get; private set; } = null!;
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public string ServiceId { get; } = $"svc-{Guid.NewGuid():N}";
+
+    public IClusterClient Client => Cluster.Client;
+
+    public IManagerGrain Manager => Client.GetGrain<IManagerGrain>(0);
+
+    public async Task InitializeAsync()
+    {
+        Redis = await RedisServer.StartNewAsync();
+        Mux = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
+        Cluster = await StartClusterAsync(ServiceId);
+    }
+
+    /// <summary>A cluster of <paramref name="silos"/> silos over this fixture's Redis and ServiceId.</summary>
+    public async Task<InProcessTestCluster> StartClusterAsync(string serviceId, short silos = 2)
+    {
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.Options.ServiceId = serviceId;
+        builder.Options.ClusterId = $"cluster-{Guid.NewGuid():N}";
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSiloHost((_, host) => host.Services.AddSingleton(Mux));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddOverseer();
+            silo.Services.Configure<OverseerOptions>(o => o.Partitions = Partitions);
+            silo.Services.Configure<SupervisionOptions>(o =>
+            {
+                o.BackoffMin = TimeSpan.FromMilliseconds(20);
+                o.BackoffMax = TimeSpan.FromMilliseconds(400);
+                o.HeartbeatInterval = TimeSpan.FromMilliseconds(500);
+                o.StallTimeout = TimeSpan.FromSeconds(2);
+                o.PartitionPingInterval = TimeSpan.FromSeconds(1);
+                o.PokeTimeout = TimeSpan.FromSeconds(2);
+            });
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        Mux.Dispose();
+        await Redis.DisposeAsync();
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+using Overseer.Silo.Hosting;
+
+namespace Overseer.Tests.Unit;
+
+public sealed class SiloConfigurationTests
+{
+    private static IConfiguration Config(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+
+    [Fact]
+    public void Read_Defaults_BindToLoopback()
+    {
+        var settings = SiloSettings.Read(Config(("ConnectionStrings:redis", "127.0.0.1:6379")));
+
+        Assert.Equal("127.0.0.1", settings.AdvertisedAddress.ToString());
+        Assert.Equal(11111, settings.SiloPort);
+        Assert.Equal(30000, settings.GatewayPort);
+        Assert.Equal("http://127.0.0.1:8080", settings.Urls);
+    }
+
+    [Theory]
+    [InlineData("Orleans:Endpoints:SiloPort", "eleven", "Orleans:Endpoints:SiloPort is 'eleven': expected a TCP port number 1-65535")]
+    [InlineData("Orleans:Endpoints:GatewayPort", "70000", "Orleans:Endpoints:GatewayPort is '70000'")]
+    [InlineData("Orleans:Endpoints:AdvertisedIPAddress", "0.0.0.0", "Orleans:Endpoints:AdvertisedIPAddress is '0.0.0.0'")]
+    [InlineData("Orleans:ClusterId", "bad id!", "Orleans:ClusterId is 'bad id!'")]
+    [InlineData("Urls", "ftp://x", "Urls contains 'ftp://x'")]
+    [InlineData("ConnectionStrings:redis", "", "ConnectionStrings:redis is empty")]
+    public void Read_BadValue_FailsNamingTheKey(string key, string value, string expected)
+    {
+        var config = key == "ConnectionStrings:redis" ? Config((key, value)) : Config(("ConnectionStrings:redis", "127.0.0.1:6379"), (key, value));
+
+        var ex = Assert.Throws<SiloConfigurationException>(() => SiloSettings.Read(config));
+
+        Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public void RedisEndpoint_Describe_NeverShowsThePassword()
+    {
+        var options = RedisEndpoint.Parse("10.0.0.5:6380,password=s3cret-value,ssl=true");
+
+        var text = RedisEndpoint.Describe(options);
+
+        Assert.DoesNotContain("s3cret-value", text);
+        Assert.Contains("6380", text);
+        Assert.Contains("password set", text);
+    }
+
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("2s", 2000)]
+    [InlineData("1.5m", 90_000)]
+    [InlineData("00:00:03", 3000)]
+    public void DurationParser_AcceptsOperatorFormats(string text, double ms)
+    {
+        Assert.True(DurationParser.TryParse(text, out var value));
+        Assert.Equal(ms, value.TotalMilliseconds);
+    }
+
+    [Fact]
+    public void StrictSectionBinder_BindsClusterMembership_AndRejectsTyposAndBadValues()
+    {
+        var config = Config(
+            ("Orleans:ClusterMembership:ProbeTimeout", "1s"),
+            ("Orleans:ClusterMembership:NumMissedProbesLimit", "2"),
+            ("Orleans:ClusterMembership:NumVotesForDeathDeclaraton", "1"),
+            ("Orleans:ClusterMembership:TableRefreshTimeout", "soon"));
+        var options = new ClusterMembershipOptions();
+        var problems = new List<string>();
+
+        StrictSectionBinder.Bind(config.GetSection("Orleans:ClusterMembership"), options, problems);
+
+        Assert.Equal(TimeSpan.FromSeconds(1), options.ProbeTimeout);
+        Assert.Equal(2, options.NumMissedProbesLimit);
+        Assert.Contains(problems, p => p.StartsWith("Orleans:ClusterMembership:NumVotesForDeathDeclaraton is not a known setting", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Orleans:ClusterMembership:TableRefreshTimeout is 'soon': expected a duration", StringComparison.Ordinal));
+    }
+}

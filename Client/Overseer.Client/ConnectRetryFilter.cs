@@ -22,8 +22,13 @@ internal sealed partial class ConnectRetryFilter(
         var attempt = Interlocked.Increment(ref _attempts);
         var elapsed = timeProvider.GetElapsedTime(_startedAt);
         var remaining = options.ConnectTimeout - elapsed;
-        // A wrong password will not fix itself: fail now instead of after the whole timeout.
-        if (remaining <= TimeSpan.Zero || IsAuthenticationFailure(exception))
+
+        // Give up now rather than overrun the timeout: a wrong password will not fix itself, and while Redis is
+        // down every attempt takes the whole Redis connect timeout.
+        var redisConnectTimeout = TimeSpan.FromMilliseconds(options.Redis.ConnectTimeout);
+        if (remaining <= TimeSpan.Zero
+            || IsAuthenticationFailure(exception)
+            || (FindRedisFailure(exception) is not null && remaining < RetryDelay + redisConnectTimeout))
         {
             LogGaveUp(logger, options.ClusterId, options.RedisEndpoints, attempt, elapsed.TotalSeconds);
             throw new ClusterUnreachableException(await DescribeAsync(exception, attempt, elapsed), exception);
@@ -34,13 +39,15 @@ internal sealed partial class ConnectRetryFilter(
         return true;
     }
 
-    // Orleans does not reliably surface a Redis failure (a later attempt may report only "no gateway"),
-    // so ask Redis directly which of the two it is.
+    // Orleans does not reliably surface a Redis failure (a later attempt may report only "no gateway"), so
+    // unless the last error says so, ask Redis directly which of the two it is.
     private async Task<string> DescribeAsync(Exception exception, int attempts, TimeSpan elapsed)
     {
         var tried = $"gave up after {attempts} attempt{(attempts == 1 ? "" : "s")} in {elapsed.TotalSeconds:0.#} s";
         var redis = $"Redis at {options.RedisEndpoints} ({OverseerClientOptions.RedisKey})";
-        var (probe, error) = await ProbeRedisAsync();
+        var (probe, error) = FindRedisFailure(exception) is { } redisFailure && !IsAuthenticationFailure(exception)
+            ? (RedisProbe.Unreachable, Redact(FirstSentence(redisFailure.Message)))
+            : await ProbeRedisAsync();
         return probe switch
         {
             RedisProbe.Reachable =>
@@ -76,6 +83,19 @@ internal sealed partial class ConnectRetryFilter(
         {
             return (RedisProbe.Unreachable, Redact(FirstSentence(e.Message)));
         }
+    }
+
+    private static Exception? FindRedisFailure(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is RedisConnectionException or RedisTimeoutException)
+            {
+                return e;
+            }
+        }
+
+        return null;
     }
 
     private static bool IsAuthenticationFailure(Exception? e)

@@ -69,6 +69,7 @@ public sealed class SiloProcess : IAsyncDisposable
         };
 
         var logPath = Path.Combine(Directory.CreateTempSubdirectory($"overseer-{resolved.Name}-").FullName, "silo.log");
+
         // ASP.NET Core takes its content root (where appsettings.json is found) from the current directory.
         var process = ChildProcesses.Start(
             FindDotnet(), [siloDll], logPath, BuildEnvironment(resolved), Path.GetDirectoryName(siloDll)!);

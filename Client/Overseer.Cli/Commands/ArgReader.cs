@@ -51,6 +51,11 @@ internal sealed class ArgReader
 
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var name = equals < 0 ? arg : arg[..equals];
+            if (name is "--json" or "--help")
+            {
+                throw Usage($"option {name} takes no value");
+            }
+
             if (!valueOptions.Contains(name, StringComparer.Ordinal))
             {
                 throw Usage(valueOptions.Length == 0

@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Overseer.Client;
+using Overseer.Testing;
+using StackExchange.Redis;
+
+namespace Overseer.Tests.Cluster;
+
+/// <summary>A private redis-server plus real silo processes with fast failure detection, and a client.</summary>
+public sealed class ProcessCluster : IAsyncDisposable
+{
+    private readonly List<SiloProcess> _silos = [];
+    private IHost? _clientHost;
+
+    private ProcessCluster(RedisServer redis, ConnectionMultiplexer mux)
+    {
+        Redis = redis;
+        Mux = mux;
+    }
+
+    public RedisServer Redis { get; }
+
+    public ConnectionMultiplexer Mux { get; }
+
+    public string ClusterId { get; } = $"proc-{Guid.NewGuid():N}";
+
+    public string ServiceId { get; } = $"svc-{Guid.NewGuid():N}";
+
+    public IReadOnlyList<SiloProcess> Silos => _silos;
+
+    public static async Task<ProcessCluster> StartAsync(int silos)
+    {
+        var redis = await RedisServer.StartNewAsync();
+        var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var cluster = new ProcessCluster(redis, mux);
+        await Task.WhenAll(Enumerable.Range(0, silos).Select(i => cluster.StartSiloAsync($"silo-{i}")));
+        return cluster;
+    }
+
+    public async Task<SiloProcess> StartSiloAsync(string name, SiloProcessOptions? reuse = null)
+    {
+        var options = reuse ?? new SiloProcessOptions
+        {
+            Name = name,
+            RedisConnectionString = Redis.ConnectionString,
+            ClusterId = ClusterId,
+            ServiceId = ServiceId,
+            ExtraEnvironment = new Dictionary<string, string>(SiloProcessOptions.FastFailureDetection)
+            {
+                ["Overseer__Supervision__HeartbeatInterval"] = "500ms",
+                ["Overseer__Supervision__StallTimeout"] = "3s",
+                ["Overseer__Supervision__PartitionPingInterval"] = "2s",
+                ["Overseer__Supervision__PokeTimeout"] = "3s",
+            },
+        };
+        var silo = SiloProcess.Start(options);
+        lock (_silos)
+        {
+            _silos.Add(silo);
+        }
+
+        await silo.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        return silo;
+    }
+
+    /// <summary>A fresh client (the previous one is disposed: after a full-cluster kill it has no gateway left).</summary>
+    public async Task<OverseerClient> ConnectAsync()
+    {
+        if (_clientHost is not null)
+        {
+            await _clientHost.StopAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+            _clientHost.Dispose();
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = Redis.ConnectionString,
+            ["Orleans:ClusterId"] = ClusterId,
+            ["Orleans:ServiceId"] = ServiceId,
+            ["Overseer:Client:ConnectTimeout"] = "00:00:30",
+        });
+        builder.AddOverseerClient();
+        // A call in flight to a silo that was just killed waits this long before it is retried.
+        builder.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+        _clientHost = builder.Build();
+        await _clientHost.StartAsync();
+        return _clientHost.Services.GetRequiredService<OverseerClient>();
+    }
+
+    /// <summary>The committed checkpoint, read from Redis itself (no grain call, which would reactivate the worker).</summary>
+    public async Task<long> CheckpointAsync(string workerId)
+    {
+        var cp = await Mux.GetDatabase().HashGetAsync($"overseer:{ServiceId}:w:{{{workerId}}}:cursor", "cp");
+        return cp.IsNull ? 0 : (long)cp;
+    }
+
+    /// <summary>The sequence numbers in the worker's event stream, read from Redis itself.</summary>
+    public async Task<List<long>> StreamSeqsAsync(string workerId)
+    {
+        var entries = await Mux.GetDatabase().StreamRangeAsync($"overseer:{ServiceId}:w:{{{workerId}}}:events");
+        return [.. entries.Select(e => long.Parse(((string)e.Id!).Split('-')[0], System.Globalization.CultureInfo.InvariantCulture))];
+    }
+
+    public string LogTails() => string.Join(Environment.NewLine, _silos.Select(s => $"--- {s.Name} ({s.LogPath})\n{s.ReadLogTail(15)}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_clientHost is not null)
+        {
+            await _clientHost.StopAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+            _clientHost.Dispose();
+        }
+
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        await Mux.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}

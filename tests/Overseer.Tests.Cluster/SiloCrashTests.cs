@@ -46,7 +46,9 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
             Assert.Equal(Enumerable.Range(2990, 11).Select(i => (long)i), events.Select(e => e.Seq));
         }
 
-        Assert.All(rows, w => Assert.Equal(7, w.Restarts));
+        // failAfter counts from each run's start: 7 crashes without interruption; a run cut short by the kill
+        // (resumed elsewhere, which is not a supervisor restart) shifts the pattern and can save one crash.
+        Assert.All(rows, w => Assert.InRange(w.Restarts, 6, 7));
         Assert.All(rows, w => Assert.NotEqual(victim.SiloEndpoint, w.Silo));
     }
 

@@ -1,0 +1,118 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Overseer.Client;
+using Overseer.Testing;
+using StackExchange.Redis;
+
+namespace Overseer.Bench;
+
+/// <summary>A private redis-server, real silo processes with the shipped settings (default supervision), and a
+/// connected client, under a ClusterId and ServiceId of their own.</summary>
+internal sealed class BenchCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan SiloReadyTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly List<SiloProcess> _silos = [];
+    private ConnectionMultiplexer? _mux;
+    private IHost? _clientHost;
+
+    private BenchCluster(RedisServer redis) => Redis = redis;
+
+    public RedisServer Redis { get; }
+
+    public string ClusterId { get; } = $"bench-{Guid.NewGuid():N}";
+
+    public string ServiceId { get; } = $"bench-{Guid.NewGuid():N}";
+
+    public IReadOnlyList<SiloProcess> Silos => _silos;
+
+    public OverseerClient Client =>
+        _clientHost?.Services.GetRequiredService<OverseerClient>() ?? throw new InvalidOperationException("not connected");
+
+    /// <summary>Starts Redis and <paramref name="silos"/> silos, waits until every silo is ready, and connects a client.</summary>
+    public static async Task<BenchCluster> StartAsync(int silos, CancellationToken cancellationToken)
+    {
+        var cluster = new BenchCluster(await RedisServer.StartNewAsync(cancellationToken: cancellationToken));
+        try
+        {
+            Progress.Say($"redis-server on port {cluster.Redis.Port}; starting {silos} silo(s)");
+            for (var i = 0; i < silos; i++)
+            {
+                cluster._silos.Add(SiloProcess.Start(new SiloProcessOptions
+                {
+                    Name = $"silo-{i}",
+                    RedisConnectionString = cluster.Redis.ConnectionString,
+                    ClusterId = cluster.ClusterId,
+                    ServiceId = cluster.ServiceId,
+                }));
+            }
+
+            await Task.WhenAll(cluster._silos.Select(s => s.WaitReadyAsync(SiloReadyTimeout, cancellationToken)));
+            cluster._mux = await ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString);
+            cluster._clientHost = BuildClientHost(cluster);
+            await cluster._clientHost.StartAsync(cancellationToken);
+            Progress.Say($"{silos} silo(s) ready, client connected (silo logs: {string.Join(", ", cluster._silos.Select(s => s.LogPath))})");
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>How many runs each worker has started: the fencing generation its sink claims once per run.</summary>
+    /// <remarks>Read from Redis itself, so asking does not activate the worker. Key layout: <c>RedisKeys.Cursor</c> in Grains.</remarks>
+    public async Task<long[]> RunCountsAsync(IReadOnlyList<string> workerIds)
+    {
+        var db = (_mux ?? throw new InvalidOperationException("not connected")).GetDatabase();
+        var gens = await Task.WhenAll(workerIds.Select(id => db.HashGetAsync($"overseer:{ServiceId}:w:{{{id}}}:cursor", "gen")));
+        return [.. gens.Select(g => g.IsNull ? 0 : (long)g)];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_clientHost is not null)
+        {
+            using var stopping = new CancellationTokenSource(StopTimeout);
+            try
+            {
+                await _clientHost.StopAsync(stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // The silos are killed next; a client that cannot say goodbye in time changes nothing.
+            }
+
+            _clientHost.Dispose();
+        }
+
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        if (_mux is not null)
+        {
+            await _mux.DisposeAsync();
+        }
+
+        await Redis.DisposeAsync();
+    }
+
+    private static IHost BuildClientHost(BenchCluster cluster)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [OverseerClientOptions.RedisKey] = cluster.Redis.ConnectionString,
+            [OverseerClientOptions.ClusterIdKey] = cluster.ClusterId,
+            [OverseerClientOptions.ServiceIdKey] = cluster.ServiceId,
+            [OverseerClientOptions.ConnectTimeoutKey] = "30",
+        });
+        builder.AddOverseerClient();
+        return builder.Build();
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace Overseer.Bench;
+
+/// <summary>The command line: <c>[--workers N] [--silos N] [--concurrency N] [--crash-workers N]</c>.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project bench/Overseer.Bench -- [options]
+
+          --workers N        workers started in the start-rate phase (default 10000)
+          --silos N          silo processes (default 2)
+          --concurrency N    start calls in flight (default 200)
+          --crash-workers N  workers that crash once in the restart phase, and as many that do not (default 200)
+          --help             this text
+        """;
+
+    /// <summary>Workers started (and re-started) in the start-rate phase. Default 10,000.</summary>
+    public int Workers { get; init; } = 10_000;
+
+    /// <summary>Silo processes. Default 2.</summary>
+    public int Silos { get; init; } = 2;
+
+    /// <summary>Client calls in flight. Default 200.</summary>
+    public int Concurrency { get; init; } = 200;
+
+    /// <summary>Workers that crash exactly once, and as many that never crash. Default 200.</summary>
+    public int CrashWorkers { get; init; } = 200;
+
+    /// <summary>Whether <c>--help</c> was given.</summary>
+    public bool Help { get; init; }
+
+    /// <exception cref="UsageException">An argument is unknown, lacks its value, or is out of range; the message says which.</exception>
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name is "--help" or "-h")
+            {
+                return options with { Help = true };
+            }
+
+            options = name switch
+            {
+                "--workers" => options with { Workers = Value(args, ref i, 1, 10_000_000) },
+                "--silos" => options with { Silos = Value(args, ref i, 1, 16) },
+                "--concurrency" => options with { Concurrency = Value(args, ref i, 1, 10_000) },
+                "--crash-workers" => options with { CrashWorkers = Value(args, ref i, 1, 100_000) },
+                _ => throw new UsageException(
+                    $"unknown argument '{name}': expected --workers, --silos, --concurrency, --crash-workers or --help"),
+            };
+        }
+
+        return options;
+    }
+
+    private static int Value(IReadOnlyList<string> args, ref int i, int min, int max)
+    {
+        var name = args[i];
+        if (++i >= args.Count)
+        {
+            throw new UsageException($"{name} needs a value: a whole number from {min} to {max}");
+        }
+
+        var text = args[i];
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new UsageException($"invalid {name} '{text}': expected a whole number from {min} to {max}");
+    }
+}

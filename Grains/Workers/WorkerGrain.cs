@@ -106,14 +106,7 @@ public sealed partial class WorkerGrain(
         }
 
         S.Spec = spec;
-        S.WantsRun = true;
-        S.Status = WorkerStatus.Running;
-        S.NextRestartAt = null;
-        S.RestartHistory.Clear();
-        await PersistAsync();
-        StartRun(persistFirst: false);
-        Report();
-        return Info();
+        return await RunWithFreshBudgetAsync();
     }
 
     public async Task<WorkerInfo> StopAsync(CancellationToken cancellationToken = default)
@@ -142,14 +135,7 @@ public sealed partial class WorkerGrain(
             return Info();
         }
 
-        S.WantsRun = true;
-        S.Status = WorkerStatus.Running;
-        S.NextRestartAt = null;
-        S.RestartHistory.Clear();
-        await PersistAsync();
-        StartRun(persistFirst: false);
-        Report();
-        return Info();
+        return await RunWithFreshBudgetAsync();
     }
 
     public Task<WorkerInfo> GetInfoAsync(CancellationToken cancellationToken = default)
@@ -210,6 +196,19 @@ public sealed partial class WorkerGrain(
         return Info();
     }
 
+    /// <summary>Start or resume: desired state running, a fresh restart budget, durable before the run starts.</summary>
+    private async Task<WorkerInfo> RunWithFreshBudgetAsync()
+    {
+        S.WantsRun = true;
+        S.Status = WorkerStatus.Running;
+        S.NextRestartAt = null;
+        S.RestartHistory.Clear();
+        await PersistAsync();
+        StartRun(persistFirst: false);
+        Report();
+        return Info();
+    }
+
     private bool IsDue() =>
         S.Status switch
         {
@@ -237,7 +236,7 @@ public sealed partial class WorkerGrain(
         {
             if (persistFirst)
             {
-                await PersistAsync();
+                await PersistWithRetryAsync();
                 Report();
             }
 

@@ -18,4 +18,10 @@ public sealed record WorkerInfo
     /// <summary>When a worker in <see cref="WorkerStatus.Backoff"/> is due to restart.</summary>
     [Id(8)] public DateTimeOffset? NextRestartAt { get; init; }
     [Id(9)] public DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>The source's active handler (<c>push</c> or <c>poll</c> for feed sources), while running.</summary>
+    [Id(10)] public string? Handler { get; init; }
+    /// <summary>Switches from push to poll over the worker's life.</summary>
+    [Id(11)] public int Failovers { get; init; }
+    /// <summary>The source's head (highest sequence number it knows of), when the source reports one; lag = head − checkpoint.</summary>
+    [Id(12)] public long? Head { get; init; }
 }

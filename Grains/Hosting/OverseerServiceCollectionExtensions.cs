@@ -6,7 +6,11 @@ using Orleans.Runtime;
 using Overseer.Registry;
 using Overseer.Sinks;
 using Overseer.Sources;
+using Overseer.Sources.Failover;
+using Overseer.Sources.Feeds;
+using Overseer.Sources.Http;
 using Overseer.Sources.Sequence;
+using Overseer.Sources.WebSockets;
 using Overseer.Supervision;
 
 namespace Overseer.Hosting;
@@ -26,7 +30,11 @@ public static class OverseerServiceCollectionExtensions
         services.AddSingleton<IEventSink, RedisEventSink>();
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<SourceCatalog>();
+        services.AddSourceHttpClient();
         services.AddEventSource<SequenceSourceFactory>(SequenceSourceFactory.Kind);
+        services.AddEventSource<HttpPollSourceFactory>(HttpPollSourceFactory.Kind);
+        services.AddEventSource<WebSocketSourceFactory>(WebSocketSourceFactory.Kind);
+        services.AddEventSource<FeedSourceFactory>(FeedSourceFactory.Kind);
         services.AddSingleton<PartitionKeeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionKeeper>());
         return services;

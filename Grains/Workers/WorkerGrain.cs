@@ -35,6 +35,7 @@ public sealed partial class WorkerGrain(
     private CancellationTokenSource? _runCts;
     private Task? _run;
     private IGrainTimer? _heartbeat;
+    private ISourceHandlerStatus? _handler;
     private long _checkpoint;
     private long _generation;
     private bool _fenced;
@@ -246,6 +247,7 @@ public sealed partial class WorkerGrain(
             _checkpoint = cursor.Checkpoint;
             Log.RunStarted(logger, Id, _checkpoint, _generation);
             await using var source = factory.Create(new SourceContext(Id, S.Spec.Options));
+            _handler = source as ISourceHandlerStatus;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -268,6 +270,7 @@ public sealed partial class WorkerGrain(
 
                 if (batch.Exhausted)
                 {
+                    FoldHandlerCounts();
                     await ExitAsync(ExitKind.Completed, error: null);
                     return;
                 }
@@ -279,8 +282,23 @@ public sealed partial class WorkerGrain(
         }
         catch (Exception ex) when (!_fenced)
         {
+            FoldHandlerCounts();
             Log.Crashed(logger, Id, _checkpoint, ex.Message);
             await ExitAsync(ExitKind.Crash, ex.Message);
+        }
+        finally
+        {
+            FoldHandlerCounts();
+        }
+    }
+
+    /// <summary>Moves the finished source's failover count into the persisted total (once).</summary>
+    private void FoldHandlerCounts()
+    {
+        if (_handler is { } handler)
+        {
+            S.Failovers += handler.Failovers;
+            _handler = null;
         }
     }
 
@@ -379,6 +397,9 @@ public sealed partial class WorkerGrain(
         Restart = S.Spec?.Restart ?? RestartPolicy.Transient,
         NextRestartAt = S.NextRestartAt,
         UpdatedAt = S.UpdatedAt,
+        Handler = IsRunning ? _handler?.Handler : null,
+        Failovers = S.Failovers + (_handler?.Failovers ?? 0),
+        Head = _handler?.Head,
     };
 
     private async Task PersistAsync()

@@ -19,4 +19,6 @@ public sealed class WorkerState
     [Id(7)] public DateTimeOffset? NextRestartAt { get; set; }
     [Id(8)] public DateTimeOffset UpdatedAt { get; set; }
     [Id(9)] public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Push-to-poll failovers of finished runs (the running source counts its own).</summary>
+    [Id(10)] public int Failovers { get; set; }
 }

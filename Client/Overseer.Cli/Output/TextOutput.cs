@@ -11,7 +11,7 @@ internal sealed class TextOutput(Stream stream) : IOutput
     private const int WidthSample = 1000;
     private const int MaxErrorWidth = 80;
 
-    private static readonly string[] Header = ["ID", "STATUS", "CHECKPOINT", "RESTARTS", "SOURCE", "SILO", "UPDATED", "LAST ERROR"];
+    private static readonly string[] Header = ["ID", "STATUS", "CHECKPOINT", "RESTARTS", "SOURCE", "HANDLER", "FAILOVERS", "SILO", "UPDATED", "LAST ERROR"];
 
     private readonly StreamWriter _writer = new(stream, new UTF8Encoding(false), bufferSize: 64 * 1024, leaveOpen: true);
 
@@ -21,6 +21,7 @@ internal sealed class TextOutput(Stream stream) : IOutput
             .Append(CultureInfo.InvariantCulture, $"{worker.Id} {EnumNames.Of(worker.Status)}")
             .Append(CultureInfo.InvariantCulture, $" checkpoint={worker.Checkpoint} restarts={worker.Restarts}")
             .Append(CultureInfo.InvariantCulture, $" source={worker.Source} restart={EnumNames.Of(worker.Restart)}")
+            .Append(CultureInfo.InvariantCulture, $" handler={worker.Handler ?? "-"} failovers={worker.Failovers}")
             .Append(CultureInfo.InvariantCulture, $" silo={worker.Silo ?? "-"} updated={Time(worker.UpdatedAt)}");
         if (worker.NextRestartAt is { } next)
         {
@@ -136,6 +137,8 @@ internal sealed class TextOutput(Stream stream) : IOutput
         w.Checkpoint.ToString(CultureInfo.InvariantCulture),
         w.Restarts.ToString(CultureInfo.InvariantCulture),
         w.Source,
+        w.Handler ?? "-",
+        w.Failovers.ToString(CultureInfo.InvariantCulture),
         w.Silo ?? "-",
         Time(w.UpdatedAt),
         w.LastError is { } e ? Truncate(OneLine(e), MaxErrorWidth) : "",

@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Logging;
+
+namespace Overseer.Sources.Failover;
+
+/// <summary>Push with automatic fallback to poll and switch-back, for any pair of handlers: the one composable
+/// piece that gives a source kind failover. Decisions come from <see cref="FailoverPolicy"/>.</summary>
+/// <remarks>The worker's checkpoint is the only cursor: every fetch passes it to whichever handler is active, so a
+/// switch in either direction neither skips nor repeats. While polling, push is probed in the background (a probe
+/// connects from the checkpoint and waits for a first message within the stall time); polling goes on meanwhile.</remarks>
+internal sealed partial class FailoverSource(
+    string workerId,
+    string feed,
+    IPushHandler push,
+    IPullHandler pull,
+    FailoverPolicy policy,
+    TimeSpan stall,
+    TimeSpan pollInterval,
+    TimeProvider time,
+    ILogger logger) : IEventSource, ISourceHandlerStatus
+{
+    private Task<bool>? _probe;
+
+    public string Handler => policy.Active == FeedHandler.Push ? "push" : "poll";
+
+    public int Failovers => policy.Failovers;
+
+    public long? Head => Math.Max(push.Head ?? 0, pull.Head ?? 0) is var head and > 0 ? head : null;
+
+    public async Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken)
+    {
+        if (policy.Active == FeedHandler.Push)
+        {
+            try
+            {
+                using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                stalled.CancelAfter(stall);
+                return new SourceBatch(await push.ReceiveAsync(after, stalled.Token).ConfigureAwait(false), Exhausted: false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is Feeds.FeedUnavailableException or OperationCanceledException)
+            {
+                await push.ResetAsync().ConfigureAwait(false);
+                policy.PushFailed(time.GetUtcNow());
+                var reason = ex is OperationCanceledException ? $"no event or heartbeat for {stall.TotalMilliseconds:0} ms" : ex.Message;
+                Log.FailedOver(logger, workerId, feed, reason, after);
+            }
+        }
+
+        if (_probe is { IsCompleted: true } probe)
+        {
+            _probe = null;
+            if (await probe.ConfigureAwait(false))
+            {
+                policy.ProbeSucceeded();
+                Log.SwitchedBack(logger, workerId, feed, after);
+                return await FetchAsync(after, cancellationToken).ConfigureAwait(false);
+            }
+
+            policy.ProbeFailed(time.GetUtcNow());
+        }
+        else if (_probe is null && policy.ShouldProbe(time.GetUtcNow()))
+        {
+            _probe = ProbeAsync(after, cancellationToken);
+        }
+
+        var events = await pull.FetchAsync(after, cancellationToken).ConfigureAwait(false);
+        if (events.Count == 0)
+        {
+            // Caught up: wait for the next poll, or less if a probe finishes first.
+            var delay = Task.Delay(pollInterval, time, cancellationToken);
+            await (_probe is null ? delay : Task.WhenAny(delay, _probe)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return new SourceBatch(events, Exhausted: false);
+    }
+
+    private async Task<bool> ProbeAsync(long after, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(stall);
+            await push.ProbeAsync(after, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is Feeds.FeedUnavailableException or OperationCanceledException)
+        {
+            await push.ResetAsync().ConfigureAwait(false);
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_probe is { } probe)
+        {
+            await probe.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        await push.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,18 @@
+using Overseer.Sources.Feeds;
+
+namespace Overseer.Sources.Http;
+
+/// <summary>The <c>http-poll</c> source kind: options <c>url</c>, <c>intervalMs</c>, <c>batch</c>.</summary>
+internal sealed class HttpPollSourceFactory(IHttpClientFactory http, TimeProvider time) : IEventSourceFactory
+{
+    public const string Kind = "http-poll";
+    private static readonly string[] Names = ["url", "intervalMs", "batch"];
+
+    public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) => FeedSettings.Read(Kind, options, Names).Problems;
+
+    public IEventSource Create(SourceContext context)
+    {
+        var settings = FeedSettings.Read(Kind, context.Options, Names).Settings ?? throw new ArgumentException($"invalid options for {Kind}", nameof(context));
+        return new HttpPollSource(new HttpFeedClient(http.CreateClient(SourceHttp.ClientName), settings.Url, settings.Batch), settings, time);
+    }
+}

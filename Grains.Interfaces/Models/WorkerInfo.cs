@@ -24,4 +24,7 @@ public sealed record WorkerInfo
     [Id(11)] public int Failovers { get; init; }
     /// <summary>The source's head (highest sequence number it knows of), when the source reports one; lag = head − checkpoint.</summary>
     [Id(12)] public long? Head { get; init; }
+    /// <summary>Orders snapshots of one worker: a higher version is newer. Reports are one-way messages that may
+    /// arrive out of order; the registry keeps the newest.</summary>
+    [Id(13)] public long Version { get; init; }
 }

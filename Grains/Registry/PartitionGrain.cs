@@ -102,11 +102,13 @@ public sealed partial class PartitionGrain(
     {
         var info = report.Info;
         var now = time.GetUtcNow();
-        var registeredAt = _entries.TryGetValue(info.Id, out var existing) ? existing.RegisteredAt : now;
-        var entry = new RegistryEntry(info, report.WantsRun, registeredAt);
-        Put(entry);
-        _dirty.Add(info.Id);
         _lastSeen[info.Id] = now;
+        if (!Apply(report))
+        {
+            return Task.CompletedTask;
+        }
+
+        var entry = _entries[info.Id];
         if (!entry.ShouldRun)
         {
             return Task.CompletedTask;
@@ -271,7 +273,18 @@ public sealed partial class PartitionGrain(
             }
             else
             {
+                // The poke's answer is the worker's own word: it also heals a row left stale by a lost report.
                 _lastSeen[id] = now;
+                var wantsRun = info.Status switch
+                {
+                    WorkerStatus.Pending or WorkerStatus.Running or WorkerStatus.Backoff => true,
+                    WorkerStatus.Stopped => false,
+                    _ => !_entries.TryGetValue(id, out var row) || row.WantsRun,
+                };
+                if (Apply(new WorkerReport(info, wantsRun)) && info.Status == WorkerStatus.Backoff)
+                {
+                    _due.Enqueue(id, info.NextRestartAt ?? now);
+                }
             }
         }
         catch (Exception ex)
@@ -307,6 +320,21 @@ public sealed partial class PartitionGrain(
                 _dirty.Add(entry.Info.Id);
             }
         }
+    }
+
+    /// <summary>Takes the report unless the registry already holds a newer snapshot of that worker.</summary>
+    private bool Apply(WorkerReport report)
+    {
+        var info = report.Info;
+        var existing = _entries.GetValueOrDefault(info.Id);
+        if (existing is not null && existing.Info.Version > info.Version)
+        {
+            return false;
+        }
+
+        Put(new RegistryEntry(info, report.WantsRun, existing?.RegisteredAt ?? time.GetUtcNow()));
+        _dirty.Add(info.Id);
+        return true;
     }
 
     private void Put(RegistryEntry entry)

@@ -39,6 +39,7 @@ public sealed partial class WorkerGrain(
     private long _checkpoint;
     private long _generation;
     private bool _fenced;
+    private long _reportSeq;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -88,16 +89,17 @@ public sealed partial class WorkerGrain(
     {
         EnsureValidId();
         sources.Validate(spec);
+        if (S.Spec is not null && S.Spec.IsEquivalentTo(spec))
+        {
+            // Idempotent: the same start again changes nothing (use resume to run a finished worker again).
+            return IsLive ? await EnsureRunningCoreAsync() : Info();
+        }
+
         if (S.Spec is not null && IsLive)
         {
-            if (!S.Spec.IsEquivalentTo(spec))
-            {
-                throw OverseerException.Conflict(
-                    $"worker '{Id}' is {S.Status.ToString().ToLowerInvariant()} with a different spec ({S.Spec.Describe()}); "
-                    + $"requested ({spec.Describe()}): stop it first, or use another id");
-            }
-
-            return await EnsureRunningCoreAsync();
+            throw OverseerException.Conflict(
+                $"worker '{Id}' is {S.Status.ToString().ToLowerInvariant()} with a different spec ({S.Spec.Describe()}); "
+                + $"requested ({spec.Describe()}): stop it first, or use another id");
         }
 
         var now = time.GetUtcNow();
@@ -400,6 +402,7 @@ public sealed partial class WorkerGrain(
         Handler = IsRunning ? _handler?.Handler : null,
         Failovers = S.Failovers + (_handler?.Failovers ?? 0),
         Head = _handler?.Head,
+        Version = (S.Writes << 20) | Math.Min(++_reportSeq, (1L << 20) - 1),
     };
 
     private async Task PersistAsync()
@@ -408,7 +411,9 @@ public sealed partial class WorkerGrain(
         try
         {
             S.UpdatedAt = time.GetUtcNow();
+            S.Writes++;
             await state.WriteStateAsync();
+            _reportSeq = 0;
         }
         catch (InconsistentStateException ex)
         {

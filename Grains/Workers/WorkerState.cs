@@ -21,4 +21,6 @@ public sealed class WorkerState
     [Id(9)] public DateTimeOffset CreatedAt { get; set; }
     /// <summary>Push-to-poll failovers of finished runs (the running source counts its own).</summary>
     [Id(10)] public int Failovers { get; set; }
+    /// <summary>Persisted writes so far: orders this worker's reports across activations.</summary>
+    [Id(11)] public long Writes { get; set; }
 }

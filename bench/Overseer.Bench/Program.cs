@@ -23,7 +23,7 @@ if (options.Help)
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
-    // Let the finally blocks kill the silos and Redis; a second Ctrl+C ends the process at once.
+    // The first Ctrl+C cancels, and the cluster is torn down below; a second one ends the process at once.
     e.Cancel = !cancel.IsCancellationRequested;
     cancel.Cancel();
 };
@@ -33,25 +33,38 @@ BenchCluster? cluster = null;
 try
 {
     cluster = await BenchCluster.StartAsync(options.Silos, cancel.Token);
+    var layout = await cluster.Client.GetSummaryAsync(cancel.Token);
     var starts = await new StartRateBench(cluster, options).RunAsync(cancel.Token);
     var restarts = await new RestartLatencyBench(cluster, options).RunAsync(cancel.Token);
-    Console.Write(ResultsTable.Render(options, machine, starts, restarts));
+    Console.Write(ResultsTable.Render(options, machine, layout.Partitions, starts, restarts));
+
+    var stale = starts.RegistryStale.Count + restarts.RegistryStale.Count;
+    if (stale > 0)
+    {
+        // The numbers stand (they come from the workers themselves), but the registry broke its contract: say so.
+        await Console.Error.WriteLineAsync($"bench failed: the registry disagreed with {stale} worker(s); see the table");
+        return 1;
+    }
+
     return 0;
 }
-catch (BenchFailedException ex)
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {
-    await Console.Error.WriteLineAsync($"bench failed: {ex.Message}");
+    await Console.Error.WriteLineAsync("cancelled");
+    return 130;
+}
+catch (Exception ex)
+{
+    // BenchFailedException says what was expected; anything else (no redis-server, a silo that would not start,
+    // a lost cluster) carries its own message, which names the cause.
+    var message = ex is BenchFailedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+    await Console.Error.WriteLineAsync($"bench failed: {message}");
     if (cluster is not null)
     {
         await Console.Error.WriteLineAsync($"silo logs: {string.Join(", ", cluster.Silos.Select(s => s.LogPath))}");
     }
 
     return 1;
-}
-catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-{
-    await Console.Error.WriteLineAsync("cancelled");
-    return 130;
 }
 finally
 {

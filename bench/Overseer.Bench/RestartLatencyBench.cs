@@ -10,7 +10,8 @@ namespace Overseer.Bench;
 /// <remarks>Completion is watched through the registry (<see cref="OverseerClient.ListAsync"/>), not by asking each
 /// worker: a status call activates a worker that is deactivated in backoff, and an activation that finds its backoff
 /// over starts the run itself, so per-worker polling would shorten the very restart being measured (and 20 ms polls
-/// of hundreds of workers would load a small machine). The final counts are then checked with each worker.</remarks>
+/// of hundreds of workers would load a small machine). Latency is taken from each worker's own Completed timestamp,
+/// and the final state is checked with each worker, so a registry row that lags (or is stale) cannot skew either.</remarks>
 internal sealed class RestartLatencyBench(BenchCluster cluster, BenchOptions options)
 {
     // Both sort before the other phases' ids ("live-", "start-"), so the registry's first rows are this phase's.
@@ -35,11 +36,11 @@ internal sealed class RestartLatencyBench(BenchCluster cluster, BenchOptions opt
         var cleanIds = Enumerable.Range(0, n).Select(i => $"{CleanPrefix}{i}").ToArray();
 
         // Interleaved, so both groups start under the same load.
-        var starts = crashIds.Zip(cleanIds).SelectMany(p => new[] { (p.First, CrashOnce), (p.Second, NoCrash) }).ToArray();
+        var starts = crashIds.Zip(cleanIds).SelectMany(p => new[] { (Id: p.First, Spec: CrashOnce), (Id: p.Second, Spec: NoCrash) }).ToArray();
         Progress.Say($"restart latency: {n} workers crashing once and {n} not, {options.Concurrency} starts in flight");
 
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watching = WatchUntilSettledAsync(starts.Length, stopWatching.Token);
+        var watching = WatchRegistryAsync(starts.Length, stopWatching.Token);
         ConcurrentDictionary<string, DateTimeOffset> returnedAt;
         try
         {
@@ -52,22 +53,19 @@ internal sealed class RestartLatencyBench(BenchCluster cluster, BenchOptions opt
             throw;
         }
 
-        var settled = await watching;
-        var failed = settled.Values.Where(o => o.Row.Status != WorkerStatus.Completed).ToList();
-        if (failed.Count > 0)
-        {
-            throw new BenchFailedException(
-                $"restart latency: expected every worker Completed, but {failed.Count} ended otherwise, e.g. "
-                + string.Join("; ", failed.Take(5).Select(o => $"{o.Row.Id} {o.Row.Status} after {o.Row.Restarts} restart(s): {o.Row.LastError}")));
-        }
-
-        await VerifyAsync(crashIds, expectedRestarts: 1, cancellationToken);
-        await VerifyAsync(cleanIds, expectedRestarts: 0, cancellationToken);
+        var (settled, registry) = await watching;
+        var own = await new WorkerStates(Client, options.Concurrency).ReadAsync(starts.Select(s => s.Id), cancellationToken);
+        Verify(crashIds, own, expectedRestarts: 1);
+        Verify(cleanIds, own, expectedRestarts: 0);
+        var stale = WorkerStates.Disagreements(registry, own);
+        Progress.Say($"restart latency: all {starts.Length} Completed with the expected restarts; "
+            + $"registry disagrees with the worker for {stale.Count}");
 
         return new RestartLatencyResult(
-            Group("crash once (`limit=100,batch=50,failAfter=50`)", crashIds, 1, returnedAt, settled),
-            Group("no crash (`limit=100,batch=50`)", cleanIds, 0, returnedAt, settled),
-            PollInterval);
+            Group("crash once (`limit=100,batch=50,failAfter=50`)", crashIds, 1, returnedAt, own, settled),
+            Group("no crash (`limit=100,batch=50`)", cleanIds, 0, returnedAt, own, settled),
+            PollInterval,
+            stale);
     }
 
     private async Task<ConcurrentDictionary<string, DateTimeOffset>> StartAllAsync(
@@ -93,25 +91,20 @@ internal sealed class RestartLatencyBench(BenchCluster cluster, BenchOptions opt
         return returnedAt;
     }
 
-    /// <summary>Polls the registry until every worker of the phase is Completed or Failed, and returns the first row
-    /// that showed each so, with when it was seen.</summary>
-    private async Task<Dictionary<string, Observation>> WatchUntilSettledAsync(int total, CancellationToken cancellationToken)
+    /// <summary>Polls the registry until it shows every worker of the phase Completed or Failed, or until that count
+    /// stops moving; returns when it first showed each one so, and its last row for every worker.</summary>
+    private async Task<(Dictionary<string, DateTimeOffset> Settled, Dictionary<string, WorkerInfo> Rows)> WatchRegistryAsync(
+        int total, CancellationToken cancellationToken)
     {
         // A crash-restart takes well under a second; the rest is headroom for a loaded 2-core machine.
         var timeout = TimeSpan.FromSeconds(60 + (total / 20.0));
-        var settled = new Dictionary<string, Observation>(StringComparer.Ordinal);
-        var last = new Dictionary<string, WorkerInfo>(StringComparer.Ordinal);
+        var settled = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var rows = new Dictionary<string, WorkerInfo>(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
+        var unchanged = Stopwatch.StartNew();
         while (settled.Count < total)
         {
-            if (clock.Elapsed > timeout)
-            {
-                var pending = last.Values.Where(r => !settled.ContainsKey(r.Id)).Take(5).Select(r => $"{r.Id} {r.Status} ({r.Restarts} restarts)");
-                throw new BenchFailedException(
-                    $"restart latency: expected all {total} workers Completed within {timeout.TotalSeconds:0} s, "
-                    + $"but {total - settled.Count} were not (registry listed {last.Count}), e.g. {string.Join(", ", pending)}");
-            }
-
+            var before = settled.Count;
             await foreach (var row in Client.ListAsync(limit: total, cancellationToken: cancellationToken))
             {
                 if (!row.Id.StartsWith(CrashPrefix, StringComparison.Ordinal) && !row.Id.StartsWith(CleanPrefix, StringComparison.Ordinal))
@@ -119,11 +112,30 @@ internal sealed class RestartLatencyBench(BenchCluster cluster, BenchOptions opt
                     continue; // Not all of this phase's workers are registered yet; the rest of the page is other phases'.
                 }
 
-                last[row.Id] = row;
-                if (row.Status is WorkerStatus.Completed or WorkerStatus.Failed && !settled.ContainsKey(row.Id))
+                rows[row.Id] = row;
+                if (row.Status is WorkerStatus.Completed or WorkerStatus.Failed)
                 {
-                    settled[row.Id] = new Observation(DateTimeOffset.UtcNow, row);
+                    settled.TryAdd(row.Id, DateTimeOffset.UtcNow);
                 }
+            }
+
+            if (settled.Count != before)
+            {
+                unchanged.Restart();
+            }
+            else if (rows.Count == total && unchanged.Elapsed >= WorkerStates.RegistrySettleTime)
+            {
+                Progress.Say($"restart latency: the registry has shown {settled.Count} of {total} finished for "
+                    + $"{WorkerStates.RegistrySettleTime.TotalSeconds:0} s; asking the workers themselves");
+                break;
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                var pending = rows.Values.Where(r => !settled.ContainsKey(r.Id)).Take(5).Select(r => $"{r.Id} {r.Status} ({r.Restarts} restarts)");
+                throw new BenchFailedException(
+                    $"restart latency: expected the registry to show all {total} workers finished within {timeout.TotalSeconds:0} s, "
+                    + $"but {total - settled.Count} were not (it listed {rows.Count}), e.g. {string.Join(", ", pending)}");
             }
 
             if (settled.Count < total)
@@ -132,26 +144,17 @@ internal sealed class RestartLatencyBench(BenchCluster cluster, BenchOptions opt
             }
         }
 
-        return settled;
+        return (settled, rows);
     }
 
-    /// <summary>Asks each worker itself (authoritative, unlike the registry's last report) for its final state.</summary>
-    private async Task VerifyAsync(string[] ids, int expectedRestarts, CancellationToken cancellationToken)
+    /// <summary>Checks each worker's own final state: Completed, all events committed, exactly the expected restarts.</summary>
+    private static void Verify(string[] ids, Dictionary<string, WorkerInfo> own, int expectedRestarts)
     {
-        var wrong = new ConcurrentQueue<string>();
-        await Parallel.ForEachAsync(
-            ids,
-            new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
-            async (id, token) =>
-            {
-                var info = await Client.GetStatusAsync(id, token);
-                if (info.Status != WorkerStatus.Completed || info.Restarts != expectedRestarts || info.Checkpoint != Events)
-                {
-                    wrong.Enqueue($"{id} {info.Status}, {info.Restarts} restart(s), checkpoint {info.Checkpoint}");
-                }
-            });
-
-        if (!wrong.IsEmpty)
+        var wrong = ids.Select(id => own[id])
+            .Where(w => w.Status != WorkerStatus.Completed || w.Restarts != expectedRestarts || w.Checkpoint != Events)
+            .Select(w => $"{w.Id} {w.Status}, {w.Restarts} restart(s), checkpoint {w.Checkpoint}")
+            .ToList();
+        if (wrong.Count > 0)
         {
             throw new BenchFailedException(
                 $"restart latency: expected each of {ids.Length} workers Completed with exactly {expectedRestarts} restart(s) "
@@ -164,13 +167,15 @@ internal sealed class RestartLatencyBench(BenchCluster cluster, BenchOptions opt
         string[] ids,
         int restarts,
         ConcurrentDictionary<string, DateTimeOffset> returnedAt,
-        Dictionary<string, Observation> settled) =>
-        new(
+        Dictionary<string, WorkerInfo> own,
+        Dictionary<string, DateTimeOffset> settled)
+    {
+        var seen = ids.Where(settled.ContainsKey).Select(id => (settled[id] - returnedAt[id]).TotalMilliseconds).ToList();
+        return new RestartGroup(
             label,
             ids.Length,
             restarts,
-            LatencyStats.Of(ids.Select(id => (settled[id].Row.UpdatedAt - returnedAt[id]).TotalMilliseconds)),
-            LatencyStats.Of(ids.Select(id => (settled[id].SeenAt - returnedAt[id]).TotalMilliseconds)));
-
-    private sealed record Observation(DateTimeOffset SeenAt, WorkerInfo Row);
+            LatencyStats.Of(ids.Select(id => (own[id].UpdatedAt - returnedAt[id]).TotalMilliseconds)),
+            seen.Count == 0 ? null : LatencyStats.Of(seen));
+    }
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Overseer.Client;
 using Overseer.Models;
-using Overseer.Testing;
 
 namespace Overseer.Bench;
 
@@ -16,6 +15,8 @@ internal sealed class StartRateBench(BenchCluster cluster, BenchOptions options)
     private const string CompletingPrefix = "start-";
     private const string LivePrefix = "live-";
 
+    private static readonly TimeSpan SummaryPollInterval = TimeSpan.FromMilliseconds(50);
+
     private static readonly WorkerSpec Completing = WorkerSpec.For("sequence", ("limit", "1"));
 
     // Stays Running without doing anything: its first fetch waits an hour (and is cancelled by stop).
@@ -26,14 +27,20 @@ internal sealed class StartRateBench(BenchCluster cluster, BenchOptions options)
     public async Task<StartRateResult> RunAsync(CancellationToken cancellationToken)
     {
         var ids = Ids(CompletingPrefix);
-        var first = Stopwatch.StartNew();
+        var firstStart = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
         var fresh = await StartAllAsync("fresh start (`limit=1`)", ids, Completing, cancellationToken);
         var repeat = await StartAllAsync("same start again (worker already Completed)", ids, Completing, cancellationToken);
-        var sinceRepeat = Stopwatch.StartNew();
-        await WaitAllCompletedAsync(cancellationToken);
-        var afterFirst = first.Elapsed;
-        var afterRepeat = sinceRepeat.Elapsed;
-        Progress.Say($"all {options.Workers} workers Completed {afterFirst.TotalSeconds:0.00} s after the first start");
+        var repeatEnded = clock.Elapsed;
+
+        var summaryCompleted = await WaitForSummaryAsync(clock, cancellationToken);
+        var states = new WorkerStates(Client, options.Concurrency);
+        var own = await states.ReadAsync(ids, cancellationToken);
+        WorkerStates.RequireAll(own, WorkerStatus.Completed, "start rate, after both passes");
+        var lastCompleted = own.Values.Max(w => w.UpdatedAt) - firstStart;
+        var stale = WorkerStates.Disagreements(await RegistryRowsAsync(CompletingPrefix, cancellationToken), own);
+        Progress.Say($"last worker Completed {lastCompleted.TotalSeconds:0.00} s after the first start; "
+            + $"registry disagrees with the worker for {stale.Count}");
 
         var runs = await cluster.RunCountsAsync(ids);
         Expect(runs, r => r is 1 or 2, "after a fresh start and one identical re-start", "1 or 2 runs", ids);
@@ -45,7 +52,7 @@ internal sealed class StartRateBench(BenchCluster cluster, BenchOptions options)
         Expect(await cluster.RunCountsAsync(liveIds), r => r == 1, "a no-op start must not run a live worker again", "exactly 1 run", liveIds);
         await StopAllAsync(liveIds, cancellationToken);
 
-        return new StartRateResult([fresh, repeat, live, noop], options.Workers, reran, afterFirst, afterRepeat);
+        return new StartRateResult([fresh, repeat, live, noop], options.Workers, reran, repeatEnded, lastCompleted, summaryCompleted, stale);
     }
 
     private string[] Ids(string prefix) => [.. Enumerable.Range(0, options.Workers).Select(i => $"{prefix}{i}")];
@@ -101,27 +108,64 @@ internal sealed class StartRateBench(BenchCluster cluster, BenchOptions options)
         ThrowIfAny(failures, "stop of the running workers");
     }
 
-    private async Task WaitAllCompletedAsync(CancellationToken cancellationToken)
+    /// <summary>Polls the summary until it counts every worker Completed, and returns when it first did (on
+    /// <paramref name="clock"/>); null when its count stops moving short of that (the workers are then asked).</summary>
+    private async Task<TimeSpan?> WaitForSummaryAsync(Stopwatch clock, CancellationToken cancellationToken)
     {
-        var completed = WorkerStatus.Completed.ToString().ToLowerInvariant();
+        var key = WorkerStatus.Completed.ToString().ToLowerInvariant();
 
         // Generous: about 50 completions/s on the slowest machine seen, plus a minute for a cold start.
-        var timeout = TimeSpan.FromSeconds(60 + (options.Workers / 50.0));
-        try
+        var deadline = clock.Elapsed + TimeSpan.FromSeconds(60 + (options.Workers / 50.0));
+        var last = -1;
+        var unchanged = Stopwatch.StartNew();
+        while (true)
         {
-            await Eventually.UntilAsync(
-                () => Client.GetSummaryAsync(cancellationToken),
-                s => s.ByStatus.GetValueOrDefault(completed) == options.Workers,
-                timeout,
-                s => $"start rate: all {options.Workers} workers Completed; the summary said "
-                    + string.Join(", ", s.ByStatus.Where(p => p.Value > 0).Select(p => $"{p.Key} {p.Value}")),
-                cancellationToken);
-        }
-        catch (TimeoutException ex)
-        {
-            throw new BenchFailedException(ex.Message, ex);
+            var summary = await Client.GetSummaryAsync(cancellationToken);
+            var completed = summary.ByStatus.GetValueOrDefault(key);
+            if (completed == options.Workers)
+            {
+                return clock.Elapsed;
+            }
+
+            if (completed != last)
+            {
+                last = completed;
+                unchanged.Restart();
+            }
+            else if (unchanged.Elapsed >= WorkerStates.RegistrySettleTime)
+            {
+                Progress.Say($"the summary has counted {completed} of {options.Workers} Completed for {WorkerStates.RegistrySettleTime.TotalSeconds:0} s "
+                    + $"({Describe(summary)}); asking the workers themselves");
+                return null;
+            }
+
+            if (clock.Elapsed > deadline)
+            {
+                throw new BenchFailedException(
+                    $"start rate: expected the summary to count all {options.Workers} workers Completed by "
+                    + $"{deadline.TotalSeconds:0} s after the first start, but it said {Describe(summary)}");
+            }
+
+            await Task.Delay(SummaryPollInterval, cancellationToken);
         }
     }
+
+    private async Task<Dictionary<string, WorkerInfo>> RegistryRowsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var rows = new Dictionary<string, WorkerInfo>(StringComparer.Ordinal);
+        await foreach (var row in Client.ListAsync(cancellationToken: cancellationToken))
+        {
+            if (row.Id.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                rows[row.Id] = row;
+            }
+        }
+
+        return rows;
+    }
+
+    private static string Describe(ClusterSummary summary) =>
+        string.Join(", ", summary.ByStatus.Where(p => p.Value > 0).Select(p => $"{p.Key} {p.Value}"));
 
     private static void Expect(long[] runs, Func<long, bool> ok, string phase, string expected, string[] ids)
     {

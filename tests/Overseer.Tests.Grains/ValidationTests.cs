@@ -56,7 +56,7 @@ public sealed class ValidationTests(OverseerCluster fixture)
         await ThrowsOverseerAsync(OverseerErrorCode.UnknownWorker, () => fixture.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync());
         var listed = await fixture.Manager.ListAsync(new WorkerQuery(AfterId: id[..^1], Limit: 5));
 
-        Assert.Contains("unknown source kind 'kafka': valid kinds are sequence", ex.Message);
+        Assert.Contains("unknown source kind 'kafka': valid kinds are feed, http-poll, sequence, websocket", ex.Message);
         Assert.DoesNotContain(listed.Items, i => i.Id == id);
     }
 
@@ -99,5 +99,23 @@ public sealed class ValidationTests(OverseerCluster fixture)
 
         Assert.Contains("invalid from 0", from.Message);
         Assert.Contains("invalid count 10001", count.Message);
+    }
+
+    [Fact]
+    public async Task Start_IdenticalSpecForAFinishedWorker_ChangesNothing_DifferentSpecRunsItAgain()
+    {
+        var id = NewId("finished");
+        await fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("limit", "5")));
+        var done = await WaitForStatusAsync(fixture.Client, id, WorkerStatus.Completed);
+
+        var again = await fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("limit", "5")));
+        var extended = await fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("limit", "9")));
+        var finished = await WaitForStatusAsync(fixture.Client, id, WorkerStatus.Completed);
+
+        Assert.Equal(WorkerStatus.Completed, again.Status);
+        Assert.Equal(done.UpdatedAt, again.UpdatedAt);
+        Assert.Equal(WorkerStatus.Running, extended.Status);
+        Assert.Equal(9, finished.Checkpoint);
+        await AssertExactlyOnceAsync(fixture.Client, id, 9);
     }
 }

@@ -1,6 +1,6 @@
 namespace Overseer.Testing;
 
-/// <summary>Locations in the repository: its root and the built silo and CLI assemblies.</summary>
+/// <summary>Locations in the repository: its root and the built silo, CLI and reference source assemblies.</summary>
 public static class RepoPaths
 {
     /// <summary>The file that marks the repository root.</summary>
@@ -26,6 +26,13 @@ public static class RepoPaths
     /// <summary>The built CLI, <c>Client/Overseer.Cli/bin/{Configuration}/net10.0/Overseer.Cli.dll</c>; throws if it has not been built.</summary>
     public static string CliDll =>
         RequireBuilt(Path.Combine("Client", "Overseer.Cli", "bin", Configuration, TargetFramework, "Overseer.Cli.dll"));
+
+    /// <summary>
+    /// The built reference event source, <c>ReferenceSource/bin/{Configuration}/net10.0/Overseer.ReferenceSource.dll</c>;
+    /// throws if it has not been built.
+    /// </summary>
+    public static string ReferenceSourceDll =>
+        RequireBuilt(Path.Combine("ReferenceSource", "bin", Configuration, TargetFramework, "Overseer.ReferenceSource.dll"));
 
     private static string FindRoot()
     {

@@ -122,6 +122,9 @@ public sealed partial class WorkerGrain(
             S.Status = WorkerStatus.Stopped;
         }
 
+        // A commit abandoned by the cancellation may still have landed: the sink's cursor is the truth.
+        var committed = await RetryRedisAsync(() => sink.GetCheckpointAsync(Id, _lifetime.Token), _lifetime.Token);
+        _checkpoint = Math.Max(_checkpoint, committed);
         S.NextRestartAt = null;
         S.Checkpoint = _checkpoint;
         await PersistAsync();
@@ -257,8 +260,9 @@ public sealed partial class WorkerGrain(
                 if (batch.Events.Count > 0)
                 {
                     var expected = _checkpoint;
+                    // One commit is never abandoned halfway (Redis' own timeout bounds it); only the retries are cancellable.
                     var result = await RetryRedisAsync(
-                        () => sink.CommitAsync(Id, _generation, expected, batch.Events, cancellationToken), cancellationToken);
+                        () => sink.CommitAsync(Id, _generation, expected, batch.Events, CancellationToken.None), cancellationToken);
                     if (result.Outcome == CommitOutcome.Fenced)
                     {
                         Log.Fenced(logger, Id, _generation);

@@ -15,6 +15,7 @@ internal sealed partial class FailoverSource(
     FailoverPolicy policy,
     TimeSpan stall,
     TimeSpan pollInterval,
+    Feeds.OutageGuard pollOutage,
     TimeProvider time,
     ILogger logger) : IEventSource, ISourceHandlerStatus
 {
@@ -62,7 +63,19 @@ internal sealed partial class FailoverSource(
             _probe = ProbeAsync(after, cancellationToken);
         }
 
-        var events = await pull.FetchAsync(after, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<SourceEvent> events;
+        try
+        {
+            events = await pull.FetchAsync(after, cancellationToken).ConfigureAwait(false);
+            pollOutage.Succeeded();
+        }
+        catch (Feeds.FeedUnavailableException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Both handlers down: wait (a probe may bring push back meanwhile); crash only after maxOutageMs.
+            await pollOutage.BackOffAsync(ex, cancellationToken).ConfigureAwait(false);
+            return new SourceBatch([], Exhausted: false);
+        }
+
         if (events.Count == 0)
         {
             // Caught up: wait for the next poll, or less if a probe finishes first.

@@ -4,11 +4,11 @@ using Overseer.Sources.Feeds;
 namespace Overseer.Sources.Failover;
 
 /// <summary>The <c>feed</c> source kind: WebSocket push with HTTP-poll fallback and switch-back.
-/// Options <c>url</c>, <c>stallMs</c> (default 2000), <c>intervalMs</c>, <c>batch</c>.</summary>
+/// Options <c>url</c>, <c>stallMs</c> (default 2000), <c>intervalMs</c>, <c>batch</c>, <c>maxOutageMs</c>.</summary>
 internal sealed class FeedSourceFactory(IHttpClientFactory http, TimeProvider time, ILoggerFactory loggers) : IEventSourceFactory
 {
     public const string Kind = "feed";
-    private static readonly string[] Names = ["url", "stallMs", "intervalMs", "batch"];
+    private static readonly string[] Names = ["url", "stallMs", "intervalMs", "batch", "maxOutageMs"];
     private static readonly TimeSpan MaxProbeInterval = TimeSpan.FromSeconds(4);
 
     public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) => FeedSettings.Read(Kind, options, Names).Problems;
@@ -25,6 +25,7 @@ internal sealed class FeedSourceFactory(IHttpClientFactory http, TimeProvider ti
             new FailoverPolicy(probeInterval, MaxProbeInterval),
             settings.Stall,
             settings.Interval,
+            new OutageGuard($"{settings.Url}/events", settings.MaxOutage, time),
             time,
             loggers.CreateLogger<FailoverSource>());
     }

@@ -2,11 +2,11 @@ using Overseer.Sources.Feeds;
 
 namespace Overseer.Sources.Http;
 
-/// <summary>The <c>http-poll</c> source kind: options <c>url</c>, <c>intervalMs</c>, <c>batch</c>.</summary>
+/// <summary>The <c>http-poll</c> source kind: options <c>url</c>, <c>intervalMs</c>, <c>batch</c>, <c>maxOutageMs</c>.</summary>
 internal sealed class HttpPollSourceFactory(IHttpClientFactory http, TimeProvider time) : IEventSourceFactory
 {
     public const string Kind = "http-poll";
-    private static readonly string[] Names = ["url", "intervalMs", "batch"];
+    private static readonly string[] Names = ["url", "intervalMs", "batch", "maxOutageMs"];
 
     public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) => FeedSettings.Read(Kind, options, Names).Problems;
 

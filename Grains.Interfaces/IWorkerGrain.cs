@@ -30,6 +30,12 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("GetEvents")]
     Task<ImmutableArray<WorkerEvent>> GetEventsAsync(long fromSeq, int count, CancellationToken cancellationToken = default);
 
+    /// <summary>Supervisor call: moves a running worker to <paramref name="target"/> (live migration after its run
+    /// has stopped and its checkpoint is saved; it resumes there at once). A no-op when the worker is not
+    /// running (nothing to move) or already runs on the target.</summary>
+    [Alias("MoveTo")]
+    Task MoveToAsync(SiloAddress target, CancellationToken cancellationToken = default);
+
     /// <summary>Supervisor's poke: activates the worker if needed and makes it run if its desired state says so
     /// and its backoff is over. Returns null if no worker has this id.</summary>
     [Alias("EnsureRunning")]

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
 using Orleans.Persistence;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -23,6 +24,7 @@ public static class OverseerSiloBuilderExtensions
             o.CreateMultiplexer = _ => Task.FromResult<(IConnectionMultiplexer, bool)>((mux, true));
         }));
         silo.Services.AddOverseerGrains();
+        silo.Services.AddPlacementDirector<Placement.PartitionPlacement, Placement.PartitionPlacementDirector>();
         return silo;
     }
 }

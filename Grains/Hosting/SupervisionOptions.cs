@@ -29,6 +29,13 @@ public sealed class SupervisionOptions
     /// <summary>Pokes a partition keeps in flight while restoring workers. Default 64.</summary>
     public int RestoreConcurrency { get; set; } = 64;
 
+    /// <summary>How often a partition checks that it and its running workers are spread fairly over the silos
+    /// (moving partitions to their home silo and surplus workers to under-loaded silos). Default 5 s; 0 turns it off.</summary>
+    public TimeSpan RebalanceInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Workers one partition moves per rebalancing round, at most. Default 16 (with 8 partitions: 128 per round).</summary>
+    public int RebalanceMaxMoves { get; set; } = 16;
+
     /// <summary>Timeout of one supervisor poke; a poke to a silo that just died must not hold a slot for long. Default 5 s.</summary>
     public TimeSpan PokeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

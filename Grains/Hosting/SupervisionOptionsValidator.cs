@@ -29,6 +29,16 @@ internal sealed class SupervisionOptionsValidator : IValidateOptions<Supervision
             failures.Add($"{p}:StallTimeout ({o.StallTimeout}) must exceed {p}:HeartbeatInterval ({o.HeartbeatInterval})");
         }
 
+        if (o.RebalanceInterval < TimeSpan.Zero)
+        {
+            failures.Add($"{p}:RebalanceInterval is {o.RebalanceInterval}: expected 0 (off) or a positive duration such as 5s");
+        }
+
+        if (o.RebalanceMaxMoves < 1)
+        {
+            failures.Add($"{p}:RebalanceMaxMoves is {o.RebalanceMaxMoves}: expected 1 or more");
+        }
+
         if (o.RestoreConcurrency < 1)
         {
             failures.Add($"{p}:RestoreConcurrency is {o.RestoreConcurrency}: expected 1 or more");

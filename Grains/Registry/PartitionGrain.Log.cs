@@ -20,5 +20,14 @@ public sealed partial class PartitionGrain
 
         [LoggerMessage(5, LogLevel.Information, "Partition {Partition}: removed registry row of unknown worker {WorkerId}")]
         public static partial void Removed(ILogger logger, long partition, string workerId);
+
+        [LoggerMessage(6, LogLevel.Information, "Partition {Partition}: moving to its home silo {Home} (membership changed)")]
+        public static partial void MovingHome(ILogger logger, long partition, string home);
+
+        [LoggerMessage(7, LogLevel.Information, "Partition {Partition}: rebalancing {Moves} running workers over {Silos} silos")]
+        public static partial void Rebalancing(ILogger logger, long partition, int moves, int silos);
+
+        [LoggerMessage(8, LogLevel.Debug, "Partition {Partition}: move of worker {WorkerId} failed; a later round retries")]
+        public static partial void MoveFailed(ILogger logger, long partition, string workerId, Exception exception);
     }
 }

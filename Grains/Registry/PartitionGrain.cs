@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Placement;
+using Orleans.Runtime;
+using Overseer.Placement;
 using Overseer.Errors;
 using Overseer.Hosting;
 using Overseer.Models;
@@ -13,9 +14,11 @@ namespace Overseer.Registry;
 /// <remarks>Not on the event path: workers index on their own and only report status changes and heartbeats
 /// (one-way). Interleaving: pokes run as background tasks on this activation's scheduler; they only touch the
 /// in-memory maps in synchronous sections, so every map mutation is atomic with respect to requests and ticks.</remarks>
-[HashBasedPlacement]
+[PartitionPlacement]
 public sealed partial class PartitionGrain(
     RegistryStore store,
+    IClusterMembershipService membership,
+    ILocalSiloDetails localSilo,
     IOptions<SupervisionOptions> supervision,
     TimeProvider time,
     ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
@@ -204,6 +207,7 @@ public sealed partial class PartitionGrain(
         }
 
         PumpPokes();
+        RebalanceIfDue(now);
         if (now - _lastFlush >= FlushEvery)
         {
             _lastFlush = now;

@@ -30,5 +30,8 @@ public sealed partial class WorkerGrain
 
         [LoggerMessage(8, LogLevel.Warning, "Worker {WorkerId} lost a state-write race (another activation wrote first); deactivating")]
         public static partial void StateConflict(ILogger logger, string workerId, Exception exception);
+
+        [LoggerMessage(9, LogLevel.Information, "Worker {WorkerId} moving to {Target} at checkpoint {Checkpoint} (rebalancing)")]
+        public static partial void Moving(ILogger logger, string workerId, string target, long checkpoint);
     }
 }

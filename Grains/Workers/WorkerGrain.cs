@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 using Orleans.Storage;
 using Overseer.Errors;
 using Overseer.Hosting;
@@ -19,6 +21,10 @@ namespace Overseer.Workers;
 /// with requests at await points (never in parallel). Invariants: only <see cref="StartRun"/> creates a run and
 /// only when none is active; every state write goes through <see cref="PersistAsync"/> (one at a time);
 /// <see cref="WorkerState.WantsRun"/> is checked after every await that precedes a status change, so stop wins.</remarks>
+/// <remarks>Placement: by activation count (the less loaded of two sampled silos), so workers spread over the
+/// silos and new ones favour a silo that just joined; partitions move surplus workers after a join (see
+/// <see cref="MoveToAsync"/>).</remarks>
+[ActivationCountBasedPlacement]
 public sealed partial class WorkerGrain(
     [PersistentState("worker", StorageNames.Workers)] IPersistentState<WorkerState> state,
     IEventSink sink,
@@ -165,6 +171,29 @@ public sealed partial class WorkerGrain(
 
         var events = await sink.ReadAsync(Id, fromSeq, count, cancellationToken);
         return [.. events.Select(e => new WorkerEvent(e.Seq, e.Payload))];
+    }
+
+    public Task MoveToAsync(SiloAddress target, CancellationToken cancellationToken = default)
+    {
+        if (!IsRunning || _fenced || !S.WantsRun || target.Equals(silo.SiloAddress))
+        {
+            return Task.CompletedTask;
+        }
+
+        // Migration captures the request context; the placement hint makes the target the new home. The run stops
+        // and the checkpoint is saved in OnDeactivateAsync; the new activation resumes in OnActivateAsync.
+        Log.Moving(logger, Id, target.ToString(), _checkpoint);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
+        try
+        {
+            this.MigrateOnIdle();
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        }
+
+        return Task.CompletedTask;
     }
 
     public async Task<WorkerInfo?> EnsureRunningAsync(CancellationToken cancellationToken = default)

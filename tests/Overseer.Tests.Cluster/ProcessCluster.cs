@@ -8,17 +8,23 @@ using StackExchange.Redis;
 
 namespace Overseer.Tests.Cluster;
 
-/// <summary>A private redis-server plus real silo processes with fast failure detection, and a client.</summary>
+/// <summary>A private redis-server plus real silo processes (fast failure detection unless asked otherwise),
+/// optionally the reference event source, and a client.</summary>
 public sealed class ProcessCluster : IAsyncDisposable
 {
     private readonly List<SiloProcess> _silos = [];
+    private readonly bool _fastDetection;
     private IHost? _clientHost;
 
-    private ProcessCluster(RedisServer redis, ConnectionMultiplexer mux)
+    private ProcessCluster(RedisServer redis, ConnectionMultiplexer mux, bool fastDetection)
     {
         Redis = redis;
         Mux = mux;
+        _fastDetection = fastDetection;
     }
+
+    /// <summary>The reference event source, when the cluster was started with one.</summary>
+    public ReferenceSourceProcess? Feed { get; private set; }
 
     public RedisServer Redis { get; }
 
@@ -30,11 +36,24 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
-    public static async Task<ProcessCluster> StartAsync(int silos)
+    /// <summary>The raw Orleans client behind the last <see cref="ConnectAsync"/> (for management calls).</summary>
+    public IClusterClient ClusterClient => _clientHost?.Services.GetRequiredService<IClusterClient>()
+        ?? throw new InvalidOperationException("call ConnectAsync first");
+
+    /// <param name="silos">How many silo processes to start.</param>
+    /// <param name="fastDetection">Fast failure detection (about 1 s for a killed silo) instead of Orleans' defaults.</param>
+    /// <param name="feedRate">If set, also start the reference event source with this many events/s per feed.</param>
+    public static async Task<ProcessCluster> StartAsync(int silos, bool fastDetection = true, int? feedRate = null)
     {
         var redis = await RedisServer.StartNewAsync();
         var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var cluster = new ProcessCluster(redis, mux);
+        var cluster = new ProcessCluster(redis, mux, fastDetection);
+        if (feedRate is { } rate)
+        {
+            cluster.Feed = ReferenceSourceProcess.Start(rate: rate, heartbeatMs: 200);
+            await cluster.Feed.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        }
+
         await Task.WhenAll(Enumerable.Range(0, silos).Select(i => cluster.StartSiloAsync($"silo-{i}")));
         return cluster;
     }
@@ -47,7 +66,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             RedisConnectionString = Redis.ConnectionString,
             ClusterId = ClusterId,
             ServiceId = ServiceId,
-            ExtraEnvironment = new Dictionary<string, string>(SiloProcessOptions.FastFailureDetection)
+            ExtraEnvironment = new Dictionary<string, string>(_fastDetection ? SiloProcessOptions.FastFailureDetection : new Dictionary<string, string>())
             {
                 ["Overseer__Supervision__HeartbeatInterval"] = "500ms",
                 ["Overseer__Supervision__StallTimeout"] = "3s",
@@ -121,5 +140,9 @@ public sealed class ProcessCluster : IAsyncDisposable
 
         await Mux.DisposeAsync();
         await Redis.DisposeAsync();
+        if (Feed is not null)
+        {
+            await Feed.DisposeAsync();
+        }
     }
 }

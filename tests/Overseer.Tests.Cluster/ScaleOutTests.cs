@@ -53,10 +53,14 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
             waiting => $"{what}; {waiting.Count} of {ids.Count} have not committed since, e.g. {string.Join(", ", waiting.Take(5))}")
         .ContinueWith(_ => ids.Max(sampler.LastAdvance) - since, TaskScheduler.Default);
 
-    [Fact]
-    public async Task KillOneOfThreeSilos_300FeedWorkers_EveryAffectedWorkerResumesWithin5s_ExactlyOnce()
+    /// <summary>With the fast-detection settings of the README the bound is the issue's 5 s; with Orleans' defaults
+    /// (a dead silo is declared after ~15 s) the test measures and reports, bounded at 30 s.</summary>
+    [Theory]
+    [InlineData(true, 5)]
+    [InlineData(false, 30)]
+    public async Task KillOneOfThreeSilos_300FeedWorkers_EveryAffectedWorkerResumes_ExactlyOnce(bool fastDetection, int boundSeconds)
     {
-        await using var cluster = await ProcessCluster.StartAsync(silos: 3, feedRate: FeedRate);
+        await using var cluster = await ProcessCluster.StartAsync(silos: 3, fastDetection, feedRate: FeedRate);
         var client = await cluster.ConnectAsync();
         var ids = await StartFeedWorkersAsync(cluster, client, "k", 300, feeds: 30);
         await using var sampler = new CheckpointSampler(cluster.Mux, cluster.ServiceId, ids);
@@ -71,12 +75,13 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         var slowest = await Eventually.UntilAsync(
             () => Task.FromResult(affected.Where(id => sampler.LastAdvance(id) <= killedAt).ToList()),
             waiting => waiting.Count == 0,
-            TimeSpan.FromSeconds(30),
+            TimeSpan.FromSeconds(boundSeconds + 10),
             waiting => $"the {affected.Count} workers of the killed silo to commit again; {waiting.Count} have not, e.g. {string.Join(", ", waiting.Take(5))}\n{cluster.LogTails()}")
             .ContinueWith(_ => affected.Max(sampler.LastAdvance) - killedAt, TaskScheduler.Default);
-        output.WriteLine($"kill -9 of {victim.Name}: {affected.Count} workers moved; the last committed again {slowest.TotalSeconds:0.00} s after the kill");
+        var settings = fastDetection ? "fast detection" : "default detection";
+        output.WriteLine($"kill -9 of {victim.Name} ({settings}): {affected.Count} workers moved; the last committed again {slowest.TotalSeconds:0.00} s after the kill");
 
-        Assert.True(slowest <= TimeSpan.FromSeconds(5), $"the last of {affected.Count} affected workers resumed {slowest.TotalSeconds:0.0} s after the kill, expected within 5 s");
+        Assert.True(slowest <= TimeSpan.FromSeconds(boundSeconds), $"the last of {affected.Count} affected workers resumed {slowest.TotalSeconds:0.0} s after the kill ({settings}), expected within {boundSeconds} s");
         await AssertExactAsync(cluster, client, ids);
     }
 

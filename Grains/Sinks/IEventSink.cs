@@ -19,4 +19,7 @@ public interface IEventSink
 
     /// <summary>The committed checkpoint (0 when nothing was committed).</summary>
     Task<long> GetCheckpointAsync(string workerId, CancellationToken cancellationToken);
+
+    /// <summary>The cursor as stored (generation and checkpoint), without claiming it.</summary>
+    Task<SinkCursor> GetCursorAsync(string workerId, CancellationToken cancellationToken);
 }

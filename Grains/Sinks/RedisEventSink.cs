@@ -84,6 +84,12 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
         return events;
     }
 
+    public async Task<SinkCursor> GetCursorAsync(string workerId, CancellationToken cancellationToken)
+    {
+        var values = await Db.HashGetAsync(keys.Cursor(workerId), ["gen", "cp"]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new SinkCursor(values[0].IsNull ? 0 : (long)values[0], values[1].IsNull ? 0 : (long)values[1]);
+    }
+
     public async Task<long> GetCheckpointAsync(string workerId, CancellationToken cancellationToken)
     {
         var cp = await Db.HashGetAsync(keys.Cursor(workerId), "cp").WaitAsync(cancellationToken).ConfigureAwait(false);

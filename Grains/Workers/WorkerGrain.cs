@@ -128,12 +128,25 @@ public sealed partial class WorkerGrain(
             S.Status = WorkerStatus.Stopped;
         }
 
-        // A commit abandoned by the cancellation may still have landed: the sink's cursor is the truth.
-        var committed = await RetryRedisAsync(() => sink.GetCheckpointAsync(Id, _lifetime.Token), _lifetime.Token);
-        _checkpoint = Math.Max(_checkpoint, committed);
-        S.NextRestartAt = null;
-        S.Checkpoint = _checkpoint;
-        await PersistAsync();
+        // Claiming the cursor fences every other activation of this worker (a duplicate left by a membership change
+        // can no longer commit), and its checkpoint is the truth even if a commit abandoned by the cancellation landed.
+        var cursor = await RetryRedisAsync(() => sink.ClaimAsync(Id, _lifetime.Token), _lifetime.Token);
+        _generation = cursor.Generation;
+        _checkpoint = Math.Max(_checkpoint, cursor.Checkpoint);
+        void ApplyStop()
+        {
+            S.WantsRun = false;
+            if (IsLive)
+            {
+                S.Status = WorkerStatus.Stopped;
+            }
+
+            S.NextRestartAt = null;
+            S.Checkpoint = Math.Max(S.Checkpoint, _checkpoint);
+        }
+
+        ApplyStop();
+        await PersistAsync(reapply: ApplyStop);
         Report();
         Log.Stopped(logger, Id, _checkpoint);
         return Info();
@@ -438,14 +451,50 @@ public sealed partial class WorkerGrain(
         Version = (S.Writes << 20) | Math.Min(++_reportSeq, (1L << 20) - 1),
     };
 
-    private async Task PersistAsync()
+    /// <summary>Writes the state. On an ETag conflict: a <paramref name="reapply"/> (a user command) re-reads the
+    /// stored state and applies itself again; the activation that holds the sink's current generation (the one
+    /// running the worker) keeps its state and takes the stored ETag (it was stale, e.g. carried by a migration);
+    /// any other activation is stale and deactivates.</summary>
+    private async Task PersistAsync(Action? reapply = null)
     {
         await _writeGate.WaitAsync();
         try
         {
             S.UpdatedAt = time.GetUtcNow();
             S.Writes++;
-            await state.WriteStateAsync();
+            var conflict = false;
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (InconsistentStateException) when (!_fenced)
+            {
+                conflict = true;
+            }
+
+            if (conflict)
+            {
+                if (reapply is null && !await OwnsCursorAsync())
+                {
+                    throw new InconsistentStateException($"worker '{Id}': another activation holds the cursor and wrote the state first");
+                }
+
+                var mine = S;
+                await state.ReadStateAsync();
+                if (reapply is not null)
+                {
+                    reapply();
+                }
+                else
+                {
+                    state.State = mine;
+                }
+
+                S.UpdatedAt = time.GetUtcNow();
+                S.Writes = Math.Max(S.Writes, mine.Writes) + 1;
+                await state.WriteStateAsync();
+            }
+
             _reportSeq = 0;
         }
         catch (InconsistentStateException ex)
@@ -462,6 +511,9 @@ public sealed partial class WorkerGrain(
             _writeGate.Release();
         }
     }
+
+    private async Task<bool> OwnsCursorAsync() =>
+        _generation != 0 && (await sink.GetCursorAsync(Id, _lifetime.Token)).Generation == _generation;
 
     private async Task PersistWithRetryAsync()
     {

@@ -178,9 +178,9 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         var joiner = await cluster.StartSiloAsync("silo-2");
         var loads = await Eventually.UntilAsync(
             async () => (await client.ListAsync(WorkerStatus.Running).ToListAsync()).GroupBy(w => w.Silo ?? "").ToDictionary(g => g.Key, g => g.Count()),
-            byLoad => byLoad.GetValueOrDefault(joiner.SiloEndpoint) >= 30 && byLoad.Values.Sum() == ids.Count,
+            byLoad => byLoad.Count == 3 && byLoad.Values.All(n => n is >= 30 and <= 50) && byLoad.Values.Sum() == ids.Count,
             TimeSpan.FromSeconds(40),
-            byLoad => $"{joiner.Name} to host a fair share (>= 30 of 120) of the running workers; running by silo: "
+            byLoad => $"every silo, {joiner.Name} included, to host a fair share (30..50 of 120) of the running workers; running by silo: "
                 + string.Join(", ", byLoad.Select(kv => $"{kv.Key}={kv.Value}")));
         var rebalanced = joinedAt.Elapsed;
         output.WriteLine($"silo joined: it hosted {loads[joiner.SiloEndpoint]} of 120 workers {rebalanced.TotalSeconds:0.0} s after it was ready; by silo: "
@@ -195,7 +195,6 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
             TimeSpan.FromSeconds(30),
             bySilo => "the 8 partitions spread 3/3/2 over the 3 silos; now: " + string.Join(", ", bySilo.Select(kv => $"{kv.Key}={kv.Value}")));
         Assert.Equal(8, partitions.Values.Sum());
-        Assert.All(loads.Values, n => Assert.InRange(n, 25, 55));
 
         var rows = await client.ListAsync().ToListAsync();
         Assert.All(rows, w => Assert.Equal(0, w.Restarts));

@@ -50,6 +50,10 @@ public sealed class OverseerCluster : IAsyncLifetime
                 o.StallTimeout = TimeSpan.FromSeconds(2);
                 o.PartitionPingInterval = TimeSpan.FromSeconds(1);
                 o.PokeTimeout = TimeSpan.FromSeconds(2);
+
+                // Partitions stay where they were first placed: these tests rely on a partition answering in the
+                // order it was called. Moves and rebalancing are tested against real processes (ScaleOutTests).
+                o.RebalanceInterval = TimeSpan.Zero;
             });
         });
         var cluster = builder.Build();

@@ -24,12 +24,17 @@ public sealed class RecoveryTests : IClassFixture<OverseerCluster>
             await manager.StartAsync(id, WorkerSpec.For("sequence", ("limit", "600"), ("batch", "10"), ("delayMs", "20")));
         }
 
-        var victim = cluster.Silos[1];
-        var victimEndpoint = victim.SiloAddress.Endpoint.ToString();
-        await Eventually.UntilAsync(
-            async () => (await manager.ListAsync(new WorkerQuery())).Items.Count(i => i.Silo == victimEndpoint && i.Checkpoint > 50) >= 1,
+        // The victim is a non-primary silo that hosts a worker mid-run (placement decides which).
+        var candidates = cluster.Silos.Skip(1).Select(s => s.SiloAddress.Endpoint.ToString()).ToHashSet();
+        var victimEndpoint = await Eventually.UntilAsync(
+            async () => (await manager.ListAsync(new WorkerQuery())).Items
+                .Where(i => i is { Status: WorkerStatus.Running, Checkpoint: > 50 and < 500 } && candidates.Contains(i.Silo ?? ""))
+                .Select(i => i.Silo)
+                .FirstOrDefault(),
+            silo => silo is not null,
             Deadline,
-            () => $"some worker on {victimEndpoint} to pass checkpoint 50");
+            _ => $"a worker mid-run (checkpoint 51..499) on one of {string.Join(", ", candidates)}");
+        var victim = cluster.Silos.First(s => s.SiloAddress.Endpoint.ToString() == victimEndpoint);
         await cluster.StopSiloAsync(victim);
 
         var done = await Eventually.UntilAsync(

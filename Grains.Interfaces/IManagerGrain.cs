@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Overseer.Models;
 
 namespace Overseer;
@@ -22,4 +23,15 @@ public interface IManagerGrain : IGrainWithIntegerKey
 
     [Alias("Summary")]
     Task<ClusterSummary> GetSummaryAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Every silo in the membership table (dead ones too), with the running workers and partitions it
+    /// hosts, ordered by address.</summary>
+    [Alias("Silos")]
+    Task<ImmutableArray<SiloInfo>> GetSilosAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The <paramref name="count"/> slowest running workers cluster-wide, slowest first: largest lag
+    /// (head − checkpoint) where the source reports a head, then lowest checkpoint. Each partition picks its own
+    /// slowest from its registry; no worker is called.</summary>
+    [Alias("Slowest")]
+    Task<ImmutableArray<WorkerInfo>> GetSlowestAsync(int count, CancellationToken cancellationToken = default);
 }

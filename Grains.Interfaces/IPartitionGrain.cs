@@ -33,4 +33,9 @@ public interface IPartitionGrain : IGrainWithIntegerKey
     /// <summary>A silo left the cluster: bring back the workers it hosted.</summary>
     [Alias("SiloDown")]
     Task SiloDownAsync(string silo, CancellationToken cancellationToken = default);
+
+    /// <summary>Where this partition runs, its running workers per silo, its totals and its
+    /// <paramref name="slowest"/> slowest running workers (0 = none).</summary>
+    [Alias("Load")]
+    Task<PartitionLoad> GetLoadAsync(int slowest = 0, CancellationToken cancellationToken = default);
 }

@@ -58,7 +58,9 @@ internal static class CliApp
                 return host.Services.GetRequiredService<OverseerClient>();
             });
             await command.ExecuteAsync(context, cancellation.Token);
-            await output.FlushAsync(cancellation.Token);
+
+            // A command that returns normally after Ctrl+C (watch) has finished: flush what it wrote regardless.
+            await output.FlushAsync(cancellation.IsCancellationRequested ? CancellationToken.None : cancellation.Token);
             return ExitCodes.Ok;
         }
         catch (Exception e)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
@@ -17,6 +18,9 @@ public sealed class OverseerClient(IClusterClient client)
 
     /// <summary>Events requested per <see cref="IWorkerGrain.GetEventsAsync"/> call.</summary>
     public const int EventsPageSize = 5000;
+
+    /// <summary>The most workers <see cref="GetSlowestAsync"/> returns.</summary>
+    public const int MaxSlowest = 1000;
 
     private IManagerGrain Manager => client.GetGrain<IManagerGrain>(0);
 
@@ -53,6 +57,28 @@ public sealed class OverseerClient(IClusterClient client)
     /// <summary>Counts over the whole registry.</summary>
     public Task<ClusterSummary> GetSummaryAsync(CancellationToken cancellationToken = default) =>
         CallAsync(() => Manager.GetSummaryAsync(cancellationToken));
+
+    /// <summary>The cluster's silos ordered by address, with the running workers and partitions each hosts.</summary>
+    /// <param name="includeDead">Also list silos that membership has declared dead (they stay in the table for a while).</param>
+    public async Task<ImmutableArray<SiloInfo>> GetSilosAsync(bool includeDead = false, CancellationToken cancellationToken = default)
+    {
+        var silos = await CallAsync(() => Manager.GetSilosAsync(cancellationToken));
+        return includeDead ? silos : silos.RemoveAll(s => s.Status == SiloState.Dead);
+    }
+
+    /// <summary>The running workers furthest behind, slowest first: largest lag (head − checkpoint) where the
+    /// source reports a head, then lowest checkpoint. Read from the registry (as of each worker's last
+    /// heartbeat); no worker is called.</summary>
+    /// <param name="count">How many, 0..<see cref="MaxSlowest"/>.</param>
+    public Task<ImmutableArray<WorkerInfo>> GetSlowestAsync(int count, CancellationToken cancellationToken = default)
+    {
+        if (count is < 0 or > MaxSlowest)
+        {
+            throw OverseerException.Invalid($"invalid count {count}: expected 0..{MaxSlowest}");
+        }
+
+        return CallAsync(() => Manager.GetSlowestAsync(count, cancellationToken));
+    }
 
     /// <summary>Workers ordered by id, fetched a page at a time as the caller enumerates.</summary>
     /// <param name="status">Only workers in this status; null = all.</param>

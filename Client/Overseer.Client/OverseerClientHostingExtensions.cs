@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -18,12 +19,26 @@ public static class OverseerClientHostingExtensions
     public static IHostApplicationBuilder AddOverseerClient(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = OverseerClientOptions.FromConfiguration(builder.Configuration);
+        builder.Services.AddOverseerClient(builder.Configuration);
+        return builder;
+    }
 
-        builder.Services.AddSingleton(options);
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<OverseerClient>();
-        builder.UseOrleansClient(client =>
+    /// <summary>The same as <see cref="AddOverseerClient(IHostApplicationBuilder)"/> for any app that has a service
+    /// collection and a configuration (a generic host, ASP.NET Core, a worker service): registers the Orleans
+    /// client and <see cref="OverseerClient"/>; the client connects when the host starts.</summary>
+    /// <remarks>Reads the settings from <paramref name="configuration"/> now, so a malformed value fails here. Not
+    /// for a silo host: <c>UseOrleans</c> already includes a client.</remarks>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is malformed; the message names its key.</exception>
+    public static IServiceCollection AddOverseerClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = OverseerClientOptions.FromConfiguration(configuration);
+
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<OverseerClient>();
+        services.AddOrleansClient(configuration, client =>
         {
             // Clone: the provider owns (and may mutate) the instance it is given.
             client.UseRedisClustering(o => o.ConfigurationOptions = options.Redis.Clone());
@@ -34,6 +49,6 @@ public static class OverseerClientHostingExtensions
             });
             client.UseConnectionRetryFilter<ConnectRetryFilter>();
         });
-        return builder;
+        return services;
     }
 }

@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace Overseer.Client;
 
 /// <summary>Where the client finds the cluster and how long it tries to connect. Read once, eagerly, by
-/// <see cref="OverseerClientHostingExtensions.AddOverseerClient"/>; see <see cref="FromConfiguration"/>.</summary>
+/// <see cref="OverseerClientHostingExtensions.AddOverseerClient(Microsoft.Extensions.DependencyInjection.IServiceCollection, IConfiguration)"/>; see <see cref="FromConfiguration"/>.</summary>
 public sealed class OverseerClientOptions
 {
     /// <summary>The Redis holding the cluster membership, in StackExchange.Redis format.</summary>

@@ -12,7 +12,7 @@ namespace Overseer.Registry;
 /// <summary>The client-facing manager: stateless and local to whichever silo the client reached, so it is never a
 /// bottleneck. It routes each id to its partition and fans queries out over all partitions.</summary>
 [StatelessWorker]
-public sealed class ManagerGrain(
+public sealed partial class ManagerGrain(
     SourceCatalog sources,
     IOptions<OverseerOptions> overseer,
     IClusterMembershipService membership) : Grain, IManagerGrain
@@ -57,13 +57,17 @@ public sealed class ManagerGrain(
 
     public async Task<ClusterSummary> GetSummaryAsync(CancellationToken cancellationToken = default)
     {
-        var counts = await Task.WhenAll(AllPartitions().Select(p => p.CountAsync(cancellationToken)));
+        var countsCall = Task.WhenAll(AllPartitions().Select(p => p.CountAsync(cancellationToken)));
+        var loadsCall = LoadsAsync(slowest: 0, cancellationToken);
+        await Task.WhenAll(countsCall, loadsCall);
+        var (counts, loads) = (await countsCall, await loadsCall);
         var byStatus = Enum.GetValues<WorkerStatus>().ToImmutableSortedDictionary(
             s => s.ToString().ToLowerInvariant(),
             s => counts.Sum(c => c.GetValueOrDefault(s)),
             StringComparer.Ordinal);
         var silos = membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active);
-        return new ClusterSummary(byStatus.Values.Sum(), byStatus, Partitions, silos);
+        return new ClusterSummary(
+            byStatus.Values.Sum(), byStatus, Partitions, silos, loads.Sum(l => l.Checkpoints), loads.Sum(l => l.Failovers));
     }
 
     private IEnumerable<IPartitionGrain> AllPartitions() =>

@@ -11,6 +11,7 @@ internal sealed class ArgReader
     private readonly CommandInfo _command;
     private readonly List<string> _positionals = [];
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
     /// <param name="command">The command being parsed: its positionals, options and usage.</param>
     /// <param name="args">The arguments after the command name.</param>
@@ -19,6 +20,7 @@ internal sealed class ArgReader
         _command = command;
         var positionals = command.Positionals;
         var valueOptions = command.Options;
+        var flags = command.Flags ?? [];
         var onlyPositionals = false;
         for (var i = 0; i < args.Count; i++)
         {
@@ -56,11 +58,18 @@ internal sealed class ArgReader
                 throw Usage($"option {name} takes no value");
             }
 
+            if (flags.Contains(name, StringComparer.Ordinal))
+            {
+                _flags.Add(equals < 0 ? name : throw Usage($"option {name} takes no value"));
+                continue;
+            }
+
             if (!valueOptions.Contains(name, StringComparer.Ordinal))
             {
-                throw Usage(valueOptions.Length == 0
+                var known = valueOptions.Concat(flags).ToArray();
+                throw Usage(known.Length == 0
                     ? $"unknown option '{name}': '{command.Name}' takes only --json"
-                    : $"unknown option '{name}': '{command.Name}' takes {string.Join(", ", valueOptions)} and --json");
+                    : $"unknown option '{name}': '{command.Name}' takes {string.Join(", ", known)} and --json");
             }
 
             string value;
@@ -115,6 +124,9 @@ internal sealed class ArgReader
         var id = _positionals[index];
         return WorkerIds.Validate(id) is { } error ? throw Usage(error) : id;
     }
+
+    /// <summary>Whether a flag (an option without a value, see <see cref="CommandInfo.Flags"/>) was given.</summary>
+    public bool Flag(string option) => _flags.Contains(option);
 
     /// <summary>The value of an option given at most once; null when absent.</summary>
     public string? Value(string option) => _values.TryGetValue(option, out var list)

@@ -15,6 +15,8 @@ internal static class CommandCatalog
         StatusCommand.Info,
         ListCommand.Info,
         SummaryCommand.Info,
+        SilosCommand.Info,
+        WatchCommand.Info,
         EventsCommand.Info,
         HelpCommand.Info,
     ];

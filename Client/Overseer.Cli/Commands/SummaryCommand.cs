@@ -5,7 +5,7 @@ internal sealed class SummaryCommand(bool json) : ICommand
     public static readonly CommandInfo Info = new(
         "summary",
         "summary [--json]",
-        "count workers by status, partitions and silos",
+        "count workers by status, partitions and silos; total checkpoints and failovers",
         [],
         [],
         args => new SummaryCommand(args.Json));

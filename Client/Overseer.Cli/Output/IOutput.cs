@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Overseer.Cli.Watch;
 using Overseer.Models;
 
 namespace Overseer.Cli.Output;
@@ -11,6 +13,11 @@ internal interface IOutput
     Task WorkersAsync(IAsyncEnumerable<WorkerInfo> workers, CancellationToken cancellationToken);
 
     Task SummaryAsync(ClusterSummary summary, CancellationToken cancellationToken);
+
+    Task SilosAsync(ImmutableArray<SiloInfo> silos, CancellationToken cancellationToken);
+
+    /// <summary>One snapshot of <c>watch</c> (the live screen is drawn by the command itself).</summary>
+    Task WatchAsync(WatchSnapshot snapshot, CancellationToken cancellationToken);
 
     /// <summary>Writes events as they arrive.</summary>
     Task EventsAsync(IAsyncEnumerable<WorkerEvent> events, CancellationToken cancellationToken);

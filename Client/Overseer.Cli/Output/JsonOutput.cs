@@ -1,6 +1,8 @@
+using System.Collections.Immutable;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Overseer.Cli.Watch;
 using Overseer.Models;
 
 namespace Overseer.Cli.Output;
@@ -29,6 +31,12 @@ internal sealed class JsonOutput(Stream stream) : IOutput
 
     public Task SummaryAsync(ClusterSummary summary, CancellationToken cancellationToken) =>
         WriteValueAsync(summary, cancellationToken);
+
+    public Task SilosAsync(ImmutableArray<SiloInfo> silos, CancellationToken cancellationToken) =>
+        WriteValueAsync(silos, cancellationToken);
+
+    public Task WatchAsync(WatchSnapshot snapshot, CancellationToken cancellationToken) =>
+        WriteValueAsync(snapshot, cancellationToken);
 
     public Task EventsAsync(IAsyncEnumerable<WorkerEvent> events, CancellationToken cancellationToken) =>
         WriteArrayAsync(events, cancellationToken);

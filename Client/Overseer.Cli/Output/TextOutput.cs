@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using Overseer.Cli.Watch;
 using Overseer.Models;
 
 namespace Overseer.Cli.Output;
@@ -81,6 +83,56 @@ internal sealed class TextOutput(Stream stream) : IOutput
         await _writer.WriteLineAsync(line, cancellationToken);
     }
 
+    public async Task SilosAsync(ImmutableArray<SiloInfo> silos, CancellationToken cancellationToken)
+    {
+        if (silos.IsEmpty)
+        {
+            await _writer.WriteLineAsync("no silos".AsMemory(), cancellationToken);
+            return;
+        }
+
+        string[] header = ["ADDRESS", "NAME", "STATUS", "WORKERS", "PARTITIONS"];
+        await WriteTableAsync(header, [.. silos.Select(s => new[]
+        {
+            s.Address,
+            s.Name ?? "-",
+            EnumNames.Of(s.Status),
+            s.Workers.ToString(CultureInfo.InvariantCulture),
+            s.Partitions.ToString(CultureInfo.InvariantCulture),
+        })], cancellationToken);
+    }
+
+    public async Task WatchAsync(WatchSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var line = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"at={Time(snapshot.At)} workers={snapshot.Workers}");
+        foreach (var (status, count) in snapshot.ByStatus)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" {EnumNames.Policy.ConvertName(status)}={count}");
+        }
+
+        var rate = snapshot.EventsPerSecond is { } r ? r.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+        line.Append(CultureInfo.InvariantCulture, $" events/s={rate} checkpoints={snapshot.Checkpoints} failovers={snapshot.Failovers}")
+            .Append(CultureInfo.InvariantCulture, $" silos={snapshot.Silos} partitions={snapshot.Partitions}");
+        await _writer.WriteLineAsync(line, cancellationToken);
+        if (snapshot.Slowest.IsEmpty)
+        {
+            await _writer.WriteLineAsync("no running workers".AsMemory(), cancellationToken);
+            return;
+        }
+
+        string[] header = ["SLOWEST", "LAG", "CHECKPOINT", "HEAD", "HANDLER", "SILO"];
+        await WriteTableAsync(header, [.. snapshot.Slowest.Select(w => new[]
+        {
+            w.Id,
+            w.Lag?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            w.Checkpoint.ToString(CultureInfo.InvariantCulture),
+            w.Head?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            w.Handler ?? "-",
+            w.Silo ?? "-",
+        })], cancellationToken);
+    }
+
     public async Task EventsAsync(IAsyncEnumerable<WorkerEvent> events, CancellationToken cancellationToken)
     {
         var any = false;
@@ -116,6 +168,16 @@ internal sealed class TextOutput(Stream stream) : IOutput
 
         sample.Clear();
         return widths;
+    }
+
+    private async Task WriteTableAsync(string[] header, List<string[]> rows, CancellationToken cancellationToken)
+    {
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+        await WriteRowAsync(header, widths, cancellationToken);
+        foreach (var row in rows)
+        {
+            await WriteRowAsync(row, widths, cancellationToken);
+        }
     }
 
     private async Task WriteRowAsync(string[] row, int[] widths, CancellationToken cancellationToken)

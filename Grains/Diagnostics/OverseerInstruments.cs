@@ -34,7 +34,7 @@ public sealed class OverseerInstruments
     public OverseerInstruments(IMeterFactory meters, PartitionSnapshots snapshots)
     {
         _snapshots = snapshots;
-        var meter = meters.Create(OverseerTelemetry.Name);
+        var meter = Meter = meters.Create(OverseerTelemetry.Name);
         _eventsIndexed = meter.CreateCounter<long>(EventsIndexedName, "{event}", "Events committed to the sink (tag source: the source kind).");
         _commitDuration = meter.CreateHistogram<double>(CommitDurationName, "ms", "Latency of one batch commit to the sink, retries included.");
         _restarts = meter.CreateCounter<long>(RestartsName, "{restart}", "Restarts decided by supervision (tag reason: crash or completed).");
@@ -44,6 +44,9 @@ public sealed class OverseerInstruments
         _workers = meter.CreateObservableGauge(WorkersName, ObserveWorkers, "{worker}", "Registry rows per status, from the partitions active on this silo.");
         _lag = meter.CreateObservableGauge(LagName, ObserveLag, "{event}", "Per partition: sum over running workers of source head minus checkpoint, where the head is known.");
     }
+
+    /// <summary>This silo's Overseer meter.</summary>
+    public Meter Meter { get; }
 
     /// <summary>Whether anyone listens to the registry gauges; partitions skip building snapshots otherwise.</summary>
     public bool SnapshotsObserved => _workers.Enabled || _lag.Enabled;

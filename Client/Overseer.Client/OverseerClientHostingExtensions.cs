@@ -48,6 +48,8 @@ public static class OverseerClientHostingExtensions
                 o.ServiceId = options.ServiceId;
             });
             client.UseConnectionRetryFilter<ConnectRetryFilter>();
+            // Carries the caller's trace into the cluster (W3C context); spans exist only when something listens.
+            client.AddActivityPropagation();
         });
         return services;
     }

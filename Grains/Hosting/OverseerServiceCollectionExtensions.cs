@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Overseer.Diagnostics;
 using Overseer.Registry;
 using Overseer.Sinks;
 using Overseer.Sources;
@@ -30,6 +31,9 @@ public static class OverseerServiceCollectionExtensions
         services.AddSingleton<IEventSink, RedisEventSink>();
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<SourceCatalog>();
+        services.AddMetrics();
+        services.AddSingleton<PartitionSnapshots>();
+        services.AddSingleton<OverseerInstruments>();
         services.AddSourceHttpClient();
         services.AddEventSource<SequenceSourceFactory>(SequenceSourceFactory.Kind);
         services.AddEventSource<HttpPollSourceFactory>(HttpPollSourceFactory.Kind);

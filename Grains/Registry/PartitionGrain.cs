@@ -79,6 +79,7 @@ public sealed partial class PartitionGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        WithdrawSnapshot();
         await FlushAsync();
     }
 
@@ -208,6 +209,7 @@ public sealed partial class PartitionGrain(
 
         PumpPokes();
         RebalanceIfDue(now);
+        PublishSnapshotIfDue(now);
         if (now - _lastFlush >= FlushEvery)
         {
             _lastFlush = now;

@@ -298,13 +298,14 @@ public sealed partial class WorkerGrain(
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = await source.FetchAsync(_checkpoint, cancellationToken);
+                using var span = StartBatchSpan();
+                var batch = await FetchTracedAsync(source, cancellationToken);
                 if (batch.Events.Count > 0)
                 {
                     var expected = _checkpoint;
                     // One commit is never abandoned halfway (Redis' own timeout bounds it); only the retries are cancellable.
-                    var result = await RetryRedisAsync(
-                        () => sink.CommitAsync(Id, _generation, expected, batch.Events, CancellationToken.None), cancellationToken);
+                    var result = await CommitTracedAsync(expected, batch.Events.Count, () => RetryRedisAsync(
+                        () => sink.CommitAsync(Id, _generation, expected, batch.Events, CancellationToken.None), cancellationToken));
                     if (result.Outcome == CommitOutcome.Fenced)
                     {
                         Log.Fenced(logger, Id, _generation);
@@ -385,6 +386,7 @@ public sealed partial class WorkerGrain(
         _heartbeat?.Dispose();
         _heartbeat = null;
         await PersistWithRetryAsync();
+        RecordExit(exit, decision);
         Report();
         if (decision.Restarts)
         {

@@ -20,6 +20,7 @@ internal static class OverseerSiloExtensions
         var overseer = Bind<OverseerOptions>(config, OverseerOptions.SectionName, new OverseerOptionsValidator().Validate);
         Bind<SupervisionOptions>(config, SupervisionOptions.SectionName, new SupervisionOptionsValidator().Validate);
         Bind<ClusterMembershipOptions>(config, "Orleans:ClusterMembership", validate: null);
+        var telemetry = Bind<TelemetryOptions>(config, TelemetryOptions.SectionName, validate: null);
 
         builder.WebHost.UseUrls(settings.Urls);
         var redis = RedisConnector.Connect(settings.Redis, TimeSpan.FromSeconds(10));
@@ -50,7 +51,16 @@ internal static class OverseerSiloExtensions
             });
             silo.Configure<ClusterMembershipOptions>(o => StrictSectionBinder.Bind(config.GetSection("Orleans:ClusterMembership"), o, []));
             silo.AddOverseer();
+            if (telemetry.Enabled)
+            {
+                silo.AddActivityPropagation();
+            }
         });
+
+        if (telemetry.Enabled)
+        {
+            builder.AddOverseerTelemetry();
+        }
 
         builder.Services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("ready", tags: ["ready"]);
         return builder;

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Overseer.Diagnostics;
 
 namespace Overseer.Sources.Failover;
 
@@ -17,7 +19,8 @@ internal sealed partial class FailoverSource(
     TimeSpan pollInterval,
     Feeds.OutageGuard pollOutage,
     TimeProvider time,
-    ILogger logger) : IEventSource, ISourceHandlerStatus
+    ILogger logger,
+    OverseerInstruments instruments) : IEventSource, ISourceHandlerStatus
 {
     private Task<bool>? _probe;
 
@@ -42,6 +45,8 @@ internal sealed partial class FailoverSource(
                 await push.ResetAsync().ConfigureAwait(false);
                 policy.PushFailed(time.GetUtcNow());
                 var reason = ex is OperationCanceledException ? $"no event or heartbeat for {stall.TotalMilliseconds:0} ms" : ex.Message;
+                instruments.FailedOver();
+                Activity.Current?.AddEvent(new ActivityEvent(OverseerTelemetry.FailoverEvent, tags: new ActivityTagsCollection { ["overseer.reason"] = reason }));
                 Log.FailedOver(logger, workerId, feed, reason, after);
             }
         }
@@ -52,6 +57,8 @@ internal sealed partial class FailoverSource(
             if (await probe.ConfigureAwait(false))
             {
                 policy.ProbeSucceeded();
+                instruments.SwitchedBack();
+                Activity.Current?.AddEvent(new ActivityEvent(OverseerTelemetry.SwitchBackEvent));
                 Log.SwitchedBack(logger, workerId, feed, after);
                 return await FetchAsync(after, cancellationToken).ConfigureAwait(false);
             }

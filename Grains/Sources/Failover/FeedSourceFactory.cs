@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging;
+using Overseer.Diagnostics;
 using Overseer.Sources.Feeds;
 
 namespace Overseer.Sources.Failover;
 
 /// <summary>The <c>feed</c> source kind: WebSocket push with HTTP-poll fallback and switch-back.
 /// Options <c>url</c>, <c>stallMs</c> (default 2000), <c>intervalMs</c>, <c>batch</c>, <c>maxOutageMs</c>.</summary>
-internal sealed class FeedSourceFactory(IHttpClientFactory http, TimeProvider time, ILoggerFactory loggers) : IEventSourceFactory
+internal sealed class FeedSourceFactory(IHttpClientFactory http, TimeProvider time, ILoggerFactory loggers, OverseerInstruments instruments) : IEventSourceFactory
 {
     public const string Kind = "feed";
     private static readonly string[] Names = ["url", "stallMs", "intervalMs", "batch", "maxOutageMs"];
@@ -27,6 +28,7 @@ internal sealed class FeedSourceFactory(IHttpClientFactory http, TimeProvider ti
             settings.Interval,
             new OutageGuard($"{settings.Url}/events", settings.MaxOutage, time),
             time,
-            loggers.CreateLogger<FailoverSource>());
+            loggers.CreateLogger<FailoverSource>(),
+            instruments);
     }
 }

@@ -1,0 +1,86 @@
+using System.Diagnostics.Metrics;
+using Overseer.Models;
+using Overseer.Supervision;
+
+namespace Overseer.Diagnostics;
+
+/// <summary>The Overseer meter (named <see cref="OverseerTelemetry.Name"/>) and its instruments, one per silo (created
+/// through <see cref="IMeterFactory"/>, so a test can tell silos' meters apart by <see cref="Meter.Scope"/>).</summary>
+/// <remarks>Tags are low-cardinality only: source kind, restart reason, status, partition number — never a worker id.</remarks>
+public sealed class OverseerInstruments
+{
+    public const string EventsIndexedName = "overseer.events-indexed";
+    public const string CommitDurationName = "overseer.commit-duration";
+    public const string RestartsName = "overseer.restarts";
+    public const string FailuresName = "overseer.failures";
+    public const string FailoversName = "overseer.failovers";
+    public const string SwitchBacksName = "overseer.switch-backs";
+    public const string WorkersName = "overseer.workers";
+    public const string LagName = "overseer.lag";
+
+    private static readonly WorkerStatus[] Statuses = Enum.GetValues<WorkerStatus>();
+    private static readonly string[] StatusNames = [.. Statuses.Select(s => s.ToString().ToLowerInvariant())];
+
+    private readonly PartitionSnapshots _snapshots;
+    private readonly Counter<long> _eventsIndexed;
+    private readonly Histogram<double> _commitDuration;
+    private readonly Counter<long> _restarts;
+    private readonly Counter<long> _failures;
+    private readonly Counter<long> _failovers;
+    private readonly Counter<long> _switchBacks;
+    private readonly ObservableGauge<int> _workers;
+    private readonly ObservableGauge<long> _lag;
+
+    public OverseerInstruments(IMeterFactory meters, PartitionSnapshots snapshots)
+    {
+        _snapshots = snapshots;
+        var meter = Meter = meters.Create(OverseerTelemetry.Name);
+        _eventsIndexed = meter.CreateCounter<long>(EventsIndexedName, "{event}", "Events committed to the sink (tag source: the source kind).");
+        _commitDuration = meter.CreateHistogram<double>(CommitDurationName, "ms", "Latency of one batch commit to the sink, retries included.");
+        _restarts = meter.CreateCounter<long>(RestartsName, "{restart}", "Restarts decided by supervision (tag reason: crash or completed).");
+        _failures = meter.CreateCounter<long>(FailuresName, "{worker}", "Workers that ended Failed (restart intensity exceeded, or a temporary worker crashed).");
+        _failovers = meter.CreateCounter<long>(FailoversName, "{failover}", "Source handler switches from push to poll.");
+        _switchBacks = meter.CreateCounter<long>(SwitchBacksName, "{switch}", "Source handler switches from poll back to push.");
+        _workers = meter.CreateObservableGauge(WorkersName, ObserveWorkers, "{worker}", "Registry rows per status, from the partitions active on this silo.");
+        _lag = meter.CreateObservableGauge(LagName, ObserveLag, "{event}", "Per partition: sum over running workers of source head minus checkpoint, where the head is known.");
+    }
+
+    /// <summary>This silo's Overseer meter.</summary>
+    public Meter Meter { get; }
+
+    /// <summary>Whether anyone listens to the registry gauges; partitions skip building snapshots otherwise.</summary>
+    public bool SnapshotsObserved => _workers.Enabled || _lag.Enabled;
+
+    public void Committed(string source, long events, TimeSpan duration)
+    {
+        var tag = new KeyValuePair<string, object?>("source", source);
+        _eventsIndexed.Add(events, tag);
+        _commitDuration.Record(duration.TotalMilliseconds, tag);
+    }
+
+    public void Restarted(ExitKind exit) =>
+        _restarts.Add(1, new KeyValuePair<string, object?>("reason", exit == ExitKind.Crash ? "crash" : "completed"));
+
+    public void Failed() => _failures.Add(1);
+
+    public void FailedOver() => _failovers.Add(1);
+
+    public void SwitchedBack() => _switchBacks.Add(1);
+
+    private IEnumerable<Measurement<int>> ObserveWorkers()
+    {
+        var totals = new int[Statuses.Length];
+        foreach (var snapshot in _snapshots.Current())
+        {
+            for (var i = 0; i < Statuses.Length; i++)
+            {
+                totals[i] += snapshot.Counts.GetValueOrDefault(Statuses[i]);
+            }
+        }
+
+        return Statuses.Select((_, i) => new Measurement<int>(totals[i], new KeyValuePair<string, object?>("status", StatusNames[i])));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveLag() =>
+        _snapshots.Current().Select(s => new Measurement<long>(s.Lag, new KeyValuePair<string, object?>("partition", s.Partition)));
+}

@@ -21,10 +21,10 @@ namespace Overseer.Workers;
 /// with requests at await points (never in parallel). Invariants: only <see cref="StartRun"/> creates a run and
 /// only when none is active; every state write goes through <see cref="PersistAsync"/> (one at a time);
 /// <see cref="WorkerState.WantsRun"/> is checked after every await that precedes a status change, so stop wins.</remarks>
-/// <remarks>Placement: by activation count (the less loaded of two sampled silos), so workers spread over the
-/// silos and new ones favour a silo that just joined; partitions move surplus workers after a join (see
-/// <see cref="MoveToAsync"/>).</remarks>
-[ActivationCountBasedPlacement]
+/// <remarks>Placement: random, so workers spread over the silos whatever silo starts or restarts them (activation
+/// count placement piled bursts of starts onto one silo: its load statistics lag); partitions then even out the
+/// spread and move surplus workers to a silo that joins (see <see cref="MoveToAsync"/>).</remarks>
+[RandomPlacement]
 public sealed partial class WorkerGrain(
     [PersistentState("worker", StorageNames.Workers)] IPersistentState<WorkerState> state,
     IEventSink sink,

@@ -32,7 +32,8 @@ internal sealed class BenchCluster : IAsyncDisposable
         _clientHost?.Services.GetRequiredService<OverseerClient>() ?? throw new InvalidOperationException("not connected");
 
     /// <summary>Starts Redis and <paramref name="silos"/> silos, waits until every silo is ready, and connects a client.</summary>
-    public static async Task<BenchCluster> StartAsync(int silos, CancellationToken cancellationToken)
+    /// <param name="environment">Extra environment for every silo (e.g. <c>Overseer__Telemetry__Enabled</c>).</param>
+    public static async Task<BenchCluster> StartAsync(int silos, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var cluster = new BenchCluster(await RedisServer.StartNewAsync(cancellationToken: cancellationToken));
         try
@@ -46,6 +47,7 @@ internal sealed class BenchCluster : IAsyncDisposable
                     RedisConnectionString = cluster.Redis.ConnectionString,
                     ClusterId = cluster.ClusterId,
                     ServiceId = cluster.ServiceId,
+                    ExtraEnvironment = environment ?? new Dictionary<string, string>(),
                 }));
             }
 
@@ -70,6 +72,14 @@ internal sealed class BenchCluster : IAsyncDisposable
         var db = (_mux ?? throw new InvalidOperationException("not connected")).GetDatabase();
         var gens = await Task.WhenAll(workerIds.Select(id => db.HashGetAsync($"overseer:{ServiceId}:w:{{{id}}}:cursor", "gen")));
         return [.. gens.Select(g => g.IsNull ? 0 : (long)g)];
+    }
+
+    /// <summary>Every worker's committed checkpoint, read from Redis in one pipelined round.</summary>
+    public async Task<long[]> CheckpointsAsync(IReadOnlyList<string> workerIds)
+    {
+        var db = (_mux ?? throw new InvalidOperationException("not connected")).GetDatabase();
+        var cps = await Task.WhenAll(workerIds.Select(id => db.HashGetAsync($"overseer:{ServiceId}:w:{{{id}}}:cursor", "cp")));
+        return [.. cps.Select(c => c.IsNull ? 0 : (long)c)];
     }
 
     public async ValueTask DisposeAsync()

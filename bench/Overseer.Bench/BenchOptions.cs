@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Overseer.Bench;
 
-/// <summary>The command line: <c>[--workers N] [--silos N] [--concurrency N] [--crash-workers N]</c>.</summary>
+/// <summary>The command line: <c>[--workers N] [--silos N] [--concurrency N] [--crash-workers N] [--telemetry-overhead [--seconds N] [--rounds N]]</c>.</summary>
 internal sealed record BenchOptions
 {
     public const string Usage = """
@@ -12,6 +12,11 @@ internal sealed record BenchOptions
           --silos N          silo processes (default 2)
           --concurrency N    start calls in flight (default 200)
           --crash-workers N  workers that crash once in the restart phase, and as many that do not (default 200)
+          --telemetry-overhead
+                             instead: event throughput with telemetry off and on, side by side (alternating
+                             fresh clusters); --workers defaults to 200 here
+          --seconds N        measurement window per cluster for --telemetry-overhead (default 10)
+          --rounds N         off/on pairs for --telemetry-overhead (default 2)
           --help             this text
         """;
 
@@ -26,6 +31,18 @@ internal sealed record BenchOptions
 
     /// <summary>Workers that crash exactly once, and as many that never crash. Default 200.</summary>
     public int CrashWorkers { get; init; } = 200;
+
+    /// <summary>Measure telemetry overhead on event throughput instead of start rate and restart latency.</summary>
+    public bool TelemetryOverhead { get; init; }
+
+    /// <summary>Measurement window per cluster in the telemetry-overhead mode. Default 10 s.</summary>
+    public int Seconds { get; init; } = 10;
+
+    /// <summary>Off/on pairs in the telemetry-overhead mode. Default 2.</summary>
+    public int Rounds { get; init; } = 2;
+
+    /// <summary>Whether <c>--workers</c> was given (the telemetry-overhead mode has its own default).</summary>
+    public bool WorkersGiven { get; init; }
 
     /// <summary>Whether <c>--help</c> was given.</summary>
     public bool Help { get; init; }
@@ -44,12 +61,15 @@ internal sealed record BenchOptions
 
             options = name switch
             {
-                "--workers" => options with { Workers = Value(args, ref i, 1, 10_000_000) },
+                "--workers" => options with { Workers = Value(args, ref i, 1, 10_000_000), WorkersGiven = true },
+                "--telemetry-overhead" => options with { TelemetryOverhead = true },
+                "--seconds" => options with { Seconds = Value(args, ref i, 1, 3600) },
+                "--rounds" => options with { Rounds = Value(args, ref i, 1, 20) },
                 "--silos" => options with { Silos = Value(args, ref i, 1, 16) },
                 "--concurrency" => options with { Concurrency = Value(args, ref i, 1, 10_000) },
                 "--crash-workers" => options with { CrashWorkers = Value(args, ref i, 1, 100_000) },
                 _ => throw new UsageException(
-                    $"unknown argument '{name}': expected --workers, --silos, --concurrency, --crash-workers or --help"),
+                    $"unknown argument '{name}': expected --workers, --silos, --concurrency, --crash-workers, --telemetry-overhead, --seconds, --rounds or --help"),
             };
         }
 

@@ -29,6 +29,40 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var machine = MachineInfo.Read();
+if (options.TelemetryOverhead)
+{
+    try
+    {
+        var runs = await new TelemetryOverheadBench(options).RunAsync(cancel.Token);
+        double Median(bool telemetry)
+        {
+            var xs = runs.Where(r => r.Telemetry == telemetry).Select(r => r.EventsPerSecond).Order().ToArray();
+            return xs.Length % 2 == 1 ? xs[xs.Length / 2] : (xs[(xs.Length / 2) - 1] + xs[xs.Length / 2]) / 2;
+        }
+
+        var off = Median(false);
+        var on = Median(true);
+        Console.WriteLine($"telemetry overhead on event throughput ({machine.Cores} cores, {machine.Cpu}, {machine.Redis}):");
+        foreach (var (telemetry, rate) in runs)
+        {
+            Console.WriteLine($"  telemetry {(telemetry ? "on " : "off")}  {rate,10:0} events/s");
+        }
+
+        Console.WriteLine($"  median off {off:0} events/s, on {on:0} events/s: overhead {(off - on) / off * 100:0.0} %");
+        return 0;
+    }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        await Console.Error.WriteLineAsync("cancelled");
+        return 130;
+    }
+    catch (Exception ex)
+    {
+        await Console.Error.WriteLineAsync($"bench failed: {(ex is BenchFailedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}")}");
+        return 1;
+    }
+}
+
 BenchCluster? cluster = null;
 try
 {

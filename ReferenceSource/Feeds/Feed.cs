@@ -4,7 +4,7 @@ namespace Overseer.ReferenceSource.Feeds;
 
 /// <summary>
 /// One named feed: an append-only, deterministic, unbounded sequence whose head advances with time from the feed's
-/// first use. <c>head = floor(elapsed · rate)</c>; event <c>seq</c> has <c>ts = firstUse + seq / rate</c> and
+/// first use (or from the server's <c>--epoch</c>). <c>head = floor(elapsed · rate)</c>; event <c>seq</c> has <c>ts = firstUse + seq / rate</c> and
 /// <see cref="FeedPayload.For"/> as payload.
 /// </summary>
 /// <remarks>
@@ -20,14 +20,17 @@ internal sealed class Feed
     private readonly TimeProvider time;
     private readonly long startTimestamp;
 
-    public Feed(string name, int rate, TimeProvider time)
+    /// <param name="origin">When seq 0 happened; null = now (the feed's first use).</param>
+    public Feed(string name, int rate, TimeProvider time, DateTimeOffset? origin = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rate);
         Name = name;
         Rate = rate;
         this.time = time;
-        FirstUse = time.GetUtcNow().UtcDateTime;
-        startTimestamp = time.GetTimestamp();
+        var now = time.GetUtcNow();
+        var age = origin is { } o && o < now ? now - o : TimeSpan.Zero;
+        FirstUse = (now - age).UtcDateTime;
+        startTimestamp = time.GetTimestamp() - (long)(age.TotalSeconds * time.TimestampFrequency);
     }
 
     public string Name { get; }

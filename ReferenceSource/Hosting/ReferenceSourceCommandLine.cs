@@ -3,17 +3,19 @@ using System.Globalization;
 namespace Overseer.ReferenceSource.Hosting;
 
 /// <summary>
-/// Parses <c>--rate N --urls URLS --heartbeat-ms N</c> (also <c>--name=value</c>) strictly: an unknown argument
+/// Parses <c>--rate N --urls URLS --heartbeat-ms N --epoch SECONDS</c> (also <c>--name=value</c>) strictly: an unknown argument
 /// or a malformed value is refused rather than ignored, so a typo cannot silently run with a default.
 /// </summary>
 internal static class ReferenceSourceCommandLine
 {
     public const string Usage =
         """
-        usage: dotnet Overseer.ReferenceSource.dll [--rate N] [--urls URLS] [--heartbeat-ms N]
+        usage: dotnet Overseer.ReferenceSource.dll [--rate N] [--urls URLS] [--heartbeat-ms N] [--epoch SECONDS]
           --rate N          events per second per feed, 1..100000 (default 50)
           --urls URLS       where to listen, ';'-separated (default http://127.0.0.1:5080)
           --heartbeat-ms N  WebSocket heartbeat when there is nothing to send, 10..60000 (default 500)
+          --epoch SECONDS   every feed's seq 0 is at this Unix time (seconds, not in the future), so heads survive a
+                            restart; default: each feed starts at its first use
         """;
 
     public static bool IsHelp(IReadOnlyList<string> args) => args is ["--help"] or ["-h"];
@@ -27,7 +29,7 @@ internal static class ReferenceSourceCommandLine
             var (name, value) = Split(args[i]);
             if (value is null)
             {
-                if (name is "--rate" or "--urls" or "--heartbeat-ms" && i + 1 < args.Count)
+                if (name is "--rate" or "--urls" or "--heartbeat-ms" or "--epoch" && i + 1 < args.Count)
                 {
                     value = args[++i];
                 }
@@ -44,8 +46,14 @@ internal static class ReferenceSourceCommandLine
                 case "--urls":
                     options.Urls = value ?? throw Missing(name, $"absolute http URLs separated by ';', e.g. {ReferenceSourceOptions.DefaultUrls}");
                     break;
+                case "--epoch":
+                    options.Epoch = value is null ? throw Missing(name, "Unix seconds, e.g. 1764460800")
+                        : long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+                            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+                            : throw new CommandLineException($"--epoch is '{value}': expected Unix seconds (a whole number), e.g. 1764460800");
+                    break;
                 default:
-                    throw new CommandLineException($"unknown argument '{args[i]}': expected --rate N, --urls URLS or --heartbeat-ms N");
+                    throw new CommandLineException($"unknown argument '{args[i]}': expected --rate N, --urls URLS, --heartbeat-ms N or --epoch SECONDS");
             }
         }
 

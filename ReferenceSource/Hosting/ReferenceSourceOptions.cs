@@ -23,4 +23,10 @@ internal sealed class ReferenceSourceOptions
     public int HeartbeatMs { get; set; } = DefaultHeartbeatMs;
 
     public TimeSpan Heartbeat => TimeSpan.FromMilliseconds(HeartbeatMs);
+
+    /// <summary>
+    /// When every feed's seq 0 happened (<c>--epoch</c>, Unix seconds); null = each feed starts at its first use.
+    /// With an epoch, a restarted server serves the same heads as before, as a real event source would.
+    /// </summary>
+    public DateTimeOffset? Epoch { get; set; }
 }

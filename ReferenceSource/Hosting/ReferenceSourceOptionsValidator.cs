@@ -19,6 +19,11 @@ internal sealed class ReferenceSourceOptionsValidator : IValidateOptions<Referen
                 $"--heartbeat-ms is {options.HeartbeatMs}: expected an integer {ReferenceSourceOptions.MinHeartbeatMs}..{ReferenceSourceOptions.MaxHeartbeatMs} (milliseconds)");
         }
 
+        if (options.Epoch is { } epoch && epoch > DateTimeOffset.UtcNow)
+        {
+            failures.Add($"--epoch is {epoch.ToUnixTimeSeconds()} ({epoch:u}): expected a time not in the future (Unix seconds)");
+        }
+
         var urls = options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (urls.Length == 0)
         {

@@ -26,14 +26,18 @@ public sealed class ReferenceSourceProcess : IAsyncDisposable
     private Process process;
     private bool disposed;
 
-    private ReferenceSourceProcess(int rate, int port, int heartbeatMs, string logPath)
+    private ReferenceSourceProcess(int rate, int port, int heartbeatMs, DateTimeOffset? epoch, string logPath)
     {
         Rate = rate;
         Port = port;
         HeartbeatMs = heartbeatMs;
+        Epoch = epoch;
         LogPath = logPath;
         process = Launch();
     }
+
+    /// <summary>Every feed's seq 0 (<c>--epoch</c>), kept across <see cref="RestartAsync"/>; null = each feed's first use.</summary>
+    public DateTimeOffset? Epoch { get; }
 
     /// <summary>Events per second per feed (<c>--rate</c>).</summary>
     public int Rate { get; }
@@ -61,10 +65,11 @@ public sealed class ReferenceSourceProcess : IAsyncDisposable
     /// <param name="port">The loopback port; 0 picks a free one.</param>
     /// <param name="heartbeatMs">The WebSocket heartbeat interval, 10..60000 ms.</param>
     /// <exception cref="FileNotFoundException">It has not been built; the message says how to build it.</exception>
-    public static ReferenceSourceProcess Start(int rate = 50, int port = 0, int heartbeatMs = 500)
+    /// <param name="epoch">Every feed's seq 0 (<c>--epoch</c>, whole seconds); heads then survive a restart.</param>
+    public static ReferenceSourceProcess Start(int rate = 50, int port = 0, int heartbeatMs = 500, DateTimeOffset? epoch = null)
     {
         var logPath = Path.Combine(Directory.CreateTempSubdirectory("overseer-feed-").FullName, "feed.log");
-        return new ReferenceSourceProcess(rate, port == 0 ? PortAllocator.GetFreePort() : port, heartbeatMs, logPath);
+        return new ReferenceSourceProcess(rate, port == 0 ? PortAllocator.GetFreePort() : port, heartbeatMs, epoch, logPath);
     }
 
     /// <summary>The feed's address, <c>http://127.0.0.1:{Port}/feeds/{feed}</c>; append <c>/events</c> or <c>/stream</c>.</summary>
@@ -200,6 +205,7 @@ public sealed class ReferenceSourceProcess : IAsyncDisposable
             "--rate", Rate.ToString(CultureInfo.InvariantCulture),
             "--urls", $"http://127.0.0.1:{Port}",
             "--heartbeat-ms", HeartbeatMs.ToString(CultureInfo.InvariantCulture),
+            .. Epoch is { } epoch ? new[] { "--epoch", epoch.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) } : [],
         ];
         var environment = new Dictionary<string, string?>
         {

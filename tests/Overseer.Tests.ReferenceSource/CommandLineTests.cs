@@ -15,7 +15,9 @@ public sealed class CommandLineTests
     [InlineData(new[] { "--rate" }, "--rate needs a value: expected an integer 1..100000")]
     [InlineData(new[] { "--heartbeat-ms=5" }, "--heartbeat-ms is 5: expected an integer 10..60000")]
     [InlineData(new[] { "--urls", "ftp://127.0.0.1:1" }, "--urls contains 'ftp://127.0.0.1:1': expected absolute http URLs")]
-    [InlineData(new[] { "--rat", "5" }, "unknown argument '--rat': expected --rate N, --urls URLS or --heartbeat-ms N")]
+    [InlineData(new[] { "--rat", "5" }, "unknown argument '--rat': expected --rate N, --urls URLS, --heartbeat-ms N or --epoch SECONDS")]
+    [InlineData(new[] { "--epoch", "soon" }, "--epoch is 'soon': expected Unix seconds (a whole number)")]
+    [InlineData(new[] { "--epoch=99999999999" }, "--epoch is 99999999999 (")]
     public async Task Start_BadArgument_ExitsWith1NamingTheArgumentAndValidValues(string[] args, string expected)
     {
         var (exitCode, stderr) = await RunAsync(args);

@@ -34,4 +34,24 @@ public sealed class RestartTests
         Assert.Equal(before.Events.Select(e => (e.Seq, e.Payload)), after.Events.Select(e => (e.Seq, e.Payload)));
         Assert.True(after.Events[0].Ts > before.Events[0].Ts, "timestamps after the restart should follow the new first use");
     }
+
+    [Fact]
+    public async Task WithEpoch_RestartKeepsEveryFeedsHead_AndTheSameEvents()
+    {
+        var epoch = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60);
+        await using var source = ReferenceSourceProcess.Start(rate: 100, epoch: epoch);
+        await source.WaitReadyAsync(Timeout);
+        using var http = new HttpClient { BaseAddress = source.BaseAddress, Timeout = Timeout };
+        var feed = Feeds.Unique("epoch");
+        var before = await Wire.GetPageAsync(http, feed, after: 100, limit: 3);
+
+        source.Kill();
+        await source.RestartAsync();
+        var after = await Wire.GetPageAsync(http, feed, after: 100, limit: 3);
+
+        // 60 s at 100/s before the first use: the head starts near 6000, and goes on from there after the restart.
+        Assert.InRange(before.Head, 6000, 6000 + (100 * (int)Timeout.TotalSeconds));
+        Assert.True(after.Head >= before.Head, $"head {after.Head} after the restart is below {before.Head} before it");
+        Assert.Equal(before.Events.Select(e => (e.Seq, e.Ts, e.Payload)), after.Events.Select(e => (e.Seq, e.Ts, e.Payload)));
+    }
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Overseer.Hosting;
 using Overseer.Pool;
 using Polly;
 
@@ -39,6 +41,16 @@ public static class SourceHttp
 
         // Added after the resilience handler, so it runs inside it: once per attempt.
         client.AddHttpMessageHandler<FetchPermitHandler>();
+
+        // With a fetch cap, no more connections per host than permits: a server handles one request per HTTP/1.1
+        // connection at a time, so a request sent the instant a permit frees cannot overlap, at the source, with the
+        // one that just returned it (whose server-side bookkeeping may still be finishing on its connection).
+        client.ConfigurePrimaryHttpMessageHandler(sp =>
+        {
+            var pool = sp.GetRequiredService<IOptions<PoolOptions>>().Value;
+            int[] caps = [.. new[] { pool.MaxConcurrentFetchesPerHost, pool.MaxConcurrentFetchesPerSilo }.Where(c => c > 0)];
+            return new SocketsHttpHandler { MaxConnectionsPerServer = caps.Length == 0 ? int.MaxValue : caps.Min() };
+        });
         services.AddTransient<FetchPermitHandler>();
         return services;
     }

@@ -11,6 +11,11 @@ public interface IManagerGrain : IGrainWithIntegerKey
     [Alias("Start")]
     Task<WorkerInfo> StartAsync(string id, WorkerSpec spec, CancellationToken cancellationToken = default);
 
+    /// <summary>Start with an explicit answer to a full pool: <see cref="StartMode.Queue"/> (the default of
+    /// <see cref="StartAsync(string, WorkerSpec, CancellationToken)"/>) or <see cref="StartMode.Try"/>.</summary>
+    [Alias("StartWithMode")]
+    Task<WorkerInfo> StartAsync(string id, WorkerSpec spec, StartMode mode, CancellationToken cancellationToken = default);
+
     [Alias("Stop")]
     Task<WorkerInfo> StopAsync(string id, CancellationToken cancellationToken = default);
 

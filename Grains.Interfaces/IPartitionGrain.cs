@@ -18,6 +18,11 @@ public interface IPartitionGrain : IGrainWithIntegerKey
     [OneWay, Alias("Report")]
     Task ReportAsync(WorkerReport report);
 
+    /// <summary>A slot of the running-worker pool freed and <paramref name="id"/> (pending, of this partition) is next
+    /// in line: poke it now rather than at the next tick.</summary>
+    [OneWay, Alias("Wake")]
+    Task WakeAsync(string id);
+
     /// <summary>One page of this partition's registry rows.</summary>
     [Alias("List")]
     Task<WorkerPage> ListAsync(WorkerQuery query, CancellationToken cancellationToken = default);

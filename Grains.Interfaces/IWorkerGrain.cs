@@ -14,6 +14,11 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("Start")]
     Task<WorkerInfo> StartAsync(WorkerSpec spec, CancellationToken cancellationToken = default);
 
+    /// <summary>As <see cref="StartAsync(WorkerSpec, CancellationToken)"/>; with <see cref="StartMode.Try"/> a full
+    /// running-worker pool refuses the start (<see cref="Errors.OverseerErrorCode.PoolFull"/>) instead of queueing it.</summary>
+    [Alias("StartWithMode")]
+    Task<WorkerInfo> StartAsync(WorkerSpec spec, StartMode mode, CancellationToken cancellationToken = default);
+
     /// <summary>Stops the worker; it stays stopped across crashes and restarts until resumed.</summary>
     [Alias("Stop")]
     Task<WorkerInfo> StopAsync(CancellationToken cancellationToken = default);

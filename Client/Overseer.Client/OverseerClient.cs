@@ -22,6 +22,8 @@ public sealed class OverseerClient(IClusterClient client)
     /// <summary>The most workers <see cref="GetSlowestAsync"/> returns.</summary>
     public const int MaxSlowest = 1000;
 
+    private static readonly TimeSpan WaitPollInterval = TimeSpan.FromMilliseconds(100);
+
     private IManagerGrain Manager => client.GetGrain<IManagerGrain>(0);
 
     /// <summary>Starts a worker, or returns it unchanged if it already runs with an identical spec.</summary>
@@ -30,6 +32,46 @@ public sealed class OverseerClient(IClusterClient client)
         ValidateId(id);
         ArgumentNullException.ThrowIfNull(spec);
         return CallAsync(() => Manager.StartAsync(id, spec, cancellationToken));
+    }
+
+    /// <summary>Starts a worker with an explicit answer to a full running-worker pool: <see cref="StartMode.Queue"/>
+    /// returns it <see cref="WorkerStatus.Pending"/> (queued, first in first out); <see cref="StartMode.Try"/> refuses
+    /// with <see cref="OverseerErrorCode.PoolFull"/> and changes nothing (Poolboy's non-blocking checkout).</summary>
+    public Task<WorkerInfo> StartAsync(string id, WorkerSpec spec, StartMode mode, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        ArgumentNullException.ThrowIfNull(spec);
+        return CallAsync(() => Manager.StartAsync(id, spec, mode, cancellationToken));
+    }
+
+    /// <summary>Starts a worker and waits up to <paramref name="wait"/> for it to get a slot of the running-worker pool
+    /// (Poolboy's blocking checkout). Returns once it is no longer <see cref="WorkerStatus.Pending"/>.</summary>
+    /// <exception cref="OverseerException">With <see cref="OverseerErrorCode.PoolFull"/> when it is still pending at the
+    /// deadline; it stays queued and runs when a slot frees (stop it to withdraw).</exception>
+    public async Task<WorkerInfo> StartAndWaitAsync(string id, WorkerSpec spec, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        if (wait < TimeSpan.Zero)
+        {
+            throw OverseerException.Invalid($"invalid wait {wait.TotalSeconds} s: expected 0 or more seconds");
+        }
+
+        var deadline = DateTimeOffset.UtcNow + wait;
+        var info = await StartAsync(id, spec, StartMode.Queue, cancellationToken);
+        while (info.Status == WorkerStatus.Pending)
+        {
+            var left = deadline - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw OverseerException.PoolFull(
+                    $"pool full: worker '{id}' is still pending after {wait.TotalSeconds:0.###} s (every running-worker slot is held); "
+                    + "it stays queued and starts when a slot frees — stop it to withdraw");
+            }
+
+            await Task.Delay(left < WaitPollInterval ? left : WaitPollInterval, cancellationToken);
+            info = await GetStatusAsync(id, cancellationToken);
+        }
+
+        return info;
     }
 
     /// <summary>Stops a worker; it stays stopped until resumed.</summary>

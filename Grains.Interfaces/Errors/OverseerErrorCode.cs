@@ -12,4 +12,7 @@ public enum OverseerErrorCode
     Conflict = 2,
     /// <summary>A dependency (Redis, the source) is not reachable right now; retrying may succeed.</summary>
     Unavailable = 3,
+    /// <summary>The running-worker pool is full and the caller asked not to queue (<c>start --try</c>), or a
+    /// blocking start (<c>start --wait</c>) timed out while the worker was still pending.</summary>
+    PoolFull = 4,
 }

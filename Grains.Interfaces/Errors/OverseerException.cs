@@ -14,4 +14,6 @@ public sealed class OverseerException : Exception
         new(OverseerErrorCode.UnknownWorker, $"unknown worker '{id}': no worker with this id was ever started");
 
     public static OverseerException Conflict(string message) => new(OverseerErrorCode.Conflict, message);
+
+    public static OverseerException PoolFull(string message) => new(OverseerErrorCode.PoolFull, message);
 }

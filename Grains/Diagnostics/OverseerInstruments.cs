@@ -17,6 +17,9 @@ public sealed class OverseerInstruments
     public const string SwitchBacksName = "overseer.switch-backs";
     public const string WorkersName = "overseer.workers";
     public const string LagName = "overseer.lag";
+    public const string PoolInUseName = "overseer.pool-in-use";
+    public const string PoolPendingName = "overseer.pool-pending";
+    public const string PoolWaitName = "overseer.pool-wait";
 
     private static readonly WorkerStatus[] Statuses = Enum.GetValues<WorkerStatus>();
     private static readonly string[] StatusNames = [.. Statuses.Select(s => s.ToString().ToLowerInvariant())];
@@ -30,10 +33,15 @@ public sealed class OverseerInstruments
     private readonly Counter<long> _switchBacks;
     private readonly ObservableGauge<int> _workers;
     private readonly ObservableGauge<long> _lag;
+    private readonly PoolSnapshot _pool;
+    private readonly ObservableGauge<long> _poolInUse;
+    private readonly ObservableGauge<long> _poolPending;
+    private readonly Histogram<double> _poolWait;
 
-    public OverseerInstruments(IMeterFactory meters, PartitionSnapshots snapshots)
+    public OverseerInstruments(IMeterFactory meters, PartitionSnapshots snapshots, PoolSnapshot pool)
     {
         _snapshots = snapshots;
+        _pool = pool;
         var meter = Meter = meters.Create(OverseerTelemetry.Name);
         _eventsIndexed = meter.CreateCounter<long>(EventsIndexedName, "{event}", "Events committed to the sink (tag source: the source kind).");
         _commitDuration = meter.CreateHistogram<double>(CommitDurationName, "ms", "Latency of one batch commit to the sink, retries included.");
@@ -43,6 +51,9 @@ public sealed class OverseerInstruments
         _switchBacks = meter.CreateCounter<long>(SwitchBacksName, "{switch}", "Source handler switches from poll back to push.");
         _workers = meter.CreateObservableGauge(WorkersName, ObserveWorkers, "{worker}", "Registry rows per status, from the partitions active on this silo.");
         _lag = meter.CreateObservableGauge(LagName, ObserveLag, "{event}", "Per partition: sum over running workers of source head minus checkpoint, where the head is known.");
+        _poolInUse = meter.CreateObservableGauge(PoolInUseName, () => ObservePool(p => p.InUse), "{slot}", "Running-worker pool slots held, cluster-wide (reported by the silo hosting partition 0).");
+        _poolPending = meter.CreateObservableGauge(PoolPendingName, () => ObservePool(p => p.Pending), "{worker}", "Workers queued for a running-worker pool slot, cluster-wide (reported by the silo hosting partition 0).");
+        _poolWait = meter.CreateHistogram<double>(PoolWaitName, "ms", "Time a worker waited in the pool queue before it got a slot (0 for an immediate grant).");
     }
 
     /// <summary>This silo's Overseer meter.</summary>
@@ -50,6 +61,11 @@ public sealed class OverseerInstruments
 
     /// <summary>Whether anyone listens to the registry gauges; partitions skip building snapshots otherwise.</summary>
     public bool SnapshotsObserved => _workers.Enabled || _lag.Enabled;
+
+    /// <summary>Whether anyone listens to the pool gauges; partition 0 skips reading the pool's status otherwise.</summary>
+    public bool PoolObserved => _poolInUse.Enabled || _poolPending.Enabled;
+
+    public void PoolWaited(TimeSpan wait) => _poolWait.Record(wait.TotalMilliseconds);
 
     public void Committed(string source, long events, TimeSpan duration)
     {
@@ -80,6 +96,9 @@ public sealed class OverseerInstruments
 
         return Statuses.Select((_, i) => new Measurement<int>(totals[i], new KeyValuePair<string, object?>("status", StatusNames[i])));
     }
+
+    private IEnumerable<Measurement<long>> ObservePool(Func<Pool.PoolStatus, long> value) =>
+        _pool.Current is { Size: > 0 } status ? [new Measurement<long>(value(status))] : [];
 
     private IEnumerable<Measurement<long>> ObserveLag() =>
         _snapshots.Current().Select(s => new Measurement<long>(s.Lag, new KeyValuePair<string, object?>("partition", s.Partition)));

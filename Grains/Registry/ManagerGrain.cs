@@ -5,6 +5,7 @@ using Orleans.Runtime;
 using Overseer.Errors;
 using Overseer.Hosting;
 using Overseer.Models;
+using Overseer.Pool;
 using Overseer.Sources;
 
 namespace Overseer.Registry;
@@ -15,16 +16,25 @@ namespace Overseer.Registry;
 public sealed partial class ManagerGrain(
     SourceCatalog sources,
     IOptions<OverseerOptions> overseer,
-    IClusterMembershipService membership) : Grain, IManagerGrain
+    IClusterMembershipService membership,
+    SlotPool pool) : Grain, IManagerGrain
 {
     private int Partitions => overseer.Value.Partitions;
 
-    public async Task<WorkerInfo> StartAsync(string id, WorkerSpec spec, CancellationToken cancellationToken = default)
+    public Task<WorkerInfo> StartAsync(string id, WorkerSpec spec, CancellationToken cancellationToken = default) =>
+        StartAsync(id, spec, StartMode.Queue, cancellationToken);
+
+    public async Task<WorkerInfo> StartAsync(string id, WorkerSpec spec, StartMode mode, CancellationToken cancellationToken = default)
     {
         EnsureValid(id);
         sources.Validate(spec);
+        if (!Enum.IsDefined(mode))
+        {
+            throw OverseerException.Invalid($"invalid start mode {(int)mode}: expected queue or try");
+        }
+
         await PartitionOf(id).RegisterAsync(id, spec.Source, cancellationToken);
-        return await Worker(id).StartAsync(spec, cancellationToken);
+        return await Worker(id).StartAsync(spec, mode, cancellationToken);
     }
 
     public Task<WorkerInfo> StopAsync(string id, CancellationToken cancellationToken = default)
@@ -59,15 +69,17 @@ public sealed partial class ManagerGrain(
     {
         var countsCall = Task.WhenAll(AllPartitions().Select(p => p.CountAsync(cancellationToken)));
         var loadsCall = LoadsAsync(slowest: 0, cancellationToken);
-        await Task.WhenAll(countsCall, loadsCall);
-        var (counts, loads) = (await countsCall, await loadsCall);
+        var poolCall = pool.GetStatusAsync(cancellationToken);
+        await Task.WhenAll(countsCall, loadsCall, poolCall);
+        var (counts, loads, slots) = (await countsCall, await loadsCall, await poolCall);
         var byStatus = Enum.GetValues<WorkerStatus>().ToImmutableSortedDictionary(
             s => s.ToString().ToLowerInvariant(),
             s => counts.Sum(c => c.GetValueOrDefault(s)),
             StringComparer.Ordinal);
         var silos = membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active);
         return new ClusterSummary(
-            byStatus.Values.Sum(), byStatus, Partitions, silos, loads.Sum(l => l.Checkpoints), loads.Sum(l => l.Failovers));
+            byStatus.Values.Sum(), byStatus, Partitions, silos, loads.Sum(l => l.Checkpoints), loads.Sum(l => l.Failovers),
+            slots.Size, slots.InUse, slots.Pending, slots.AverageWaitMs);
     }
 
     private IEnumerable<IPartitionGrain> AllPartitions() =>

@@ -29,5 +29,8 @@ public sealed partial class PartitionGrain
 
         [LoggerMessage(8, LogLevel.Debug, "Partition {Partition}: move of worker {WorkerId} failed; a later round retries")]
         public static partial void MoveFailed(ILogger logger, long partition, string workerId, Exception exception);
+
+        [LoggerMessage(9, LogLevel.Debug, "Partition {Partition}: pool check failed; the next tick retries")]
+        public static partial void PoolCheckFailed(ILogger logger, long partition, Exception exception);
     }
 }

@@ -45,5 +45,12 @@ public sealed partial class PartitionGrain
         Snapshots.Publish(new PartitionSnapshot(Partition, counts.ToImmutableDictionary(), lag));
     }
 
-    private void WithdrawSnapshot() => Snapshots.Withdraw(Partition);
+    private void WithdrawSnapshot()
+    {
+        Snapshots.Withdraw(Partition);
+        if (Partition == 0)
+        {
+            PoolGauges.Withdraw();
+        }
+    }
 }

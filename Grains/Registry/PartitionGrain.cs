@@ -207,6 +207,7 @@ public sealed partial class PartitionGrain(
             ScanForStalls(now);
         }
 
+        CheckPoolIfDue(now);
         PumpPokes();
         RebalanceIfDue(now);
         PublishSnapshotIfDue(now);
@@ -235,7 +236,10 @@ public sealed partial class PartitionGrain(
                 silentSince = at;
             }
 
-            if (now - silentSince >= stall)
+            // A worker that reported itself queued for a pool slot has no run to be silent about: the pool check wakes
+            // it when a slot is free; the scan only catches one whose queue entry was lost, and less often.
+            var timeout = entry.Info.Status == WorkerStatus.Pending && entry.Info.Version > 0 ? stall * QueuedStallFactor : stall;
+            if (now - silentSince >= timeout)
             {
                 _lastSeen[id] = now;
                 EnqueuePoke(id);

@@ -16,6 +16,11 @@ public sealed class RedisKeys(string serviceId)
     /// <summary>Hash worker id → registry row (JSON) of one partition.</summary>
     public string Registry(int partition) => $"{_prefix}registry:{partition}";
 
+    /// <summary>Keys of the running-worker pool, in one hash slot (<c>{pool}</c>) for its Lua scripts: a sorted set of
+    /// slot holders scored by lease expiry (ms), a sorted set of pending ids scored by arrival number, a hash of pending
+    /// ids' arrival times, a hash of grant statistics and the arrival counter.</summary>
+    public string[] Pool => [$"{_prefix}{{pool}}:holders", $"{_prefix}{{pool}}:pending", $"{_prefix}{{pool}}:since", $"{_prefix}{{pool}}:stats", $"{_prefix}{{pool}}:seq"];
+
     /// <summary>Hash of cluster-wide facts, e.g. the partition count.</summary>
     public string Meta => $"{_prefix}meta";
 }

@@ -33,5 +33,14 @@ public sealed partial class WorkerGrain
 
         [LoggerMessage(9, LogLevel.Information, "Worker {WorkerId} moving to {Target} at checkpoint {Checkpoint} (rebalancing)")]
         public static partial void Moving(ILogger logger, string workerId, string target, long checkpoint);
+
+        [LoggerMessage(10, LogLevel.Information, "Worker {WorkerId} queued for a pool slot at position {Position}")]
+        public static partial void Queued(ILogger logger, string workerId, long position);
+
+        [LoggerMessage(11, LogLevel.Warning, "Worker {WorkerId} lost its pool slot (lease expired) and the pool is full; it stops at checkpoint {Checkpoint} and waits as pending")]
+        public static partial void SlotLost(ILogger logger, string workerId, long checkpoint);
+
+        [LoggerMessage(12, LogLevel.Warning, "Worker {WorkerId} could not update its pool slot; its lease bounds the effect")]
+        public static partial void SlotUpdateFailed(ILogger logger, string workerId, Exception exception);
     }
 }

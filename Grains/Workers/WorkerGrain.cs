@@ -91,14 +91,17 @@ public sealed partial class WorkerGrain(
         _lifetime.Cancel();
     }
 
-    public async Task<WorkerInfo> StartAsync(WorkerSpec spec, CancellationToken cancellationToken = default)
+    public Task<WorkerInfo> StartAsync(WorkerSpec spec, CancellationToken cancellationToken = default) =>
+        StartAsync(spec, StartMode.Queue, cancellationToken);
+
+    public async Task<WorkerInfo> StartAsync(WorkerSpec spec, StartMode mode, CancellationToken cancellationToken = default)
     {
         EnsureValidId();
         sources.Validate(spec);
         if (S.Spec is not null && S.Spec.IsEquivalentTo(spec))
         {
             // Idempotent: the same start again changes nothing (use resume to run a finished worker again).
-            return IsLive ? await EnsureRunningCoreAsync() : Info();
+            return IsLive ? await EnsureRunningCoreAsync(mode) : Info();
         }
 
         if (S.Spec is not null && IsLive)
@@ -108,14 +111,15 @@ public sealed partial class WorkerGrain(
                 + $"requested ({spec.Describe()}): stop it first, or use another id");
         }
 
-        var now = time.GetUtcNow();
-        if (S.Spec is null)
+        return await RunWithFreshBudgetAsync(mode, () =>
         {
-            S.CreatedAt = now;
-        }
+            if (S.Spec is null)
+            {
+                S.CreatedAt = time.GetUtcNow();
+            }
 
-        S.Spec = spec;
-        return await RunWithFreshBudgetAsync();
+            S.Spec = spec;
+        });
     }
 
     public async Task<WorkerInfo> StopAsync(CancellationToken cancellationToken = default)
@@ -148,6 +152,7 @@ public sealed partial class WorkerGrain(
         ApplyStop();
         await PersistAsync(reapply: ApplyStop);
         Report();
+        await ReleaseSlotAsync();
         Log.Stopped(logger, Id, _checkpoint);
         return Info();
     }
@@ -160,7 +165,7 @@ public sealed partial class WorkerGrain(
             return Info();
         }
 
-        return await RunWithFreshBudgetAsync();
+        return await RunWithFreshBudgetAsync(StartMode.Queue);
     }
 
     public Task<WorkerInfo> GetInfoAsync(CancellationToken cancellationToken = default)
@@ -213,16 +218,48 @@ public sealed partial class WorkerGrain(
     {
         if (WorkerIds.Validate(Id) is not null || S.Spec is null)
         {
+            // A stale pool entry (an id that was queued but has no worker) must not block the queue's head.
+            await ReleaseSlotAsync();
             DeactivateOnIdle();
             return null;
         }
 
-        return await EnsureRunningCoreAsync();
+        if (!S.WantsRun || !IsLive)
+        {
+            // Idempotent: a worker that should not run holds no slot and has no place in the queue.
+            await ReleaseSlotAsync();
+        }
+
+        return await EnsureRunningCoreAsync(StartMode.Queue);
     }
 
-    private async Task<WorkerInfo> EnsureRunningCoreAsync()
+    private async Task<WorkerInfo> EnsureRunningCoreAsync(StartMode mode)
     {
         if (!S.WantsRun || !IsLive || IsRunning || !IsDue())
+        {
+            return Info();
+        }
+
+        var grant = await AcquireSlotAsync(mode);
+        if (!grant.Granted)
+        {
+            if (mode == StartMode.Try)
+            {
+                throw PoolFull(grant);
+            }
+
+            if (S.Status != WorkerStatus.Pending)
+            {
+                S.Status = WorkerStatus.Pending;
+                S.NextRestartAt = null;
+                await PersistAsync();
+                Report();
+            }
+
+            return Info();
+        }
+
+        if (!S.WantsRun || IsRunning)
         {
             return Info();
         }
@@ -244,15 +281,27 @@ public sealed partial class WorkerGrain(
         return Info();
     }
 
-    /// <summary>Start or resume: desired state running, a fresh restart budget, durable before the run starts.</summary>
-    private async Task<WorkerInfo> RunWithFreshBudgetAsync()
+    /// <summary>Start or resume: desired state running, a fresh restart budget, durable before the run starts. With a
+    /// full pool the worker is queued as Pending, or (<see cref="StartMode.Try"/>) refused before anything changes.</summary>
+    private async Task<WorkerInfo> RunWithFreshBudgetAsync(StartMode mode, Action? apply = null)
     {
+        var grant = await AcquireSlotAsync(mode);
+        if (!grant.Granted && mode == StartMode.Try)
+        {
+            throw PoolFull(grant);
+        }
+
+        apply?.Invoke();
         S.WantsRun = true;
-        S.Status = WorkerStatus.Running;
+        S.Status = grant.Granted ? WorkerStatus.Running : WorkerStatus.Pending;
         S.NextRestartAt = null;
         S.RestartHistory.Clear();
         await PersistAsync();
-        StartRun(persistFirst: false);
+        if (grant.Granted)
+        {
+            StartRun(persistFirst: false);
+        }
+
         Report();
         return Info();
     }
@@ -282,6 +331,13 @@ public sealed partial class WorkerGrain(
     {
         try
         {
+            if (!_slotHeld && !(await AcquireSlotAsync(StartMode.Queue)).Granted)
+            {
+                // Reactivated (restore, recovery, backoff over) but the pool is full: wait for a slot.
+                await QueueAsync();
+                return;
+            }
+
             if (persistFirst)
             {
                 await PersistWithRetryAsync();
@@ -390,6 +446,15 @@ public sealed partial class WorkerGrain(
         Report();
         if (decision.Restarts)
         {
+            await HoldSlotThroughBackoffAsync(decision.Delay);
+        }
+        else
+        {
+            await ReleaseSlotAsync();
+        }
+
+        if (decision.Restarts)
+        {
             // A crash loses the in-memory state: the partition reactivates the worker when the backoff is over.
             DeactivateOnIdle();
         }
@@ -419,14 +484,13 @@ public sealed partial class WorkerGrain(
         }
     }
 
-    private Task HeartbeatAsync(CancellationToken cancellationToken)
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
     {
         if (IsRunning)
         {
             Report();
+            await RenewSlotAsync();
         }
-
-        return Task.CompletedTask;
     }
 
     private void Report(bool detached = false)

@@ -19,6 +19,7 @@ internal static class OverseerSiloExtensions
         var settings = SiloSettings.Read(config);
         var overseer = Bind<OverseerOptions>(config, OverseerOptions.SectionName, new OverseerOptionsValidator().Validate);
         Bind<SupervisionOptions>(config, SupervisionOptions.SectionName, new SupervisionOptionsValidator().Validate);
+        Bind<PoolOptions>(config, PoolOptions.SectionName, new PoolOptionsValidator().Validate);
         Bind<ClusterMembershipOptions>(config, "Orleans:ClusterMembership", validate: null);
         var telemetry = Bind<TelemetryOptions>(config, TelemetryOptions.SectionName, validate: null);
 
@@ -28,6 +29,7 @@ internal static class OverseerSiloExtensions
         builder.Services.AddSingleton(redis);
         builder.Services.Configure<OverseerOptions>(o => StrictSectionBinder.Bind(config.GetSection(OverseerOptions.SectionName), o, []));
         builder.Services.Configure<SupervisionOptions>(o => StrictSectionBinder.Bind(config.GetSection(SupervisionOptions.SectionName), o, []));
+        builder.Services.Configure<PoolOptions>(o => StrictSectionBinder.Bind(config.GetSection(PoolOptions.SectionName), o, []));
 
         builder.UseOrleans(silo =>
         {

@@ -24,6 +24,8 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     /// <summary>The reference event source, when the cluster was started with one.</summary>
+    private IReadOnlyDictionary<string, string> _environment = new Dictionary<string, string>();
+
     public ReferenceSourceProcess? Feed { get; private set; }
 
     public RedisServer Redis { get; }
@@ -43,11 +45,13 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <param name="silos">How many silo processes to start.</param>
     /// <param name="fastDetection">Fast failure detection (about 1 s for a killed silo) instead of Orleans' defaults.</param>
     /// <param name="feedRate">If set, also start the reference event source with this many events/s per feed.</param>
-    public static async Task<ProcessCluster> StartAsync(int silos, bool fastDetection = true, int? feedRate = null)
+    /// <param name="environment">Extra environment variables for every silo (e.g. <c>Overseer__Pool__MaxRunningWorkers</c>).</param>
+    public static async Task<ProcessCluster> StartAsync(
+        int silos, bool fastDetection = true, int? feedRate = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var redis = await RedisServer.StartNewAsync();
         var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var cluster = new ProcessCluster(redis, mux, fastDetection);
+        var cluster = new ProcessCluster(redis, mux, fastDetection) { _environment = environment ?? new Dictionary<string, string>() };
         if (feedRate is { } rate)
         {
             cluster.Feed = ReferenceSourceProcess.Start(rate: rate, heartbeatMs: 200);
@@ -60,19 +64,25 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public async Task<SiloProcess> StartSiloAsync(string name, SiloProcessOptions? reuse = null)
     {
+        var environment = new Dictionary<string, string>(_fastDetection ? SiloProcessOptions.FastFailureDetection : new Dictionary<string, string>())
+        {
+            ["Overseer__Supervision__HeartbeatInterval"] = "500ms",
+            ["Overseer__Supervision__StallTimeout"] = "3s",
+            ["Overseer__Supervision__PartitionPingInterval"] = "2s",
+            ["Overseer__Supervision__PokeTimeout"] = "3s",
+        };
+        foreach (var (key, value) in _environment)
+        {
+            environment[key] = value;
+        }
+
         var options = reuse ?? new SiloProcessOptions
         {
             Name = name,
             RedisConnectionString = Redis.ConnectionString,
             ClusterId = ClusterId,
             ServiceId = ServiceId,
-            ExtraEnvironment = new Dictionary<string, string>(_fastDetection ? SiloProcessOptions.FastFailureDetection : new Dictionary<string, string>())
-            {
-                ["Overseer__Supervision__HeartbeatInterval"] = "500ms",
-                ["Overseer__Supervision__StallTimeout"] = "3s",
-                ["Overseer__Supervision__PartitionPingInterval"] = "2s",
-                ["Overseer__Supervision__PokeTimeout"] = "3s",
-            },
+            ExtraEnvironment = environment,
         };
         var silo = SiloProcess.Start(options);
         lock (_silos)

@@ -23,11 +23,17 @@ public sealed class OverseerCluster : IAsyncLifetime
 
     public IManagerGrain Manager => Client.GetGrain<IManagerGrain>(0);
 
+    /// <summary>Silos of the cluster <see cref="InitializeAsync"/> starts. Default 2.</summary>
+    public short Silos { get; init; } = 2;
+
+    /// <summary>Pool settings for every silo; none = no caps (the default product behaviour).</summary>
+    public Action<PoolOptions>? Pool { get; init; }
+
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartNewAsync();
         Mux = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
-        Cluster = await StartClusterAsync(ServiceId);
+        Cluster = await StartClusterAsync(ServiceId, Silos);
     }
 
     /// <summary>A cluster of <paramref name="silos"/> silos over this fixture's Redis and ServiceId.</summary>
@@ -42,6 +48,10 @@ public sealed class OverseerCluster : IAsyncLifetime
         {
             silo.AddOverseer();
             silo.Services.Configure<OverseerOptions>(o => o.Partitions = Partitions);
+            if (Pool is { } pool)
+            {
+                silo.Services.Configure(pool);
+            }
             silo.Services.Configure<SupervisionOptions>(o =>
             {
                 o.BackoffMin = TimeSpan.FromMilliseconds(20);

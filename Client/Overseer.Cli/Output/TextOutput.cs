@@ -80,6 +80,9 @@ internal sealed class TextOutput(Stream stream) : IOutput
         }
 
         line.Append(CultureInfo.InvariantCulture, $" partitions={summary.Partitions} silos={summary.Silos}");
+        line.Append(summary.PoolSize == 0
+            ? " pool=unlimited"
+            : string.Create(CultureInfo.InvariantCulture, $" pool={summary.PoolSize} in-use={summary.PoolInUse} pending={summary.PoolPending} avg-wait={summary.PoolAverageWaitMs:0}ms"));
         await _writer.WriteLineAsync(line, cancellationToken);
     }
 

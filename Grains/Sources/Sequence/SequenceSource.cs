@@ -1,11 +1,25 @@
+using Overseer.Pool;
+
 namespace Overseer.Sources.Sequence;
 
 /// <summary>Emits 1, 2, 3, … with a deterministic payload derived from (worker id, seq). For demos and tests.</summary>
-internal sealed class SequenceSource(string workerId, SequenceSourceSettings settings, TimeProvider time) : IEventSource
+/// <remarks>A fetch (its <c>delayMs</c>, which stands for the source's latency, included) holds a silo fetch permit.</remarks>
+internal sealed class SequenceSource(string workerId, SequenceSourceSettings settings, TimeProvider time, FetchThrottle? throttle = null) : IEventSource
 {
     private long _delivered;
 
     public async Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken)
+    {
+        if (throttle is null)
+        {
+            return await FetchCoreAsync(after, cancellationToken);
+        }
+
+        using var permit = await throttle.EnterAsync(host: null, cancellationToken);
+        return await FetchCoreAsync(after, cancellationToken);
+    }
+
+    private async Task<SourceBatch> FetchCoreAsync(long after, CancellationToken cancellationToken)
     {
         if (settings.DelayMs > 0)
         {

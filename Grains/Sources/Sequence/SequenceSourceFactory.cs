@@ -1,7 +1,9 @@
+using Overseer.Pool;
+
 namespace Overseer.Sources.Sequence;
 
-/// <summary>The <c>sequence</c> source kind.</summary>
-internal sealed class SequenceSourceFactory(TimeProvider time) : IEventSourceFactory
+/// <summary>The <c>sequence</c> source kind. Its fetches count against the silo's fetch cap (<see cref="FetchThrottle"/>).</summary>
+internal sealed class SequenceSourceFactory(TimeProvider time, FetchThrottle? throttle = null) : IEventSourceFactory
 {
     public const string Kind = "sequence";
 
@@ -13,6 +15,6 @@ internal sealed class SequenceSourceFactory(TimeProvider time) : IEventSourceFac
         var (settings, problems) = SequenceSourceSettings.Read(context.Options);
         return settings is null
             ? throw new ArgumentException(string.Join("; ", problems), nameof(context))
-            : new SequenceSource(context.WorkerId, settings, time);
+            : new SequenceSource(context.WorkerId, settings, time, throttle);
     }
 }

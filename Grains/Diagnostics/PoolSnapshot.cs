@@ -1,0 +1,17 @@
+using Overseer.Pool;
+
+namespace Overseer.Diagnostics;
+
+/// <summary>Per silo: the latest cluster-wide <see cref="PoolStatus"/>, published only by partition 0 while it is active
+/// here, so exactly one silo reports the <c>overseer.pool-in-use</c> and <c>overseer.pool-pending</c> gauges and a sum
+/// over silos stays right.</summary>
+public sealed class PoolSnapshot
+{
+    private volatile PoolStatus? _current;
+
+    public PoolStatus? Current => _current;
+
+    public void Publish(PoolStatus status) => _current = status;
+
+    public void Withdraw() => _current = null;
+}

@@ -3,14 +3,17 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Overseer.Hosting;
 using Overseer.Registry;
+using Overseer.Silo.Dashboard;
 using Overseer.Sinks;
 using StackExchange.Redis;
 
 namespace Overseer.Silo.Hosting;
 
-/// <summary>Composes the silo: configuration contract, Redis, Orleans clustering/storage, Overseer, health.</summary>
+/// <summary>Composes the silo: configuration contract, Redis, Orleans clustering/storage, Overseer, health, and the
+/// dashboard and worker view.</summary>
 internal static class OverseerSiloExtensions
 {
     public static WebApplicationBuilder AddOverseerSilo(this WebApplicationBuilder builder)
@@ -21,6 +24,8 @@ internal static class OverseerSiloExtensions
         Bind<SupervisionOptions>(config, SupervisionOptions.SectionName, new SupervisionOptionsValidator().Validate);
         Bind<ClusterMembershipOptions>(config, "Orleans:ClusterMembership", validate: null);
         var telemetry = Bind<TelemetryOptions>(config, TelemetryOptions.SectionName, validate: null);
+        var dashboard = Bind<DashboardAccessOptions>(config, DashboardAccessOptions.SectionName, new DashboardAccessOptionsValidator().Validate);
+        var requireAuthentication = DashboardAccess.RequiresAuthentication(dashboard, settings.Urls);
 
         builder.WebHost.UseUrls(settings.Urls);
         var redis = RedisConnector.Connect(settings.Redis, TimeSpan.FromSeconds(10));
@@ -51,6 +56,7 @@ internal static class OverseerSiloExtensions
             });
             silo.Configure<ClusterMembershipOptions>(o => StrictSectionBinder.Bind(config.GetSection("Orleans:ClusterMembership"), o, []));
             silo.AddOverseer();
+            silo.AddDashboard();
             if (telemetry.Enabled)
             {
                 silo.AddActivityPropagation();
@@ -62,6 +68,7 @@ internal static class OverseerSiloExtensions
             builder.AddOverseerTelemetry();
         }
 
+        builder.Services.AddOverseerDashboard(dashboard, requireAuthentication);
         builder.Services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("ready", tags: ["ready"]);
         return builder;
     }
@@ -70,6 +77,7 @@ internal static class OverseerSiloExtensions
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapOverseerDashboard();
         return app;
     }
 

@@ -57,6 +57,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         await using var browser = await LaunchChromiumAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         page.SetDefaultTimeout((float)Deadline.TotalMilliseconds);
+        Assertions.SetDefaultExpectTimeout((float)Deadline.TotalMilliseconds);
 
         // Worker view: the counts, then a known row, then a search that keeps only that row.
         var response = await page.GotoAsync(new Uri(silo.HttpAddress, "/workers").ToString());
@@ -90,11 +91,28 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
             Deadline,
             text => $"/workers to show a positive events/s; it showed '{text}'");
 
-        // The Orleans dashboard renders our grain types once its counters have been collected.
+        // The Orleans dashboard: the overview, then its Grains page, which lists every grain type with activations
+        // (full type names) once the dashboard has collected its counters.
         response = await page.GotoAsync(new Uri(silo.HttpAddress, "/dashboard/").ToString());
         Assert.Equal(200, response?.Status);
-        await Assertions.Expect(page.GetByText("WorkerGrain").First).ToBeVisibleAsync(new() { Timeout = (float)Deadline.TotalMilliseconds });
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Orleans Dashboard" })).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath("dashboard.png"), FullPage = true });
+        await page.GetByRole(AriaRole.Link, new() { Name = "Grains", Exact = true }).ClickAsync();
+        // The Grains page shows a type by its class name, linked to its full name; the activations column counts
+        // one per worker still active (the stopped one may be collected).
+        var workerGrain = page.GetByRole(AriaRole.Link, new() { Name = "WorkerGrain", Exact = true });
+        await Assertions.Expect(workerGrain).ToHaveAttributeAsync("href", "#/grain/Overseer.Workers.WorkerGrain");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "PartitionGrain", Exact = true }))
+            .ToHaveAttributeAsync("href", "#/grain/Overseer.Registry.PartitionGrain");
+        var cells = page.Locator("tr", new() { Has = workerGrain }).Locator("td");
+        await Assertions.Expect(cells.Nth(0)).ToHaveAttributeAsync("title", "Overseer.Workers.WorkerGrain");
+        var activations = cells.Nth(2); // grain, badge (system grains), activations, exception rate, throughput, latency
+        await Eventually.UntilAsync(
+            () => activations.InnerTextAsync(),
+            text => int.TryParse(text.Trim(), out var n) && n >= Running.Length,
+            Deadline,
+            text => $"the dashboard's Grains page to show at least {Running.Length} WorkerGrain activations; it showed '{text}'");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath("dashboard-grains.png"), FullPage = true });
         output.WriteLine($"screenshots in {Path.GetDirectoryName(ScreenshotPath("dashboard.png"))}");
     }
 }

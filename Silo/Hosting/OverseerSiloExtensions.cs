@@ -3,14 +3,17 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Overseer.Hosting;
 using Overseer.Registry;
+using Overseer.Silo.Dashboard;
 using Overseer.Sinks;
 using StackExchange.Redis;
 
 namespace Overseer.Silo.Hosting;
 
-/// <summary>Composes the silo: configuration contract, Redis, Orleans clustering/storage, Overseer, health.</summary>
+/// <summary>Composes the silo: configuration contract, Redis, Orleans clustering/storage, Overseer, health, and the
+/// dashboard and worker view.</summary>
 internal static class OverseerSiloExtensions
 {
     public static WebApplicationBuilder AddOverseerSilo(this WebApplicationBuilder builder)
@@ -22,6 +25,8 @@ internal static class OverseerSiloExtensions
         Bind<PoolOptions>(config, PoolOptions.SectionName, new PoolOptionsValidator().Validate);
         Bind<ClusterMembershipOptions>(config, "Orleans:ClusterMembership", validate: null);
         var telemetry = Bind<TelemetryOptions>(config, TelemetryOptions.SectionName, validate: null);
+        var dashboard = Bind<DashboardAccessOptions>(config, DashboardAccessOptions.SectionName, new DashboardAccessOptionsValidator().Validate);
+        var requireAuthentication = DashboardAccess.RequiresAuthentication(dashboard, settings.Urls);
 
         builder.WebHost.UseUrls(settings.Urls);
         var redis = RedisConnector.Connect(settings.Redis, TimeSpan.FromSeconds(10));
@@ -53,6 +58,7 @@ internal static class OverseerSiloExtensions
             });
             silo.Configure<ClusterMembershipOptions>(o => StrictSectionBinder.Bind(config.GetSection("Orleans:ClusterMembership"), o, []));
             silo.AddOverseer();
+            silo.AddDashboard();
             if (telemetry.Enabled)
             {
                 silo.AddActivityPropagation();
@@ -64,6 +70,7 @@ internal static class OverseerSiloExtensions
             builder.AddOverseerTelemetry();
         }
 
+        builder.Services.AddOverseerDashboard(dashboard, requireAuthentication);
         builder.Services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("ready", tags: ["ready"]);
         return builder;
     }
@@ -72,6 +79,7 @@ internal static class OverseerSiloExtensions
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapOverseerDashboard();
         return app;
     }
 

@@ -1,0 +1,5 @@
+namespace Overseer.Silo.Dashboard;
+
+/// <summary>One worker as the view shows it; <see cref="Lag"/> is head − checkpoint when the source reports a head.</summary>
+internal sealed record WorkerRow(
+    string Id, string Status, long Checkpoint, long? Lag, string? Handler, int Restarts, string? LastError, string? Silo);

@@ -20,12 +20,21 @@ public sealed partial class WorkerGrain
 
     private OverseerInstruments Instruments => _instruments ??= ServiceProvider.GetRequiredService<OverseerInstruments>();
 
+    /// <summary>The trace of the call that started the current run (a client's start or resume, a supervisor's
+    /// poke), which every batch span of the run links to.</summary>
+    private ActivityContext _runOrigin;
+
+    private void CaptureRunOrigin() => _runOrigin = Activity.Current?.Context ?? default;
+
     private Activity? StartBatchSpan()
     {
-        // Each batch is a root: the run outlives the request that started it, whose trace would otherwise grow forever.
-        // Called from the run loop (an async method), so this only affects the loop's own context.
+        // Each batch is a root linked to the call that started the run: the run outlives that request, whose trace
+        // would otherwise grow forever. Called from the run loop (an async method), so this only affects the loop's
+        // own context.
         Activity.Current = null;
-        var span = OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.BatchSpan);
+        var span = _runOrigin == default
+            ? OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.BatchSpan)
+            : OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.BatchSpan, ActivityKind.Internal, default(ActivityContext), links: [new ActivityLink(_runOrigin)]);
         span?.SetTag("overseer.worker", Id);
         span?.SetTag("overseer.source", S.Spec?.Source);
         return span;

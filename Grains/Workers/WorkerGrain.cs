@@ -320,6 +320,7 @@ public sealed partial class WorkerGrain(
         S.Status = WorkerStatus.Running;
         S.NextRestartAt = null;
         _runCts = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        CaptureRunOrigin();
         _run = RunAsync(persistFirst && previous != WorkerStatus.Running, _runCts.Token);
         var interval = supervision.Value.HeartbeatInterval;
         _heartbeat ??= this.RegisterGrainTimer(

@@ -44,9 +44,12 @@ public sealed class OverseerCluster : IAsyncLifetime
         builder.Options.ClusterId = $"cluster-{Guid.NewGuid():N}";
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSiloHost((_, host) => host.Services.AddSingleton(Mux));
+        // As the Silo host and the client library do: a caller's trace context flows into grain calls.
+        builder.ConfigureClient(client => client.AddActivityPropagation());
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOverseer();
+            silo.AddActivityPropagation();
             silo.Services.Configure<OverseerOptions>(o => o.Partitions = Partitions);
             if (Pool is { } pool)
             {

@@ -68,9 +68,10 @@ public sealed class PoolCrashTests(ITestOutputHelper output)
                     await sample();
                     Interlocked.Increment(ref samples);
                 }
-                catch (Exception) when (!stop.IsCancellationRequested)
+                catch (Exception)
                 {
-                    // Calls to the dead silo fail until membership declares it dead.
+                    // Calls routed through the dead silo time out until membership declares it dead (one may still
+                    // be in flight when the sampler is stopped): not a sample.
                 }
 
                 await Task.Delay(20);

@@ -15,7 +15,10 @@ internal sealed record BenchOptions
           --telemetry-overhead
                              instead: event throughput with telemetry off and on, side by side (alternating
                              fresh clusters); --workers defaults to 200 here
-          --seconds N        measurement window per cluster for --telemetry-overhead (default 10)
+          --pool             instead: 10,000 endless workers (--workers) without caps, with MaxRunningWorkers =
+                             workers/10, and with MaxConcurrentFetchesPerSilo=50: events/s and silo memory
+          --view-latency     instead: --workers (default 100,000) completed workers, then timed /workers requests
+          --seconds N        measurement window per cluster for --telemetry-overhead and --pool (default 10)
           --rounds N         off/on pairs for --telemetry-overhead (default 2)
           --help             this text
         """;
@@ -34,6 +37,12 @@ internal sealed record BenchOptions
 
     /// <summary>Measure telemetry overhead on event throughput instead of start rate and restart latency.</summary>
     public bool TelemetryOverhead { get; init; }
+
+    /// <summary>Measure the pool's effect on throughput and memory instead.</summary>
+    public bool Pool { get; init; }
+
+    /// <summary>Measure the worker view's latency over a large registry instead.</summary>
+    public bool ViewLatency { get; init; }
 
     /// <summary>Measurement window per cluster in the telemetry-overhead mode. Default 10 s.</summary>
     public int Seconds { get; init; } = 10;
@@ -63,13 +72,15 @@ internal sealed record BenchOptions
             {
                 "--workers" => options with { Workers = Value(args, ref i, 1, 10_000_000), WorkersGiven = true },
                 "--telemetry-overhead" => options with { TelemetryOverhead = true },
+                "--pool" => options with { Pool = true },
+                "--view-latency" => options with { ViewLatency = true },
                 "--seconds" => options with { Seconds = Value(args, ref i, 1, 3600) },
                 "--rounds" => options with { Rounds = Value(args, ref i, 1, 20) },
                 "--silos" => options with { Silos = Value(args, ref i, 1, 16) },
                 "--concurrency" => options with { Concurrency = Value(args, ref i, 1, 10_000) },
                 "--crash-workers" => options with { CrashWorkers = Value(args, ref i, 1, 100_000) },
                 _ => throw new UsageException(
-                    $"unknown argument '{name}': expected --workers, --silos, --concurrency, --crash-workers, --telemetry-overhead, --seconds, --rounds or --help"),
+                    $"unknown argument '{name}': expected --workers, --silos, --concurrency, --crash-workers, --telemetry-overhead, --pool, --view-latency, --seconds, --rounds or --help"),
             };
         }
 

@@ -29,6 +29,40 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var machine = MachineInfo.Read();
+if (options.Pool || options.ViewLatency)
+{
+    try
+    {
+        Console.WriteLine($"({machine.Cores} cores, {machine.Cpu}, {machine.Redis}, {options.Silos} silos)");
+        if (options.Pool)
+        {
+            foreach (var r in await new PoolBench(options).RunAsync(cancel.Token))
+            {
+                Console.WriteLine($"  {r.Setting,-34} {r.EventsPerSecond,10:0} events/s  running {r.RunningWorkers,6}  pending {r.PendingWorkers,6}  silo RSS {r.SiloRssMiB,6:0} MiB");
+            }
+        }
+        else
+        {
+            foreach (var (request, latency) in await new ViewLatencyBench(options).RunAsync(cancel.Token))
+            {
+                Console.WriteLine($"  GET {request,-34} p50 {latency.P50,7:0.0} ms  p99 {latency.P99,7:0.0} ms");
+            }
+        }
+
+        return 0;
+    }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        await Console.Error.WriteLineAsync("cancelled");
+        return 130;
+    }
+    catch (Exception ex)
+    {
+        await Console.Error.WriteLineAsync($"bench failed: {(ex is BenchFailedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}")}");
+        return 1;
+    }
+}
+
 if (options.TelemetryOverhead)
 {
     try

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Options;
 namespace Overseer.Hosting;
 
 /// <summary>Rejects pool settings that cannot work, naming the key and the valid range.</summary>
-internal sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
+/// <remarks>The slot lease is checked against the heartbeat that renews it: a lease shorter than one heartbeat would
+/// let running workers lose their slots between renewals.</remarks>
+internal sealed class PoolOptionsValidator(IOptions<SupervisionOptions> supervision) : IValidateOptions<PoolOptions>
 {
     public const int MaxCap = 10_000_000;
 
@@ -14,9 +16,10 @@ internal sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         Cap(failures, $"{p}:MaxRunningWorkers", o.MaxRunningWorkers);
         Cap(failures, $"{p}:MaxConcurrentFetchesPerSilo", o.MaxConcurrentFetchesPerSilo);
         Cap(failures, $"{p}:MaxConcurrentFetchesPerHost", o.MaxConcurrentFetchesPerHost);
-        if (o.SlotLease < TimeSpan.FromSeconds(1))
+        var heartbeat = supervision.Value.HeartbeatInterval;
+        if (o.SlotLease < TimeSpan.FromSeconds(1) || o.SlotLease <= heartbeat)
         {
-            failures.Add($"{p}:SlotLease is {o.SlotLease}: expected at least 1s, and more than {SupervisionOptions.SectionName}:HeartbeatInterval (10s is a good value)");
+            failures.Add($"{p}:SlotLease is {o.SlotLease}: expected at least 1s, and more than {SupervisionOptions.SectionName}:HeartbeatInterval ({heartbeat}; 10s is a good value)");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
@@ -21,8 +22,8 @@ internal static class OverseerSiloExtensions
         var config = builder.Configuration;
         var settings = SiloSettings.Read(config);
         var overseer = Bind<OverseerOptions>(config, OverseerOptions.SectionName, new OverseerOptionsValidator().Validate);
-        Bind<SupervisionOptions>(config, SupervisionOptions.SectionName, new SupervisionOptionsValidator().Validate);
-        Bind<PoolOptions>(config, PoolOptions.SectionName, new PoolOptionsValidator().Validate);
+        var supervision = Bind<SupervisionOptions>(config, SupervisionOptions.SectionName, new SupervisionOptionsValidator().Validate);
+        Bind<PoolOptions>(config, PoolOptions.SectionName, new PoolOptionsValidator(Options.Create(supervision)).Validate);
         Bind<ClusterMembershipOptions>(config, "Orleans:ClusterMembership", validate: null);
         var telemetry = Bind<TelemetryOptions>(config, TelemetryOptions.SectionName, validate: null);
         var dashboard = Bind<DashboardAccessOptions>(config, DashboardAccessOptions.SectionName, new DashboardAccessOptionsValidator().Validate);

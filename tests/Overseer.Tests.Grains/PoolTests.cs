@@ -21,7 +21,8 @@ public sealed class PoolTests(PoolCluster fixture, ITestOutputHelper output) : I
     public async Task Pool_FiftyStartsOverCapTen_NeverMoreThanTenRunningAndAllCompleteInStartOrder()
     {
         var ids = Enumerable.Range(0, 50).Select(i => $"fifo-{i:D2}").ToList();
-        var spec = WorkerSpec.For("sequence", ("limit", "300"), ("batch", "100"), ("delayMs", "60"));
+        // Each run takes ~0.6 s (3 fetches of 200 ms), so a queue builds even when the 50 starts are slow (a loaded machine).
+        var spec = WorkerSpec.For("sequence", ("limit", "300"), ("batch", "100"), ("delayMs", "200"));
         var firstSeen = new ConcurrentDictionary<string, int>();
         var maxRunning = 0;
         var maxHolders = 0L;

@@ -1,0 +1,68 @@
+using Overseer.Pool;
+
+namespace Overseer.Tests.Unit;
+
+public sealed class FetchGateTests
+{
+    [Fact]
+    public async Task Permits_AreServedFirstComeFirstServed_AndNeverExceeded()
+    {
+        var gate = new FetchGate(2);
+        await gate.WaitAsync(CancellationToken.None);
+        await gate.WaitAsync(CancellationToken.None);
+        var order = new List<int>();
+        var waiters = Enumerable.Range(0, 5).Select(async i =>
+        {
+            await gate.WaitAsync(CancellationToken.None);
+            lock (order)
+            {
+                order.Add(i);
+            }
+        }).ToList();
+
+        Assert.Equal(2, gate.InUse);
+        Assert.Equal(5, gate.Waiting);
+        for (var released = 0; released < 5; released++)
+        {
+            gate.Release();
+            await waiters[released];
+        }
+
+        Assert.Equal([0, 1, 2, 3, 4], order);
+        Assert.Equal(2, gate.InUse);
+        Assert.Equal(0, gate.Waiting);
+    }
+
+    [Fact]
+    public async Task CancelledWaiter_LeavesTheQueue_AndTheNextOneGetsThePermit()
+    {
+        var gate = new FetchGate(1);
+        await gate.WaitAsync(CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var cancelled = gate.WaitAsync(cancel.Token);
+        var next = gate.WaitAsync(CancellationToken.None);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(1, gate.Waiting);
+        gate.Release();
+        await next;
+
+        Assert.Equal(1, gate.InUse);
+        Assert.Equal(0, gate.Waiting);
+    }
+
+    [Fact]
+    public void Release_MoreOftenThanAcquired_Throws()
+    {
+        var gate = new FetchGate(1);
+
+        Assert.Throws<InvalidOperationException>(gate.Release);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Permits_BelowOne_AreRefused(int permits) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FetchGate(permits));
+}

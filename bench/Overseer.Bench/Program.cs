@@ -100,7 +100,8 @@ if (options.TelemetryOverhead)
 BenchCluster? cluster = null;
 try
 {
-    cluster = await BenchCluster.StartAsync(options.Silos, cancel.Token);
+    // Rebalancing off: a move starts a new run on the target silo, and the start-rate pass counts runs per worker.
+    cluster = await BenchCluster.StartAsync(options.Silos, cancel.Token, new Dictionary<string, string> { ["Overseer__Supervision__RebalanceInterval"] = "0s" });
     var layout = await cluster.Client.GetSummaryAsync(cancel.Token);
     var starts = await new StartRateBench(cluster, options).RunAsync(cancel.Token);
     var restarts = await new RestartLatencyBench(cluster, options).RunAsync(cancel.Token);

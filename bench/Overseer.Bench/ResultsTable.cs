@@ -30,9 +30,9 @@ internal static class ResultsTable
         }
 
         md.AppendLine()
-            .AppendLine($"- The repeated start ran {starts.RepeatReran} of {starts.Workers} workers again (run counts in Redis): a Completed "
-                + "worker is not live, so an identical start restarts it. The Running pair is the real no-op path (manager → "
-                + "partition registry write → worker, which answers without running); no Running worker ran twice.")
+            .AppendLine($"- The repeated start ran {starts.RepeatReran} of {starts.Workers} workers again (run counts in Redis): an identical "
+                + "start is a no-op for a Completed worker too (`resume` runs it again). The Running pair is the no-op path of a live worker "
+                + "(manager → partition registry write → worker, which answers without running); no Running worker ran twice.")
             .AppendLine($"- Completion of the `limit=1` workers, from the first fresh start: last one persisted Completed at "
                 + $"{starts.LastCompleted.TotalSeconds:0.00} s (the repeated pass ended at {starts.RepeatPassEnded.TotalSeconds:0.00} s); "
                 + (starts.SummaryCompleted is { } seen

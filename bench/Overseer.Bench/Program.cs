@@ -29,7 +29,7 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var machine = MachineInfo.Read();
-if (options.Pool || options.ViewLatency)
+if (options.Pool || options.ViewLatency || options.TelemetryOverhead)
 {
     try
     {
@@ -41,48 +41,31 @@ if (options.Pool || options.ViewLatency)
                 Console.WriteLine($"  {r.Setting,-34} {r.EventsPerSecond,10:0} events/s  running {r.RunningWorkers,6}  pending {r.PendingWorkers,6}  silo RSS {r.SiloRssMiB,6:0} MiB");
             }
         }
-        else
+        else if (options.ViewLatency)
         {
             foreach (var (request, latency) in await new ViewLatencyBench(options).RunAsync(cancel.Token))
             {
                 Console.WriteLine($"  GET {request,-34} p50 {latency.P50,7:0.0} ms  p99 {latency.P99,7:0.0} ms");
             }
         }
-
-        return 0;
-    }
-    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-    {
-        await Console.Error.WriteLineAsync("cancelled");
-        return 130;
-    }
-    catch (Exception ex)
-    {
-        await Console.Error.WriteLineAsync($"bench failed: {(ex is BenchFailedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}")}");
-        return 1;
-    }
-}
-
-if (options.TelemetryOverhead)
-{
-    try
-    {
-        var runs = await new TelemetryOverheadBench(options).RunAsync(cancel.Token);
-        double Median(bool telemetry)
+        else
         {
-            var xs = runs.Where(r => r.Telemetry == telemetry).Select(r => r.EventsPerSecond).Order().ToArray();
-            return xs.Length % 2 == 1 ? xs[xs.Length / 2] : (xs[(xs.Length / 2) - 1] + xs[xs.Length / 2]) / 2;
+            var runs = await new TelemetryOverheadBench(options).RunAsync(cancel.Token);
+            double Median(bool telemetry)
+            {
+                var xs = runs.Where(r => r.Telemetry == telemetry).Select(r => r.EventsPerSecond).Order().ToArray();
+                return xs.Length % 2 == 1 ? xs[xs.Length / 2] : (xs[(xs.Length / 2) - 1] + xs[xs.Length / 2]) / 2;
+            }
+
+            foreach (var (telemetry, rate) in runs)
+            {
+                Console.WriteLine($"  telemetry {(telemetry ? "on " : "off")}  {rate,10:0} events/s");
+            }
+
+            var (off, on) = (Median(false), Median(true));
+            Console.WriteLine($"  median off {off:0} events/s, on {on:0} events/s: telemetry overhead {(off - on) / off * 100:0.0} %");
         }
 
-        var off = Median(false);
-        var on = Median(true);
-        Console.WriteLine($"telemetry overhead on event throughput ({machine.Cores} cores, {machine.Cpu}, {machine.Redis}):");
-        foreach (var (telemetry, rate) in runs)
-        {
-            Console.WriteLine($"  telemetry {(telemetry ? "on " : "off")}  {rate,10:0} events/s");
-        }
-
-        Console.WriteLine($"  median off {off:0} events/s, on {on:0} events/s: overhead {(off - on) / off * 100:0.0} %");
         return 0;
     }
     catch (OperationCanceledException) when (cancel.IsCancellationRequested)

@@ -82,44 +82,8 @@ public sealed class ReferenceSourceProcess : IAsyncDisposable
     /// <summary>Polls <c>GET /health</c> until it answers 200.</summary>
     /// <exception cref="InvalidOperationException">The process exited first (e.g. a bad argument); the message holds the log tail.</exception>
     /// <exception cref="TimeoutException">It was not ready in time; the message holds the last answer and the log tail.</exception>
-    public async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        var healthUri = new Uri(BaseAddress, "health");
-        var clock = Stopwatch.StartNew();
-        var lastAnswer = "no answer yet";
-        while (clock.Elapsed < timeout)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException(
-                    $"The reference source on port {Port} exited with code {process.ExitCode} before it was ready. Log tail ({LogPath}):{Environment.NewLine}{ReadLogTail()}");
-            }
-
-            try
-            {
-                // Each request is bounded by the time left, so a process that accepts but never answers cannot stretch the wait.
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                attempt.CancelAfter(TimeSpan.FromTicks(Math.Max(1, (timeout - clock.Elapsed).Ticks)));
-                using var response = await Http.GetAsync(healthUri, attempt.Token).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-
-                lastAnswer = $"{(int)response.StatusCode} {response.StatusCode}";
-            }
-            catch (Exception ex) when (ex is HttpRequestException
-                || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                lastAnswer = ex.Message;
-            }
-
-            await Task.Delay(ReadyPollInterval, cancellationToken).ConfigureAwait(false);
-        }
-
-        throw new TimeoutException(
-            $"The reference source on port {Port} was not ready within {timeout.TotalSeconds:0.#} s: GET {healthUri} last gave '{lastAnswer}'. Log tail ({LogPath}):{Environment.NewLine}{ReadLogTail()}");
-    }
+    public Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        HttpReadiness.WaitAsync(Http, new Uri(BaseAddress, "health"), process, $"The reference source on port {Port}", LogPath, () => ReadLogTail(), timeout, ReadyPollInterval, cancellationToken);
 
     /// <summary>Kills the process with SIGKILL (open sockets die without a close handshake) and waits until it has exited.</summary>
     public void Kill()

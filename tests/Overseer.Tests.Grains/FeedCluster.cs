@@ -3,9 +3,17 @@ using Overseer.Testing;
 namespace Overseer.Tests.Grains;
 
 /// <summary>The in-process cluster plus a real reference event source process (real HTTP, real WebSockets).</summary>
-public sealed class FeedCluster : IAsyncLifetime
+public class FeedCluster : IAsyncLifetime
 {
-    public OverseerCluster Overseer { get; } = new();
+    public FeedCluster()
+        : this(new OverseerCluster())
+    {
+    }
+
+    /// <summary>For fixtures that need the cluster configured otherwise (silo count, pool).</summary>
+    protected FeedCluster(OverseerCluster overseer) => Overseer = overseer;
+
+    public OverseerCluster Overseer { get; }
 
     public ReferenceSourceProcess Source { get; private set; } = null!;
 

@@ -5,25 +5,9 @@ using Xunit.Abstractions;
 namespace Overseer.Tests.Grains;
 
 /// <summary>One silo with a per-host fetch cap, against the real reference source.</summary>
-public sealed class FetchCapCluster : IAsyncLifetime
+public sealed class FetchCapCluster() : FeedCluster(new OverseerCluster { Silos = 1, Pool = o => o.MaxConcurrentFetchesPerHost = HostCap })
 {
     public const int HostCap = 5;
-
-    public OverseerCluster Overseer { get; } = new() { Silos = 1, Pool = o => o.MaxConcurrentFetchesPerHost = HostCap };
-
-    public ReferenceSourceProcess Source { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Source = ReferenceSourceProcess.Start(rate: 100, heartbeatMs: 200);
-        await Task.WhenAll(Source.WaitReadyAsync(TimeSpan.FromSeconds(60)), Overseer.InitializeAsync());
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Overseer.DisposeAsync();
-        await Source.DisposeAsync();
-    }
 }
 
 /// <summary>Source concurrency caps: the source never sees more requests from a silo than the cap.</summary>

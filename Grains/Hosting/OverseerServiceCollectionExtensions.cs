@@ -35,6 +35,8 @@ public static class OverseerServiceCollectionExtensions
         services.AddSingleton<PoolSnapshot>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         services.AddSingleton<IEventSink, RedisEventSink>();
+        services.AddSingleton<RedisRetry>();
+        services.AddSingleton<Workers.WorkerServices>();
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<SourceCatalog>();
         services.AddMetrics();

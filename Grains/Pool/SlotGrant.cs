@@ -5,4 +5,6 @@ namespace Overseer.Pool;
 /// <param name="Position">When not granted: 1-based place in the pending queue; 0 if not queued (a refused try).</param>
 /// <param name="Waited">When newly granted: how long the worker was queued (zero for an immediate grant); null when it
 /// already held the slot (a restart after backoff, a move, a recovery).</param>
-public sealed record SlotGrant(bool Granted, long Position, TimeSpan? Waited);
+/// <param name="LeaseUntil">When granted: the lease's expiry in Redis time (Unix ms), which every commit checks; 0 when
+/// the pool is uncapped (nothing to check) or not granted.</param>
+public sealed record SlotGrant(bool Granted, long Position, TimeSpan? Waited, long LeaseUntil);

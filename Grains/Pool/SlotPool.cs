@@ -24,13 +24,14 @@ public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOpti
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
         """;
 
-    // ARGV: id, cap, lease ms, queue (1) or try (0). Returns {granted, position, waited ms (-1 = already held)}.
+    // ARGV: id, cap, lease ms, queue (1) or try (0). Returns {granted, position, waited ms (-1 = already held), lease
+    // expiry (Redis ms; 0 when not granted)}.
     private const string AcquireScript = Now + """
         local id = ARGV[1]
         local lease = now + tonumber(ARGV[3])
         if redis.call('ZSCORE', KEYS[1], id) then
           redis.call('ZADD', KEYS[1], 'GT', lease, id)
-          return {1, 0, -1}
+          return {1, 0, -1, tonumber(redis.call('ZSCORE', KEYS[1], id))}
         end
         local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
         local rank = redis.call('ZRANK', KEYS[2], id)
@@ -45,22 +46,23 @@ public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOpti
           end
           redis.call('HINCRBY', KEYS[4], 'grants', 1)
           redis.call('HINCRBY', KEYS[4], 'waitMs', waited)
-          return {1, 0, waited}
+          return {1, 0, waited, lease}
         end
         if not rank then
-          if ARGV[4] ~= '1' then return {0, 0, 0} end
+          if ARGV[4] ~= '1' then return {0, 0, 0, 0} end
           redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[5]), id)
           redis.call('HSET', KEYS[3], id, now)
           rank = ahead
         end
-        return {0, rank + 1, 0}
+        return {0, rank + 1, 0, 0}
         """;
 
-    // ARGV: id, lease ms. Extends a held slot (never shortens it: GT). Returns 1 if held, 0 if the lease had expired.
+    // ARGV: id, lease ms. Extends a held slot (never shortens it: GT). Returns the lease expiry (Redis ms), 0 if the
+    // lease had expired.
     private const string RenewScript = Now + """
         if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
         redis.call('ZADD', KEYS[1], 'GT', now + tonumber(ARGV[2]), ARGV[1])
-        return 1
+        return tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
         """;
 
     // ARGV: id, cap, max next. Gives the slot back and leaves the queue. Returns the pending ids that can run now.
@@ -98,28 +100,29 @@ public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOpti
     {
         if (!Capped)
         {
-            return new SlotGrant(true, 0, null);
+            return new SlotGrant(true, 0, null, LeaseUntil: 0);
         }
 
         var r = (RedisResult[])(await Db.ScriptEvaluateAsync(
             AcquireScript, _keys, [workerId, Options.MaxRunningWorkers, LeaseMs(Options.SlotLease), queue ? 1 : 0])
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         var waited = (long)r[2];
-        return new SlotGrant((long)r[0] == 1, (long)r[1], waited < 0 ? null : TimeSpan.FromMilliseconds(waited));
+        return new SlotGrant((long)r[0] == 1, (long)r[1], waited < 0 ? null : TimeSpan.FromMilliseconds(waited), (long)r[3]);
     }
 
-    /// <summary>Extends the slot's lease to <paramref name="lease"/> from now (never shortens it). False if the worker no
-    /// longer holds a slot (its lease expired, e.g. after a long pause): it must acquire again before running on.</summary>
-    public async Task<bool> RenewAsync(string workerId, TimeSpan lease, CancellationToken cancellationToken)
+    /// <summary>Extends the slot's lease to <paramref name="lease"/> from now (never shortens it) and returns its expiry
+    /// in Redis time (Unix ms). 0 if the worker no longer holds a slot (its lease expired, e.g. after a long pause): it
+    /// must acquire again before running on. Uncapped: 0, and nothing is checked.</summary>
+    public async Task<long> RenewAsync(string workerId, TimeSpan lease, CancellationToken cancellationToken)
     {
         if (!Capped)
         {
-            return true;
+            return 0;
         }
 
-        var held = await Db.ScriptEvaluateAsync(RenewScript, _keys, [workerId, LeaseMs(lease)])
+        var until = await Db.ScriptEvaluateAsync(RenewScript, _keys, [workerId, LeaseMs(lease)])
             .WaitAsync(cancellationToken).ConfigureAwait(false);
-        return (long)held == 1;
+        return (long)until;
     }
 
     /// <summary>Gives the worker's slot back and removes it from the queue (idempotent). Returns the pending ids that

@@ -1,25 +1,28 @@
-using Overseer.Sources;
-
 namespace Overseer.Sinks;
 
-/// <summary>Where a worker's events go. A batch and the checkpoint advance are one atomic step, fenced by a
-/// generation that every new run claims, so a stale run can never commit.</summary>
+/// <summary>Where a worker's events go, and the one cursor of its progress. A batch, the checkpoint advance and the
+/// source token are one atomic step, fenced by a generation that every activation claims and that a stop bumps, so a
+/// stale or stopped run can never commit.</summary>
 public interface IEventSink
 {
-    /// <summary>Starts a run: takes a new generation (fencing out any older run) and returns the checkpoint.</summary>
-    Task<SinkCursor> ClaimAsync(string workerId, CancellationToken cancellationToken);
+    /// <summary>Takes a new generation (fencing out every older one) and returns the cursor. While the worker is stopped
+    /// nothing is claimed (<see cref="SinkCursor.Stopped"/>) unless <paramref name="start"/> (a start or resume) clears
+    /// the stop first.</summary>
+    Task<SinkCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken);
 
-    /// <summary>Appends <paramref name="events"/> (all after <paramref name="checkpoint"/>, increasing) and advances
-    /// the checkpoint to the last one, atomically, if <paramref name="generation"/> is still current.
-    /// Retrying a commit whose reply was lost is safe: it reports Committed without writing twice.</summary>
-    Task<CommitResult> CommitAsync(string workerId, long generation, long checkpoint, IReadOnlyList<SourceEvent> events, CancellationToken cancellationToken);
+    /// <summary>Records the stop and bumps the generation in one atomic step, fencing every activation; returns the
+    /// cursor the stopper now owns.</summary>
+    Task<SinkCursor> StopAsync(string workerId, CancellationToken cancellationToken);
+
+    /// <summary>Appends the batch and advances the checkpoint (and token) atomically if the generation is still current,
+    /// the worker is not stopped and the lease has not expired. Retrying a commit whose reply was lost is safe: it
+    /// reports Committed without writing twice. A batch that breaks the cursor contract (not increasing, or a gap in a
+    /// dense sequence) is refused with an <see cref="InvalidOperationException"/>.</summary>
+    Task<CommitResult> CommitAsync(string workerId, CommitBatch batch, CancellationToken cancellationToken);
 
     /// <summary>Committed events from <paramref name="fromSeq"/> inclusive, in order.</summary>
-    Task<IReadOnlyList<SourceEvent>> ReadAsync(string workerId, long fromSeq, int count, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Sources.SourceEvent>> ReadAsync(string workerId, long fromSeq, int count, CancellationToken cancellationToken);
 
-    /// <summary>The committed checkpoint (0 when nothing was committed).</summary>
-    Task<long> GetCheckpointAsync(string workerId, CancellationToken cancellationToken);
-
-    /// <summary>The cursor as stored (generation and checkpoint), without claiming it.</summary>
+    /// <summary>The cursor as stored, without claiming it.</summary>
     Task<SinkCursor> GetCursorAsync(string workerId, CancellationToken cancellationToken);
 }

@@ -4,69 +4,120 @@ using StackExchange.Redis;
 
 namespace Overseer.Sinks;
 
-/// <summary>Commits events to one Redis stream per worker, with the checkpoint beside it in a hash, in one Lua script.</summary>
+/// <summary>Commits events to one Redis stream per worker, with the cursor beside it in a hash, in one Lua script.</summary>
+/// <remarks>The cursor hash (<see cref="RedisKeys.Cursor"/>) holds <c>gen</c> (fencing generation), <c>cp</c>
+/// (checkpoint), <c>tok</c> (source token, absent until a source commits one) and <c>stop</c> (present while the worker
+/// is stopped). Every rule about who may commit lives in these scripts: a generation older than <c>gen</c>, a set
+/// <c>stop</c>, an expired pool lease, a batch that does not follow <c>cp</c> or (dense) has a hole — all refused here,
+/// atomically with the write, so no interleaving of activations, pauses or retries can break them.</remarks>
 internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys keys) : IEventSink
 {
-    // KEYS: cursor, stream. ARGV: generation, expected checkpoint, then seq/payload pairs.
-    // Returns {1, cp} committed, {0, cp} fenced. A lost reply is retried with the same expected checkpoint:
-    // the cursor is then already at the batch's last seq, which is reported as committed (idempotent).
+    private const int FirstEventArg = 6;
+
+    // KEYS: cursor, stream. ARGV: generation, expected checkpoint, dense (1/0), token ('' = keep), lease until (Redis
+    // ms, 0 = no pool), then seq/payload pairs. Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired.
+    // A lost reply is retried with the same expected checkpoint: the cursor is then already at the batch's last seq,
+    // which is reported as committed (idempotent).
     private const string CommitScript = """
-        local gen = redis.call('HGET', KEYS[1], 'gen')
-        local cp = tonumber(redis.call('HGET', KEYS[1], 'cp') or '0')
-        if gen ~= ARGV[1] then return {0, cp} end
+        local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop')
+        local cp = tonumber(c[2] or '0')
+        if c[1] ~= ARGV[1] or c[3] then return {0, cp} end
         local last = tonumber(ARGV[#ARGV - 1])
         if cp == last then return {1, cp} end
         if cp ~= tonumber(ARGV[2]) then return redis.error_reply('OVERSEER checkpoint moved: expected ' .. ARGV[2] .. ', found ' .. cp) end
-        for i = 3, #ARGV, 2 do
+        local lease = tonumber(ARGV[5])
+        if lease > 0 then
+          local t = redis.call('TIME')
+          if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) >= lease then return {2, cp} end
+        end
+        if ARGV[3] == '1' then
+          local want = cp
+          for i = 6, #ARGV, 2 do
+            want = want + 1
+            if tonumber(ARGV[i]) ~= want then return redis.error_reply('OVERSEER gap: dense sequence expected ' .. want .. ', got ' .. ARGV[i]) end
+          end
+        end
+        for i = 6, #ARGV, 2 do
           redis.call('XADD', KEYS[2], ARGV[i] .. '-0', 'p', ARGV[i + 1])
         end
-        redis.call('HSET', KEYS[1], 'cp', last)
+        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'cp', last, 'tok', ARGV[4]) else redis.call('HSET', KEYS[1], 'cp', last) end
         return {1, last}
         """;
 
+    // KEYS: cursor. ARGV: start (1 = clear the stop first). Returns {claimed 1/0, gen, cp, tok}.
     private const string ClaimScript = """
+        if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'stop') end
+        local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'stop', 'gen')
+        if c[3] then return {0, tonumber(c[4] or '0'), tonumber(c[1] or '0'), c[2] or ''} end
         local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
-        local cp = tonumber(redis.call('HGET', KEYS[1], 'cp') or '0')
-        if cp == 0 then redis.call('HSET', KEYS[1], 'cp', 0) end
-        return {gen, cp}
+        if not c[1] then redis.call('HSET', KEYS[1], 'cp', 0) end
+        return {1, gen, tonumber(c[1] or '0'), c[2] or ''}
+        """;
+
+    // KEYS: cursor. Returns {gen, cp, tok}: the stop and the generation bump are one step.
+    private const string StopScript = """
+        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+        redis.call('HSET', KEYS[1], 'stop', 1)
+        local c = redis.call('HMGET', KEYS[1], 'cp', 'tok')
+        return {gen, tonumber(c[1] or '0'), c[2] or ''}
         """;
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task<SinkCursor> ClaimAsync(string workerId, CancellationToken cancellationToken)
+    public async Task<SinkCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken)
     {
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        return new SinkCursor((long)result[0], (long)result[1]);
+        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)], [start ? 1 : 0])
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        return new SinkCursor((long)r[1], (long)r[2], Token(r[3]), Stopped: (long)r[0] == 0);
     }
 
-    public async Task<CommitResult> CommitAsync(string workerId, long generation, long checkpoint, IReadOnlyList<SourceEvent> events, CancellationToken cancellationToken)
+    public async Task<SinkCursor> StopAsync(string workerId, CancellationToken cancellationToken)
     {
+        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(StopScript, [keys.Cursor(workerId)])
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        return new SinkCursor((long)r[0], (long)r[1], Token(r[2]), Stopped: true);
+    }
+
+    public async Task<CommitResult> CommitAsync(string workerId, CommitBatch batch, CancellationToken cancellationToken)
+    {
+        var events = batch.Events;
         if (events.Count == 0)
         {
-            return new CommitResult(CommitOutcome.Committed, checkpoint);
+            return new CommitResult(CommitOutcome.Committed, batch.Checkpoint);
         }
 
-        var args = new RedisValue[2 + (events.Count * 2)];
-        args[0] = generation.ToString(CultureInfo.InvariantCulture);
-        args[1] = checkpoint;
-        var previous = checkpoint;
+        var dense = batch.Density == SequenceDensity.Dense;
+        var args = new RedisValue[FirstEventArg - 1 + (events.Count * 2)];
+        args[0] = batch.Generation.ToString(CultureInfo.InvariantCulture);
+        args[1] = batch.Checkpoint;
+        args[2] = dense ? 1 : 0;
+        args[3] = batch.Token ?? string.Empty;
+        args[4] = batch.LeaseUntil;
+        var previous = batch.Checkpoint;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            if (e.Seq <= previous)
+            if (dense ? e.Seq != previous + 1 : e.Seq <= previous)
             {
-                throw new InvalidOperationException(
-                    $"source returned seq {e.Seq} after {previous} for worker '{workerId}': sequence numbers must increase past the checkpoint");
+                throw new InvalidOperationException(dense
+                    ? $"source returned seq {e.Seq} after {previous} for worker '{workerId}': its sequence is dense, so the next event must be {previous + 1} (a gap is never committed)"
+                    : $"source returned seq {e.Seq} after {previous} for worker '{workerId}': sequence numbers must increase past the checkpoint");
             }
 
             previous = e.Seq;
-            args[2 + (2 * i)] = e.Seq;
-            args[3 + (2 * i)] = e.Payload;
+            args[FirstEventArg - 1 + (2 * i)] = e.Seq;
+            args[FirstEventArg + (2 * i)] = e.Payload;
         }
 
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(CommitScript, [keys.Cursor(workerId), keys.Events(workerId)], args)
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        return new CommitResult((long)result[0] == 1 ? CommitOutcome.Committed : CommitOutcome.Fenced, (long)result[1]);
+        var outcome = (long)result[0] switch
+        {
+            1 => CommitOutcome.Committed,
+            2 => CommitOutcome.LeaseExpired,
+            _ => CommitOutcome.Fenced,
+        };
+        return new CommitResult(outcome, (long)result[1]);
     }
 
     public async Task<IReadOnlyList<SourceEvent>> ReadAsync(string workerId, long fromSeq, int count, CancellationToken cancellationToken)
@@ -86,13 +137,13 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
 
     public async Task<SinkCursor> GetCursorAsync(string workerId, CancellationToken cancellationToken)
     {
-        var values = await Db.HashGetAsync(keys.Cursor(workerId), ["gen", "cp"]).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new SinkCursor(values[0].IsNull ? 0 : (long)values[0], values[1].IsNull ? 0 : (long)values[1]);
+        var v = await Db.HashGetAsync(keys.Cursor(workerId), ["gen", "cp", "tok", "stop"]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new SinkCursor(v[0].IsNull ? 0 : (long)v[0], v[1].IsNull ? 0 : (long)v[1], v[2].IsNull ? null : v[2].ToString(), !v[3].IsNull);
     }
 
-    public async Task<long> GetCheckpointAsync(string workerId, CancellationToken cancellationToken)
+    private static string? Token(RedisResult value)
     {
-        var cp = await Db.HashGetAsync(keys.Cursor(workerId), "cp").WaitAsync(cancellationToken).ConfigureAwait(false);
-        return cp.IsNull ? 0 : (long)cp;
+        var token = value.IsNull ? null : (string?)value;
+        return string.IsNullOrEmpty(token) ? null : token;
     }
 }

@@ -1,4 +1,5 @@
 namespace Overseer.Sinks;
 
-/// <summary>A claimed cursor: the fencing generation this run commits with, and the committed checkpoint.</summary>
-public readonly record struct SinkCursor(long Generation, long Checkpoint);
+/// <summary>A worker's cursor in the sink: the fencing generation, the committed checkpoint, the source token committed
+/// with it, and whether the worker is stopped (then no claim and no commit succeeds until a start or resume).</summary>
+public readonly record struct SinkCursor(long Generation, long Checkpoint, string? Token, bool Stopped);

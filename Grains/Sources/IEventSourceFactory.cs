@@ -7,6 +7,10 @@ public interface IEventSourceFactory
     /// <summary>Problems with the options, each naming the option, the bad value and what is valid; empty when valid.</summary>
     IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options);
 
+    /// <summary>Whether this kind's sequence numbers are dense (every integer) or sparse; the sink refuses a batch of a
+    /// dense source that does not start at checkpoint + 1 or has a hole.</summary>
+    SequenceDensity Density { get; }
+
     /// <summary>A source for one run of one worker; options have been validated.</summary>
     IEventSource Create(SourceContext context);
 }

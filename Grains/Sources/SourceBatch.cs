@@ -3,7 +3,9 @@ namespace Overseer.Sources;
 /// <summary>What one fetch returned.</summary>
 /// <param name="Events">Events after the cursor, in increasing sequence order (may be empty).</param>
 /// <param name="Exhausted">True when the source has nothing more, ever: the worker's run completes.</param>
-public sealed record SourceBatch(IReadOnlyList<SourceEvent> Events, bool Exhausted)
+/// <param name="Token">The source's token after the last of <paramref name="Events"/> (e.g. that block's hash), committed
+/// atomically with them and handed back in <see cref="SourceContext.ResumeToken"/> on resume; null = unchanged.</param>
+public sealed record SourceBatch(IReadOnlyList<SourceEvent> Events, bool Exhausted, string? Token = null)
 {
     public static SourceBatch Done { get; } = new([], true);
 }

@@ -16,11 +16,8 @@ public sealed partial class WorkerGrain
         [LoggerMessage(3, LogLevel.Information, "Worker {WorkerId} exited ({Exit}); next status {Status}, backoff {Delay}")]
         public static partial void Exited(ILogger logger, string workerId, string exit, WorkerStatus status, TimeSpan delay);
 
-        [LoggerMessage(4, LogLevel.Warning, "Worker {WorkerId} was fenced by a newer run (generation {Generation}); this activation stops")]
+        [LoggerMessage(4, LogLevel.Warning, "Worker {WorkerId} was fenced (generation {Generation} is no longer current: a newer activation or a stop took over); this activation stops")]
         public static partial void Fenced(ILogger logger, string workerId, long generation);
-
-        [LoggerMessage(5, LogLevel.Warning, "Worker {WorkerId} could not reach Redis; retrying in {Delay}")]
-        public static partial void RedisUnavailable(ILogger logger, string workerId, TimeSpan delay, Exception exception);
 
         [LoggerMessage(6, LogLevel.Information, "Worker {WorkerId} stopped by request at checkpoint {Checkpoint}")]
         public static partial void Stopped(ILogger logger, string workerId, long checkpoint);
@@ -28,7 +25,7 @@ public sealed partial class WorkerGrain
         [LoggerMessage(7, LogLevel.Information, "Worker {WorkerId} deactivating ({Reason}) at checkpoint {Checkpoint}")]
         public static partial void Deactivating(ILogger logger, string workerId, string reason, long checkpoint);
 
-        [LoggerMessage(8, LogLevel.Warning, "Worker {WorkerId} lost a state-write race (another activation wrote first); deactivating")]
+        [LoggerMessage(8, LogLevel.Warning, "Worker {WorkerId} lost the cursor while writing its state; deactivating")]
         public static partial void StateConflict(ILogger logger, string workerId, Exception exception);
 
         [LoggerMessage(9, LogLevel.Information, "Worker {WorkerId} moving to {Target} at checkpoint {Checkpoint} (rebalancing)")]
@@ -40,7 +37,7 @@ public sealed partial class WorkerGrain
         [LoggerMessage(11, LogLevel.Warning, "Worker {WorkerId} lost its pool slot (lease expired) and the pool is full; it stops at checkpoint {Checkpoint} and waits as pending")]
         public static partial void SlotLost(ILogger logger, string workerId, long checkpoint);
 
-        [LoggerMessage(12, LogLevel.Warning, "Worker {WorkerId} could not update its pool slot; its lease bounds the effect")]
-        public static partial void SlotUpdateFailed(ILogger logger, string workerId, Exception exception);
+        [LoggerMessage(12, LogLevel.Error, "Worker {WorkerId}: supervision failed outside a run; deactivating so the partition brings it back")]
+        public static partial void SupervisionFailed(ILogger logger, string workerId, Exception exception);
     }
 }

@@ -1,67 +1,69 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
-using Orleans.Storage;
 using Overseer.Errors;
-using Overseer.Hosting;
 using Overseer.Models;
 using Overseer.Registry;
 using Overseer.Sinks;
-using Overseer.Sources;
 using Overseer.Supervision;
 
 namespace Overseer.Workers;
 
-/// <summary>One worker: runs its source into its sink from the checkpoint, and applies its restart policy when the
-/// run ends. A crash ends the activation (in-memory state is gone); the partition brings it back after the backoff.</summary>
-/// <remarks>Interleaving: the run loop is a background task on this activation's scheduler, so its turns interleave
-/// with requests at await points (never in parallel). Invariants: only <see cref="StartRun"/> creates a run and
-/// only when none is active; every state write goes through <see cref="PersistAsync"/> (one at a time);
-/// <see cref="WorkerState.WantsRun"/> is checked after every await that precedes a status change, so stop wins.</remarks>
-/// <remarks>Placement: random, so workers spread over the silos whatever silo starts or restarts them (activation
-/// count placement piled bursts of starts onto one silo: its load statistics lag); partitions then even out the
-/// spread and move surplus workers to a silo that joins (see <see cref="MoveToAsync"/>).</remarks>
+/// <summary>One worker: the grain interface and the activation's lifecycle. It owns its supervision — a crash ends the
+/// run, not the activation: the restart decision is applied here and the next run starts from the checkpoint after the
+/// backoff (at once for 0), with the same cursor generation, so no re-claim and no partition round trip.</summary>
+/// <remarks>
+/// Collaborators: <see cref="WorkerStateMachine"/> (every status change), <see cref="WorkerRun"/> (one run's
+/// fetch/commit loop), <see cref="WorkerStateWriter"/> (the ETag rule), <see cref="SlotLease"/> (the pool),
+/// <see cref="RunTelemetry"/>. The partition is informed by one-way reports and only does what a worker cannot do for
+/// itself: stall detection, silo-loss recovery, restore and the pool queue.
+/// Interleaving: the supervision loop is a background task on this activation's scheduler, so its turns interleave
+/// with requests at await points (never in parallel). Invariants: at most one supervision loop (<see cref="BeginRun"/>);
+/// every state write goes through the writer (one at a time); the loop re-checks its cancellation after every await
+/// that precedes a status change, and stop cancels it first, so stop wins.
+/// Ownership: the activation claims the cursor before its first run (a stop, start or resume takes a new generation
+/// too); that generation fences every older activation's commits and state writes, and ranks its reports.
+/// Placement: random, so workers spread over the silos whatever silo starts or restarts them; partitions then even
+/// out the spread (see <see cref="MoveToAsync"/>).
+/// </remarks>
 [RandomPlacement]
 public sealed partial class WorkerGrain(
     [PersistentState("worker", StorageNames.Workers)] IPersistentState<WorkerState> state,
-    IEventSink sink,
-    SourceCatalog sources,
-    IOptions<SupervisionOptions> supervision,
-    IOptions<OverseerOptions> overseer,
-    ILocalSiloDetails silo,
-    TimeProvider time,
+    WorkerServices services,
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
 {
     private const int MaxEventsPerRead = 10_000;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly WorkerStateWriter _writer = new(state, services.Sink, services.Retry, services.Time);
+    private readonly SlotLease _lease = new(services.Slots, services.Pool, services.Retry);
+    private readonly RunTelemetry _telemetry = new(services.Instruments);
     private CancellationTokenSource? _runCts;
-    private Task? _run;
+    private Task? _supervision;
+    private WorkerRun? _run;
     private IGrainTimer? _heartbeat;
-    private ISourceHandlerStatus? _handler;
-    private long _checkpoint;
+    private IGrainTimer? _restart;
     private long _generation;
-    private bool _fenced;
+    private long _seenGeneration;
     private long _reportSeq;
+    private string? _runError;
+    private bool _fenced;
 
     private string Id => this.GetPrimaryKeyString();
 
     private WorkerState S => state.State;
 
-    private bool IsRunning => _run is { IsCompleted: false };
+    private bool IsRunning => _supervision is { IsCompleted: false };
 
-    private bool IsLive => S.Status is WorkerStatus.Pending or WorkerStatus.Running or WorkerStatus.Backoff;
+    private long Checkpoint => Math.Max(S.Checkpoint, _run?.Checkpoint ?? 0);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _checkpoint = S.Checkpoint;
-        if (WorkerIds.Validate(Id) is null && S.Spec is not null && S.WantsRun && IsDue())
+        if (WorkerIds.Validate(Id) is null && WorkerStateMachine.ShouldRun(S))
         {
-            // Reactivated after a silo loss, a graceful hand-off or a backoff: resume from the checkpoint.
-            StartRun(persistFirst: S.Status != WorkerStatus.Running);
+            // Reactivated after a silo loss, a move, a graceful hand-off or a restore: resume from the checkpoint.
+            ResumeSupervision();
         }
 
         return Task.CompletedTask;
@@ -69,18 +71,21 @@ public sealed partial class WorkerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _heartbeat?.Dispose();
-        var wasRunning = IsRunning;
-        Log.Deactivating(logger, Id, reason.ReasonCode.ToString(), _checkpoint);
+        // A run, or a restart waiting out its backoff: either way the worker must come back elsewhere.
+        var supervised = IsRunning || _restart is not null;
+        StopTimers();
+        Log.Deactivating(logger, Id, reason.ReasonCode.ToString(), Checkpoint);
         await CancelRunAsync(cancellationToken);
-        if (wasRunning && !_fenced && S.Spec is not null && S.WantsRun)
+        if (supervised && !_fenced && WorkerStateMachine.ShouldRun(S))
         {
-            S.Checkpoint = _checkpoint;
+            // A move or a graceful shutdown is not an exit: the slot stays held (its lease runs on) and the next
+            // activation resumes from the cursor.
+            WorkerStateMachine.Advance(S, Checkpoint);
             try
             {
-                await PersistAsync();
+                await _writer.WriteAsync(Id, _generation, reapply: null, cancellationToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // The next activation re-reads the authoritative checkpoint from the sink.
             }
@@ -88,6 +93,7 @@ public sealed partial class WorkerGrain(
             Report(detached: true);
         }
 
+        _lease.Forget();
         _lifetime.Cancel();
     }
 
@@ -97,63 +103,56 @@ public sealed partial class WorkerGrain(
     public async Task<WorkerInfo> StartAsync(WorkerSpec spec, StartMode mode, CancellationToken cancellationToken = default)
     {
         EnsureValidId();
-        sources.Validate(spec);
+        services.Sources.Validate(spec);
         if (S.Spec is not null && S.Spec.IsEquivalentTo(spec))
         {
             // Idempotent: the same start again changes nothing (use resume to run a finished worker again).
-            return IsLive ? await EnsureRunningCoreAsync(mode) : Info();
+            if (!WorkerStateMachine.ShouldRun(S))
+            {
+                return Info();
+            }
+
+            if (mode == StartMode.Try && !IsRunning && !_lease.Held)
+            {
+                var grant = await _lease.AcquireAsync(Id, StartMode.Try, _lifetime.Token);
+                if (!grant.Granted)
+                {
+                    throw PoolFull(grant);
+                }
+            }
+
+            return EnsureSupervised();
         }
 
-        if (S.Spec is not null && IsLive)
+        if (S.Spec is not null && S.Status.IsLive())
         {
             throw OverseerException.Conflict(
                 $"worker '{Id}' is {S.Status.ToString().ToLowerInvariant()} with a different spec ({S.Spec.Describe()}); "
                 + $"requested ({spec.Describe()}): stop it first, or use another id");
         }
 
-        return await RunWithFreshBudgetAsync(mode, () =>
-        {
-            if (S.Spec is null)
-            {
-                S.CreatedAt = time.GetUtcNow();
-            }
-
-            S.Spec = spec;
-        });
+        return await RunWithFreshBudgetAsync(mode, spec);
     }
 
     public async Task<WorkerInfo> StopAsync(CancellationToken cancellationToken = default)
     {
         EnsureExists();
-        S.WantsRun = false;
+
+        // Stop wins: the loop sees it at its next await, and the sink's stop fences every activation anywhere in the
+        // same atomic step that records it — before anything else can interleave.
+        WorkerStateMachine.Stop(S, Checkpoint);
+        _runCts?.Cancel();
+        CancelRestart();
+        var cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.StopAsync(Id, ct), _lifetime.Token);
+        Own(cursor.Generation);
         await CancelRunAsync(CancellationToken.None);
-        if (IsLive)
-        {
-            S.Status = WorkerStatus.Stopped;
-        }
-
-        // Claiming the cursor fences every other activation of this worker (a duplicate left by a membership change
-        // can no longer commit), and its checkpoint is the truth even if a commit abandoned by the cancellation landed.
-        var cursor = await RetryRedisAsync(() => sink.ClaimAsync(Id, _lifetime.Token), _lifetime.Token);
-        _generation = cursor.Generation;
-        _checkpoint = Math.Max(_checkpoint, cursor.Checkpoint);
-        void ApplyStop()
-        {
-            S.WantsRun = false;
-            if (IsLive)
-            {
-                S.Status = WorkerStatus.Stopped;
-            }
-
-            S.NextRestartAt = null;
-            S.Checkpoint = Math.Max(S.Checkpoint, _checkpoint);
-        }
-
-        ApplyStop();
-        await PersistAsync(reapply: ApplyStop);
+        void ApplyStop(WorkerState s) => WorkerStateMachine.Stop(s, cursor.Checkpoint);
+        ApplyStop(S);
+        await _writer.WriteAsync(Id, _generation, ApplyStop, _lifetime.Token);
+        StopTimers();
         Report();
         await ReleaseSlotAsync();
-        Log.Stopped(logger, Id, _checkpoint);
+        Log.Stopped(logger, Id, S.Checkpoint);
         return Info();
     }
 
@@ -165,7 +164,7 @@ public sealed partial class WorkerGrain(
             return Info();
         }
 
-        return await RunWithFreshBudgetAsync(StartMode.Queue);
+        return await RunWithFreshBudgetAsync(StartMode.Queue, spec: null);
     }
 
     public Task<WorkerInfo> GetInfoAsync(CancellationToken cancellationToken = default)
@@ -187,20 +186,20 @@ public sealed partial class WorkerGrain(
             throw OverseerException.Invalid($"invalid count {count}: expected 1..{MaxEventsPerRead} per call (page for more)");
         }
 
-        var events = await sink.ReadAsync(Id, fromSeq, count, cancellationToken);
+        var events = await services.Sink.ReadAsync(Id, fromSeq, count, cancellationToken);
         return [.. events.Select(e => new WorkerEvent(e.Seq, e.Payload))];
     }
 
     public Task MoveToAsync(SiloAddress target, CancellationToken cancellationToken = default)
     {
-        if (!IsRunning || _fenced || !S.WantsRun || target.Equals(silo.SiloAddress))
+        if (!IsRunning || _fenced || !WorkerStateMachine.ShouldRun(S) || target.Equals(services.Silo.SiloAddress))
         {
             return Task.CompletedTask;
         }
 
-        // Migration captures the request context; the placement hint makes the target the new home. The run stops
-        // and the checkpoint is saved in OnDeactivateAsync; the new activation resumes in OnActivateAsync.
-        Log.Moving(logger, Id, target.ToString(), _checkpoint);
+        // Migration captures the request context; the placement hint makes the target the new home. The run stops and
+        // the checkpoint is saved in OnDeactivateAsync; the new activation claims the cursor and resumes.
+        Log.Moving(logger, Id, target.ToString(), Checkpoint);
         RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
         try
         {
@@ -224,252 +223,321 @@ public sealed partial class WorkerGrain(
             return null;
         }
 
-        if (!S.WantsRun || !IsLive)
+        if (!WorkerStateMachine.ShouldRun(S))
         {
             // Idempotent: a worker that should not run holds no slot and has no place in the queue.
             await ReleaseSlotAsync();
+            return Info();
         }
 
-        return await EnsureRunningCoreAsync(StartMode.Queue);
+        return EnsureSupervised();
     }
 
-    private async Task<WorkerInfo> EnsureRunningCoreAsync(StartMode mode)
+    /// <summary>Makes sure a worker that should run is running or scheduled to.</summary>
+    private WorkerInfo EnsureSupervised()
     {
-        if (!S.WantsRun || !IsLive || IsRunning || !IsDue())
+        if (!IsRunning && _restart is null)
         {
-            return Info();
-        }
-
-        var grant = await AcquireSlotAsync(mode);
-        if (!grant.Granted)
-        {
-            if (mode == StartMode.Try)
-            {
-                throw PoolFull(grant);
-            }
-
-            if (S.Status != WorkerStatus.Pending)
-            {
-                S.Status = WorkerStatus.Pending;
-                S.NextRestartAt = null;
-                await PersistAsync();
-                Report();
-            }
-
-            return Info();
-        }
-
-        if (!S.WantsRun || IsRunning)
-        {
-            return Info();
-        }
-
-        var changed = S.Status != WorkerStatus.Running;
-        S.Status = WorkerStatus.Running;
-        S.NextRestartAt = null;
-        if (changed)
-        {
-            await PersistAsync();
-        }
-
-        if (!IsRunning && S.WantsRun)
-        {
-            StartRun(persistFirst: false);
-            Report();
+            ResumeSupervision();
         }
 
         return Info();
     }
 
-    /// <summary>Start or resume: desired state running, a fresh restart budget, durable before the run starts. With a
-    /// full pool the worker is queued as Pending, or (<see cref="StartMode.Try"/>) refused before anything changes.</summary>
-    private async Task<WorkerInfo> RunWithFreshBudgetAsync(StartMode mode, Action? apply = null)
+    /// <summary>Start or resume: a fresh restart budget and a new cursor generation (clearing a stop), durable before it
+    /// returns. With a full pool the worker is queued as Pending, or (<see cref="StartMode.Try"/>) refused before
+    /// anything changes.</summary>
+    private async Task<WorkerInfo> RunWithFreshBudgetAsync(StartMode mode, WorkerSpec? spec)
     {
-        var grant = await AcquireSlotAsync(mode);
+        var grant = await _lease.AcquireAsync(Id, mode, _lifetime.Token);
         if (!grant.Granted && mode == StartMode.Try)
         {
             throw PoolFull(grant);
         }
 
-        apply?.Invoke();
-        S.WantsRun = true;
-        S.Status = grant.Granted ? WorkerStatus.Running : WorkerStatus.Pending;
-        S.NextRestartAt = null;
-        S.RestartHistory.Clear();
-        await PersistAsync();
+        if (!grant.Granted && grant.Position > 0)
+        {
+            Log.Queued(logger, Id, grant.Position);
+        }
+
+        RecordWait(grant);
+        CancelRestart();
+        await CancelRunAsync(CancellationToken.None);
+        var cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.ClaimAsync(Id, start: true, ct), _lifetime.Token);
+        Own(cursor.Generation);
+        var now = services.Time.GetUtcNow();
+        void ApplyStart(WorkerState s) => WorkerStateMachine.Start(s, spec, cursor.Checkpoint, grant.Granted, now);
+        ApplyStart(S);
+        await _writer.WriteAsync(Id, _generation, ApplyStart, _lifetime.Token);
         if (grant.Granted)
         {
-            StartRun(persistFirst: false);
+            BeginRun();
         }
 
         Report();
         return Info();
     }
 
-    private bool IsDue() =>
-        S.Status switch
-        {
-            WorkerStatus.Running or WorkerStatus.Pending => true,
-            WorkerStatus.Backoff => S.NextRestartAt is not { } at || at <= time.GetUtcNow(),
-            _ => false,
-        };
-
-    private void StartRun(bool persistFirst)
+    /// <summary>Continues supervision of a worker that should run: after its backoff, or now.</summary>
+    private void ResumeSupervision()
     {
-        var previous = S.Status;
-        S.Status = WorkerStatus.Running;
-        S.NextRestartAt = null;
-        _runCts = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-        CaptureRunOrigin();
-        _run = RunAsync(persistFirst && previous != WorkerStatus.Running, _runCts.Token);
-        var interval = supervision.Value.HeartbeatInterval;
-        _heartbeat ??= this.RegisterGrainTimer(
-            HeartbeatAsync,
-            new GrainTimerCreationOptions(interval, interval) { KeepAlive = true });
+        var now = services.Time.GetUtcNow();
+        if (S.Status == WorkerStatus.Backoff && S.NextRestartAt is { } at && at > now)
+        {
+            ScheduleRestart(at - now);
+        }
+        else
+        {
+            BeginRun();
+        }
     }
 
-    private async Task RunAsync(bool persistFirst, CancellationToken cancellationToken)
+    /// <summary>Starts the supervision loop unless one is active.</summary>
+    private void BeginRun()
+    {
+        if (IsRunning || _fenced || !WorkerStateMachine.ShouldRun(S))
+        {
+            return;
+        }
+
+        _runCts = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        _telemetry.CaptureOrigin();
+        _supervision = SuperviseAsync(_runCts.Token);
+    }
+
+    /// <summary>Runs, applies the restart decision, and runs again while the backoff is 0; a longer backoff is a one-shot
+    /// timer. Ends when the worker completes, fails, is stopped, queued or fenced.</summary>
+    private async Task SuperviseAsync(CancellationToken cancellationToken)
     {
         try
         {
-            if (!_slotHeld && !(await AcquireSlotAsync(StartMode.Queue)).Granted)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                // Reactivated (restore, recovery, backoff over) but the pool is full: wait for a slot.
-                await QueueAsync();
-                return;
-            }
-
-            if (persistFirst)
-            {
-                await PersistWithRetryAsync();
-                Report();
-            }
-
-            var factory = sources.Resolve(S.Spec!.Source);
-            var cursor = await RetryRedisAsync(() => sink.ClaimAsync(Id, cancellationToken), cancellationToken);
-            _generation = cursor.Generation;
-            _checkpoint = cursor.Checkpoint;
-            Log.RunStarted(logger, Id, _checkpoint, _generation);
-            await using var source = factory.Create(new SourceContext(Id, S.Spec.Options));
-            _handler = source as ISourceHandlerStatus;
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var span = StartBatchSpan();
-                var batch = await FetchTracedAsync(source, cancellationToken);
-                if (batch.Events.Count > 0)
+                var exit = await RunOnceAsync(cancellationToken);
+                if (cancellationToken.IsCancellationRequested || exit is RunExit.Cancelled)
                 {
-                    var expected = _checkpoint;
-                    // One commit is never abandoned halfway (Redis' own timeout bounds it); only the retries are cancellable.
-                    var result = await CommitTracedAsync(expected, batch.Events.Count, () => RetryRedisAsync(
-                        () => sink.CommitAsync(Id, _generation, expected, batch.Events, CancellationToken.None), cancellationToken));
-                    if (result.Outcome == CommitOutcome.Fenced)
-                    {
-                        Log.Fenced(logger, Id, _generation);
-                        _fenced = true;
-                        DeactivateOnIdle();
-                        return;
-                    }
-
-                    _checkpoint = result.Checkpoint;
+                    return;
                 }
 
-                if (batch.Exhausted)
+                switch (exit)
                 {
-                    FoldHandlerCounts();
-                    await ExitAsync(ExitKind.Completed, error: null);
+                    case RunExit.Fenced:
+                        Fence();
+                        return;
+                    case RunExit.SlotLost:
+                        Log.SlotLost(logger, Id, Checkpoint);
+                        await QueueAsync(cancellationToken);
+                        return;
+                }
+
+                var kind = exit == RunExit.Completed ? ExitKind.Completed : ExitKind.Crash;
+                var decision = await ExitAsync(kind, _runError, cancellationToken);
+                if (decision is not { Restarts: true } || cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (decision.Delay > TimeSpan.Zero)
+                {
+                    ScheduleRestart(decision.Delay);
                     return;
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopped or deactivating: whatever was committed stays committed.
         }
-        catch (Exception ex) when (!_fenced)
+        catch (StaleActivationException ex)
         {
-            FoldHandlerCounts();
-            Log.Crashed(logger, Id, _checkpoint, ex.Message);
-            await ExitAsync(ExitKind.Crash, ex.Message);
+            Log.StateConflict(logger, Id, ex);
+            Fence();
         }
-        finally
+        catch (Exception ex)
         {
-            FoldHandlerCounts();
-        }
-    }
-
-    /// <summary>Moves the finished source's failover count into the persisted total (once).</summary>
-    private void FoldHandlerCounts()
-    {
-        if (_handler is { } handler)
-        {
-            S.Failovers += handler.Failovers;
-            _handler = null;
-        }
-    }
-
-    /// <summary>The supervisor's decision after a run ended by itself (crash or completion).</summary>
-    private async Task ExitAsync(ExitKind exit, string? error)
-    {
-        if (!S.WantsRun || _fenced)
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        var limits = Limits();
-        var decision = RestartDecider.Decide(exit, S.Spec!.Restart, S.RestartHistory, limits, now, Random.Shared.NextDouble());
-        S.Checkpoint = _checkpoint;
-        S.RestartHistory.RemoveAll(at => now - at >= limits.Window);
-        if (decision.Restarts)
-        {
-            S.RestartHistory.Add(now);
-            S.Restarts++;
-            S.Status = WorkerStatus.Backoff;
-            S.NextRestartAt = now + decision.Delay;
-            S.LastError = error ?? S.LastError;
-        }
-        else
-        {
-            S.Status = decision.Status;
-            S.NextRestartAt = null;
-            if (decision.Status == WorkerStatus.Failed)
-            {
-                S.LastError = error is null ? decision.Reason : $"{error} ({decision.Reason})";
-            }
-        }
-
-        Log.Exited(logger, Id, exit.ToString(), S.Status, decision.Delay);
-        _heartbeat?.Dispose();
-        _heartbeat = null;
-        await PersistWithRetryAsync();
-        RecordExit(exit, decision);
-        Report();
-        if (decision.Restarts)
-        {
-            await HoldSlotThroughBackoffAsync(decision.Delay);
-        }
-        else
-        {
-            await ReleaseSlotAsync();
-        }
-
-        if (decision.Restarts)
-        {
-            // A crash loses the in-memory state: the partition reactivates the worker when the backoff is over.
+            // Not an exit of the worker (those are decided above): this activation cannot go on, and its partition's
+            // stall detection brings the worker back in a fresh one.
+            Log.SupervisionFailed(logger, Id, ex);
+            StopTimers();
             DeactivateOnIdle();
         }
     }
 
-    private RestartLimits Limits()
+    /// <summary>One run: owns the cursor (claiming it on this activation's first run), holds a slot, then fetches and
+    /// commits until the run ends.</summary>
+    private async Task<RunExit> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var o = supervision.Value;
-        return new RestartLimits(S.Spec?.MaxRestarts ?? o.MaxRestarts, S.Spec?.RestartWindow ?? o.RestartWindow, o.BackoffMin, o.BackoffMax);
+        SinkCursor cursor;
+        if (_generation == 0)
+        {
+            cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.ClaimAsync(Id, start: false, ct), cancellationToken);
+            if (cursor.Stopped)
+            {
+                // Stopped while this activation was not looking (its state was read before the stop was written).
+                SeeGeneration(cursor.Generation);
+                WorkerStateMachine.Stop(S, cursor.Checkpoint);
+                StopTimers();
+                Report();
+                return RunExit.Cancelled;
+            }
+
+            Own(cursor.Generation);
+        }
+        else
+        {
+            // A restart in this activation: the cursor must still be ours; it also gives the exact checkpoint and token.
+            cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.GetCursorAsync(Id, ct), cancellationToken);
+            if (cursor.Generation != _generation || cursor.Stopped)
+            {
+                return RunExit.Fenced;
+            }
+        }
+
+        if (!_lease.Held)
+        {
+            var grant = await _lease.AcquireAsync(Id, StartMode.Queue, cancellationToken);
+            RecordWait(grant);
+            if (!grant.Granted)
+            {
+                // Reactivated (restore, recovery, backoff over) but the pool is full: wait for a slot.
+                WorkerStateMachine.Advance(S, cursor.Checkpoint);
+                await QueueAsync(cancellationToken);
+                return RunExit.Cancelled;
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        WorkerStateMachine.RunStarted(S);
+        WorkerStateMachine.Advance(S, cursor.Checkpoint);
+        var factory = services.Sources.Resolve(S.Spec!.Source);
+        var run = new WorkerRun(Id, S.Spec, factory, _generation, cursor, services.Sink, services.Retry, _lease, _telemetry);
+        _run = run;
+        EnsureHeartbeat();
+        Log.RunStarted(logger, Id, cursor.Checkpoint, _generation);
+        Report();
+        var exit = await run.RunAsync(cancellationToken);
+        WorkerStateMachine.Advance(S, run.Checkpoint);
+        if (run.Handler is { } handler)
+        {
+            S.Failovers += handler.Failovers;
+        }
+
+        _run = null;
+        _runError = run.Error;
+
+        if (exit == RunExit.Crashed)
+        {
+            Log.Crashed(logger, Id, run.Checkpoint, run.Error ?? "");
+        }
+
+        return exit;
+    }
+
+    /// <summary>The supervisor's decision after a run ended by itself (crash or completion), durable before the next run.</summary>
+    private async Task<RestartDecision?> ExitAsync(ExitKind exit, string? error, CancellationToken cancellationToken)
+    {
+        using var span = _telemetry.StartExit(Id, exit);
+        var now = services.Time.GetUtcNow();
+        var decision = WorkerStateMachine.Exit(S, exit, error, Checkpoint, Limits(), now, Random.Shared.NextDouble());
+        if (decision is null)
+        {
+            return null;
+        }
+
+        Log.Exited(logger, Id, exit.ToString(), S.Status, decision.Delay);
+        await _writer.WriteAsync(Id, _generation, reapply: null, cancellationToken);
+        _telemetry.RecordExit(span, exit, S.Status, decision);
+        Report();
+        if (decision.Restarts)
+        {
+            if (decision.Delay > TimeSpan.Zero)
+            {
+                await _lease.HoldThroughAsync(Id, decision.Delay, cancellationToken);
+            }
+        }
+        else
+        {
+            StopTimers();
+            await ReleaseSlotAsync();
+        }
+
+        return decision;
+    }
+
+    /// <summary>No slot for the next run: wait as Pending (durably), to be woken by the partition when a slot frees.</summary>
+    private async Task QueueAsync(CancellationToken cancellationToken)
+    {
+        StopTimers();
+        if (WorkerStateMachine.Queue(S))
+        {
+            await _writer.WriteAsync(Id, _generation, reapply: null, cancellationToken);
+        }
+
+        Report();
+    }
+
+    private void ScheduleRestart(TimeSpan delay)
+    {
+        CancelRestart();
+        _restart = this.RegisterGrainTimer(
+            _ =>
+            {
+                CancelRestart();
+                BeginRun();
+                return Task.CompletedTask;
+            },
+            new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
+    private void CancelRestart()
+    {
+        _restart?.Dispose();
+        _restart = null;
+    }
+
+    private void EnsureHeartbeat()
+    {
+        var interval = services.Supervision.HeartbeatInterval;
+        _heartbeat ??= this.RegisterGrainTimer(HeartbeatAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = true });
+    }
+
+    /// <summary>Nothing keeps an activation of a worker that is not running alive: it is collected like any idle grain.</summary>
+    private void StopTimers()
+    {
+        _heartbeat?.Dispose();
+        _heartbeat = null;
+        CancelRestart();
+    }
+
+    /// <summary>Heartbeat: renews the slot's lease and reports. A lease that expired (a long pause) is taken again if a
+    /// slot is free; otherwise another worker has it now, and this one ends its run and waits as Pending.</summary>
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        if (!IsRunning || _run is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!await _lease.RenewAsync(Id, _lifetime.Token))
+            {
+                Log.SlotLost(logger, Id, Checkpoint);
+                await CancelRunAsync(CancellationToken.None);
+                await QueueAsync(_lifetime.Token);
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            return;
+        }
+
+        Report();
     }
 
     private async Task CancelRunAsync(CancellationToken cancellationToken)
     {
-        if (_runCts is null || _run is null)
+        if (_runCts is null || _supervision is null)
         {
             return;
         }
@@ -477,133 +545,102 @@ public sealed partial class WorkerGrain(
         await _runCts.CancelAsync();
         try
         {
-            await _run.WaitAsync(cancellationToken);
+            await _supervision.WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
-            // The run observes cancellation at its next await; a commit in flight is atomic either way.
+            // The loop observes cancellation at its next await; a commit in flight is atomic either way.
         }
     }
 
-    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    private async Task ReleaseSlotAsync()
     {
-        if (IsRunning)
+        IReadOnlyList<string> next;
+        try
         {
-            Report();
-            await RenewSlotAsync();
+            next = await _lease.ReleaseAsync(Id, _lifetime.Token);
         }
+        catch (OperationCanceledException)
+        {
+            // Deactivating during a Redis outage: the lease returns the slot; partitions' pool checks wake the next.
+            return;
+        }
+
+        foreach (var id in next)
+        {
+            if (id != Id)
+            {
+                GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(id, services.Overseer.Partitions)).WakeAsync(id).Ignore();
+            }
+        }
+    }
+
+    private void RecordWait(Pool.SlotGrant grant)
+    {
+        if (grant.Waited is { } waited)
+        {
+            services.Instruments.PoolWaited(waited);
+        }
+    }
+
+    /// <summary>Another activation owns the cursor (or the worker was stopped): this one stops and goes away.</summary>
+    private void Fence()
+    {
+        Log.Fenced(logger, Id, _generation);
+        _fenced = true;
+        _runCts?.Cancel();
+        StopTimers();
+        _lease.Forget();
+        DeactivateOnIdle();
+    }
+
+    private void Own(long generation)
+    {
+        _generation = generation;
+        _fenced = false;
+        SeeGeneration(generation);
+    }
+
+    private void SeeGeneration(long generation) => _seenGeneration = Math.Max(_seenGeneration, generation);
+
+    private RestartLimits Limits()
+    {
+        var o = services.Supervision;
+        return new RestartLimits(S.Spec?.MaxRestarts ?? o.MaxRestarts, S.Spec?.RestartWindow ?? o.RestartWindow, o.BackoffMin, o.BackoffMax);
     }
 
     private void Report(bool detached = false)
     {
-        var partition = WorkerPartitioner.PartitionOf(Id, overseer.Value.Partitions);
+        var partition = WorkerPartitioner.PartitionOf(Id, services.Overseer.Partitions);
         GrainFactory.GetGrain<IPartitionGrain>(partition).ReportAsync(new WorkerReport(Info(), S.WantsRun, detached)).Ignore();
     }
 
-    private WorkerInfo Info() => new()
+    private WorkerInfo Info()
     {
-        Id = Id,
-        Status = S.Status,
-        Checkpoint = Math.Max(_checkpoint, S.Checkpoint),
-        Restarts = S.Restarts,
-        Silo = silo.SiloAddress.Endpoint.ToString(),
-        Source = S.Spec?.Source ?? "",
-        LastError = S.LastError,
-        Restart = S.Spec?.Restart ?? RestartPolicy.Transient,
-        NextRestartAt = S.NextRestartAt,
-        UpdatedAt = S.UpdatedAt,
-        Handler = IsRunning ? _handler?.Handler : null,
-        Failovers = S.Failovers + (_handler?.Failovers ?? 0),
-        Head = _handler?.Head,
-        Version = (S.Writes << 20) | Math.Min(++_reportSeq, (1L << 20) - 1),
-    };
-
-    /// <summary>Writes the state. On an ETag conflict: a <paramref name="reapply"/> (a user command) re-reads the
-    /// stored state and applies itself again; the activation that holds the sink's current generation (the one
-    /// running the worker) keeps its state and takes the stored ETag (it was stale, e.g. carried by a migration);
-    /// any other activation is stale and deactivates.</summary>
-    private async Task PersistAsync(Action? reapply = null)
-    {
-        await _writeGate.WaitAsync();
-        try
+        var handler = _run?.Handler;
+        return new WorkerInfo
         {
-            S.UpdatedAt = time.GetUtcNow();
-            S.Writes++;
-            var conflict = false;
-            try
-            {
-                await state.WriteStateAsync();
-            }
-            catch (InconsistentStateException) when (!_fenced)
-            {
-                conflict = true;
-            }
-
-            if (conflict)
-            {
-                if (reapply is null && !await OwnsCursorAsync())
-                {
-                    throw new InconsistentStateException($"worker '{Id}': another activation holds the cursor and wrote the state first");
-                }
-
-                var mine = S;
-                await state.ReadStateAsync();
-                if (reapply is not null)
-                {
-                    reapply();
-                }
-                else
-                {
-                    state.State = mine;
-                }
-
-                S.UpdatedAt = time.GetUtcNow();
-                S.Writes = Math.Max(S.Writes, mine.Writes) + 1;
-                await state.WriteStateAsync();
-            }
-
-            _reportSeq = 0;
-        }
-        catch (InconsistentStateException ex)
-        {
-            // Another activation of this worker wrote first: this one is stale.
-            Log.StateConflict(logger, Id, ex);
-            _fenced = true;
-            _runCts?.Cancel();
-            DeactivateOnIdle();
-            throw;
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+            Id = Id,
+            Status = S.Status,
+            Checkpoint = Checkpoint,
+            Restarts = S.Restarts,
+            Silo = services.Silo.SiloAddress.Endpoint.ToString(),
+            Source = S.Spec?.Source ?? "",
+            LastError = S.LastError,
+            Restart = S.Spec?.Restart ?? RestartPolicy.Transient,
+            NextRestartAt = S.NextRestartAt,
+            UpdatedAt = S.UpdatedAt,
+            Handler = IsRunning ? handler?.Handler : null,
+            Failovers = S.Failovers + (handler?.Failovers ?? 0),
+            Head = handler?.Head,
+            Version = ReportVersion.Of(Math.Max(_seenGeneration, S.Generation), ++_reportSeq),
+        };
     }
 
-    private async Task<bool> OwnsCursorAsync() =>
-        _generation != 0 && (await sink.GetCursorAsync(Id, _lifetime.Token)).Generation == _generation;
-
-    private async Task PersistWithRetryAsync()
-    {
-        await RetryRedisAsync(async () => { await PersistAsync(); return true; }, _lifetime.Token);
-    }
-
-    private async Task<T> RetryRedisAsync<T>(Func<Task<T>> operation, CancellationToken cancellationToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (true)
-        {
-            try
-            {
-                return await operation();
-            }
-            catch (Exception ex) when (RedisFaults.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
-            {
-                Log.RedisUnavailable(logger, Id, delay, ex);
-                await Task.Delay(delay, time, cancellationToken);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
-            }
-        }
-    }
+    private OverseerException PoolFull(Pool.SlotGrant grant) =>
+        OverseerException.PoolFull(grant.Position > 0
+            ? $"pool full: worker '{Id}' is already queued at position {grant.Position} for one of the {services.Pool.MaxRunningWorkers} running-worker slots (Overseer:Pool:MaxRunningWorkers)"
+            : $"pool full: all {services.Pool.MaxRunningWorkers} running-worker slots are held (Overseer:Pool:MaxRunningWorkers); worker '{Id}' was not started or queued — start it without --try to queue it, or stop another worker");
 
     private void EnsureValidId()
     {

@@ -2,8 +2,12 @@ using Overseer.Models;
 
 namespace Overseer.Workers;
 
-/// <summary>A worker's persisted state (Redis grain storage). The checkpoint here is refreshed on every status
-/// change; the authoritative, per-batch checkpoint is the sink's cursor, written atomically with the events.</summary>
+/// <summary>A worker's persisted state (Redis grain storage). Only <see cref="WorkerStateMachine"/> changes status,
+/// desired state, next-restart time, restart history and checkpoint.</summary>
+/// <remarks>The checkpoint here is refreshed at every exit, stop and graceful deactivation; the authoritative, per-batch
+/// checkpoint is the sink's cursor, written atomically with the events. What a silo crash can lose is therefore only
+/// this copy's lag behind the cursor (the next run reads the cursor), and a status change not yet written: a run that
+/// started after a backoff or a queue is still stored as Backoff (due) or Pending, which restore treats alike.</remarks>
 [GenerateSerializer, Alias("overseer.WorkerState")]
 public sealed class WorkerState
 {
@@ -21,6 +25,9 @@ public sealed class WorkerState
     [Id(9)] public DateTimeOffset CreatedAt { get; set; }
     /// <summary>Push-to-poll failovers of finished runs (the running source counts its own).</summary>
     [Id(10)] public int Failovers { get; set; }
-    /// <summary>Persisted writes so far: orders this worker's reports across activations.</summary>
+    /// <summary>Persisted writes so far (diagnostics).</summary>
     [Id(11)] public long Writes { get; set; }
+    /// <summary>The cursor generation of the activation that wrote this state last: the high part of report versions
+    /// (<see cref="ReportVersion"/>), so that an activation that has not claimed yet still ranks by the newest it knows.</summary>
+    [Id(12)] public long Generation { get; set; }
 }

@@ -5,7 +5,8 @@ using StackExchange.Redis;
 
 namespace Overseer.Tests.Grains;
 
-/// <summary>The atomic, fenced commit against a real redis-server.</summary>
+/// <summary>The cursor contract of the atomic, fenced commit against a real redis-server: generations, the stop fence,
+/// density, the source token and the pool lease are all enforced by the store itself.</summary>
 public sealed class RedisEventSinkTests : IAsyncLifetime
 {
     private RedisServer _redis = null!;
@@ -25,18 +26,30 @@ public sealed class RedisEventSinkTests : IAsyncLifetime
         await _redis.DisposeAsync();
     }
 
-    private static SourceEvent[] Events(long from, long to) =>
-        [.. Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => new SourceEvent(i, $"p{i}"))];
+    private static SourceEvent[] Events(params long[] seqs) => [.. seqs.Select(i => new SourceEvent(i, $"p{i}"))];
+
+    private static SourceEvent[] Range(long from, long to) => Events([.. Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => (long)i)]);
+
+    private static CommitBatch Batch(SinkCursor cursor, long after, SourceEvent[] events, string? token = null, long lease = 0, SequenceDensity density = SequenceDensity.Dense) =>
+        new(cursor.Generation, after, events, density, token, lease);
+
+    private Task<CommitResult> CommitAsync(string id, CommitBatch batch) => _sink.CommitAsync(id, batch, CancellationToken.None);
+
+    private async Task<long> RedisNowMsAsync()
+    {
+        var time = await _mux.GetServer(_mux.GetEndPoints()[0]).TimeAsync();
+        return new DateTimeOffset(time, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    }
 
     [Fact]
     public async Task Commit_FromAStaleGeneration_IsFenced_AndWritesNothing()
     {
-        var stale = await _sink.ClaimAsync("w", CancellationToken.None);
-        await _sink.CommitAsync("w", stale.Generation, 0, Events(1, 3), CancellationToken.None);
-        var fresh = await _sink.ClaimAsync("w", CancellationToken.None);
+        var stale = await _sink.ClaimAsync("w", start: true, CancellationToken.None);
+        await CommitAsync("w", Batch(stale, 0, Range(1, 3)));
+        var fresh = await _sink.ClaimAsync("w", start: false, CancellationToken.None);
 
-        var fenced = await _sink.CommitAsync("w", stale.Generation, 3, Events(4, 6), CancellationToken.None);
-        var committed = await _sink.CommitAsync("w", fresh.Generation, 3, Events(4, 5), CancellationToken.None);
+        var fenced = await CommitAsync("w", Batch(stale, 3, Range(4, 6)));
+        var committed = await CommitAsync("w", Batch(fresh, 3, Range(4, 5)));
 
         Assert.Equal(3, fresh.Checkpoint);
         Assert.Equal(CommitOutcome.Fenced, fenced.Outcome);
@@ -48,10 +61,10 @@ public sealed class RedisEventSinkTests : IAsyncLifetime
     [Fact]
     public async Task Commit_RetriedAfterALostReply_DoesNotWriteTwice()
     {
-        var cursor = await _sink.ClaimAsync("r", CancellationToken.None);
-        await _sink.CommitAsync("r", cursor.Generation, 0, Events(1, 4), CancellationToken.None);
+        var cursor = await _sink.ClaimAsync("r", start: true, CancellationToken.None);
+        await CommitAsync("r", Batch(cursor, 0, Range(1, 4)));
 
-        var retry = await _sink.CommitAsync("r", cursor.Generation, 0, Events(1, 4), CancellationToken.None);
+        var retry = await CommitAsync("r", Batch(cursor, 0, Range(1, 4)));
 
         Assert.Equal(CommitOutcome.Committed, retry.Outcome);
         Assert.Equal(4, retry.Checkpoint);
@@ -59,20 +72,102 @@ public sealed class RedisEventSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stop_FencesTheOwnerAndEveryLaterClaim_UntilAStartClearsIt()
+    {
+        // An activation that read the state before the stop (a duplicate, a paused silo) must neither commit nor claim.
+        var running = await _sink.ClaimAsync("s", start: true, CancellationToken.None);
+        await CommitAsync("s", Batch(running, 0, Range(1, 2)));
+
+        var stop = await _sink.StopAsync("s", CancellationToken.None);
+        var lateCommit = await CommitAsync("s", Batch(running, 2, Range(3, 4)));
+        var lateClaim = await _sink.ClaimAsync("s", start: false, CancellationToken.None);
+        var staleAfterLateClaim = await CommitAsync("s", Batch(lateClaim, 2, Range(3, 4)));
+        var resumed = await _sink.ClaimAsync("s", start: true, CancellationToken.None);
+        var afterResume = await CommitAsync("s", Batch(resumed, 2, Range(3, 4)));
+
+        Assert.True(stop.Generation > running.Generation, "the stop must bump the generation");
+        Assert.Equal(2, stop.Checkpoint);
+        Assert.Equal(CommitOutcome.Fenced, lateCommit.Outcome);
+        Assert.True(lateClaim.Stopped, "a claim while stopped must be refused");
+        Assert.Equal(stop.Generation, lateClaim.Generation);
+        Assert.Equal(CommitOutcome.Fenced, staleAfterLateClaim.Outcome);
+        Assert.False(resumed.Stopped);
+        Assert.True(resumed.Generation > stop.Generation);
+        Assert.Equal(CommitOutcome.Committed, afterResume.Outcome);
+        Assert.Equal([1L, 2, 3, 4], (await _sink.ReadAsync("s", 1, 100, CancellationToken.None)).Select(e => e.Seq));
+    }
+
+    [Theory]
+    [InlineData(new long[] { 4, 5 })]
+    [InlineData(new long[] { 3, 5 })]
+    public async Task Commit_DenseSequenceWithAGap_IsRefused_AndWritesNothing(long[] seqs)
+    {
+        var cursor = await _sink.ClaimAsync("g", start: true, CancellationToken.None);
+        await CommitAsync("g", Batch(cursor, 0, Range(1, 2)));
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => CommitAsync("g", Batch(cursor, 2, Events(seqs))));
+
+        Assert.Contains("dense", refused.Message);
+        Assert.Contains("'g'", refused.Message);
+        Assert.Equal(2, (await _sink.GetCursorAsync("g", CancellationToken.None)).Checkpoint);
+        Assert.Equal(2, (await _sink.ReadAsync("g", 1, 100, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task Commit_SparseSequenceWithGaps_IsCommitted()
+    {
+        var cursor = await _sink.ClaimAsync("sp", start: true, CancellationToken.None);
+
+        var result = await CommitAsync("sp", Batch(cursor, 0, Events(10, 12, 40), density: SequenceDensity.Sparse));
+
+        Assert.Equal(CommitOutcome.Committed, result.Outcome);
+        Assert.Equal([10L, 12, 40], (await _sink.ReadAsync("sp", 1, 100, CancellationToken.None)).Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task Commit_WithAToken_StoresItAtomically_AndAClaimHandsItBack()
+    {
+        var cursor = await _sink.ClaimAsync("t", start: true, CancellationToken.None);
+        await CommitAsync("t", Batch(cursor, 0, Range(1, 3), token: "0xabc"));
+        await CommitAsync("t", Batch(cursor, 3, Range(4, 4), token: null));
+
+        var next = await _sink.ClaimAsync("t", start: false, CancellationToken.None);
+
+        Assert.Equal(4, next.Checkpoint);
+        Assert.Equal("0xabc", next.Token);
+        Assert.Null((await _sink.ClaimAsync("fresh", start: true, CancellationToken.None)).Token);
+    }
+
+    [Fact]
+    public async Task Commit_AfterTheLeaseExpired_IsRefused_AndWritesNothing()
+    {
+        var cursor = await _sink.ClaimAsync("l", start: true, CancellationToken.None);
+        var now = await RedisNowMsAsync();
+
+        var expired = await CommitAsync("l", Batch(cursor, 0, Range(1, 2), lease: now - 1));
+        var valid = await CommitAsync("l", Batch(cursor, 0, Range(1, 2), lease: now + 60_000));
+
+        Assert.Equal(CommitOutcome.LeaseExpired, expired.Outcome);
+        Assert.Equal(CommitOutcome.Committed, valid.Outcome);
+        Assert.Equal(2, (await _sink.ReadAsync("l", 1, 100, CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task Commit_SurvivesARedisRestart_WithAppendOnlyFile()
     {
-        var cursor = await _sink.ClaimAsync("d", CancellationToken.None);
-        await _sink.CommitAsync("d", cursor.Generation, 0, Events(1, 10), CancellationToken.None);
+        var cursor = await _sink.ClaimAsync("d", start: true, CancellationToken.None);
+        await CommitAsync("d", Batch(cursor, 0, Range(1, 10), token: "h10"));
 
         await _redis.KillAsync();
         await _redis.StartAsync();
-        var checkpoint = await Eventually.UntilAsync(
-            async () => { try { return await _sink.GetCheckpointAsync("d", CancellationToken.None); } catch (RedisException) { return -1; } },
-            cp => cp >= 0,
+        var stored = await Eventually.UntilAsync(
+            async () => { try { return await _sink.GetCursorAsync("d", CancellationToken.None); } catch (RedisException) { return new SinkCursor(-1, -1, null, false); } },
+            c => c.Checkpoint >= 0,
             TimeSpan.FromSeconds(20),
-            cp => $"Redis to answer after restart (checkpoint {cp})");
+            c => $"Redis to answer after restart (checkpoint {c.Checkpoint})");
 
-        Assert.Equal(10, checkpoint);
+        Assert.Equal(10, stored.Checkpoint);
+        Assert.Equal("h10", stored.Token);
         Assert.Equal(10, (await _sink.ReadAsync("d", 1, 100, CancellationToken.None)).Count);
     }
 }

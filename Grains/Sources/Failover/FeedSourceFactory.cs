@@ -9,6 +9,9 @@ namespace Overseer.Sources.Failover;
 internal sealed class FeedSourceFactory(IHttpClientFactory http, TimeProvider time, ILoggerFactory loggers, OverseerInstruments instruments) : IEventSourceFactory
 {
     public const string Kind = "feed";
+
+    /// <summary>Every integer from 1 on, as the source numbers its events.</summary>
+    public SequenceDensity Density => SequenceDensity.Dense;
     private static readonly string[] Names = ["url", "stallMs", "intervalMs", "batch", "maxOutageMs"];
     private static readonly TimeSpan MaxProbeInterval = TimeSpan.FromSeconds(4);
 

@@ -6,6 +6,9 @@ namespace Overseer.Sources.Http;
 internal sealed class HttpPollSourceFactory(IHttpClientFactory http, TimeProvider time) : IEventSourceFactory
 {
     public const string Kind = "http-poll";
+
+    /// <summary>Every integer from 1 on, as the source numbers its events.</summary>
+    public SequenceDensity Density => SequenceDensity.Dense;
     private static readonly string[] Names = ["url", "intervalMs", "batch", "maxOutageMs"];
 
     public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) => FeedSettings.Read(Kind, options, Names).Problems;

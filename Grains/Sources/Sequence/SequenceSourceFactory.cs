@@ -7,6 +7,9 @@ internal sealed class SequenceSourceFactory(TimeProvider time, FetchThrottle? th
 {
     public const string Kind = "sequence";
 
+    /// <summary>Every integer from 1 on, as the source numbers its events.</summary>
+    public SequenceDensity Density => SequenceDensity.Dense;
+
     public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) =>
         SequenceSourceSettings.Read(options).Problems;
 

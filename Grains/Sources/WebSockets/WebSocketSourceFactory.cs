@@ -6,6 +6,9 @@ namespace Overseer.Sources.WebSockets;
 internal sealed class WebSocketSourceFactory(TimeProvider time) : IEventSourceFactory
 {
     public const string Kind = "websocket";
+
+    /// <summary>Every integer from 1 on, as the source numbers its events.</summary>
+    public SequenceDensity Density => SequenceDensity.Dense;
     private static readonly string[] Names = ["url", "stallMs", "maxOutageMs"];
 
     public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) => FeedSettings.Read(Kind, options, Names).Problems;

@@ -1,0 +1,16 @@
+namespace Overseer.Workers;
+
+/// <summary>How one run of a worker ended, as <see cref="WorkerRun"/> saw it.</summary>
+internal enum RunExit
+{
+    /// <summary>The source is exhausted.</summary>
+    Completed,
+    /// <summary>The source threw, or a commit was refused for breaking the cursor contract: the supervisor decides.</summary>
+    Crashed,
+    /// <summary>Another activation owns the cursor now, or the worker was stopped: this activation must go.</summary>
+    Fenced,
+    /// <summary>The pool lease expired and no slot is free: the worker waits as Pending.</summary>
+    SlotLost,
+    /// <summary>Cancelled by a stop, a move or a deactivation: not an exit of the worker.</summary>
+    Cancelled,
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Overseer.Diagnostics;
+using Overseer.Models;
+using Overseer.Sinks;
+using Overseer.Sources;
+using Overseer.Supervision;
+
+namespace Overseer.Workers;
+
+/// <summary>Metrics and spans of a worker's runs: one <c>overseer.batch</c> span per fetch-and-commit round with
+/// <c>overseer.fetch</c> and <c>overseer.commit</c> children, and an <c>overseer.exit</c> span from the moment a run ends
+/// by itself until the supervisor's decision is durable.</summary>
+/// <remarks>Spans may carry the worker id (a trace is a per-request record); metric tags never do. Each batch is a root
+/// linked (not parented) to the call that started the run, so a long run does not grow one trace forever.</remarks>
+internal sealed class RunTelemetry(OverseerInstruments instruments)
+{
+    private const string ExitSpan = "overseer.exit";
+
+    /// <summary>The trace of the call that started the current run (a client's start or resume, a supervisor's poke).</summary>
+    private ActivityContext _origin;
+
+    public OverseerInstruments Instruments => instruments;
+
+    public void CaptureOrigin() => _origin = Activity.Current?.Context ?? default;
+
+    public Activity? StartBatch(string workerId, string source)
+    {
+        // Called from the run loop (an async method), so clearing Current only affects the loop's own context.
+        Activity.Current = null;
+        var span = _origin == default
+            ? OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.BatchSpan)
+            : OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.BatchSpan, ActivityKind.Internal, default(ActivityContext), links: [new ActivityLink(_origin)]);
+        span?.SetTag("overseer.worker", workerId);
+        span?.SetTag("overseer.source", source);
+        return span;
+    }
+
+    public async Task<SourceBatch> FetchAsync(IEventSource source, long after, CancellationToken cancellationToken)
+    {
+        using var span = OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.FetchSpan);
+        span?.SetTag("overseer.after", after);
+        try
+        {
+            var batch = await source.FetchAsync(after, cancellationToken);
+            span?.SetTag("overseer.events", batch.Events.Count);
+            return batch;
+        }
+        catch (Exception ex) when (span is not null)
+        {
+            span.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+    }
+
+    /// <summary>Runs one commit (with its retries) in a span, and records its latency and the events it added.</summary>
+    public async Task<CommitResult> CommitAsync(string source, long expected, int events, Func<Task<CommitResult>> commit)
+    {
+        using var span = OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.CommitSpan);
+        span?.SetTag("overseer.after", expected);
+        span?.SetTag("overseer.events", events);
+        var started = Stopwatch.GetTimestamp();
+        var result = await commit();
+        span?.SetTag("overseer.outcome", result.Outcome.ToString().ToLowerInvariant());
+        if (result.Outcome == CommitOutcome.Committed)
+        {
+            // The checkpoint's advance, not the batch size: what the sink really added.
+            instruments.Committed(source, result.Checkpoint - expected, Stopwatch.GetElapsedTime(started));
+        }
+
+        return result;
+    }
+
+    /// <summary>Opens the exit span as a run ends by itself (dispose it once the decision is durable).</summary>
+    public Activity? StartExit(string workerId, ExitKind exit)
+    {
+        var span = OverseerTelemetry.ActivitySource.StartActivity(ExitSpan);
+        span?.SetTag("overseer.worker", workerId);
+        span?.SetTag("overseer.exit", exit == ExitKind.Crash ? "crash" : "completed");
+        return span;
+    }
+
+    /// <summary>Records the supervisor's decision on the exit span and in the metrics.</summary>
+    public void RecordExit(Activity? span, ExitKind exit, WorkerStatus status, RestartDecision decision)
+    {
+        span?.SetTag("overseer.status", status.ToString().ToLowerInvariant());
+        if (decision.Restarts)
+        {
+            instruments.Restarted(exit);
+            span?.AddEvent(new ActivityEvent(OverseerTelemetry.RestartEvent, tags: new ActivityTagsCollection { ["overseer.backoff-ms"] = decision.Delay.TotalMilliseconds }));
+        }
+        else if (status == WorkerStatus.Failed)
+        {
+            instruments.Failed();
+            span?.AddEvent(new ActivityEvent(OverseerTelemetry.FailedEvent, tags: new ActivityTagsCollection { ["overseer.reason"] = decision.Reason }));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using Overseer.Hosting;
+using Overseer.Models;
+using Overseer.Pool;
+using Overseer.Sinks;
+
+namespace Overseer.Workers;
+
+/// <summary>One activation's hold on a running-worker slot (<see cref="SlotPool"/>): taken before a run starts, renewed
+/// by the heartbeat, checked by Redis at every commit (<see cref="CommitLease"/>), kept through a backoff and given
+/// back when the worker stops, completes or fails.</summary>
+/// <remarks>The lease's expiry is Redis' own clock, returned by the pool's scripts and passed with each commit, which
+/// the sink refuses once it is past: a worker whose silo was paused longer than the lease cannot commit until it holds
+/// a slot again, so the cap holds across any pause. With no cap every call returns at once without touching Redis.</remarks>
+internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry retry)
+{
+    /// <summary>Whether this activation holds a slot (always true without a cap).</summary>
+    public bool Held { get; private set; }
+
+    /// <summary>The lease expiry to commit under (Redis ms), 0 when the pool is uncapped.</summary>
+    public long CommitLease { get; private set; }
+
+    public bool Capped => pool.Capped;
+
+    /// <summary>Takes a slot, or confirms and renews the one held. Not granted: queued (or, for
+    /// <see cref="StartMode.Try"/>, left as it was).</summary>
+    public async Task<SlotGrant> AcquireAsync(string workerId, StartMode mode, CancellationToken cancellationToken)
+    {
+        var grant = await retry.ExecuteAsync(workerId, ct => pool.AcquireAsync(workerId, mode == StartMode.Queue, ct), cancellationToken);
+        Held = grant.Granted;
+        CommitLease = grant.LeaseUntil;
+        return grant;
+    }
+
+    /// <summary>Renews the lease; one that expired (a long pause) is taken again if a slot is free. False: another
+    /// worker has the slot now and this one must wait as Pending.</summary>
+    public async Task<bool> RenewAsync(string workerId, CancellationToken cancellationToken)
+    {
+        if (!pool.Capped)
+        {
+            return Held = true;
+        }
+
+        var until = await retry.ExecuteAsync(workerId, ct => pool.RenewAsync(workerId, options.SlotLease, ct), cancellationToken);
+        if (until > 0)
+        {
+            CommitLease = until;
+            return Held = true;
+        }
+
+        return (await AcquireAsync(workerId, StartMode.Queue, cancellationToken)).Granted;
+    }
+
+    /// <summary>Extends the lease over a backoff, so the restart finds the slot still held.</summary>
+    public async Task HoldThroughAsync(string workerId, TimeSpan backoff, CancellationToken cancellationToken)
+    {
+        if (!pool.Capped || !Held)
+        {
+            return;
+        }
+
+        var until = await retry.ExecuteAsync(workerId, ct => pool.RenewAsync(workerId, backoff + options.SlotLease, ct), cancellationToken);
+        Held = until > 0;
+        CommitLease = until;
+    }
+
+    /// <summary>Gives the slot back and leaves the queue; returns the pending ids that can take a slot now.</summary>
+    public async Task<IReadOnlyList<string>> ReleaseAsync(string workerId, CancellationToken cancellationToken)
+    {
+        Held = false;
+        CommitLease = 0;
+        if (!pool.Capped)
+        {
+            return [];
+        }
+
+        return await retry.ExecuteAsync(workerId, ct => pool.ReleaseAsync(workerId, ct), cancellationToken);
+    }
+
+    /// <summary>Forgets the hold without telling Redis (a move or deactivation: the lease bounds it).</summary>
+    public void Forget()
+    {
+        Held = false;
+        CommitLease = 0;
+    }
+}

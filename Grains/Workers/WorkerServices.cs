@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using Overseer.Diagnostics;
+using Overseer.Hosting;
+using Overseer.Pool;
+using Overseer.Sinks;
+using Overseer.Sources;
+
+namespace Overseer.Workers;
+
+/// <summary>The silo-wide services every worker activation uses, injected into <see cref="WorkerGrain"/> as one
+/// constructor parameter (a singleton: nothing here is per worker).</summary>
+public sealed class WorkerServices(
+    IEventSink sink,
+    SourceCatalog sources,
+    RedisRetry retry,
+    SlotPool slots,
+    OverseerInstruments instruments,
+    IOptions<SupervisionOptions> supervision,
+    IOptions<OverseerOptions> overseer,
+    IOptions<PoolOptions> pool,
+    ILocalSiloDetails silo,
+    TimeProvider time)
+{
+    public IEventSink Sink => sink;
+
+    public SourceCatalog Sources => sources;
+
+    public RedisRetry Retry => retry;
+
+    public SlotPool Slots => slots;
+
+    public OverseerInstruments Instruments => instruments;
+
+    public SupervisionOptions Supervision => supervision.Value;
+
+    public OverseerOptions Overseer => overseer.Value;
+
+    public PoolOptions Pool => pool.Value;
+
+    public ILocalSiloDetails Silo => silo;
+
+    public TimeProvider Time => time;
+}

@@ -51,9 +51,9 @@ internal sealed class InProcessSilo : IAsyncDisposable
             {
                 return new InProcessSilo(await StartHostAsync(mux, serviceId, backoff, cancellationToken), redis, mux, backoff);
             }
-            catch (OptionsValidationException ex) when (ex.Failures.Any(f => f.Contains("Backoff", StringComparison.Ordinal)))
+            catch (Exception ex) when (BackoffRefusals(ex) is { Count: > 0 } refusals)
             {
-                Progress.Say($"crash-restart: the silo refused backoff {backoff.TotalMilliseconds} ms ({string.Join("; ", ex.Failures)}); "
+                Progress.Say($"crash-restart: the silo refused backoff {backoff.TotalMilliseconds} ms ({string.Join("; ", refusals.Distinct())}); "
                     + $"running with {fallbackBackoff.TotalMilliseconds} ms instead");
                 return new InProcessSilo(await StartHostAsync(mux, serviceId, fallbackBackoff, cancellationToken), redis, mux, fallbackBackoff);
             }
@@ -88,6 +88,15 @@ internal sealed class InProcessSilo : IAsyncDisposable
         await Mux.DisposeAsync();
         await Redis.DisposeAsync();
     }
+
+    /// <summary>The options validator's complaints about the backoff; the host reports them wrapped in an AggregateException.</summary>
+    private static List<string> BackoffRefusals(Exception ex) =>
+        ex switch
+        {
+            OptionsValidationException invalid => [.. invalid.Failures.Where(f => f.Contains("Backoff", StringComparison.Ordinal))],
+            AggregateException all => [.. all.Flatten().InnerExceptions.SelectMany(BackoffRefusals)],
+            _ => [],
+        };
 
     private static async Task<IHost> StartHostAsync(IConnectionMultiplexer mux, string serviceId, TimeSpan backoff, CancellationToken cancellationToken)
     {

@@ -19,7 +19,8 @@ internal static class CrashRestartTable
                 + $"(`sequence`, `batch=10`, `failAfter=10`: every run commits one batch, then its next fetch throws) and "
                 + $"{result.Workers} bare grains × {result.Crashes} cycles of each baseline, {result.Workers} at a time, order alternating.  ")
             .AppendLine($"Machine: {machine.Cores} cores ({machine.Cpu}), {machine.MemoryGiB:0.0} GiB, {machine.Os}, {machine.Runtime}, "
-                + $"{machine.Redis} (private, appendonly everysec). Bench, silo and Redis share the machine.")
+                + $"{machine.Redis} (private, appendonly everysec). Bench, silo and Redis share the machine"
+                + (MachineInfo.LoadAverage() is { } load ? $"; load average (1/5/15 min) at the end: {load}." : "."))
             .AppendLine()
             .AppendLine("### Rounds")
             .AppendLine()

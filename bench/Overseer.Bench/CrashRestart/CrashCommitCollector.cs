@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Overseer.Bench.CrashRestart;
 
 /// <summary>The crash → next-commit pairings of one phase, per worker (see <see cref="CrashCommitListener"/>).</summary>
@@ -37,6 +35,7 @@ internal sealed class CrashCommitCollector(string workerPrefix)
             if (Track(worker) is { } track)
             {
                 track.LastThrow = at;
+                track.CommitAfterThrow = null;
             }
         }
     }
@@ -56,9 +55,20 @@ internal sealed class CrashCommitCollector(string workerPrefix)
             }
 
             track.Failed |= failed;
-            track.PendingExit = failed ? null : exitStartedAt;
-            track.PendingThrow = track.LastThrow;
+            if (!failed && track.CommitAfterThrow is { } committed && committed > exitStartedAt)
+            {
+                // The exit span stayed open until after the next run's first commit (a restart inside the exit): pair now.
+                track.Add(exitStartedAt, track.LastThrow, committed);
+                track.PendingExit = null;
+            }
+            else
+            {
+                track.PendingExit = failed ? null : exitStartedAt;
+                track.PendingThrow = track.LastThrow;
+            }
+
             track.LastThrow = null;
+            track.CommitAfterThrow = null;
         }
     }
 
@@ -66,16 +76,24 @@ internal sealed class CrashCommitCollector(string workerPrefix)
     {
         lock (_gate)
         {
-            if (Track(worker) is not { PendingExit: { } exit } track)
+            if (Track(worker) is not { } track)
             {
-                return; // The first run's commits, or a run's later commits: not the first after a crash.
+                return;
             }
 
-            track.Samples.Add(new CrashCommitSample(
-                Stopwatch.GetElapsedTime(exit, at).TotalMilliseconds,
-                track.PendingThrow is { } threw ? Stopwatch.GetElapsedTime(threw, at).TotalMilliseconds : null));
-            track.PendingExit = null;
-            track.PendingThrow = null;
+            if (track.PendingExit is { } exit)
+            {
+                track.Add(exit, track.PendingThrow, at);
+                track.PendingExit = null;
+                track.PendingThrow = null;
+            }
+            else if (track.LastThrow is not null)
+            {
+                // A throw whose exit span has not stopped yet: remember the first commit after it, for that exit.
+                track.CommitAfterThrow ??= at;
+            }
+
+            // Otherwise: the first run's commits, or a run's later commits, not the first after a crash.
         }
     }
 

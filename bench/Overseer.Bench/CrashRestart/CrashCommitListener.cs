@@ -9,7 +9,9 @@ namespace Overseer.Bench.CrashRestart;
 /// causal): an <c>overseer.fetch</c> span that stops with an error is the throw; the <c>overseer.exit</c> span with
 /// <c>overseer.exit=crash</c> is the supervisor's decision, emitted once it is durable (after the Backoff state write),
 /// and opens a pairing; the next <c>overseer.commit</c> with outcome <c>committed</c> whose parent
-/// <c>overseer.batch</c> carries the same <c>overseer.worker</c> closes it. Timestamps are
+/// <c>overseer.batch</c> carries the same <c>overseer.worker</c> closes it (should the exit span only stop after that
+/// commit, e.g. a restart run inside it, the first commit after the throw that ended after the exit span started
+/// counts instead). Timestamps are
 /// <see cref="Stopwatch.GetTimestamp"/> taken in the listener's callbacks. Spans of workers outside the current
 /// phase's id prefix are ignored, so stray spans of an earlier phase (a worker still stopping) cannot pair.</remarks>
 internal sealed class CrashCommitListener : IDisposable

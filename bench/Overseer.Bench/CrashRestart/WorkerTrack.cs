@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Overseer.Bench.CrashRestart;
 
 /// <summary>One worker's pairing state and results (guarded by its <see cref="CrashCommitCollector"/>).</summary>
@@ -16,6 +18,16 @@ internal sealed class WorkerTrack
     public long? PendingExit { get; set; }
 
     public long? PendingThrow { get; set; }
+
+    /// <summary>The first commit after <see cref="LastThrow"/>, while the crash's exit span has not stopped.</summary>
+    public long? CommitAfterThrow { get; set; }
+
+    /// <summary>Adds the pairing of the exit that started at <paramref name="exit"/> (and the throw at
+    /// <paramref name="threw"/>) with the commit that ended at <paramref name="committed"/>; Stopwatch timestamps.</summary>
+    public void Add(long exit, long? threw, long committed) =>
+        Samples.Add(new CrashCommitSample(
+            Stopwatch.GetElapsedTime(exit, committed).TotalMilliseconds,
+            threw is { } t ? Stopwatch.GetElapsedTime(t, committed).TotalMilliseconds : null));
 
     public WorkerTrack Copy() => new() { Samples = [.. Samples], Failed = Failed, Unpaired = Unpaired };
 }

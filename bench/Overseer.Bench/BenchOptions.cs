@@ -2,7 +2,8 @@ using System.Globalization;
 
 namespace Overseer.Bench;
 
-/// <summary>The command line: <c>[--workers N] [--silos N] [--concurrency N] [--crash-workers N] [--telemetry-overhead [--seconds N] [--rounds N]]</c>.</summary>
+/// <summary>The command line: <c>[--workers N] [--silos N] [--concurrency N] [--crash-workers N] [--telemetry-overhead [--seconds N] [--rounds N]]
+/// [--crash-restart [--crashes N] [--rounds N] [--quick]]</c>.</summary>
 internal sealed record BenchOptions
 {
     public const string Usage = """
@@ -18,8 +19,13 @@ internal sealed record BenchOptions
           --pool             instead: 10,000 endless workers (--workers) without caps, with MaxRunningWorkers =
                              workers/10, and with MaxConcurrentFetchesPerSilo=50: events/s and silo memory
           --view-latency     instead: --workers (default 100,000) completed workers, then timed /workers requests
+          --crash-restart    instead: crash → first commit of the next run with backoff 0, next to a bare grain's
+                             deactivate/reactivate, interleaved over --rounds (default 5) in one in-process silo;
+                             --workers (default 50) workers × --crashes (default 20) crashes per round
+          --crashes N        crash → commit samples per worker per round for --crash-restart (default 20)
+          --quick            with --crash-restart: a smoke run (20 workers × 10 crashes, 3 rounds)
           --seconds N        measurement window per cluster for --telemetry-overhead and --pool (default 10)
-          --rounds N         off/on pairs for --telemetry-overhead (default 2)
+          --rounds N         off/on pairs for --telemetry-overhead (default 2), repetitions for --crash-restart
           --help             this text
         """;
 
@@ -43,6 +49,30 @@ internal sealed record BenchOptions
 
     /// <summary>Measure the worker view's latency over a large registry instead.</summary>
     public bool ViewLatency { get; init; }
+
+    /// <summary>Measure crash → next-commit latency against a bare grain's reactivation instead.</summary>
+    public bool CrashRestart { get; init; }
+
+    /// <summary>A smoke run of <see cref="CrashRestart"/>: fewer workers, crashes and rounds.</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>Crash → commit samples per worker per round in the crash-restart mode. Default 20 (10 with --quick).</summary>
+    public int Crashes { get; init; } = 20;
+
+    /// <summary>Whether <c>--crashes</c> was given.</summary>
+    public bool CrashesGiven { get; init; }
+
+    /// <summary>Whether <c>--rounds</c> was given (the crash-restart mode has its own default).</summary>
+    public bool RoundsGiven { get; init; }
+
+    /// <summary>Crash-looping workers (and bare grains) per round in the crash-restart mode: 50, 20 with --quick.</summary>
+    public int CrashRestartWorkers => WorkersGiven ? Workers : Quick ? 20 : 50;
+
+    /// <summary>Samples per worker per round in the crash-restart mode.</summary>
+    public int CrashesPerWorker => CrashesGiven ? Crashes : Quick ? 10 : 20;
+
+    /// <summary>Repetitions in the crash-restart mode: 5, 3 with --quick.</summary>
+    public int CrashRestartRounds => RoundsGiven ? Rounds : Quick ? 3 : 5;
 
     /// <summary>Measurement window per cluster in the telemetry-overhead mode. Default 10 s.</summary>
     public int Seconds { get; init; } = 10;
@@ -75,13 +105,21 @@ internal sealed record BenchOptions
                 "--pool" => options with { Pool = true },
                 "--view-latency" => options with { ViewLatency = true },
                 "--seconds" => options with { Seconds = Value(args, ref i, 1, 3600) },
-                "--rounds" => options with { Rounds = Value(args, ref i, 1, 20) },
+                "--rounds" => options with { Rounds = Value(args, ref i, 1, 20), RoundsGiven = true },
+                "--crash-restart" => options with { CrashRestart = true },
+                "--crashes" => options with { Crashes = Value(args, ref i, 1, 10_000), CrashesGiven = true },
+                "--quick" => options with { Quick = true },
                 "--silos" => options with { Silos = Value(args, ref i, 1, 16) },
                 "--concurrency" => options with { Concurrency = Value(args, ref i, 1, 10_000) },
                 "--crash-workers" => options with { CrashWorkers = Value(args, ref i, 1, 100_000) },
                 _ => throw new UsageException(
-                    $"unknown argument '{name}': expected --workers, --silos, --concurrency, --crash-workers, --telemetry-overhead, --pool, --view-latency, --seconds, --rounds or --help"),
+                    $"unknown argument '{name}': expected --workers, --silos, --concurrency, --crash-workers, --telemetry-overhead, --pool, --view-latency, --crash-restart, --crashes, --quick, --seconds, --rounds or --help"),
             };
+        }
+
+        if ((options.Quick || options.CrashesGiven) && !options.CrashRestart)
+        {
+            throw new UsageException("--quick and --crashes apply to --crash-restart only: add --crash-restart, or leave them out");
         }
 
         return options;

@@ -14,6 +14,14 @@ internal sealed record MachineInfo(int Cores, string Cpu, double MemoryGiB, stri
         RuntimeInformation.FrameworkDescription,
         RedisVersion());
 
+    /// <summary>The 1/5/15-minute load averages (<c>/proc/loadavg</c>), or null where there is none: on a shared
+    /// machine, how busy the other tenants kept it.</summary>
+    public static string? LoadAverage()
+    {
+        const string LoadAvg = "/proc/loadavg";
+        return File.Exists(LoadAvg) ? string.Join(' ', File.ReadAllText(LoadAvg).Split(' ').Take(3)) : null;
+    }
+
     private static string CpuModel()
     {
         const string CpuInfo = "/proc/cpuinfo";

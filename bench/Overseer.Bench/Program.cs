@@ -1,5 +1,6 @@
 using System.Globalization;
 using Overseer.Bench;
+using Overseer.Bench.CrashRestart;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -29,6 +30,25 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var machine = MachineInfo.Read();
+if (options.CrashRestart)
+{
+    try
+    {
+        Console.Write(CrashRestartTable.Render(machine, await new CrashRestartBench(options).RunAsync(cancel.Token)));
+        return 0;
+    }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        await Console.Error.WriteLineAsync("cancelled");
+        return 130;
+    }
+    catch (Exception ex)
+    {
+        await Console.Error.WriteLineAsync($"bench failed: {(ex is BenchFailedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}")}");
+        return 1;
+    }
+}
+
 if (options.Pool || options.ViewLatency || options.TelemetryOverhead)
 {
     try

@@ -40,6 +40,7 @@ public sealed class RegistryTruthTests(ITestOutputHelper output)
             ["Overseer__Supervision__RebalanceInterval"] = "0",
         });
         var client = await cluster.ConnectAsync();
+        var clusterReady = testClock.Elapsed;
         var ids = Enumerable.Range(0, 6).Select(i => $"truth-{i}").ToList();
         var endless = WorkerSpec.For("sequence", ("batch", "10"), ("delayMs", "20"));
         foreach (var id in ids)
@@ -72,7 +73,7 @@ public sealed class RegistryTruthTests(ITestOutputHelper output)
         var victim = cluster.Silos.Single(s => s.SiloEndpoint == victimEndpoint);
         var affected = before.Where(r => r.Silo == victimEndpoint).Select(r => r.Id).ToList();
         Assert.True(affected.Count >= 2, $"6 workers on 3 silos: the busiest silo hosts at least 2, {victim.Name} hosts {affected.Count}");
-        output.WriteLine($"before the kill ({testClock.Elapsed.TotalSeconds:0.0} s into the test): "
+        output.WriteLine($"cluster ready {clusterReady.TotalSeconds:0.0} s into the test; before the kill ({testClock.Elapsed.TotalSeconds:0.0} s): "
             + string.Join(", ", before.Select(r => $"{r.Id}@{SiloName(cluster, r.Silo)} cp {r.Checkpoint} v{Describe(r.Version)}")));
 
         // Act: kill -9 the silo hosting the most workers.
@@ -84,7 +85,7 @@ public sealed class RegistryTruthTests(ITestOutputHelper output)
             checkpointAtKill[id] = await cluster.CheckpointAsync(id); // the process is gone: nothing of it commits any more
         }
 
-        var twoHeartbeatsAfterKill = ObserveAsync(client, history, ids, killedAt + (2 * Heartbeat));
+        var twoHeartbeatsAfterKill = ObserveAsync(cluster, client, history, ids, killedAt + (2 * Heartbeat));
 
         await Eventually.UntilAsync(
             () => Task.FromResult(affected.Where(id => history.FirstAbove(id, checkpointAtKill[id], killedAt) is null).ToList()),
@@ -178,7 +179,7 @@ public sealed class RegistryTruthTests(ITestOutputHelper output)
 
     /// <summary>One <c>list</c> at <paramref name="when"/> (a scheduled observation for the report, not a wait).</summary>
     private static async Task<(TimeSpan At, string Rows)> ObserveAsync(
-        OverseerClient client, CheckpointHistory history, IReadOnlyList<string> ids, TimeSpan when)
+        ProcessCluster cluster, OverseerClient client, CheckpointHistory history, IReadOnlyList<string> ids, TimeSpan when)
     {
         var wait = when - history.Now;
         if (wait > TimeSpan.Zero)
@@ -191,7 +192,7 @@ public sealed class RegistryTruthTests(ITestOutputHelper output)
         {
             var rows = (await client.ListAsync().ToListAsync()).ToDictionary(r => r.Id);
             return (at, string.Join(", ", ids.Select(id => rows.TryGetValue(id, out var r)
-                ? $"{id}@{r.Silo} cp {r.Checkpoint} v{Describe(r.Version)} (Redis cp {history.At(id, at)})"
+                ? $"{id}@{SiloName(cluster, r.Silo)} cp {r.Checkpoint} v{Describe(r.Version)} (Redis cp {history.At(id, at)})"
                 : $"{id} missing")));
         }
         catch (Exception ex)

@@ -57,7 +57,7 @@ public sealed class RegistryDurabilityTests(OverseerCluster fixture)
             memory => $"three heartbeats of '{id}' to reach its partition (in memory version {memory?.Version}, was {seen?.Version})");
         var after = await StoredRowAsync(id);
 
-        Assert.Equal(settled.Stored.Info.Version, after?.Info.Version);
+        Assert.Equal(settled.Stored!.Info.Version, after?.Info.Version);
         await fixture.Manager.StopAsync(id);
     }
 

@@ -10,7 +10,7 @@ public sealed class SupervisionOptionsValidatorTests
     public void Validate_Defaults_AreValid() => Assert.True(Validator.Validate(null, new SupervisionOptions()).Succeeded);
 
     [Fact]
-    public void Defaults_KeepThePartitionTimings()
+    public void Defaults_PartitionTimings_AreTheFormerConstants()
     {
         var o = new SupervisionOptions();
 

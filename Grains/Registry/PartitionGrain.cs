@@ -2,42 +2,47 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
-using Overseer.Placement;
+using Overseer.Diagnostics;
 using Overseer.Errors;
 using Overseer.Hosting;
 using Overseer.Models;
+using Overseer.Placement;
+using Overseer.Pool;
+using Overseer.Supervision;
 
 namespace Overseer.Registry;
 
 /// <summary>One partition: its slice of the registry (in memory, persisted to Redis) and the supervision of its
-/// workers — restarts after backoff, restore after a cluster restart, recovery after silo loss, stall detection.</summary>
-/// <remarks>Not on the event path: workers index on their own and only report status changes and heartbeats
-/// (one-way). Interleaving: pokes run as background tasks on this activation's scheduler; they only touch the
-/// in-memory maps in synchronous sections, so every map mutation is atomic with respect to requests and ticks.</remarks>
+/// workers — restore after a cluster restart, recovery after silo loss, stall detection, the pool queue, rebalancing.</summary>
+/// <remarks>The grain holds the lifecycle, the timer and the grain calls; the decisions are its collaborators'
+/// (<see cref="RegistrySlice"/>, <see cref="SupervisionScheduler"/>, <see cref="Rebalancer"/>, <see cref="PoolWaker"/>,
+/// <see cref="PartitionGauges"/>), built per activation from the services injected here.
+/// <para>Not on the event path: workers index on their own and only report status changes and heartbeats (one-way).
+/// Interleaving: pokes, moves and pool checks run as background tasks on this activation's scheduler; they only touch
+/// the collaborators in synchronous sections, so every change is atomic with respect to requests and ticks.</para></remarks>
 [PartitionPlacement]
 public sealed partial class PartitionGrain(
     RegistryStore store,
+    SlotPool slots,
+    PoolSnapshot poolSnapshot,
+    OverseerInstruments instruments,
+    PartitionSnapshots partitionSnapshots,
+    IOptions<OverseerOptions> overseer,
+    IOptions<SupervisionOptions> supervision,
     IClusterMembershipService membership,
     ILocalSiloDetails localSilo,
-    IOptions<SupervisionOptions> supervision,
     TimeProvider time,
-    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
+    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain, IPartitionViewGrain
 {
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan ScanEvery = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan UnknownGrace = TimeSpan.FromSeconds(30);
+    /// <summary>The most slowest workers one call may ask for.</summary>
+    public const int MaxSlowest = 1000;
 
-    private readonly Dictionary<string, RegistryEntry> _entries = new(StringComparer.Ordinal);
-    private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
-    private readonly PriorityQueue<string, DateTimeOffset> _due = new();
-    private readonly Queue<string> _pokeQueue = new();
-    private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
-    private int _inFlight;
+    private readonly RegistrySlice _slice = new();
+    private readonly SupervisionScheduler _scheduler = new(supervision.Value);
+    private readonly Rebalancer _rebalancer = new(supervision.Value);
+    private readonly PoolWaker _pool = new(slots, poolSnapshot, supervision.Value.PoolCheckInterval, overseer.Value.Partitions);
+    private readonly PartitionGauges _gauges = new(instruments, partitionSnapshots, supervision.Value.GaugeInterval);
     private DateTimeOffset _lastFlush;
-    private DateTimeOffset _lastScan;
 
     private int Partition => (int)this.GetPrimaryKeyLong();
 
@@ -46,40 +51,25 @@ public sealed partial class PartitionGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        foreach (var entry in await store.LoadAsync(Partition))
-        {
-            Put(entry);
-            _lastSeen[entry.Info.Id] = now;
-        }
-
+        _slice.Load(await store.LoadAsync(Partition), now);
         var restoring = 0;
-        foreach (var entry in _entries.Values)
+        foreach (var entry in _slice.Rows.Where(e => e.ShouldRun))
         {
-            if (!entry.ShouldRun)
-            {
-                continue;
-            }
-
+            _scheduler.Bring(entry, now);
             restoring++;
-            if (entry.Info.Status == WorkerStatus.Backoff && entry.Info.NextRestartAt is { } at && at > now)
-            {
-                _due.Enqueue(entry.Info.Id, at);
-            }
-            else
-            {
-                EnqueuePoke(entry.Info.Id);
-            }
         }
 
-        Log.Loaded(logger, Partition, _entries.Count, restoring);
-        _lastFlush = _lastScan = now;
-        this.RegisterGrainTimer(OnTickAsync, new GrainTimerCreationOptions(Tick, Tick) { KeepAlive = true });
+        Log.Loaded(logger, Partition, _slice.Count, restoring);
+        _lastFlush = now;
+        _scheduler.Start(now);
+        this.RegisterGrainTimer(OnTickAsync, new GrainTimerCreationOptions(Options.PartitionTick, Options.PartitionTick) { KeepAlive = true });
         PumpPokes();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        WithdrawSnapshot();
+        _gauges.Withdraw(Partition);
+        _pool.Withdraw(Partition);
         await FlushAsync();
     }
 
@@ -90,94 +80,52 @@ public sealed partial class PartitionGrain(
             throw OverseerException.Invalid(problem);
         }
 
-        var now = time.GetUtcNow();
-        var entry = _entries.TryGetValue(id, out var existing)
-            ? existing with { WantsRun = true }
-            : new RegistryEntry(new WorkerInfo { Id = id, Status = WorkerStatus.Pending, Source = source, UpdatedAt = now }, WantsRun: true, RegisteredAt: now);
-        Put(entry);
-        _lastSeen[id] = now;
-
-        // Durable before the worker is asked to run: a full-cluster restart must find it.
+        // Durable before the worker is asked to run, and a row restore acts on: a full-cluster crash must bring it back.
+        var entry = _slice.Register(id, source, time.GetUtcNow());
         await store.SaveAsync(Partition, [entry]);
-        _dirty.Remove(id);
+        _slice.Saved(entry);
     }
 
     public Task ReportAsync(WorkerReport report)
     {
-        var info = report.Info;
+        var id = report.Info.Id;
         var now = time.GetUtcNow();
-        _lastSeen[info.Id] = now;
-        if (!Apply(report))
+        _slice.Seen(id, now);
+        // A worker in backoff restarts on its own timer; only one going away is brought back from here.
+        if (_slice.Apply(report, now) && report.Detached && _slice.Find(id) is { ShouldRun: true })
         {
-            return Task.CompletedTask;
-        }
-
-        var entry = _entries[info.Id];
-        if (!entry.ShouldRun)
-        {
-            return Task.CompletedTask;
-        }
-
-        if (info.Status == WorkerStatus.Backoff)
-        {
-            _due.Enqueue(info.Id, info.NextRestartAt ?? now);
-        }
-        else if (report.Detached)
-        {
-            EnqueuePoke(info.Id);
+            _scheduler.Poke(id);
             PumpPokes();
         }
 
         return Task.CompletedTask;
     }
 
-    public Task<WorkerPage> ListAsync(WorkerQuery query, CancellationToken cancellationToken = default)
+    public Task WakeAsync(string id)
     {
-        var limit = Math.Clamp(query.Limit, 1, WorkerQuery.MaxLimit);
-        IEnumerable<string> ids = query.AfterId switch
-        {
-            null => _ids,
-            var after when _ids.Max is { } max && string.CompareOrdinal(after, max) < 0 =>
-                _ids.GetViewBetween(after, max).Where(id => string.CompareOrdinal(id, after) > 0),
-            _ => [],
-        };
-        var items = ImmutableArray.CreateBuilder<WorkerInfo>(Math.Min(limit, 256));
-        string? next = null;
-        foreach (var id in ids)
-        {
-            var info = _entries[id].Info;
-            if (query.Status is { } status && info.Status != status)
-            {
-                continue;
-            }
-
-            if (items.Count == limit)
-            {
-                next = items[^1].Id;
-                break;
-            }
-
-            items.Add(info);
-        }
-
-        return Task.FromResult(new WorkerPage(items.ToImmutable(), next));
+        // Poked even if this slice no longer wants it to run: the poke then takes it out of the queue.
+        _scheduler.Poke(id);
+        PumpPokes();
+        return Task.CompletedTask;
     }
 
+    public Task<WorkerPage> ListAsync(WorkerQuery query, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_slice.List(query));
+
     public Task<ImmutableDictionary<WorkerStatus, int>> CountAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(_entries.Values.GroupBy(e => e.Info.Status).ToImmutableDictionary(g => g.Key, g => g.Count()));
+        Task.FromResult(_slice.Aggregate().ByStatus);
 
     public Task EnsureActiveAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     public Task SiloDownAsync(string silo, CancellationToken cancellationToken = default)
     {
+        var now = time.GetUtcNow();
         var count = 0;
-        foreach (var entry in _entries.Values)
+        foreach (var entry in _slice.Rows.Where(e => e.ShouldRun && e.Info.Silo == silo))
         {
-            if (entry.ShouldRun && entry.Info.Silo == silo && entry.Info.Status != WorkerStatus.Backoff)
-            {
-                EnqueuePoke(entry.Info.Id);
-                count++;
-            }
+            // A worker in backoff on the lost silo lost its restart timer with it: poke it at its restart time.
+            _scheduler.Bring(entry, now);
+            count++;
         }
 
         if (count > 0)
@@ -189,78 +137,55 @@ public sealed partial class PartitionGrain(
         return Task.CompletedTask;
     }
 
+    public Task<PartitionLoad> GetLoadAsync(int slowest = 0, CancellationToken cancellationToken = default)
+    {
+        if (slowest is < 0 or > MaxSlowest)
+        {
+            throw OverseerException.Invalid($"invalid slowest count {slowest}: expected 0..{MaxSlowest}");
+        }
+
+        var totals = _slice.Aggregate();
+        return Task.FromResult(new PartitionLoad
+        {
+            Partition = Partition,
+            // The same format as WorkerInfo.Silo (WorkerGrain), so partitions and workers count against one silo.
+            Silo = localSilo.SiloAddress.Endpoint.ToString(),
+            RunningBySilo = totals.RunningBySilo,
+            Checkpoints = totals.Checkpoints,
+            Failovers = totals.Failovers,
+            Slowest = SlowestWorkers.Top(_slice.Rows.Select(e => e.Info), slowest),
+        });
+    }
+
+    public Task<RegistryTotals> GetTotalsAsync(CancellationToken cancellationToken = default)
+    {
+        var totals = _slice.Aggregate();
+        return Task.FromResult(new RegistryTotals(totals.ByStatus, totals.Checkpoints, totals.Lag, totals.LagKnown, totals.Failovers, Partitions: 1));
+    }
+
     private async Task OnTickAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        while (_due.TryPeek(out var id, out var at) && at <= now)
+        _scheduler.Tick(_slice, now);
+        if (_pool.StartCheck(now))
         {
-            _due.Dequeue();
-            if (_entries.TryGetValue(id, out var entry) && entry.ShouldRun)
-            {
-                EnqueuePoke(id);
-            }
+            WakeQueuedAsync().Ignore();
         }
 
-        if (now - _lastScan >= ScanEvery)
-        {
-            _lastScan = now;
-            ScanForStalls(now);
-        }
-
-        CheckPoolIfDue(now);
         PumpPokes();
         RebalanceIfDue(now);
-        PublishSnapshotIfDue(now);
-        if (now - _lastFlush >= FlushEvery)
+        _gauges.PublishIfDue(Partition, _slice, now);
+        if (now - _lastFlush >= Options.RegistryFlushInterval)
         {
             _lastFlush = now;
             await FlushAsync();
         }
     }
 
-    /// <summary>Workers that should run but have gone silent (activation lost, loop wedged, report lost).</summary>
-    private void ScanForStalls(DateTimeOffset now)
-    {
-        var stall = Options.StallTimeout;
-        foreach (var entry in _entries.Values)
-        {
-            if (!entry.ShouldRun)
-            {
-                continue;
-            }
-
-            var id = entry.Info.Id;
-            var silentSince = _lastSeen.GetValueOrDefault(id, now);
-            if (entry.Info.Status == WorkerStatus.Backoff && entry.Info.NextRestartAt is { } at && at > silentSince)
-            {
-                silentSince = at;
-            }
-
-            // A worker that reported itself queued for a pool slot has no run to be silent about: the pool check wakes
-            // it when a slot is free; the scan only catches one whose queue entry was lost, and less often.
-            var timeout = entry.Info.Status == WorkerStatus.Pending && entry.Info.Version > 0 ? stall * QueuedStallFactor : stall;
-            if (now - silentSince >= timeout)
-            {
-                _lastSeen[id] = now;
-                EnqueuePoke(id);
-            }
-        }
-    }
-
-    private void EnqueuePoke(string id)
-    {
-        if (_queued.Add(id))
-        {
-            _pokeQueue.Enqueue(id);
-        }
-    }
-
     private void PumpPokes()
     {
-        while (_inFlight < Options.RestoreConcurrency && _pokeQueue.TryDequeue(out var id))
+        foreach (var id in _scheduler.TakePokes())
         {
-            _queued.Remove(id);
-            _inFlight++;
             PokeAsync(id).Ignore();
         }
     }
@@ -272,29 +197,14 @@ public sealed partial class PartitionGrain(
             using var timeout = new CancellationTokenSource(Options.PokeTimeout);
             var info = await GrainFactory.GetGrain<IWorkerGrain>(id).EnsureRunningAsync(timeout.Token);
             var now = time.GetUtcNow();
-            if (info is null)
+            if (info is not null)
             {
-                if (_entries.TryGetValue(id, out var entry) && entry.Info.Status == WorkerStatus.Pending && now - entry.RegisteredAt > UnknownGrace)
-                {
-                    Remove(id);
-                    await store.DeleteAsync(Partition, id);
-                    Log.Removed(logger, Partition, id);
-                }
+                _slice.ApplyAnswer(info, now);
             }
-            else
+            else if (_slice.RemoveIfNeverStarted(id, now, Options.UnknownWorkerGrace))
             {
-                // The poke's answer is the worker's own word: it also heals a row left stale by a lost report.
-                _lastSeen[id] = now;
-                var wantsRun = info.Status switch
-                {
-                    WorkerStatus.Pending or WorkerStatus.Running or WorkerStatus.Backoff => true,
-                    WorkerStatus.Stopped => false,
-                    _ => !_entries.TryGetValue(id, out var row) || row.WantsRun,
-                };
-                if (Apply(new WorkerReport(info, wantsRun)) && info.Status == WorkerStatus.Backoff)
-                {
-                    _due.Enqueue(id, info.NextRestartAt ?? now);
-                }
+                await store.DeleteAsync(Partition, id);
+                Log.Removed(logger, Partition, id);
             }
         }
         catch (Exception ex)
@@ -304,20 +214,86 @@ public sealed partial class PartitionGrain(
         }
         finally
         {
-            _inFlight--;
+            _scheduler.PokeDone();
             PumpPokes();
+        }
+    }
+
+    private async Task WakeQueuedAsync()
+    {
+        try
+        {
+            foreach (var id in await _pool.CheckAsync(Partition, CancellationToken.None))
+            {
+                _scheduler.Poke(id);
+            }
+
+            PumpPokes();
+        }
+        catch (Exception ex)
+        {
+            Log.PoolCheckFailed(logger, Partition, ex);
+        }
+    }
+
+    private void RebalanceIfDue(DateTimeOffset now)
+    {
+        if (!_rebalancer.StartRound(now))
+        {
+            return;
+        }
+
+        var active = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active)
+            .Select(m => m.SiloAddress)
+            .ToList();
+        if (active.Count == 0)
+        {
+            return;
+        }
+
+        if (_rebalancer.HomeToMoveTo(Partition, active, localSilo.SiloAddress) is { } home)
+        {
+            Log.MovingHome(logger, Partition, home.ToString());
+            this.MigrateOnIdle();
+            return;
+        }
+
+        var moves = _rebalancer.PlanMoves(_slice.Rows, active, now);
+        if (moves.Count == 0)
+        {
+            return;
+        }
+
+        Log.Rebalancing(logger, Partition, moves.Count, active.Count);
+        foreach (var move in moves)
+        {
+            MoveAsync(move).Ignore();
+        }
+    }
+
+    private async Task MoveAsync(WorkerMove move)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(Options.PokeTimeout);
+            await GrainFactory.GetGrain<IWorkerGrain>(move.Id).MoveToAsync(move.Target, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            _rebalancer.MoveFailed(move.Id);
+            Log.MoveFailed(logger, Partition, move.Id, ex);
         }
     }
 
     private async Task FlushAsync()
     {
-        if (_dirty.Count == 0)
+        var batch = _slice.TakeDirty();
+        if (batch.Count == 0)
         {
             return;
         }
 
-        var batch = _dirty.Where(_entries.ContainsKey).Select(id => _entries[id]).ToList();
-        _dirty.Clear();
         try
         {
             await store.SaveAsync(Partition, batch);
@@ -325,39 +301,7 @@ public sealed partial class PartitionGrain(
         catch (Exception ex)
         {
             Log.FlushFailed(logger, Partition, batch.Count, ex);
-            foreach (var entry in batch)
-            {
-                _dirty.Add(entry.Info.Id);
-            }
+            _slice.SaveFailed(batch);
         }
-    }
-
-    /// <summary>Takes the report unless the registry already holds a newer snapshot of that worker.</summary>
-    private bool Apply(WorkerReport report)
-    {
-        var info = report.Info;
-        var existing = _entries.GetValueOrDefault(info.Id);
-        if (existing is not null && existing.Info.Version > info.Version)
-        {
-            return false;
-        }
-
-        Put(new RegistryEntry(info, report.WantsRun, existing?.RegisteredAt ?? time.GetUtcNow()));
-        _dirty.Add(info.Id);
-        return true;
-    }
-
-    private void Put(RegistryEntry entry)
-    {
-        _entries[entry.Info.Id] = entry;
-        _ids.Add(entry.Info.Id);
-    }
-
-    private void Remove(string id)
-    {
-        _entries.Remove(id);
-        _ids.Remove(id);
-        _lastSeen.Remove(id);
-        _dirty.Remove(id);
     }
 }

@@ -6,5 +6,5 @@ namespace Overseer.Registry;
 public sealed record RegistryEntry(WorkerInfo Info, bool WantsRun, DateTimeOffset RegisteredAt)
 {
     /// <summary>Whether the supervisor should keep this worker running (restore, stall and silo-loss checks).</summary>
-    public bool ShouldRun => WantsRun && Info.Status is WorkerStatus.Pending or WorkerStatus.Running or WorkerStatus.Backoff;
+    public bool ShouldRun => WantsRun && Info.Status.IsLive();
 }

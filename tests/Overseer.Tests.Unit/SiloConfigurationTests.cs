@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
+using Overseer.Hosting;
 using Overseer.Silo.Hosting;
 
 namespace Overseer.Tests.Unit;
@@ -76,5 +77,35 @@ public sealed class SiloConfigurationTests
         Assert.Equal(2, options.NumMissedProbesLimit);
         Assert.Contains(problems, p => p.StartsWith("Orleans:ClusterMembership:NumVotesForDeathDeclaraton is not a known setting", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Orleans:ClusterMembership:TableRefreshTimeout is 'soon': expected a duration", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void StrictSectionBinder_PartitionIntervalsAndZeroBackoff_BindAndValidate()
+    {
+        var config = Config(
+            ("Overseer:Supervision:PartitionTick", "50ms"),
+            ("Overseer:Supervision:RegistryFlushInterval", "2s"),
+            ("Overseer:Supervision:StallScanInterval", "3s"),
+            ("Overseer:Supervision:QueuedStallFactor", "4"),
+            ("Overseer:Supervision:UnknownWorkerGrace", "1m"),
+            ("Overseer:Supervision:PoolCheckInterval", "250ms"),
+            ("Overseer:Supervision:GaugeInterval", "00:00:05"),
+            ("Overseer:Supervision:BackoffMin", "0ms"),
+            ("Overseer:Supervision:BackoffMax", "0s"));
+        var options = new SupervisionOptions();
+        var problems = new List<string>();
+
+        StrictSectionBinder.Bind(config.GetSection(SupervisionOptions.SectionName), options, problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), options.PartitionTick);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.RegistryFlushInterval);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.StallScanInterval);
+        Assert.Equal(4, options.QueuedStallFactor);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.UnknownWorkerGrace);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.PoolCheckInterval);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.GaugeInterval);
+        Assert.Equal(TimeSpan.Zero, options.BackoffMin);
+        Assert.True(new SupervisionOptionsValidator().Validate(null, options).Succeeded);
     }
 }

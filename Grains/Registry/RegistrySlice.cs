@@ -1,0 +1,198 @@
+using System.Collections.Immutable;
+using Overseer.Models;
+
+namespace Overseer.Registry;
+
+/// <summary>One partition's slice of the registry in memory: the rows, their ids in order for paging, when each worker
+/// was last heard from, and which rows changed since they were last written to Redis.</summary>
+/// <remarks>The one versioning rule: a report older than the row (lower <see cref="WorkerInfo.Version"/>) is dropped.
+/// A report that only restates the row (it differs in version or <see cref="WorkerInfo.UpdatedAt"/> at most, as an idle
+/// worker's heartbeat does) is taken in memory but does not make the row dirty: Redis is written only for changes.
+/// Not thread-safe; the partition grain calls it from its own scheduler only.</remarks>
+internal sealed class RegistrySlice
+{
+    private readonly Dictionary<string, RegistryEntry> _rows = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private RegistryAggregate? _aggregate;
+
+    public int Count => _rows.Count;
+
+    public IEnumerable<RegistryEntry> Rows => _rows.Values;
+
+    /// <summary>Rows changed since they were last written (or handed to <see cref="TakeDirty"/>).</summary>
+    public int DirtyCount => _dirty.Count;
+
+    public RegistryEntry? Find(string id) => _rows.GetValueOrDefault(id);
+
+    public bool IsDirty(string id) => _dirty.Contains(id);
+
+    /// <summary>When <paramref name="id"/> was last heard from (a report, a poke's answer, its registration or load).</summary>
+    public DateTimeOffset? LastSeen(string id) => _lastSeen.TryGetValue(id, out var at) ? at : null;
+
+    public void Seen(string id, DateTimeOffset now) => _lastSeen[id] = now;
+
+    /// <summary>Rows read back from Redis on activation: already stored, so not dirty; "seen" now so that the stall
+    /// scan gives each restored worker a full timeout.</summary>
+    public void Load(IEnumerable<RegistryEntry> rows, DateTimeOffset now)
+    {
+        foreach (var row in rows)
+        {
+            Put(row, dirty: false);
+            _lastSeen[row.Info.Id] = now;
+        }
+    }
+
+    /// <summary>The row a start or resume must store before the worker is asked to run: wanted, and in a live status
+    /// so that a restore after a full-cluster crash acts on it (a stopped or finished row becomes Pending). Its version
+    /// is one above the row's, so a report sent before the registration cannot take it back. Dirty until the caller,
+    /// who writes it at once, calls <see cref="Saved"/> (so a failed write is retried by the next flush).</summary>
+    public RegistryEntry Register(string id, string source, DateTimeOffset now)
+    {
+        var entry = _rows.TryGetValue(id, out var existing)
+            ? existing with
+            {
+                WantsRun = true,
+                Info = existing.Info.Status.IsLive()
+                    ? existing.Info with { Version = existing.Info.Version + 1 }
+                    : existing.Info with { Status = WorkerStatus.Pending, NextRestartAt = null, UpdatedAt = now, Version = existing.Info.Version + 1 },
+            }
+            : new RegistryEntry(new WorkerInfo { Id = id, Status = WorkerStatus.Pending, Source = source, UpdatedAt = now }, WantsRun: true, RegisteredAt: now);
+        Put(entry, dirty: true);
+        _lastSeen[id] = now;
+        return entry;
+    }
+
+    /// <summary><paramref name="entry"/> was written: it is clean unless a newer row replaced it meanwhile.</summary>
+    public void Saved(RegistryEntry entry)
+    {
+        if (ReferenceEquals(_rows.GetValueOrDefault(entry.Info.Id), entry))
+        {
+            _dirty.Remove(entry.Info.Id);
+        }
+    }
+
+    /// <summary>Takes the report unless the slice holds a newer snapshot of that worker; true if taken.</summary>
+    public bool Apply(WorkerReport report, DateTimeOffset now)
+    {
+        var info = report.Info;
+        var existing = _rows.GetValueOrDefault(info.Id);
+        if (existing is not null && existing.Info.Version > info.Version)
+        {
+            return false;
+        }
+
+        var entry = new RegistryEntry(info, report.WantsRun, existing?.RegisteredAt ?? now);
+        if (existing is not null && IsRestatement(existing, report))
+        {
+            // Nothing the counts or Redis hold changed; only the version moves on, so older reports stay dropped.
+            _rows[info.Id] = entry;
+        }
+        else
+        {
+            Put(entry, dirty: true);
+        }
+
+        return true;
+    }
+
+    /// <summary>A worker's answer to a poke is its own word: it also heals a row left stale by a lost report. A live
+    /// worker wants to run and a stopped one does not; otherwise (finished) the row's wish stands.</summary>
+    public bool ApplyAnswer(WorkerInfo info, DateTimeOffset now)
+    {
+        var wantsRun = info.Status.IsLive() || (info.Status != WorkerStatus.Stopped && (Find(info.Id)?.WantsRun ?? true));
+        _lastSeen[info.Id] = now;
+        return Apply(new WorkerReport(info, wantsRun), now);
+    }
+
+    /// <summary>Removes a row registered more than <paramref name="grace"/> ago whose worker was never created (a start
+    /// that did not reach the worker); true if removed.</summary>
+    public bool RemoveIfNeverStarted(string id, DateTimeOffset now, TimeSpan grace)
+    {
+        if (!_rows.TryGetValue(id, out var entry) || entry.Info.Status != WorkerStatus.Pending || now - entry.RegisteredAt <= grace)
+        {
+            return false;
+        }
+
+        _rows.Remove(id);
+        _ids.Remove(id);
+        _lastSeen.Remove(id);
+        _dirty.Remove(id);
+        _aggregate = null;
+        return true;
+    }
+
+    /// <summary>The rows to write, in one batch; they are clean from now on unless <see cref="SaveFailed"/> says otherwise.</summary>
+    public IReadOnlyList<RegistryEntry> TakeDirty()
+    {
+        var batch = _dirty.Where(_rows.ContainsKey).Select(id => _rows[id]).ToList();
+        _dirty.Clear();
+        return batch;
+    }
+
+    /// <summary>The write of <paramref name="batch"/> failed: its rows (those still held) are dirty again.</summary>
+    public void SaveFailed(IEnumerable<RegistryEntry> batch)
+    {
+        foreach (var entry in batch)
+        {
+            if (_rows.ContainsKey(entry.Info.Id))
+            {
+                _dirty.Add(entry.Info.Id);
+            }
+        }
+    }
+
+    /// <summary>One page in id order, after <see cref="WorkerQuery.AfterId"/> (exclusive), optionally of one status.</summary>
+    public WorkerPage List(WorkerQuery query)
+    {
+        var limit = Math.Clamp(query.Limit, 1, WorkerQuery.MaxLimit);
+        IEnumerable<string> ids = query.AfterId switch
+        {
+            null => _ids,
+            var after when _ids.Max is { } max && string.CompareOrdinal(after, max) < 0 =>
+                _ids.GetViewBetween(after, max).Where(id => string.CompareOrdinal(id, after) > 0),
+            _ => [],
+        };
+        var items = ImmutableArray.CreateBuilder<WorkerInfo>(Math.Min(limit, 256));
+        string? next = null;
+        foreach (var id in ids)
+        {
+            var info = _rows[id].Info;
+            if (query.Status is { } status && info.Status != status)
+            {
+                continue;
+            }
+
+            if (items.Count == limit)
+            {
+                next = items[^1].Id;
+                break;
+            }
+
+            items.Add(info);
+        }
+
+        return new WorkerPage(items.ToImmutable(), next);
+    }
+
+    /// <summary>Counts and sums over every row, rebuilt only after a row's content changed.</summary>
+    public RegistryAggregate Aggregate() => _aggregate ??= RegistryAggregate.Of(_rows.Values);
+
+    /// <summary>Same worker wish, same snapshot but for the version and the time of the worker's last write.</summary>
+    private static bool IsRestatement(RegistryEntry existing, WorkerReport report) =>
+        existing.WantsRun == report.WantsRun
+        && existing.Info with { Version = report.Info.Version, UpdatedAt = report.Info.UpdatedAt } == report.Info;
+
+    private void Put(RegistryEntry entry, bool dirty)
+    {
+        var id = entry.Info.Id;
+        _rows[id] = entry;
+        _ids.Add(id);
+        _aggregate = null;
+        if (dirty)
+        {
+            _dirty.Add(id);
+        }
+    }
+}

@@ -34,6 +34,7 @@ public static class OverseerServiceCollectionExtensions
         services.AddSingleton<FetchThrottle>();
         services.AddSingleton<PoolSnapshot>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        services.AddSingleton<RedisRetry>();
         services.AddSingleton<IEventSink, RedisEventSink>();
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<SourceCatalog>();

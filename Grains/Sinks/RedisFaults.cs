@@ -23,7 +23,9 @@ internal static partial class RedisFaults
     /// changing our code or data: loading after a restart, a long script, a replica or failover, a failed
     /// background save, memory full, a cluster or replica quorum missing.
     /// </summary>
-    /// <remarks>Matched as a whole word: <c>BUSYGROUP</c> and <c>BUSYKEY</c> (a consumer group or key that already
+    /// <remarks>StackExchange.Redis 3 classifies most replies itself (<see cref="RedisServerException.Kind"/>); the text is
+    /// the fallback for an error it leaves <see cref="RedisErrorKind.Unknown"/> and for wrappers that kept only text.
+    /// Matched as a whole word: <c>BUSYGROUP</c> and <c>BUSYKEY</c> (a consumer group or key that already
     /// exists) are answers, not outages.</remarks>
     private static readonly string[] TransientCodes =
         ["LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "MISCONF", "OOM", "CLUSTERDOWN", "NOREPLICAS"];
@@ -44,7 +46,10 @@ internal static partial class RedisFaults
     {
         InconsistentStateException or ObjectDisposedException or OperationCanceledException => false,
         RedisConnectionException or RedisTimeoutException => true,
-        RedisServerException e => HasTransientCode(e.Message),
+        RedisServerException e => e.Kind is RedisErrorKind.Loading or RedisErrorKind.Busy or RedisErrorKind.ReadOnly
+            or RedisErrorKind.MasterDown or RedisErrorKind.TryAgain or RedisErrorKind.Misconfigured or RedisErrorKind.OutOfMemory
+            or RedisErrorKind.ClusterDown or RedisErrorKind.NoReplicas
+            || HasTransientCode(e.Message),
         RedisStorageException { InnerException: { } inner } => IsTransient(inner),
         RedisStorageException e => MentionsTransientFault(e.Message),
         OrleansException { InnerException: { } inner } => IsTransient(inner),

@@ -100,7 +100,8 @@ public sealed class RedisOutageSupervisionTests(ITestOutputHelper output) : IAsy
         return (infos.Sum(i => i.Checkpoint), infos.Count(i => i.Status is WorkerStatus.Completed or WorkerStatus.Failed or WorkerStatus.Stopped));
     }
 
-    /// <summary>Sets maxmemory just above what Redis uses (so writes soon fail with OOM) for <see cref="MemoryFullFor"/>.</summary>
+    /// <summary>Sets maxmemory just above what Redis uses, waits until writes really fail with OOM, and keeps it so
+    /// for <see cref="MemoryFullFor"/>.</summary>
     private async Task FillMemoryAsync()
     {
         // The admin connection may still be reconnecting after the restart before this fault.
@@ -113,9 +114,27 @@ public sealed class RedisOutageSupervisionTests(ITestOutputHelper output) : IAsy
             info.Split('\n').Single(l => l.StartsWith("used_memory:", StringComparison.Ordinal))["used_memory:".Length..].Trim(),
             CultureInfo.InvariantCulture);
         await Db.ExecuteAsync("CONFIG", "SET", "maxmemory-policy", "noeviction");
-        await Db.ExecuteAsync("CONFIG", "SET", "maxmemory", (used + (64 * 1024)).ToString(CultureInfo.InvariantCulture));
+        await Db.ExecuteAsync("CONFIG", "SET", "maxmemory", (used + (16 * 1024)).ToString(CultureInfo.InvariantCulture));
         try
         {
+            // The probe's own writes fill the last kilobytes if the workers do not.
+            var probe = 0;
+            await Eventually.UntilAsync(
+                async () =>
+                {
+                    try
+                    {
+                        await Db.StringSetAsync($"oom-probe-{probe++}", new string('x', 4096));
+                        return "accepted";
+                    }
+                    catch (RedisServerException ex)
+                    {
+                        return ex.Message;
+                    }
+                },
+                reply => reply.StartsWith("OOM", StringComparison.Ordinal),
+                PhaseDeadline,
+                reply => $"writes to fail with OOM after maxmemory {used} + 16 KiB; the last probe got '{reply}'");
             await Task.Delay(MemoryFullFor);
         }
         finally

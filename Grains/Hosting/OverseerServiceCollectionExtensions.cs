@@ -34,8 +34,8 @@ public static class OverseerServiceCollectionExtensions
         services.AddSingleton<FetchThrottle>();
         services.AddSingleton<PoolSnapshot>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
-        services.AddSingleton<IEventSink, RedisEventSink>();
         services.AddSingleton<RedisRetry>();
+        services.AddSingleton<IEventSink, RedisEventSink>();
         services.AddSingleton<Workers.WorkerServices>();
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<SourceCatalog>();

@@ -22,14 +22,18 @@ public sealed class RedisServer : IAsyncDisposable
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(2);
 
+    private readonly string[] extraArguments;
     private Process? process;
     private bool everStarted;
 
     /// <summary>Reserves a port and creates the data directory; call <see cref="StartAsync"/> to run the server.</summary>
     /// <param name="password">When set, the server requires it (<c>requirepass</c>) and <see cref="ConnectionString"/> carries it.</param>
-    public RedisServer(string? password = null)
+    /// <param name="extraArguments">More redis-server arguments, e.g. <c>["--enable-debug-command", "local"]</c> for a
+    /// fault test; passed on every start, after the fixture's own (so they win).</param>
+    public RedisServer(string? password = null, IEnumerable<string>? extraArguments = null)
     {
         Password = password;
+        this.extraArguments = extraArguments?.ToArray() ?? [];
         Port = PortAllocator.GetFreePort();
         DataDirectory = Directory.CreateTempSubdirectory("overseer-redis-").FullName;
     }
@@ -56,9 +60,16 @@ public sealed class RedisServer : IAsyncDisposable
 
     /// <summary>Creates a server and starts it.</summary>
     /// <exception cref="InvalidOperationException">redis-server is not installed, or did not start; the message says why.</exception>
-    public static async Task<RedisServer> StartNewAsync(string? password = null, CancellationToken cancellationToken = default)
+    public static Task<RedisServer> StartNewAsync(string? password = null, CancellationToken cancellationToken = default) =>
+        StartOrDisposeAsync(new RedisServer(password), cancellationToken);
+
+    /// <summary>Creates a server with more redis-server arguments (see the constructor) and starts it.</summary>
+    /// <exception cref="InvalidOperationException">redis-server is not installed, or did not start; the message says why.</exception>
+    public static Task<RedisServer> StartNewAsync(IEnumerable<string> extraArguments, CancellationToken cancellationToken = default) =>
+        StartOrDisposeAsync(new RedisServer(extraArguments: extraArguments), cancellationToken);
+
+    private static async Task<RedisServer> StartOrDisposeAsync(RedisServer server, CancellationToken cancellationToken)
     {
-        var server = new RedisServer(password);
         try
         {
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -184,6 +195,8 @@ public sealed class RedisServer : IAsyncDisposable
         {
             arguments.AddRange(["--requirepass", Password]);
         }
+
+        arguments.AddRange(extraArguments);
 
         process = ChildProcesses.Start(executable, arguments, LogPath, new Dictionary<string, string?>(), DataDirectory);
         return process;

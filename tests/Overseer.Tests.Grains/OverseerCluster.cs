@@ -29,9 +29,12 @@ public sealed class OverseerCluster : IAsyncLifetime
     /// <summary>Pool settings for every silo; none = no caps (the default product behaviour).</summary>
     public Action<PoolOptions>? Pool { get; init; }
 
+    /// <summary>More redis-server arguments for this fixture's server (e.g. to allow DEBUG in a fault test). Default none.</summary>
+    public IReadOnlyList<string> RedisArguments { get; init; } = [];
+
     public async Task InitializeAsync()
     {
-        Redis = await RedisServer.StartNewAsync();
+        Redis = await RedisServer.StartNewAsync(RedisArguments);
         Mux = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
         Cluster = await StartClusterAsync(ServiceId, Silos);
     }

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Logging;
+
+namespace Overseer.Sinks;
+
+public sealed partial class RedisRetry
+{
+    private static partial class Log
+    {
+        // No exception object: its stack trace every 2 s of an outage is noise, and Describe strips anything
+        // password-shaped from the message.
+        [LoggerMessage(1, LogLevel.Warning, "Worker {WorkerId}: Redis is unavailable; retry {Attempt} in {Delay} after {ExceptionType}: {Reason}")]
+        public static partial void RedisUnavailable(ILogger logger, string workerId, int attempt, TimeSpan delay, string exceptionType, string reason);
+    }
+}

@@ -41,10 +41,14 @@ public sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> lo
         ArgumentNullException.ThrowIfNull(operation);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(WorkerIdKey, workerId);
+
+        // Polly resumes on the thread pool after a delay; every attempt must run where the caller runs (a grain's
+        // activation scheduler: the operation may read the grain's state, which Orleans only allows there).
+        var caller = (TaskScheduler.Current, operation);
         try
         {
             return await retry.Pipeline.ExecuteAsync(
-                static async (ctx, op) => await op(ctx.CancellationToken).ConfigureAwait(false), context, operation).ConfigureAwait(false);
+                static async (ctx, state) => await RunOn(state.Current, state.operation, ctx.CancellationToken).ConfigureAwait(false), context, caller).ConfigureAwait(false);
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException && RedisFaults.IsTransient(ex))
         {
@@ -69,6 +73,11 @@ public sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> lo
             },
             cancellationToken);
     }
+
+    private static Task<T> RunOn<T>(TaskScheduler scheduler, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken) =>
+        TaskScheduler.Current == scheduler
+            ? operation(cancellationToken)
+            : Task.Factory.StartNew(() => operation(cancellationToken), CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler).Unwrap();
 
     private static (ResiliencePipeline, StrongBox<long>) Build(TimeProvider time, ILogger<RedisRetry> logger)
     {

@@ -27,7 +27,10 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, IEv
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await retry.ExecuteAsync(workerId, ct => WriteOnceAsync(workerId, generation, reapply, ct), cancellationToken);
+            // What this activation means to store, held across retries: a retry after a read that replaced state.State
+            // must still write this, not what it read.
+            var desired = state.State;
+            await retry.ExecuteAsync(workerId, async ct => desired = await WriteOnceAsync(workerId, generation, desired, reapply, ct), cancellationToken);
         }
         finally
         {
@@ -35,39 +38,42 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, IEv
         }
     }
 
-    private async Task WriteOnceAsync(string workerId, long generation, Action<WorkerState>? reapply, CancellationToken cancellationToken)
+    private async Task<WorkerState> WriteOnceAsync(string workerId, long generation, WorkerState desired, Action<WorkerState>? reapply, CancellationToken cancellationToken)
     {
         for (var round = 0; ; round++)
         {
-            var mine = state.State;
-            mine.UpdatedAt = time.GetUtcNow();
-            mine.Writes++;
-            mine.Generation = Math.Max(mine.Generation, generation);
+            state.State = desired;
+            desired.UpdatedAt = time.GetUtcNow();
+            desired.Writes++;
+            desired.Generation = Math.Max(desired.Generation, generation);
             try
             {
                 await state.WriteStateAsync(cancellationToken);
-                return;
+                return desired;
             }
             catch (InconsistentStateException) when (round < MaxConflictRounds)
             {
             }
 
+            // Read first, then check ownership: a stop or claim landing in between changes the ETag again.
             await state.ReadStateAsync(cancellationToken);
+            var stored = state.State;
+            state.State = desired;
             var cursor = await sink.GetCursorAsync(workerId, cancellationToken);
             if (generation == 0 || cursor.Generation != generation)
             {
+                state.State = stored;
                 throw new StaleActivationException(workerId, generation, cursor.Generation);
             }
 
-            var stored = state.State;
             if (reapply is not null)
             {
                 reapply(stored);
+                desired = stored;
             }
             else
             {
-                mine.Writes = Math.Max(mine.Writes, stored.Writes);
-                state.State = mine;
+                desired.Writes = Math.Max(desired.Writes, stored.Writes);
             }
         }
     }

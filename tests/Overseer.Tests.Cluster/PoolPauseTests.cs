@@ -45,15 +45,19 @@ public sealed class PoolPauseTests(ITestOutputHelper output)
             await client.StartAsync(id, endless);
         }
 
-        var rows = await Eventually.UntilAsync(
+        (List<WorkerInfo>, long[]) rows = await Eventually.UntilAsync(
             async () => (await client.ListAsync().ToListAsync(), await Task.WhenAll(running.Select(cluster.CheckpointAsync))),
             x => x.Item1.Count(r => r.Status == WorkerStatus.Running) == Cap && x.Item2.All(cp => cp > 0),
             TimeSpan.FromSeconds(30),
             x => $"phase 'fill the pool': {Cap} workers running and committing; was "
                  + string.Join(", ", x.Item1.Select(r => $"{r.Id} {r.Status}@{r.Silo} cp {r.Checkpoint}")));
-        var victimEndpoint = rows.Item1.Where(r => r.Status == WorkerStatus.Running).GroupBy(r => r.Silo!).MaxBy(g => g.Count())!.Key;
-        var victim = cluster.Silos.Single(s => s.SiloEndpoint == victimEndpoint);
-        var survivor = cluster.Silos.Single(s => s != victim);
+        // The survivor must supervise the queued workers (nothing on a frozen silo answers): it is the silo hosting the
+        // most partitions, and the victim the other one, which must run at least one of the workers in the pool.
+        var partitionHome = await BusiestPartitionSiloAsync(cluster);
+        var survivor = cluster.Silos.Single(s => s.SiloEndpoint == partitionHome);
+        var victim = cluster.Silos.Single(s => s != survivor);
+        rows = await EnsureRunningOnAsync(cluster, client, endless, running, victim.SiloEndpoint);
+        var victimEndpoint = victim.SiloEndpoint;
         var paused = rows.Item1.Where(r => r.Status == WorkerStatus.Running && r.Silo == victimEndpoint).Select(r => r.Id).ToList();
 
         var queued = await QueueOnSurvivorAsync(cluster, client, endless, survivor.SiloEndpoint);
@@ -129,6 +133,43 @@ public sealed class PoolPauseTests(ITestOutputHelper output)
             $"phase 'thawed': {victim.Name} frozen {thawedAfter.TotalSeconds:0.0} s (lease {SlotLease.TotalSeconds:0} s), its workers' slots taken by {string.Join(", ", queued.Take(paused.Count))}. "
             + $"Cap {Cap} exceeded in {overCap.Count} of {samples.Count - 1} sampling intervals after SIGCONT{(overCap.Count > 0 ? ": " + string.Join("; ", overCap.Take(5)) : "")}. "
             + $"Commits by a thawed worker holding no slot: {withoutSlot.Count}{(withoutSlot.Count > 0 ? ": " + string.Join("; ", withoutSlot.Take(8)) : "")}");
+    }
+
+    /// <summary>The silo hosting the most partition grains (Orleans' management grain knows where each is active).</summary>
+    private static async Task<string> BusiestPartitionSiloAsync(ProcessCluster cluster)
+    {
+        var stats = await cluster.ClusterClient.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        return stats.Where(g => g.GrainId.ToString().StartsWith("partition/", StringComparison.Ordinal))
+            .GroupBy(g => g.SiloAddress.Endpoint.ToString())
+            .MaxBy(g => g.Count())!.Key;
+    }
+
+    /// <summary>Placement is random: while no worker of the full pool runs on <paramref name="silo"/>, replaces one (stop it,
+    /// start a new id, which takes the freed slot) until one does. Returns the rows and checkpoints of the pool's workers.</summary>
+    private static async Task<(List<WorkerInfo>, long[])> EnsureRunningOnAsync(
+        ProcessCluster cluster, OverseerClient client, WorkerSpec spec, List<string> running, string silo)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var rows = await Task.WhenAll(running.Select(id => client.GetStatusAsync(id)));
+            if (rows.Any(r => r.Status == WorkerStatus.Running && r.Silo == silo) || attempt == 20)
+            {
+                Assert.True(rows.Any(r => r.Silo == silo), $"phase 'fill the pool': no worker of the pool landed on {silo} in {attempt} replacements");
+                return ([.. rows], await Task.WhenAll(running.Select(cluster.CheckpointAsync)));
+            }
+
+            var replaced = running[0];
+            await client.StopAsync(replaced);
+            running.RemoveAt(0);
+            var next = $"pause-r-{Cap + attempt}";
+            running.Add(next);
+            await client.StartAsync(next, spec);
+            await Eventually.UntilAsync(
+                () => client.GetStatusAsync(next),
+                i => i.Status == WorkerStatus.Running,
+                TimeSpan.FromSeconds(15),
+                i => $"phase 'fill the pool': replacement {next} to run after {replaced} stopped; was {i.Status}");
+        }
     }
 
     /// <summary>Queues <see cref="Pending"/> workers that can take a slot while the other silo is frozen: each activated on

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Overseer.Hosting;
+using Overseer.Sources;
 using Overseer.Testing;
 using StackExchange.Redis;
 
@@ -29,6 +30,9 @@ public sealed class OverseerCluster : IAsyncLifetime
     /// <summary>Pool settings for every silo; none = no caps (the default product behaviour).</summary>
     public Action<PoolOptions>? Pool { get; init; }
 
+    /// <summary>More silo configuration, applied after Overseer's (e.g. grain collection ages).</summary>
+    public Action<ISiloBuilder>? ConfigureSilo { get; init; }
+
     /// <summary>More redis-server arguments for this fixture's server (e.g. to allow DEBUG in a fault test). Default none.</summary>
     public IReadOnlyList<string> RedisArguments { get; init; } = [];
 
@@ -52,6 +56,8 @@ public sealed class OverseerCluster : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOverseer();
+            silo.Services.AddEventSource<ProbeSourceFactory>(ProbeSourceFactory.Kind);
+            ConfigureSilo?.Invoke(silo);
             silo.AddActivityPropagation();
             silo.Services.Configure<OverseerOptions>(o => o.Partitions = Partitions);
             if (Pool is { } pool)

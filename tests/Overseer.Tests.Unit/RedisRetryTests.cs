@@ -41,6 +41,30 @@ public sealed partial class RedisRetryTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_RetriedAttempts_RunOnTheCallersScheduler()
+    {
+        // A grain's operation reads its state, which Orleans allows only on the activation's scheduler: a retry after a
+        // backoff (which Polly resumes on the thread pool) must not run it anywhere else.
+        var retry = new RedisRetry(time, logger);
+        var exclusive = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        var schedulers = new List<TaskScheduler>();
+
+        var run = Task.Factory.StartNew(
+            () => retry.ExecuteAsync("w-s", _ =>
+            {
+                schedulers.Add(TaskScheduler.Current);
+                return schedulers.Count <= 2 ? throw Unreachable() : Task.FromResult(1);
+            }, CancellationToken.None),
+            CancellationToken.None,
+            TaskCreationOptions.None,
+            exclusive).Unwrap();
+        await DriveAsync(run);
+
+        Assert.Equal(3, schedulers.Count);
+        Assert.All(schedulers, s => Assert.Same(exclusive, s));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_StorageWrapperOutage_IsRiddenOutByTheVoidOverload()
     {
         var retry = new RedisRetry(time, logger);

@@ -1,0 +1,98 @@
+using Orleans.Runtime;
+using Overseer.Models;
+using Overseer.Sinks;
+using Overseer.Testing;
+using static Overseer.Tests.Grains.WorkerAssertions;
+
+namespace Overseer.Tests.Grains;
+
+/// <summary>The worker core: supervision inside the activation, the cursor contract (token, density) end to end, and a
+/// stop that fences everything.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class WorkerCoreTests(OverseerCluster fixture)
+{
+    private static string NewId(string name) => $"{name}-{Guid.NewGuid():N}";
+
+    private static WorkerSpec Probe(int maxRestarts, params (string, string)[] options) =>
+        WorkerSpec.For(ProbeSourceFactory.Kind, options) with { MaxRestarts = maxRestarts, RestartWindow = TimeSpan.FromSeconds(60) };
+
+    private ActivationId? ActivationOf(string id) =>
+        fixture.Cluster.TryGetGrainContext(fixture.Client.GetGrain<IWorkerGrain>(id).GetGrainId(), out var context) ? context.ActivationId : null;
+
+    private async Task<IReadOnlyList<long>> SeqsAsync(string id) =>
+        [.. (await fixture.Client.GetGrain<IWorkerGrain>(id).GetEventsAsync(1, 10_000)).Select(e => e.Seq)];
+
+    [Fact]
+    public async Task Crash_RestartsInsideTheSameActivation_FromTheCheckpointAndItsToken()
+    {
+        var id = NewId("in-place");
+
+        await fixture.Manager.StartAsync(id, Probe(20, ("limit", "100"), ("batch", "10"), ("failAfter", "20")));
+        var first = await Eventually.UntilAsync(
+            () => Task.FromResult(ActivationOf(id)),
+            a => a is not null,
+            TimeSpan.FromSeconds(10),
+            a => $"an activation of '{id}'");
+        var done = await WaitForStatusAsync(fixture.Client, id, WorkerStatus.Completed);
+
+        // Crashes after 20, 40, 60 and 80 events; each restart is a new run in the same activation, handed the token
+        // committed with the checkpoint it resumes from.
+        Assert.Equal(4, done.Restarts);
+        Assert.Equal(first, ActivationOf(id));
+        Assert.Equal([null, "tok-20", "tok-40", "tok-60", "tok-80"], ProbeSourceFactory.ResumeTokens[id]);
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), await SeqsAsync(id));
+    }
+
+    [Fact]
+    public async Task StopAndResume_NewSourceGetsTheCommittedToken()
+    {
+        var id = NewId("token");
+
+        await fixture.Manager.StartAsync(id, Probe(0, ("limit", "1000000"), ("batch", "7")));
+        await Eventually.UntilAsync(() => fixture.Manager.StartAsync(id, Probe(0, ("limit", "1000000"), ("batch", "7"))), i => i.Checkpoint >= 21, TimeSpan.FromSeconds(10), i => $"'{id}' to commit 21 events; at {i.Checkpoint}");
+        var stopped = await fixture.Manager.StopAsync(id);
+        await fixture.Manager.ResumeAsync(id);
+        await Eventually.UntilAsync(
+            () => Task.FromResult(ProbeSourceFactory.ResumeTokens[id].Count),
+            n => n == 2,
+            TimeSpan.FromSeconds(10),
+            n => $"a second source of '{id}' after resume; saw {n}");
+
+        Assert.Equal(ProbeSourceFactory.TokenAfter(stopped.Checkpoint), ProbeSourceFactory.ResumeTokens[id].Last());
+        await fixture.Manager.StopAsync(id);
+    }
+
+    [Fact]
+    public async Task Gap_InADenseSource_IsNeverCommitted_TheWorkerFailsNamingIt()
+    {
+        var id = NewId("gap");
+
+        await fixture.Manager.StartAsync(id, Probe(2, ("limit", "50"), ("batch", "10"), ("skip", "15")));
+        var failed = await WaitForStatusAsync(fixture.Client, id, WorkerStatus.Failed);
+
+        Assert.Equal(10, failed.Checkpoint);
+        Assert.Equal(2, failed.Restarts);
+        Assert.Contains("dense", failed.LastError);
+        Assert.Contains("seq 16 after 14", failed.LastError);
+        Assert.Contains("next event must be 15", failed.LastError);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await SeqsAsync(id));
+    }
+
+    [Fact]
+    public async Task Stop_RecordsTheStopInTheCursor_AndASupervisorPokeDoesNotRunItAgain()
+    {
+        var id = NewId("fenced-stop");
+        var keys = new RedisKeys(fixture.ServiceId);
+
+        await fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("delayMs", "10"), ("batch", "5")));
+        await Eventually.UntilAsync(() => fixture.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(), i => i.Checkpoint > 0, TimeSpan.FromSeconds(10), i => $"'{id}' to commit; at {i.Checkpoint}");
+        var stopped = await fixture.Manager.StopAsync(id);
+        var poked = await fixture.Client.GetGrain<IWorkerGrain>(id).EnsureRunningAsync();
+        var cursor = await fixture.Mux.GetDatabase().HashGetAllAsync(keys.Cursor(id));
+
+        Assert.Equal(WorkerStatus.Stopped, stopped.Status);
+        Assert.Equal(WorkerStatus.Stopped, poked!.Status);
+        Assert.Contains(cursor, e => e.Name == "stop");
+        Assert.Equal(stopped.Checkpoint, (long)cursor.Single(e => e.Name == "cp").Value);
+    }
+}

@@ -30,11 +30,13 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var machine = MachineInfo.Read();
-if (options.CrashRestart)
+
+// One runner for the measurement modes: the same exit codes and error reporting for each.
+async Task<int> MeasureAsync(Func<Task> measure)
 {
     try
     {
-        Console.Write(CrashRestartTable.Render(machine, await new CrashRestartBench(options).RunAsync(cancel.Token)));
+        await measure();
         return 0;
     }
     catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -49,9 +51,14 @@ if (options.CrashRestart)
     }
 }
 
+if (options.CrashRestart)
+{
+    return await MeasureAsync(async () => Console.Write(CrashRestartTable.Render(machine, await new CrashRestartBench(options).RunAsync(cancel.Token))));
+}
+
 if (options.Pool || options.ViewLatency || options.TelemetryOverhead)
 {
-    try
+    return await MeasureAsync(async () =>
     {
         Console.WriteLine($"({machine.Cores} cores, {machine.Cpu}, {machine.Redis}, {options.Silos} silos)");
         if (options.Pool)
@@ -85,19 +92,7 @@ if (options.Pool || options.ViewLatency || options.TelemetryOverhead)
             var (off, on) = (Median(false), Median(true));
             Console.WriteLine($"  median off {off:0} events/s, on {on:0} events/s: telemetry overhead {(off - on) / off * 100:0.0} %");
         }
-
-        return 0;
-    }
-    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-    {
-        await Console.Error.WriteLineAsync("cancelled");
-        return 130;
-    }
-    catch (Exception ex)
-    {
-        await Console.Error.WriteLineAsync($"bench failed: {(ex is BenchFailedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}")}");
-        return 1;
-    }
+    });
 }
 
 BenchCluster? cluster = null;

@@ -72,16 +72,13 @@ internal sealed class CheckpointHistory : IAsyncDisposable
         {
             try
             {
-                var batch = _db.CreateBatch();
-                var reads = _ids.Select(id => batch.HashGetAsync($"overseer:{_serviceId}:w:{{{id}}}:cursor", "cp")).ToArray();
-                batch.Execute();
-                var values = await Task.WhenAll(reads);
+                var values = await CursorCheckpoints.ReadAsync(_db, _serviceId, _ids);
                 var now = Now;
                 lock (_gate)
                 {
                     for (var i = 0; i < values.Length; i++)
                     {
-                        var cp = values[i].IsNull ? 0 : (long)values[i];
+                        var cp = values[i];
                         var changes = _changes[_ids[i]];
                         if (cp != changes[^1].Checkpoint)
                         {

@@ -45,6 +45,7 @@ public sealed partial class WorkerGrain(
     private IGrainTimer? _heartbeat;
     private IGrainTimer? _restart;
     private long _generation;
+    private SinkCursor _cursor;
     private long _seenGeneration;
     private long _reportSeq;
     private string? _runError;
@@ -144,7 +145,7 @@ public sealed partial class WorkerGrain(
         _runCts?.Cancel();
         CancelRestart();
         var cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.StopAsync(Id, ct), _lifetime.Token);
-        Own(cursor.Generation);
+        Own(cursor);
         await CancelRunAsync(CancellationToken.None);
         void ApplyStop(WorkerState s) => WorkerStateMachine.Stop(s, cursor.Checkpoint);
         ApplyStop(S);
@@ -264,7 +265,7 @@ public sealed partial class WorkerGrain(
         CancelRestart();
         await CancelRunAsync(CancellationToken.None);
         var cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.ClaimAsync(Id, start: true, ct), _lifetime.Token);
-        Own(cursor.Generation);
+        Own(cursor);
         var now = services.Time.GetUtcNow();
         void ApplyStart(WorkerState s) => WorkerStateMachine.Start(s, spec, cursor.Checkpoint, grant.Granted, now);
         ApplyStart(S);
@@ -366,32 +367,26 @@ public sealed partial class WorkerGrain(
     /// commits until the run ends.</summary>
     private async Task<RunExit> RunOnceAsync(CancellationToken cancellationToken)
     {
-        SinkCursor cursor;
         if (_generation == 0)
         {
-            cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.ClaimAsync(Id, start: false, ct), cancellationToken);
-            if (cursor.Stopped)
+            var claimed = await services.Retry.ExecuteAsync(Id, ct => services.Sink.ClaimAsync(Id, start: false, ct), cancellationToken);
+            if (claimed.Stopped)
             {
                 // Stopped while this activation was not looking (its state was read before the stop was written).
-                SeeGeneration(cursor.Generation);
-                WorkerStateMachine.Stop(S, cursor.Checkpoint);
+                SeeGeneration(claimed.Generation);
+                WorkerStateMachine.Stop(S, claimed.Checkpoint);
                 StopTimers();
                 Report();
                 return RunExit.Cancelled;
             }
 
-            Own(cursor.Generation);
-        }
-        else
-        {
-            // A restart in this activation: the cursor must still be ours; it also gives the exact checkpoint and token.
-            cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.GetCursorAsync(Id, ct), cancellationToken);
-            if (cursor.Generation != _generation || cursor.Stopped)
-            {
-                return RunExit.Fenced;
-            }
+            Own(claimed);
         }
 
+        // A restart in this activation resumes from the cursor as the last run left it: every commit's outcome is known
+        // (retried until Redis answers, or refused before anything was written), and if another activation took the
+        // cursor since, the first commit is fenced.
+        var cursor = _cursor;
         if (!_lease.Held)
         {
             var grant = await _lease.AcquireAsync(Id, StartMode.Queue, cancellationToken);
@@ -415,6 +410,7 @@ public sealed partial class WorkerGrain(
         Log.RunStarted(logger, Id, cursor.Checkpoint, _generation);
         Report();
         var exit = await run.RunAsync(cancellationToken);
+        _cursor = _cursor with { Checkpoint = run.Checkpoint, Token = run.Token };
         WorkerStateMachine.Advance(S, run.Checkpoint);
         if (run.Handler is { } handler)
         {
@@ -594,11 +590,12 @@ public sealed partial class WorkerGrain(
         DeactivateOnIdle();
     }
 
-    private void Own(long generation)
+    private void Own(SinkCursor cursor)
     {
-        _generation = generation;
+        _generation = cursor.Generation;
+        _cursor = cursor;
         _fenced = false;
-        SeeGeneration(generation);
+        SeeGeneration(cursor.Generation);
     }
 
     private void SeeGeneration(long generation) => _seenGeneration = Math.Max(_seenGeneration, generation);

@@ -24,6 +24,9 @@ internal sealed class WorkerRun(
     /// <summary>The last committed sequence number.</summary>
     public long Checkpoint { get; private set; } = cursor.Checkpoint;
 
+    /// <summary>The source token committed with <see cref="Checkpoint"/>.</summary>
+    public string? Token { get; private set; } = cursor.Token;
+
     /// <summary>The source's status (handler, failovers, head), if it reports one.</summary>
     public ISourceHandlerStatus? Handler { get; private set; }
 
@@ -32,10 +35,9 @@ internal sealed class WorkerRun(
 
     public async Task<RunExit> RunAsync(CancellationToken cancellationToken)
     {
-        var token = cursor.Token;
         try
         {
-            await using var source = factory.Create(new SourceContext(workerId, spec.Options, token));
+            await using var source = factory.Create(new SourceContext(workerId, spec.Options, Token));
             Handler = source as ISourceHandlerStatus;
             while (true)
             {
@@ -80,6 +82,7 @@ internal sealed class WorkerRun(
             {
                 case CommitOutcome.Committed:
                     Checkpoint = result.Checkpoint;
+                    Token = batch.Token ?? Token;
                     return null;
                 case CommitOutcome.Fenced:
                     return RunExit.Fenced;

@@ -7,7 +7,7 @@ namespace Overseer.Bench.CrashRestart;
 /// (<see cref="OverseerTelemetry"/>), in the process that hosts them.</summary>
 /// <remarks>Per worker, in the order its spans stop (one worker's run loop is one activation's turns, so that order is
 /// causal): an <c>overseer.fetch</c> span that stops with an error is the throw; the <c>overseer.exit</c> span with
-/// <c>overseer.exit=crash</c> is the supervisor's decision, emitted once it is durable (after the Backoff state write),
+/// <c>overseer.exit=crash</c> is the supervisor's decision, opened as the run ends (it spans the decision's state write),
 /// and opens a pairing; the next <c>overseer.commit</c> with outcome <c>committed</c> whose parent
 /// <c>overseer.batch</c> carries the same <c>overseer.worker</c> closes it (should the exit span only stop after that
 /// commit, e.g. a restart run inside it, the first commit after the throw that ended after the exit span started

@@ -51,10 +51,10 @@ internal static class CrashRestartTable
         md.AppendLine($"**Target: crash → first commit p99 ≤ {TargetP99Ms:0} ms with backoff 0: median p99 {Ms(median)}, worst round {Ms(p99s[^1])} — "
                 + $"{(median <= TargetP99Ms ? "PASS" : "MISS")}**{(result.Backoff != result.RequestedBackoff ? $" (measured with backoff {Backoff(result)}, not 0)" : "")}.")
             .AppendLine()
-            .AppendLine("- *Crash → commit*: per crash, from the start of the worker's `overseer.exit` span (`overseer.exit=crash`, emitted "
-                + "once the backoff decision is durable) to the end of the first `overseer.commit` span (outcome committed) under an "
+            .AppendLine("- *Crash → commit*: per crash, from the start of the worker's `overseer.exit` span (`overseer.exit=crash`, opened "
+                + "as the run ends; it spans the decision's state write) to the end of the first `overseer.commit` span (outcome committed) under an "
                 + "`overseer.batch` span of the same worker; Stopwatch timestamps taken by an in-process ActivityListener. "
-                + "*From throw* starts earlier, at the end of the `overseer.fetch` span that threw, so it adds the exit's state write.")
+                + "*From throw* starts at the end of the `overseer.fetch` span that threw (a few µs earlier).")
             .AppendLine("- *Bare grain*: a grain whose only content is a small `[PersistentState]` in the workers' Redis grain storage. One "
                 + "sample = `await g.DeactivateAsync()` (returns before the deactivation), then the time of one call that runs on a new "
                 + "activation (checked): the deactivation finishing, the activation, its state read from Redis, and for the first "

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Overseer.Models;
 
 namespace Overseer.Workers;
 
@@ -7,37 +6,10 @@ public sealed partial class WorkerGrain
 {
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Worker {WorkerId} run started at checkpoint {Checkpoint} (generation {Generation})")]
-        public static partial void RunStarted(ILogger logger, string workerId, long checkpoint, long generation);
-
-        [LoggerMessage(2, LogLevel.Warning, "Worker {WorkerId} crashed at checkpoint {Checkpoint}: {Error}")]
-        public static partial void Crashed(ILogger logger, string workerId, long checkpoint, string error);
-
-        [LoggerMessage(3, LogLevel.Information, "Worker {WorkerId} exited ({Exit}); next status {Status}, backoff {Delay}")]
-        public static partial void Exited(ILogger logger, string workerId, string exit, WorkerStatus status, TimeSpan delay);
-
-        [LoggerMessage(4, LogLevel.Warning, "Worker {WorkerId} was fenced (generation {Generation} is no longer current: a newer activation or a stop took over); this activation stops")]
-        public static partial void Fenced(ILogger logger, string workerId, long generation);
-
-        [LoggerMessage(6, LogLevel.Information, "Worker {WorkerId} stopped by request at checkpoint {Checkpoint}")]
-        public static partial void Stopped(ILogger logger, string workerId, long checkpoint);
-
         [LoggerMessage(7, LogLevel.Information, "Worker {WorkerId} deactivating ({Reason}) at checkpoint {Checkpoint}")]
         public static partial void Deactivating(ILogger logger, string workerId, string reason, long checkpoint);
 
-        [LoggerMessage(8, LogLevel.Warning, "Worker {WorkerId} lost the cursor while writing its state; deactivating")]
-        public static partial void StateConflict(ILogger logger, string workerId, Exception exception);
-
         [LoggerMessage(9, LogLevel.Information, "Worker {WorkerId} moving to {Target} at checkpoint {Checkpoint} (rebalancing)")]
         public static partial void Moving(ILogger logger, string workerId, string target, long checkpoint);
-
-        [LoggerMessage(10, LogLevel.Information, "Worker {WorkerId} queued for a pool slot at position {Position}")]
-        public static partial void Queued(ILogger logger, string workerId, long position);
-
-        [LoggerMessage(11, LogLevel.Warning, "Worker {WorkerId} lost its pool slot (lease expired) and the pool is full; it stops at checkpoint {Checkpoint} and waits as pending")]
-        public static partial void SlotLost(ILogger logger, string workerId, long checkpoint);
-
-        [LoggerMessage(12, LogLevel.Error, "Worker {WorkerId}: supervision failed outside a run; deactivating so the partition brings it back")]
-        public static partial void SupervisionFailed(ILogger logger, string workerId, Exception exception);
     }
 }

@@ -5,26 +5,21 @@ using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 using Overseer.Errors;
 using Overseer.Models;
+using Overseer.Pool;
 using Overseer.Registry;
-using Overseer.Sinks;
-using Overseer.Supervision;
 
 namespace Overseer.Workers;
 
-/// <summary>One worker: the grain interface and the activation's lifecycle. It owns its supervision — a crash ends the
-/// run, not the activation: the restart decision is applied here and the next run starts from the checkpoint after the
-/// backoff (at once for 0), with the same cursor generation, so no re-claim and no partition round trip.</summary>
+/// <summary>One worker: the grain interface and the activation's lifecycle. Its supervision — runs, restart decisions,
+/// the backoff timer, the cursor generation — is <see cref="WorkerSupervisor"/>'s, inside this activation: a crash ends
+/// the run, not the activation.</summary>
 /// <remarks>
-/// Collaborators: <see cref="WorkerStateMachine"/> (every status change), <see cref="WorkerRun"/> (one run's
-/// fetch/commit loop), <see cref="WorkerStateWriter"/> (the ETag rule), <see cref="SlotLease"/> (the pool),
-/// <see cref="RunTelemetry"/>. The partition is informed by one-way reports and only does what a worker cannot do for
+/// Collaborators, one per concern: <see cref="WorkerSupervisor"/> (the supervision loop and cursor ownership),
+/// <see cref="WorkerStateMachine"/> (every status change), <see cref="WorkerRun"/> (one run's fetch/commit loop),
+/// <see cref="WorkerStateWriter"/> (the ETag rule), <see cref="SlotLease"/> (the pool), <see cref="RunTelemetry"/>. The
+/// grain validates requests, applies the idempotence and conflict rules of start, and hosts the supervisor (timers,
+/// reports, deactivation). The partition is informed by one-way reports and only does what a worker cannot do for
 /// itself: stall detection, silo-loss recovery, restore and the pool queue.
-/// Interleaving: the supervision loop is a background task on this activation's scheduler, so its turns interleave
-/// with requests at await points (never in parallel). Invariants: at most one supervision loop (<see cref="BeginRun"/>);
-/// every state write goes through the writer (one at a time); the loop re-checks its cancellation after every await
-/// that precedes a status change, and stop cancels it first, so stop wins.
-/// Ownership: the activation claims the cursor before its first run (a stop, start or resume takes a new generation
-/// too); that generation fences every older activation's commits and state writes, and ranks its reports.
 /// Placement: random, so workers spread over the silos whatever silo starts or restarts them; partitions then even
 /// out the spread (see <see cref="MoveToAsync"/>).
 /// </remarks>
@@ -32,39 +27,34 @@ namespace Overseer.Workers;
 public sealed partial class WorkerGrain(
     [PersistentState("worker", StorageNames.Workers)] IPersistentState<WorkerState> state,
     WorkerServices services,
-    ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
+    ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IWorkerHost
 {
     private const int MaxEventsPerRead = 10_000;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly WorkerStateWriter _writer = new(state, services.Sink, services.Retry, services.Time);
     private readonly SlotLease _lease = new(services.Slots, services.Pool, services.Retry);
-    private readonly RunTelemetry _telemetry = new(services.Instruments);
-    private CancellationTokenSource? _runCts;
-    private Task? _supervision;
-    private WorkerRun? _run;
-    private IGrainTimer? _heartbeat;
-    private IGrainTimer? _restart;
-    private long _generation;
-    private SinkCursor _cursor;
-    private long _seenGeneration;
+    private WorkerSupervisor _supervisor = null!;
     private long _reportSeq;
-    private string? _runError;
-    private bool _fenced;
 
     private string Id => this.GetPrimaryKeyString();
 
     private WorkerState S => state.State;
 
-    private bool IsRunning => _supervision is { IsCompleted: false };
-
-    private long Checkpoint => Math.Max(S.Checkpoint, _run?.Checkpoint ?? 0);
-
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (WorkerIds.Validate(Id) is null && WorkerStateMachine.ShouldRun(S))
+        _supervisor = new WorkerSupervisor(
+            Id,
+            state,
+            services,
+            new WorkerStateWriter(state, services.Sink, services.Retry, services.Time),
+            _lease,
+            new RunTelemetry(services.Instruments),
+            this,
+            _lifetime.Token,
+            logger);
+        if (WorkerIds.Validate(Id) is null)
         {
             // Reactivated after a silo loss, a move, a graceful hand-off or a restore: resume from the checkpoint.
-            ResumeSupervision();
+            _supervisor.Continue();
         }
 
         return Task.CompletedTask;
@@ -72,29 +62,8 @@ public sealed partial class WorkerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // A run, or a restart waiting out its backoff: either way the worker must come back elsewhere.
-        var supervised = IsRunning || _restart is not null;
-        StopTimers();
-        Log.Deactivating(logger, Id, reason.ReasonCode.ToString(), Checkpoint);
-        await CancelRunAsync(cancellationToken);
-        if (supervised && !_fenced && WorkerStateMachine.ShouldRun(S))
-        {
-            // A move or a graceful shutdown is not an exit: the slot stays held (its lease runs on) and the next
-            // activation resumes from the cursor.
-            WorkerStateMachine.Advance(S, Checkpoint);
-            try
-            {
-                await _writer.WriteAsync(Id, _generation, reapply: null, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // The next activation re-reads the authoritative checkpoint from the sink.
-            }
-
-            Report(detached: true);
-        }
-
-        _lease.Forget();
+        Log.Deactivating(logger, Id, reason.ReasonCode.ToString(), _supervisor.Checkpoint);
+        await _supervisor.HandOverAsync(cancellationToken);
         _lifetime.Cancel();
     }
 
@@ -113,7 +82,7 @@ public sealed partial class WorkerGrain(
                 return Info();
             }
 
-            if (mode == StartMode.Try && !IsRunning && !_lease.Held)
+            if (mode == StartMode.Try && !_supervisor.IsRunning && !_lease.Held)
             {
                 var grant = await _lease.AcquireAsync(Id, StartMode.Try, _lifetime.Token);
                 if (!grant.Granted)
@@ -122,7 +91,8 @@ public sealed partial class WorkerGrain(
                 }
             }
 
-            return EnsureSupervised();
+            _supervisor.Continue();
+            return Info();
         }
 
         if (S.Spec is not null && S.Status.IsLive())
@@ -132,40 +102,20 @@ public sealed partial class WorkerGrain(
                 + $"requested ({spec.Describe()}): stop it first, or use another id");
         }
 
-        return await RunWithFreshBudgetAsync(mode, spec);
+        return await StartFreshAsync(mode, spec);
     }
 
     public async Task<WorkerInfo> StopAsync(CancellationToken cancellationToken = default)
     {
         EnsureExists();
-
-        // Stop wins: the loop sees it at its next await, and the sink's stop fences every activation anywhere in the
-        // same atomic step that records it — before anything else can interleave.
-        WorkerStateMachine.Stop(S, Checkpoint);
-        _runCts?.Cancel();
-        CancelRestart();
-        var cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.StopAsync(Id, ct), _lifetime.Token);
-        Own(cursor);
-        await CancelRunAsync(CancellationToken.None);
-        void ApplyStop(WorkerState s) => WorkerStateMachine.Stop(s, cursor.Checkpoint);
-        ApplyStop(S);
-        await _writer.WriteAsync(Id, _generation, ApplyStop, _lifetime.Token);
-        StopTimers();
-        Report();
-        await ReleaseSlotAsync();
-        Log.Stopped(logger, Id, S.Checkpoint);
+        await _supervisor.StopAsync();
         return Info();
     }
 
     public async Task<WorkerInfo> ResumeAsync(CancellationToken cancellationToken = default)
     {
         EnsureExists();
-        if (IsRunning)
-        {
-            return Info();
-        }
-
-        return await RunWithFreshBudgetAsync(StartMode.Queue, spec: null);
+        return _supervisor.IsRunning ? Info() : await StartFreshAsync(StartMode.Queue, spec: null);
     }
 
     public Task<WorkerInfo> GetInfoAsync(CancellationToken cancellationToken = default)
@@ -193,14 +143,14 @@ public sealed partial class WorkerGrain(
 
     public Task MoveToAsync(SiloAddress target, CancellationToken cancellationToken = default)
     {
-        if (!IsRunning || _fenced || !WorkerStateMachine.ShouldRun(S) || target.Equals(services.Silo.SiloAddress))
+        if (!_supervisor.IsRunning || _supervisor.IsFenced || !WorkerStateMachine.ShouldRun(S) || target.Equals(services.Silo.SiloAddress))
         {
             return Task.CompletedTask;
         }
 
         // Migration captures the request context; the placement hint makes the target the new home. The run stops and
         // the checkpoint is saved in OnDeactivateAsync; the new activation claims the cursor and resumes.
-        Log.Moving(logger, Id, target.ToString(), Checkpoint);
+        Log.Moving(logger, Id, target.ToString(), _supervisor.Checkpoint);
         RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
         try
         {
@@ -219,7 +169,7 @@ public sealed partial class WorkerGrain(
         if (WorkerIds.Validate(Id) is not null || S.Spec is null)
         {
             // A stale pool entry (an id that was queued but has no worker) must not block the queue's head.
-            await ReleaseSlotAsync();
+            await _supervisor.ReleaseSlotAsync();
             DeactivateOnIdle();
             return null;
         }
@@ -227,28 +177,17 @@ public sealed partial class WorkerGrain(
         if (!WorkerStateMachine.ShouldRun(S))
         {
             // Idempotent: a worker that should not run holds no slot and has no place in the queue.
-            await ReleaseSlotAsync();
+            await _supervisor.ReleaseSlotAsync();
             return Info();
         }
 
-        return EnsureSupervised();
-    }
-
-    /// <summary>Makes sure a worker that should run is running or scheduled to.</summary>
-    private WorkerInfo EnsureSupervised()
-    {
-        if (!IsRunning && _restart is null)
-        {
-            ResumeSupervision();
-        }
-
+        _supervisor.Continue();
         return Info();
     }
 
-    /// <summary>Start or resume: a fresh restart budget and a new cursor generation (clearing a stop), durable before it
-    /// returns. With a full pool the worker is queued as Pending, or (<see cref="StartMode.Try"/>) refused before
-    /// anything changes.</summary>
-    private async Task<WorkerInfo> RunWithFreshBudgetAsync(StartMode mode, WorkerSpec? spec)
+    /// <summary>Start or resume with a fresh budget. With a full pool the worker is queued as Pending, or
+    /// (<see cref="StartMode.Try"/>) refused before anything changes.</summary>
+    private async Task<WorkerInfo> StartFreshAsync(StartMode mode, WorkerSpec? spec)
     {
         var grant = await _lease.AcquireAsync(Id, mode, _lifetime.Token);
         if (!grant.Granted && mode == StartMode.Try)
@@ -256,370 +195,30 @@ public sealed partial class WorkerGrain(
             throw PoolFull(grant);
         }
 
-        if (!grant.Granted && grant.Position > 0)
-        {
-            Log.Queued(logger, Id, grant.Position);
-        }
-
-        RecordWait(grant);
-        CancelRestart();
-        await CancelRunAsync(CancellationToken.None);
-        var cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.ClaimAsync(Id, start: true, ct), _lifetime.Token);
-        Own(cursor);
-        var now = services.Time.GetUtcNow();
-        void ApplyStart(WorkerState s) => WorkerStateMachine.Start(s, spec, cursor.Checkpoint, grant.Granted, now);
-        ApplyStart(S);
-        await _writer.WriteAsync(Id, _generation, ApplyStart, _lifetime.Token);
-        if (grant.Granted)
-        {
-            BeginRun();
-        }
-
-        Report();
+        await _supervisor.StartFreshAsync(spec, grant);
         return Info();
     }
 
-    /// <summary>Continues supervision of a worker that should run: after its backoff, or now.</summary>
-    private void ResumeSupervision()
-    {
-        var now = services.Time.GetUtcNow();
-        if (S.Status == WorkerStatus.Backoff && S.NextRestartAt is { } at && at > now)
-        {
-            ScheduleRestart(at - now);
-        }
-        else
-        {
-            BeginRun();
-        }
-    }
+    void IWorkerHost.Report(bool detached) =>
+        GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(Id, services.Overseer.Partitions))
+            .ReportAsync(new WorkerReport(Info(), S.WantsRun, detached)).Ignore();
 
-    /// <summary>Starts the supervision loop unless one is active.</summary>
-    private void BeginRun()
-    {
-        if (IsRunning || _fenced || !WorkerStateMachine.ShouldRun(S))
-        {
-            return;
-        }
+    IGrainTimer IWorkerHost.StartTimer(Func<CancellationToken, Task> callback, TimeSpan due, TimeSpan period) =>
+        this.RegisterGrainTimer(callback, new GrainTimerCreationOptions(due, period) { KeepAlive = true });
 
-        _runCts = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-        _telemetry.CaptureOrigin();
-        _supervision = SuperviseAsync(_runCts.Token);
-    }
+    void IWorkerHost.Wake(string workerId) =>
+        GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(workerId, services.Overseer.Partitions)).WakeAsync(workerId).Ignore();
 
-    /// <summary>Runs, applies the restart decision, and runs again while the backoff is 0; a longer backoff is a one-shot
-    /// timer. Ends when the worker completes, fails, is stopped, queued or fenced.</summary>
-    private async Task SuperviseAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                var exit = await RunOnceAsync(cancellationToken);
-                if (cancellationToken.IsCancellationRequested || exit is RunExit.Cancelled)
-                {
-                    return;
-                }
-
-                switch (exit)
-                {
-                    case RunExit.Fenced:
-                        Fence();
-                        return;
-                    case RunExit.SlotLost:
-                        Log.SlotLost(logger, Id, Checkpoint);
-                        await QueueAsync(cancellationToken);
-                        return;
-                }
-
-                var kind = exit == RunExit.Completed ? ExitKind.Completed : ExitKind.Crash;
-                var decision = await ExitAsync(kind, _runError, cancellationToken);
-                if (decision is not { Restarts: true } || cancellationToken.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                if (decision.Delay > TimeSpan.Zero)
-                {
-                    ScheduleRestart(decision.Delay);
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (StaleActivationException ex)
-        {
-            Log.StateConflict(logger, Id, ex);
-            Fence();
-        }
-        catch (Exception ex)
-        {
-            // Not an exit of the worker (those are decided above): this activation cannot go on, and its partition's
-            // stall detection brings the worker back in a fresh one.
-            Log.SupervisionFailed(logger, Id, ex);
-            StopTimers();
-            DeactivateOnIdle();
-        }
-    }
-
-    /// <summary>One run: owns the cursor (claiming it on this activation's first run), holds a slot, then fetches and
-    /// commits until the run ends.</summary>
-    private async Task<RunExit> RunOnceAsync(CancellationToken cancellationToken)
-    {
-        if (_generation == 0)
-        {
-            var claimed = await services.Retry.ExecuteAsync(Id, ct => services.Sink.ClaimAsync(Id, start: false, ct), cancellationToken);
-            if (claimed.Stopped)
-            {
-                // Stopped while this activation was not looking (its state was read before the stop was written).
-                SeeGeneration(claimed.Generation);
-                WorkerStateMachine.Stop(S, claimed.Checkpoint);
-                StopTimers();
-                Report();
-                return RunExit.Cancelled;
-            }
-
-            Own(claimed);
-        }
-
-        // A restart in this activation resumes from the cursor as the last run left it: every commit's outcome is known
-        // (retried until Redis answers, or refused before anything was written), and if another activation took the
-        // cursor since, the first commit is fenced.
-        var cursor = _cursor;
-        if (!_lease.Held)
-        {
-            var grant = await _lease.AcquireAsync(Id, StartMode.Queue, cancellationToken);
-            RecordWait(grant);
-            if (!grant.Granted)
-            {
-                // Reactivated (restore, recovery, backoff over) but the pool is full: wait for a slot.
-                WorkerStateMachine.Advance(S, cursor.Checkpoint);
-                await QueueAsync(cancellationToken);
-                return RunExit.Cancelled;
-            }
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        WorkerStateMachine.RunStarted(S);
-        WorkerStateMachine.Advance(S, cursor.Checkpoint);
-        var factory = services.Sources.Resolve(S.Spec!.Source);
-        var run = new WorkerRun(Id, S.Spec, factory, _generation, cursor, services.Sink, services.Retry, _lease, _telemetry);
-        _run = run;
-        EnsureHeartbeat();
-        Log.RunStarted(logger, Id, cursor.Checkpoint, _generation);
-        Report();
-        var exit = await run.RunAsync(cancellationToken);
-        _cursor = _cursor with { Checkpoint = run.Checkpoint, Token = run.Token };
-        WorkerStateMachine.Advance(S, run.Checkpoint);
-        if (run.Handler is { } handler)
-        {
-            S.Failovers += handler.Failovers;
-        }
-
-        _run = null;
-        _runError = run.Error;
-
-        if (exit == RunExit.Crashed)
-        {
-            Log.Crashed(logger, Id, run.Checkpoint, run.Error ?? "");
-        }
-
-        return exit;
-    }
-
-    /// <summary>The supervisor's decision after a run ended by itself (crash or completion), durable before the next run.</summary>
-    private async Task<RestartDecision?> ExitAsync(ExitKind exit, string? error, CancellationToken cancellationToken)
-    {
-        using var span = _telemetry.StartExit(Id, exit);
-        var now = services.Time.GetUtcNow();
-        var decision = WorkerStateMachine.Exit(S, exit, error, Checkpoint, Limits(), now, Random.Shared.NextDouble());
-        if (decision is null)
-        {
-            return null;
-        }
-
-        Log.Exited(logger, Id, exit.ToString(), S.Status, decision.Delay);
-        await _writer.WriteAsync(Id, _generation, reapply: null, cancellationToken);
-        _telemetry.RecordExit(span, exit, S.Status, decision);
-        Report();
-        if (decision.Restarts)
-        {
-            if (decision.Delay > TimeSpan.Zero)
-            {
-                await _lease.HoldThroughAsync(Id, decision.Delay, cancellationToken);
-            }
-        }
-        else
-        {
-            StopTimers();
-            await ReleaseSlotAsync();
-        }
-
-        return decision;
-    }
-
-    /// <summary>No slot for the next run: wait as Pending (durably), to be woken by the partition when a slot frees.</summary>
-    private async Task QueueAsync(CancellationToken cancellationToken)
-    {
-        StopTimers();
-        if (WorkerStateMachine.Queue(S))
-        {
-            await _writer.WriteAsync(Id, _generation, reapply: null, cancellationToken);
-        }
-
-        Report();
-    }
-
-    private void ScheduleRestart(TimeSpan delay)
-    {
-        CancelRestart();
-        _restart = this.RegisterGrainTimer(
-            _ =>
-            {
-                CancelRestart();
-                BeginRun();
-                return Task.CompletedTask;
-            },
-            new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
-    }
-
-    private void CancelRestart()
-    {
-        _restart?.Dispose();
-        _restart = null;
-    }
-
-    private void EnsureHeartbeat()
-    {
-        var interval = services.Supervision.HeartbeatInterval;
-        _heartbeat ??= this.RegisterGrainTimer(HeartbeatAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = true });
-    }
-
-    /// <summary>Nothing keeps an activation of a worker that is not running alive: it is collected like any idle grain.</summary>
-    private void StopTimers()
-    {
-        _heartbeat?.Dispose();
-        _heartbeat = null;
-        CancelRestart();
-    }
-
-    /// <summary>Heartbeat: renews the slot's lease and reports. A lease that expired (a long pause) is taken again if a
-    /// slot is free; otherwise another worker has it now, and this one ends its run and waits as Pending.</summary>
-    private async Task HeartbeatAsync(CancellationToken cancellationToken)
-    {
-        if (!IsRunning || _run is null)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!await _lease.RenewAsync(Id, _lifetime.Token))
-            {
-                Log.SlotLost(logger, Id, Checkpoint);
-                await CancelRunAsync(CancellationToken.None);
-                await QueueAsync(_lifetime.Token);
-                return;
-            }
-        }
-        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
-        {
-            return;
-        }
-
-        Report();
-    }
-
-    private async Task CancelRunAsync(CancellationToken cancellationToken)
-    {
-        if (_runCts is null || _supervision is null)
-        {
-            return;
-        }
-
-        await _runCts.CancelAsync();
-        try
-        {
-            await _supervision.WaitAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
-        {
-            // The loop observes cancellation at its next await; a commit in flight is atomic either way.
-        }
-    }
-
-    private async Task ReleaseSlotAsync()
-    {
-        IReadOnlyList<string> next;
-        try
-        {
-            next = await _lease.ReleaseAsync(Id, _lifetime.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Deactivating during a Redis outage: the lease returns the slot; partitions' pool checks wake the next.
-            return;
-        }
-
-        foreach (var id in next)
-        {
-            if (id != Id)
-            {
-                GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(id, services.Overseer.Partitions)).WakeAsync(id).Ignore();
-            }
-        }
-    }
-
-    private void RecordWait(Pool.SlotGrant grant)
-    {
-        if (grant.Waited is { } waited)
-        {
-            services.Instruments.PoolWaited(waited);
-        }
-    }
-
-    /// <summary>Another activation owns the cursor (or the worker was stopped): this one stops and goes away.</summary>
-    private void Fence()
-    {
-        Log.Fenced(logger, Id, _generation);
-        _fenced = true;
-        _runCts?.Cancel();
-        StopTimers();
-        _lease.Forget();
-        DeactivateOnIdle();
-    }
-
-    private void Own(SinkCursor cursor)
-    {
-        _generation = cursor.Generation;
-        _cursor = cursor;
-        _fenced = false;
-        SeeGeneration(cursor.Generation);
-    }
-
-    private void SeeGeneration(long generation) => _seenGeneration = Math.Max(_seenGeneration, generation);
-
-    private RestartLimits Limits()
-    {
-        var o = services.Supervision;
-        return new RestartLimits(S.Spec?.MaxRestarts ?? o.MaxRestarts, S.Spec?.RestartWindow ?? o.RestartWindow, o.BackoffMin, o.BackoffMax);
-    }
-
-    private void Report(bool detached = false)
-    {
-        var partition = WorkerPartitioner.PartitionOf(Id, services.Overseer.Partitions);
-        GrainFactory.GetGrain<IPartitionGrain>(partition).ReportAsync(new WorkerReport(Info(), S.WantsRun, detached)).Ignore();
-    }
+    void IWorkerHost.Deactivate() => DeactivateOnIdle();
 
     private WorkerInfo Info()
     {
-        var handler = _run?.Handler;
+        var handler = _supervisor.Handler;
         return new WorkerInfo
         {
             Id = Id,
             Status = S.Status,
-            Checkpoint = Checkpoint,
+            Checkpoint = _supervisor.Checkpoint,
             Restarts = S.Restarts,
             Silo = services.Silo.SiloAddress.Endpoint.ToString(),
             Source = S.Spec?.Source ?? "",
@@ -627,14 +226,14 @@ public sealed partial class WorkerGrain(
             Restart = S.Spec?.Restart ?? RestartPolicy.Transient,
             NextRestartAt = S.NextRestartAt,
             UpdatedAt = S.UpdatedAt,
-            Handler = IsRunning ? handler?.Handler : null,
+            Handler = _supervisor.IsRunning ? handler?.Handler : null,
             Failovers = S.Failovers + (handler?.Failovers ?? 0),
             Head = handler?.Head,
-            Version = ReportVersion.Of(Math.Max(_seenGeneration, S.Generation), ++_reportSeq),
+            Version = ReportVersion.Of(_supervisor.VersionGeneration, ++_reportSeq),
         };
     }
 
-    private OverseerException PoolFull(Pool.SlotGrant grant) =>
+    private OverseerException PoolFull(SlotGrant grant) =>
         OverseerException.PoolFull(grant.Position > 0
             ? $"pool full: worker '{Id}' is already queued at position {grant.Position} for one of the {services.Pool.MaxRunningWorkers} running-worker slots (Overseer:Pool:MaxRunningWorkers)"
             : $"pool full: all {services.Pool.MaxRunningWorkers} running-worker slots are held (Overseer:Pool:MaxRunningWorkers); worker '{Id}' was not started or queued — start it without --try to queue it, or stop another worker");

@@ -1,0 +1,19 @@
+namespace Overseer.Workers;
+
+/// <summary>What <see cref="WorkerSupervisor"/> needs from the activation it runs in: the grain-only services (timers,
+/// messages, deactivation), so that the supervisor itself is a plain class.</summary>
+internal interface IWorkerHost
+{
+    /// <summary>Sends the worker's snapshot to its partition (one-way).</summary>
+    void Report(bool detached = false);
+
+    /// <summary>A grain timer on this activation (<see cref="Timeout.InfiniteTimeSpan"/> period = one-shot); it keeps the
+    /// activation alive while it exists.</summary>
+    IGrainTimer StartTimer(Func<CancellationToken, Task> callback, TimeSpan due, TimeSpan period);
+
+    /// <summary>Wakes a pending worker (a slot freed) through its partition.</summary>
+    void Wake(string workerId);
+
+    /// <summary>This activation must go away (fenced, or unable to go on).</summary>
+    void Deactivate();
+}

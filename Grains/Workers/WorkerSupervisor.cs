@@ -1,0 +1,467 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Overseer.Models;
+using Overseer.Pool;
+using Overseer.Sinks;
+using Overseer.Supervision;
+
+namespace Overseer.Workers;
+
+/// <summary>One activation's supervision of its worker — the OTP supervisor of a single child: owns the cursor
+/// generation, runs <see cref="WorkerRun"/>s, applies the restart decision of <see cref="WorkerStateMachine"/>, and
+/// schedules the next run itself (a one-shot timer for the backoff; at once for 0), so a crash ends the run, not the
+/// activation.</summary>
+/// <remarks>
+/// Interleaving: the loop is a background task on the activation's scheduler, so its turns interleave with the grain's
+/// requests at await points (never in parallel). Invariants: at most one loop (<see cref="Begin"/>); every state write
+/// goes through the writer; the loop re-checks its cancellation after every await that precedes a status change, and
+/// stop cancels it first, so stop wins.
+/// Ownership: the activation claims the cursor before its first run (a stop, start or resume takes a new generation
+/// too); that generation fences every older activation's commits and state writes, and ranks its reports.
+/// </remarks>
+internal sealed partial class WorkerSupervisor(
+    string id,
+    IPersistentState<WorkerState> state,
+    WorkerServices services,
+    WorkerStateWriter writer,
+    SlotLease lease,
+    RunTelemetry telemetry,
+    IWorkerHost host,
+    CancellationToken lifetime,
+    ILogger logger)
+{
+    private CancellationTokenSource? _runCts;
+    private Task? _loop;
+    private WorkerRun? _run;
+    private IGrainTimer? _heartbeat;
+    private IGrainTimer? _restart;
+    private long _generation;
+    private SinkCursor _cursor;
+    private long _seenGeneration;
+    private string? _runError;
+
+    private WorkerState S => state.State;
+
+    /// <summary>A run is in progress (or about to start).</summary>
+    public bool IsRunning => _loop is { IsCompleted: false };
+
+    /// <summary>Running, or waiting out a backoff on its timer.</summary>
+    public bool IsSupervising => IsRunning || _restart is not null;
+
+    /// <summary>Another activation owns the cursor: this one must neither run nor write.</summary>
+    public bool IsFenced { get; private set; }
+
+    public long Checkpoint => Math.Max(S.Checkpoint, _run?.Checkpoint ?? 0);
+
+    /// <summary>The running source's status, if any.</summary>
+    public Sources.ISourceHandlerStatus? Handler => _run?.Handler;
+
+    /// <summary>The high part of report versions: the newest generation this activation knows of.</summary>
+    public long VersionGeneration => Math.Max(_seenGeneration, S.Generation);
+
+    /// <summary>Continues supervision of a worker that should run and is not: after its backoff, or now.</summary>
+    public void Continue()
+    {
+        if (IsSupervising || !WorkerStateMachine.ShouldRun(S))
+        {
+            return;
+        }
+
+        var now = services.Time.GetUtcNow();
+        if (S.Status == WorkerStatus.Backoff && S.NextRestartAt is { } at && at > now)
+        {
+            ScheduleRestart(at - now);
+        }
+        else
+        {
+            Begin();
+        }
+    }
+
+    /// <summary>Start or resume: a fresh restart budget and a new cursor generation (clearing a stop), durable before it
+    /// returns. Queued as Pending when <paramref name="grant"/> holds no slot.</summary>
+    public async Task StartFreshAsync(WorkerSpec? spec, SlotGrant grant)
+    {
+        RecordWait(grant);
+        CancelRestart();
+        await CancelAsync(CancellationToken.None);
+        var cursor = await services.Retry.ExecuteAsync(id, ct => services.Sink.ClaimAsync(id, start: true, ct), lifetime);
+        Own(cursor);
+        var now = services.Time.GetUtcNow();
+        void ApplyStart(WorkerState s) => WorkerStateMachine.Start(s, spec, cursor.Checkpoint, grant.Granted, now);
+        ApplyStart(S);
+        await writer.WriteAsync(id, _generation, ApplyStart, lifetime);
+        if (grant.Granted)
+        {
+            Begin();
+        }
+
+        host.Report();
+    }
+
+    /// <summary>Stop: recorded in the same Redis step that bumps the generation (fencing every activation anywhere),
+    /// then the run is cancelled, Stopped is written and the slot returned.</summary>
+    public async Task StopAsync()
+    {
+        // Stop wins: the loop sees it at its next await, before anything else can interleave.
+        WorkerStateMachine.Stop(S, Checkpoint);
+        _runCts?.Cancel();
+        CancelRestart();
+        var cursor = await services.Retry.ExecuteAsync(id, ct => services.Sink.StopAsync(id, ct), lifetime);
+        Own(cursor);
+        await CancelAsync(CancellationToken.None);
+        void ApplyStop(WorkerState s) => WorkerStateMachine.Stop(s, cursor.Checkpoint);
+        ApplyStop(S);
+        await writer.WriteAsync(id, _generation, ApplyStop, lifetime);
+        StopTimers();
+        host.Report();
+        await ReleaseSlotAsync();
+        Log.Stopped(logger, id, S.Checkpoint);
+    }
+
+    /// <summary>The activation goes away (a move, a graceful shutdown, idle collection): not an exit. The run is
+    /// cancelled, the checkpoint saved, and the partition told to bring the worker back; the slot stays held (its lease
+    /// runs on).</summary>
+    public async Task HandOverAsync(CancellationToken cancellationToken)
+    {
+        var supervised = IsSupervising;
+        StopTimers();
+        await CancelAsync(cancellationToken);
+        if (supervised && !IsFenced && WorkerStateMachine.ShouldRun(S))
+        {
+            WorkerStateMachine.Advance(S, Checkpoint);
+            try
+            {
+                await writer.WriteAsync(id, _generation, reapply: null, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The next activation re-reads the authoritative checkpoint from the sink.
+            }
+
+            host.Report(detached: true);
+        }
+
+        lease.Forget();
+    }
+
+    /// <summary>Gives the slot back and wakes the workers that can take one now.</summary>
+    public async Task ReleaseSlotAsync()
+    {
+        IReadOnlyList<string> next;
+        try
+        {
+            next = await lease.ReleaseAsync(id, lifetime);
+        }
+        catch (OperationCanceledException)
+        {
+            // Deactivating during a Redis outage: the lease returns the slot; partitions' pool checks wake the next.
+            return;
+        }
+
+        foreach (var waiting in next)
+        {
+            if (waiting != id)
+            {
+                host.Wake(waiting);
+            }
+        }
+    }
+
+    public void RecordWait(SlotGrant grant)
+    {
+        if (grant.Waited is { } waited)
+        {
+            services.Instruments.PoolWaited(waited);
+        }
+
+        if (!grant.Granted && grant.Position > 0)
+        {
+            Log.Queued(logger, id, grant.Position);
+        }
+    }
+
+    /// <summary>Starts the supervision loop unless one is active.</summary>
+    private void Begin()
+    {
+        if (IsRunning || IsFenced || !WorkerStateMachine.ShouldRun(S))
+        {
+            return;
+        }
+
+        _runCts = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+        telemetry.CaptureOrigin();
+        _loop = SuperviseAsync(_runCts.Token);
+    }
+
+    /// <summary>Runs, applies the restart decision, and runs again while the backoff is 0; a longer backoff is a one-shot
+    /// timer. Ends when the worker completes, fails, is stopped, queued or fenced.</summary>
+    private async Task SuperviseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var exit = await RunOnceAsync(cancellationToken);
+                if (cancellationToken.IsCancellationRequested || exit is RunExit.Cancelled)
+                {
+                    return;
+                }
+
+                switch (exit)
+                {
+                    case RunExit.Fenced:
+                        Fence();
+                        return;
+                    case RunExit.SlotLost:
+                        Log.SlotLost(logger, id, Checkpoint);
+                        await QueueAsync(cancellationToken);
+                        return;
+                }
+
+                var kind = exit == RunExit.Completed ? ExitKind.Completed : ExitKind.Crash;
+                var decision = await ExitAsync(kind, _runError, cancellationToken);
+                if (decision is not { Restarts: true } || cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (decision.Delay > TimeSpan.Zero)
+                {
+                    ScheduleRestart(decision.Delay);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (StaleActivationException ex)
+        {
+            Log.StateConflict(logger, id, ex);
+            Fence();
+        }
+        catch (Exception ex)
+        {
+            // Not an exit of the worker (those are decided above): this activation cannot go on, and its partition's
+            // stall detection brings the worker back in a fresh one.
+            Log.SupervisionFailed(logger, id, ex);
+            StopTimers();
+            host.Deactivate();
+        }
+    }
+
+    /// <summary>One run: owns the cursor (claiming it on this activation's first run), holds a slot, then fetches and
+    /// commits until the run ends.</summary>
+    private async Task<RunExit> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        if (_generation == 0)
+        {
+            var claimed = await services.Retry.ExecuteAsync(id, ct => services.Sink.ClaimAsync(id, start: false, ct), cancellationToken);
+            if (claimed.Stopped)
+            {
+                // Stopped while this activation was not looking (its state was read before the stop was written).
+                SeeGeneration(claimed.Generation);
+                WorkerStateMachine.Stop(S, claimed.Checkpoint);
+                StopTimers();
+                host.Report();
+                return RunExit.Cancelled;
+            }
+
+            Own(claimed);
+        }
+
+        if (!lease.Held)
+        {
+            var grant = await lease.AcquireAsync(id, StartMode.Queue, cancellationToken);
+            RecordWait(grant);
+            if (!grant.Granted)
+            {
+                // Reactivated (restore, recovery, backoff over) but the pool is full: wait for a slot.
+                WorkerStateMachine.Advance(S, _cursor.Checkpoint);
+                await QueueAsync(cancellationToken);
+                return RunExit.Cancelled;
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // A restart in this activation resumes from the cursor as the last run left it: every commit's outcome is known
+        // (retried until Redis answers, or refused before anything was written), and if another activation took the
+        // cursor since, the first commit is fenced.
+        var cursor = _cursor;
+        WorkerStateMachine.RunStarted(S);
+        WorkerStateMachine.Advance(S, cursor.Checkpoint);
+        var factory = services.Sources.Resolve(S.Spec!.Source);
+        var run = new WorkerRun(id, S.Spec, factory, _generation, cursor, services.Sink, services.Retry, lease, telemetry);
+        _run = run;
+        EnsureHeartbeat();
+        Log.RunStarted(logger, id, cursor.Checkpoint, _generation);
+        host.Report();
+        var exit = await run.RunAsync(cancellationToken);
+        _cursor = _cursor with { Checkpoint = run.Checkpoint, Token = run.Token };
+        WorkerStateMachine.Advance(S, run.Checkpoint);
+        if (run.Handler is { } handler)
+        {
+            S.Failovers += handler.Failovers;
+        }
+
+        _run = null;
+        _runError = run.Error;
+        if (exit == RunExit.Crashed)
+        {
+            Log.Crashed(logger, id, run.Checkpoint, run.Error ?? "");
+        }
+
+        return exit;
+    }
+
+    /// <summary>The supervisor's decision after a run ended by itself (crash or completion), durable before the next run.</summary>
+    private async Task<RestartDecision?> ExitAsync(ExitKind exit, string? error, CancellationToken cancellationToken)
+    {
+        using var span = telemetry.StartExit(id, exit);
+        var now = services.Time.GetUtcNow();
+        var decision = WorkerStateMachine.Exit(S, exit, error, Checkpoint, Limits(), now, Random.Shared.NextDouble());
+        if (decision is null)
+        {
+            return null;
+        }
+
+        Log.Exited(logger, id, exit.ToString(), S.Status, decision.Delay);
+        await writer.WriteAsync(id, _generation, reapply: null, cancellationToken);
+        telemetry.RecordExit(span, exit, S.Status, decision);
+        host.Report();
+        if (decision.Restarts)
+        {
+            if (decision.Delay > TimeSpan.Zero)
+            {
+                await lease.HoldThroughAsync(id, decision.Delay, cancellationToken);
+            }
+        }
+        else
+        {
+            StopTimers();
+            await ReleaseSlotAsync();
+        }
+
+        return decision;
+    }
+
+    /// <summary>No slot for the next run: wait as Pending (durably), to be woken by the partition when a slot frees.</summary>
+    private async Task QueueAsync(CancellationToken cancellationToken)
+    {
+        StopTimers();
+        if (WorkerStateMachine.Queue(S))
+        {
+            await writer.WriteAsync(id, _generation, reapply: null, cancellationToken);
+        }
+
+        host.Report();
+    }
+
+    private void ScheduleRestart(TimeSpan delay)
+    {
+        CancelRestart();
+        _restart = host.StartTimer(
+            _ =>
+            {
+                CancelRestart();
+                Begin();
+                return Task.CompletedTask;
+            },
+            delay,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    private void CancelRestart()
+    {
+        _restart?.Dispose();
+        _restart = null;
+    }
+
+    private void EnsureHeartbeat()
+    {
+        var interval = services.Supervision.HeartbeatInterval;
+        _heartbeat ??= host.StartTimer(HeartbeatAsync, interval, interval);
+    }
+
+    /// <summary>Nothing keeps an activation of a worker that is not running alive: it is collected like any idle grain.</summary>
+    private void StopTimers()
+    {
+        _heartbeat?.Dispose();
+        _heartbeat = null;
+        CancelRestart();
+    }
+
+    /// <summary>Heartbeat: renews the slot's lease and reports. A lease that expired (a long pause) is taken again if a
+    /// slot is free; otherwise another worker has it now, and this one ends its run and waits as Pending.</summary>
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        if (!IsRunning || _run is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!await lease.RenewAsync(id, lifetime))
+            {
+                Log.SlotLost(logger, id, Checkpoint);
+                await CancelAsync(CancellationToken.None);
+                await QueueAsync(lifetime);
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+        {
+            return;
+        }
+
+        host.Report();
+    }
+
+    private async Task CancelAsync(CancellationToken cancellationToken)
+    {
+        if (_runCts is null || _loop is null)
+        {
+            return;
+        }
+
+        await _runCts.CancelAsync();
+        try
+        {
+            await _loop.WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            // The loop observes cancellation at its next await; a commit in flight is atomic either way.
+        }
+    }
+
+    /// <summary>Another activation owns the cursor (or the worker was stopped): this one stops and goes away.</summary>
+    private void Fence()
+    {
+        Log.Fenced(logger, id, _generation);
+        IsFenced = true;
+        _runCts?.Cancel();
+        StopTimers();
+        lease.Forget();
+        host.Deactivate();
+    }
+
+    private void Own(SinkCursor cursor)
+    {
+        _generation = cursor.Generation;
+        _cursor = cursor;
+        IsFenced = false;
+        SeeGeneration(cursor.Generation);
+    }
+
+    private void SeeGeneration(long generation) => _seenGeneration = Math.Max(_seenGeneration, generation);
+
+    private RestartLimits Limits()
+    {
+        var o = services.Supervision;
+        return new RestartLimits(S.Spec?.MaxRestarts ?? o.MaxRestarts, S.Spec?.RestartWindow ?? o.RestartWindow, o.BackoffMin, o.BackoffMax);
+    }
+}

@@ -205,7 +205,8 @@ public sealed class RegistryTruthTests(ITestOutputHelper output)
         cluster.Silos.FirstOrDefault(s => s.SiloEndpoint == endpoint) is { } silo ? $"{silo.Name}{(silo.HasExited ? "(dead)" : "")}" : endpoint ?? "none";
 
     /// <summary>A row's version as the registry orders it today: state writes and reports of the activation (diagnostic only).</summary>
-    private static string Describe(long version) => $"{version >> 20}.{version & ((1L << 20) - 1)}";
+    // WorkerInfo.Version: the cursor generation above the low 24 bits (a per-activation report counter).
+    private static string Describe(long version) => $"g{version >> 24}.{version & ((1L << 24) - 1)}";
 
     private sealed record RowLine(string Id, WorkerInfo? Row, string TruthSilo, long RequiredCheckpoint, long RedisCheckpoint)
     {

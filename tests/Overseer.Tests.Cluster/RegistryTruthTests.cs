@@ -204,8 +204,8 @@ public sealed class RegistryTruthTests(ITestOutputHelper output)
     private static string SiloName(ProcessCluster cluster, string? endpoint) =>
         cluster.Silos.FirstOrDefault(s => s.SiloEndpoint == endpoint) is { } silo ? $"{silo.Name}{(silo.HasExited ? "(dead)" : "")}" : endpoint ?? "none";
 
-    /// <summary>A row's version as the registry orders it today: state writes and reports of the activation (diagnostic only).</summary>
-    // WorkerInfo.Version: the cursor generation above the low 24 bits (a per-activation report counter).
+    /// <summary>A row's version as the registry orders it: the cursor generation, then the activation's report counter
+    /// (the low 24 bits).</summary>
     private static string Describe(long version) => $"g{version >> 24}.{version & ((1L << 24) - 1)}";
 
     private sealed record RowLine(string Id, WorkerInfo? Row, string TruthSilo, long RequiredCheckpoint, long RedisCheckpoint)

@@ -9,10 +9,16 @@ namespace Overseer;
 [Alias("overseer.IPartitionGrain")]
 public interface IPartitionGrain : IGrainWithIntegerKey
 {
-    /// <summary>Durably records that <paramref name="id"/> should run (before the worker is asked to), so a
-    /// full-cluster restart brings it back even if the worker call never happened.</summary>
+    /// <summary>Durably records a worker this partition has never seen (before the worker is asked to run), so a
+    /// full-cluster restart finds it even if the worker call never happened; a no-op for a known worker, whose own start
+    /// or resume records its row (<see cref="RecordAsync"/>).</summary>
     [Alias("Register")]
     Task RegisterAsync(string id, string source, CancellationToken cancellationToken = default);
+
+    /// <summary>A worker's start or resume, durable before it returns: restore after a full-cluster crash reads this row.
+    /// A newer snapshot already held wins (and is written).</summary>
+    [Alias("Record")]
+    Task RecordAsync(WorkerReport report, CancellationToken cancellationToken = default);
 
     /// <summary>A worker's status change or heartbeat.</summary>
     [OneWay, Alias("Report")]

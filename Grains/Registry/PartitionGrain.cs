@@ -80,8 +80,18 @@ public sealed partial class PartitionGrain(
             throw OverseerException.Invalid(problem);
         }
 
-        // Durable before the worker is asked to run, and a row restore acts on: a full-cluster crash must bring it back.
-        var entry = _slice.Register(id, source, time.GetUtcNow());
+        // A new worker's row is durable before the worker is asked to run: a full-cluster crash must find it.
+        if (_slice.Register(id, source, time.GetUtcNow()) is { } entry)
+        {
+            await store.SaveAsync(Partition, [entry]);
+            _slice.Saved(entry);
+        }
+    }
+
+    public async Task RecordAsync(WorkerReport report, CancellationToken cancellationToken = default)
+    {
+        // The worker's own start or resume, written through before it returns: restore reads this row.
+        var entry = _slice.Record(report, time.GetUtcNow());
         await store.SaveAsync(Partition, [entry]);
         _slice.Saved(entry);
     }

@@ -44,21 +44,20 @@ internal sealed class RegistrySlice
         }
     }
 
-    /// <summary>The row a start or resume must store before the worker is asked to run: wanted, and in a live status
-    /// so that a restore after a full-cluster crash acts on it (a stopped or finished row becomes Pending). Its version
-    /// is one above the row's, so a report sent before the registration cannot take it back. Dirty until the caller,
-    /// who writes it at once, calls <see cref="Saved"/> (so a failed write is retried by the next flush).</summary>
-    public RegistryEntry Register(string id, string source, DateTimeOffset now)
+    /// <summary>The row of a worker never seen before, stored before the worker is asked to run (a full-cluster crash in
+    /// between still finds it, and the pokes then learn whether the start reached the worker): Pending and wanted.
+    /// Null for a known worker. Dirty until the caller, who writes it at once, calls <see cref="Saved"/> (so a failed
+    /// write is retried by the next flush).</summary>
+    public RegistryEntry? Register(string id, string source, DateTimeOffset now)
     {
-        var entry = _rows.TryGetValue(id, out var existing)
-            ? existing with
-            {
-                WantsRun = true,
-                Info = existing.Info.Status.IsLive()
-                    ? existing.Info with { Version = existing.Info.Version + 1 }
-                    : existing.Info with { Status = WorkerStatus.Pending, NextRestartAt = null, UpdatedAt = now, Version = existing.Info.Version + 1 },
-            }
-            : new RegistryEntry(new WorkerInfo { Id = id, Status = WorkerStatus.Pending, Source = source, UpdatedAt = now }, WantsRun: true, RegisteredAt: now);
+        if (_rows.ContainsKey(id))
+        {
+            // A known worker: its own start or resume records its row (see PartitionGrain.RecordAsync); a start that
+            // turns out to be a no-op (same spec, finished worker) must leave the row as the worker left it.
+            return null;
+        }
+
+        var entry = new RegistryEntry(new WorkerInfo { Id = id, Status = WorkerStatus.Pending, Source = source, UpdatedAt = now }, WantsRun: true, RegisteredAt: now);
         Put(entry, dirty: true);
         _lastSeen[id] = now;
         return entry;
@@ -71,6 +70,17 @@ internal sealed class RegistrySlice
         {
             _dirty.Remove(entry.Info.Id);
         }
+    }
+
+    /// <summary>A worker's start or resume, which the caller writes at once: taken unless the slice holds a newer
+    /// snapshot; returns the row to write (the current one either way, so the write also heals a lost flush).</summary>
+    public RegistryEntry Record(WorkerReport report, DateTimeOffset now)
+    {
+        _lastSeen[report.Info.Id] = now;
+        Apply(report, now);
+        var entry = _rows[report.Info.Id];
+        _dirty.Add(report.Info.Id);
+        return entry;
     }
 
     /// <summary>Takes the report unless the slice holds a newer snapshot of that worker; true if taken.</summary>

@@ -7,6 +7,9 @@ internal interface IWorkerHost
     /// <summary>Sends the worker's snapshot to its partition (one-way).</summary>
     void Report(bool detached = false);
 
+    /// <summary>Writes the worker's snapshot through to its partition's registry row (awaited: durable when it returns).</summary>
+    Task RecordAsync();
+
     /// <summary>A grain timer on this activation (<see cref="Timeout.InfiniteTimeSpan"/> period = one-shot); it keeps the
     /// activation alive while it exists.</summary>
     IGrainTimer StartTimer(Func<CancellationToken, Task> callback, TimeSpan due, TimeSpan period);

@@ -203,6 +203,10 @@ public sealed partial class WorkerGrain(
         GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(Id, services.Overseer.Partitions))
             .ReportAsync(new WorkerReport(Info(), S.WantsRun, detached)).Ignore();
 
+    Task IWorkerHost.RecordAsync() =>
+        GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(Id, services.Overseer.Partitions))
+            .RecordAsync(new WorkerReport(Info(), S.WantsRun), _lifetime.Token);
+
     IGrainTimer IWorkerHost.StartTimer(Func<CancellationToken, Task> callback, TimeSpan due, TimeSpan period) =>
         this.RegisterGrainTimer(callback, new GrainTimerCreationOptions(due, period) { KeepAlive = true });
 

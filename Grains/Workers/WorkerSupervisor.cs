@@ -78,8 +78,9 @@ internal sealed partial class WorkerSupervisor(
         }
     }
 
-    /// <summary>Start or resume: a fresh restart budget and a new cursor generation (clearing a stop), durable before it
-    /// returns. Queued as Pending when <paramref name="grant"/> holds no slot.</summary>
+    /// <summary>Start or resume: a fresh restart budget and a new cursor generation (clearing a stop); the cursor, the
+    /// state and the registry row are durable before it returns. Queued as Pending when <paramref name="grant"/> holds
+    /// no slot.</summary>
     public async Task StartFreshAsync(WorkerSpec? spec, SlotGrant grant)
     {
         RecordWait(grant);
@@ -91,12 +92,13 @@ internal sealed partial class WorkerSupervisor(
         void ApplyStart(WorkerState s) => WorkerStateMachine.Start(s, spec, cursor.Checkpoint, grant.Granted, now);
         ApplyStart(S);
         await writer.WriteAsync(id, _generation, ApplyStart, lifetime);
+        // The registry row restore reads is written through too (not left to a one-way report and a flush): a start or
+        // resume that returned survives a crash of every silo.
+        await host.RecordAsync();
         if (grant.Granted)
         {
             Begin();
         }
-
-        host.Report();
     }
 
     /// <summary>Stop: recorded in the same Redis step that bumps the generation (fencing every activation anywhere),

@@ -35,6 +35,30 @@ public sealed class RegistryDurabilityTests(OverseerCluster fixture)
     }
 
     [Fact]
+    public async Task SameStartAgain_OfACompletedWorker_LeavesItsRowCompleted()
+    {
+        // A no-op start (same spec, finished worker) must not turn its row Pending: nothing would ever correct it.
+        var id = $"noop-start-{Guid.NewGuid():N}";
+        var spec = WorkerSpec.For("sequence", ("limit", "5"));
+        var partition = fixture.Client.GetGrain<IPartitionGrain>(PartitionOf(id));
+        await fixture.Manager.StartAsync(id, spec);
+        await WaitForStatusAsync(fixture.Client, id, WorkerStatus.Completed);
+        await Eventually.UntilAsync(
+            () => StoredRowAsync(id),
+            row => row is { Info.Status: WorkerStatus.Completed },
+            Deadline,
+            row => $"the stored registry row of '{id}' to say completed; it is {Describe(row)}");
+
+        var again = await fixture.Manager.StartAsync(id, spec);
+        var memory = await InMemoryAsync(partition, id);
+        var stored = await StoredRowAsync(id);
+
+        Assert.Equal(WorkerStatus.Completed, again.Status);
+        Assert.Equal(WorkerStatus.Completed, memory?.Status);
+        Assert.Equal(WorkerStatus.Completed, stored?.Info.Status);
+    }
+
+    [Fact]
     public async Task Heartbeat_OfAnIdleWorker_DoesNotRewriteItsRow()
     {
         var id = $"idle-{Guid.NewGuid():N}";

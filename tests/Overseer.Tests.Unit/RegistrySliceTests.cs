@@ -69,23 +69,36 @@ public sealed class RegistrySliceTests
     }
 
     [Theory]
-    [InlineData(WorkerStatus.Stopped, WorkerStatus.Pending)]
-    [InlineData(WorkerStatus.Completed, WorkerStatus.Pending)]
-    [InlineData(WorkerStatus.Failed, WorkerStatus.Pending)]
-    [InlineData(WorkerStatus.Running, WorkerStatus.Running)]
-    [InlineData(WorkerStatus.Backoff, WorkerStatus.Backoff)]
-    public void Register_ExistingRow_IsRestorableAndOutranksEarlierReports(WorkerStatus before, WorkerStatus after)
+    [InlineData(WorkerStatus.Stopped)]
+    [InlineData(WorkerStatus.Completed)]
+    [InlineData(WorkerStatus.Running)]
+    public void Register_KnownWorker_LeavesItsRowAsTheWorkerLeftIt(WorkerStatus status)
     {
+        // A same-spec start of a finished worker is a no-op: the registry must not turn its row Pending.
         var slice = new RegistrySlice();
-        slice.Apply(Report(Info("w", before, version: 4), wantsRun: false), Now);
+        slice.Apply(Report(Info("w", status, version: 4), wantsRun: false), Now);
+        slice.Saved(slice.Find("w")!);
 
         var entry = slice.Register("w", "sequence", Now);
-        var late = slice.Apply(Report(Info("w", before, version: 4), wantsRun: false), Now);
 
-        Assert.True(entry.ShouldRun);
-        Assert.Equal(after, entry.Info.Status);
-        Assert.Equal(5, entry.Info.Version);
-        Assert.False(late);
+        Assert.Null(entry);
+        Assert.Equal(status, slice.Find("w")!.Info.Status);
+        Assert.False(slice.IsDirty("w"));
+    }
+
+    [Fact]
+    public void Record_WorkersStart_IsTakenAndHandedOutToWrite_UnlessANewerRowIsHeld()
+    {
+        var slice = new RegistrySlice();
+        slice.Apply(Report(Info("w", WorkerStatus.Stopped, version: 4), wantsRun: false), Now);
+
+        var resumed = slice.Record(Report(Info("w", WorkerStatus.Running, version: 9)), Now);
+        var stale = slice.Record(Report(Info("w", WorkerStatus.Stopped, version: 5), wantsRun: false), Now);
+
+        Assert.True(resumed.ShouldRun);
+        Assert.Equal(9, stale.Info.Version);
+        Assert.True(stale.ShouldRun);
+        Assert.True(slice.IsDirty("w"));
     }
 
     [Fact]
@@ -93,7 +106,7 @@ public sealed class RegistrySliceTests
     {
         var slice = new RegistrySlice();
 
-        var entry = slice.Register("w", "sequence", Now);
+        var entry = slice.Register("w", "sequence", Now)!;
         var dirtyBeforeSave = slice.IsDirty("w");
         slice.Saved(entry);
 
@@ -107,7 +120,7 @@ public sealed class RegistrySliceTests
     public void Saved_RowReplacedWhileWriting_StaysDirty()
     {
         var slice = new RegistrySlice();
-        var entry = slice.Register("w", "sequence", Now);
+        var entry = slice.Register("w", "sequence", Now)!;
 
         slice.Apply(Report(Info("w", WorkerStatus.Running, version: 3)), Now);
         slice.Saved(entry);

@@ -86,15 +86,33 @@ internal sealed partial class WorkerSupervisor(
         RecordWait(grant);
         CancelRestart();
         await CancelAsync(CancellationToken.None);
-        var cursor = await services.Retry.ExecuteAsync(id, ct => services.Sink.ClaimAsync(id, start: true, ct), lifetime);
-        Own(cursor);
+
+        // A worker that never existed has no cursor to take over and no stop to clear, and the manager wrote its
+        // registry row before calling: its first run claims the cursor. A known worker (resume, or a new spec after it
+        // finished) clears the stop and takes a new generation now, and writes its row through, so that a start or
+        // resume that returned survives a crash of every silo.
+        var known = S.Spec is not null;
+        var checkpoint = 0L;
+        if (known)
+        {
+            var cursor = await services.Retry.ExecuteAsync(id, ct => services.Sink.ClaimAsync(id, start: true, ct), lifetime);
+            Own(cursor);
+            checkpoint = cursor.Checkpoint;
+        }
+
         var now = services.Time.GetUtcNow();
-        void ApplyStart(WorkerState s) => WorkerStateMachine.Start(s, spec, cursor.Checkpoint, grant.Granted, now);
+        void ApplyStart(WorkerState s) => WorkerStateMachine.Start(s, spec, checkpoint, grant.Granted, now);
         ApplyStart(S);
         await writer.WriteAsync(id, _generation, ApplyStart, lifetime);
-        // The registry row restore reads is written through too (not left to a one-way report and a flush): a start or
-        // resume that returned survives a crash of every silo.
-        await host.RecordAsync();
+        if (known)
+        {
+            await host.RecordAsync();
+        }
+        else
+        {
+            host.Report();
+        }
+
         if (grant.Granted)
         {
             Begin();

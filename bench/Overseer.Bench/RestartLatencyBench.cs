@@ -5,12 +5,11 @@ using Overseer.Models;
 
 namespace Overseer.Bench;
 
-/// <summary>The added latency of one crash-restart (backoff + supervisor poke + reactivation from Redis): workers
+/// <summary>The added latency of one crash-restart (backoff + the exit's state write + the next run): workers
 /// that crash exactly once and workers that do the same work without crashing, started together.</summary>
 /// <remarks>Completion is watched through the registry (<see cref="OverseerClient.ListAsync"/>), not by asking each
-/// worker: a status call activates a worker that is deactivated in backoff, and an activation that finds its backoff
-/// over starts the run itself, so per-worker polling would shorten the very restart being measured (and 20 ms polls
-/// of hundreds of workers would load a small machine). Latency is taken from each worker's own Completed timestamp,
+/// worker, so the measurement never calls the workers it measures (and 20 ms polls of hundreds of workers would load a
+/// small machine). Latency is taken from each worker's own Completed timestamp,
 /// and the final state is checked with each worker, so a registry row that lags (or is stale) cannot skew either.</remarks>
 internal sealed class RestartLatencyBench(BenchCluster cluster, BenchOptions options)
 {

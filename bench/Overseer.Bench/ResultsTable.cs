@@ -61,8 +61,8 @@ internal static class ResultsTable
                     ? $", for the {shown} of {crash.Workers + clean.Workers} workers it ever did."
                     : "."))
             .AppendLine("- Every worker was then asked itself: all Completed with checkpoint 100 and exactly 1 restart (crashing) "
-                + "or 0 (not crashing). The added time is backoff (50–100 ms) + the partition's next 100 ms tick + the poke "
-                + "+ reactivation from Redis + the second run.")
+                + "or 0 (not crashing). The added time is the backoff (50–100 ms with the shipped BackoffMin 100 ms and equal jitter) "
+                + "+ the exit's state write + the second run, all inside the worker's activation (see --crash-restart for backoff 0).")
             .AppendLine(Stale("restart latency", restarts.RegistryStale, crash.Workers + clean.Workers));
         return md.ToString();
     }

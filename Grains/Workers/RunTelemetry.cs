@@ -21,7 +21,15 @@ internal sealed class RunTelemetry(OverseerInstruments instruments)
 
     public OverseerInstruments Instruments => instruments;
 
-    public void CaptureOrigin() => _origin = Activity.Current?.Context ?? default;
+    /// <summary>Takes the current trace as the origin of the runs to come; a restart from the backoff timer (no trace)
+    /// keeps the origin of the run it restarts.</summary>
+    public void CaptureOrigin()
+    {
+        if (Activity.Current is { } current)
+        {
+            _origin = current.Context;
+        }
+    }
 
     public Activity? StartBatch(string workerId, string source)
     {

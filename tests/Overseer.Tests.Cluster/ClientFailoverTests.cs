@@ -78,10 +78,15 @@ public sealed class ClientFailoverTests(ITestOutputHelper output)
     /// <summary>One <c>list --json</c> run; exit 0 counts only if it listed every worker.</summary>
     private static async Task<(int ExitCode, string Detail)> ListOnceAsync(ProcessCluster cluster)
     {
+        // The client's retries go to stderr, so each run can say what it rode out.
+        var environment = new Dictionary<string, string>(ProcessRunner.Environment(cluster))
+        {
+            ["Logging__LogLevel__Overseer.Client.CallRetry"] = "Debug",
+        };
         ProcessRunner.Result result;
         try
         {
-            result = await ProcessRunner.RunAsync(RepoPaths.CliDll, ["list", "--json"], ProcessRunner.Environment(cluster), RunTimeout);
+            result = await ProcessRunner.RunAsync(RepoPaths.CliDll, ["list", "--json"], environment, RunTimeout);
         }
         catch (TimeoutException e)
         {
@@ -94,6 +99,8 @@ public sealed class ClientFailoverTests(ITestOutputHelper output)
         }
 
         var rows = JsonDocument.Parse(result.Stdout).RootElement.GetArrayLength();
-        return rows == Workers ? (0, $"{rows} workers") : (-2, $"listed {rows} workers, expected {Workers}");
+        var retries = result.Stderr.Split('\n').Where(l => l.Contains("Call failed in transport", StringComparison.Ordinal)).ToList();
+        var rodeOut = retries.Count == 0 ? "" : $"; {retries.Count} retries, first: {retries[0].Trim()}";
+        return rows == Workers ? (0, $"{rows} workers{rodeOut}") : (-2, $"listed {rows} workers, expected {Workers}{rodeOut}");
     }
 }

@@ -9,14 +9,15 @@ namespace Overseer.Client;
 
 /// <summary>The one retry for client calls: a call that failed in transport (its gateway unreachable, the silo
 /// behind the gateway gone, no answer in time) is tried again, through whichever gateway Orleans picks next, until
-/// <see cref="Budget"/> has passed since the first attempt. Then it fails with a
+/// <see cref="Budget"/> (<see cref="OverseerClientOptions.CallTimeout"/>) has passed since the first attempt. Then it fails with a
 /// <see cref="ClusterUnreachableException"/>. Refusals (<see cref="Errors.OverseerException"/>) and faults inside a
 /// grain are never retried.</summary>
 /// <remarks>
 /// Why this is needed although Orleans marks a gateway dead after a failed connect: a client started while a
 /// silo has just crashed still finds that silo Active in the membership table, and the live gateway it reaches still
 /// routes to the grains the dead silo hosted (here: registry partitions, which every list asks) until membership
-/// declares it dead — about 15 s with Orleans' default failure detection. Every attempt in that window fails fast
+/// declares it dead — about 15 s with Orleans' default failure detection (hence a budget of its own rather than
+/// <see cref="OverseerClientOptions.ConnectTimeout"/>, whose 15 s default ends just as that window does). Every attempt in that window fails fast
 /// with a rejection; only waiting it out, within the caller's budget, turns those failures into an answer.
 /// Only operations that are safe to repeat may go through here (all of <see cref="OverseerClient"/>'s are; it says why).
 /// The last attempt starts before the budget ends and may finish after it: one attempt is bounded by Orleans'
@@ -63,7 +64,7 @@ internal sealed partial class CallRetry
 
     /// <summary>A retry with the default budget, for an <see cref="OverseerClient"/> built by hand.</summary>
     public static CallRetry Default { get; } =
-        new(OverseerClientOptions.DefaultConnectTimeout, TimeProvider.System, NullLogger<CallRetry>.Instance);
+        new(OverseerClientOptions.DefaultCallTimeout, TimeProvider.System, NullLogger<CallRetry>.Instance);
 
     /// <summary>How long after the first attempt a retry may still start.</summary>
     public TimeSpan Budget { get; }
@@ -91,7 +92,7 @@ internal sealed partial class CallRetry
             throw new ClusterUnreachableException(
                 $"lost contact with the Overseer cluster: {Summarize(e.Message)} "
                 + $"({attempts} attempt{(attempts == 1 ? "" : "s")} in {elapsed.TotalSeconds:0.#} s; "
-                + $"wait longer with {OverseerClientOptions.ConnectTimeoutKey})",
+                + $"wait longer with {OverseerClientOptions.CallTimeoutKey})",
                 e);
         }
         finally

@@ -10,7 +10,7 @@ namespace Overseer.Client;
 /// <remarks>Refusals surface as <see cref="OverseerException"/>; a cluster that cannot be reached as
 /// <see cref="ClusterUnreachableException"/>. A call that fails in transport (its gateway unreachable, the silo
 /// behind it just crashed, no answer in time) is retried through another gateway until
-/// <see cref="OverseerClientOptions.ConnectTimeout"/> has passed; only then does it surface.</remarks>
+/// <see cref="OverseerClientOptions.CallTimeout"/> has passed; only then does it surface.</remarks>
 public sealed class OverseerClient
 {
     /// <summary>Rows requested per <see cref="IManagerGrain.ListAsync"/> call.</summary>
@@ -28,8 +28,8 @@ public sealed class OverseerClient
     private readonly CallRetry retry;
 
     /// <summary>A client over an already connected <paramref name="client"/>; a call that fails in transport is
-    /// retried for <see cref="OverseerClientOptions.DefaultConnectTimeout"/>. <c>AddOverseerClient</c> registers one
-    /// that uses the configured <see cref="OverseerClientOptions.ConnectTimeout"/> instead.</summary>
+    /// retried for <see cref="OverseerClientOptions.DefaultCallTimeout"/>. <c>AddOverseerClient</c> registers one
+    /// that uses the configured <see cref="OverseerClientOptions.CallTimeout"/> instead.</summary>
     public OverseerClient(IClusterClient client)
         : this(client, CallRetry.Default)
     {

@@ -71,7 +71,7 @@ public sealed class CallRetryTests
         Assert.IsType<SiloUnavailableException>(thrown.InnerException);
         Assert.StartsWith("lost contact with the Overseer cluster: The target silo became unavailable (", thrown.Message);
         Assert.Contains($"{attempts} attempts in ", thrown.Message);
-        Assert.EndsWith("wait longer with Overseer:Client:ConnectTimeout)", thrown.Message);
+        Assert.EndsWith("wait longer with Overseer:Client:CallTimeout)", thrown.Message);
     }
 
     [Fact]

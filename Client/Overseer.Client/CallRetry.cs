@@ -9,18 +9,19 @@ namespace Overseer.Client;
 
 /// <summary>The one retry for client calls: a call that failed in transport (its gateway unreachable, the silo
 /// behind the gateway gone, no answer in time) is tried again, through whichever gateway Orleans picks next, until
-/// <see cref="Budget"/> (<see cref="OverseerClientOptions.CallTimeout"/>) has passed since the first attempt. Then it fails with a
-/// <see cref="ClusterUnreachableException"/>. Refusals (<see cref="Errors.OverseerException"/>) and faults inside a
-/// grain are never retried.</summary>
+/// <see cref="Budget"/> (<see cref="OverseerClientOptions.CallTimeout"/>) has passed since the first attempt. Then
+/// it fails with a <see cref="ClusterUnreachableException"/>. Refusals (<see cref="Errors.OverseerException"/>) and
+/// faults inside a grain are never retried.</summary>
 /// <remarks>
-/// Why this is needed although Orleans marks a gateway dead after a failed connect: a client started while a
-/// silo has just crashed still finds that silo Active in the membership table, and the live gateway it reaches still
-/// routes to the grains the dead silo hosted (here: registry partitions, which every list asks) until membership
-/// declares it dead — about 15 s with Orleans' default failure detection (hence a budget of its own rather than
-/// <see cref="OverseerClientOptions.ConnectTimeout"/>, whose 15 s default ends just as that window does). Every attempt in that window fails fast
-/// with a rejection; only waiting it out, within the caller's budget, turns those failures into an answer.
-/// Only operations that are safe to repeat may go through here (all of <see cref="OverseerClient"/>'s are; it says why).
-/// The last attempt starts before the budget ends and may finish after it: one attempt is bounded by Orleans'
+/// Why this is needed although Orleans itself marks a gateway dead after a failed connect and resends once: a client
+/// started while a silo has just crashed reaches a live gateway, but that gateway still routes to the grains the dead
+/// silo hosted (here: registry partitions, which every list asks) until membership declares it dead, about 15 s with
+/// Orleans' default failure detection. Every attempt in that window is rejected fast
+/// (<c>OrleansMessageRejectionException</c>: "Exception while sending message: ConnectionFailedException: Unable to
+/// connect to S{dead silo}"); only waiting it out turns those failures into an answer. Hence a budget of its own
+/// rather than <see cref="OverseerClientOptions.ConnectTimeout"/>, whose 15 s default ends just as that window does.
+/// Only operations that are safe to repeat may go through here (all of <see cref="OverseerClient"/>'s are; it says
+/// why). The last attempt starts before the budget ends and may finish after it: one attempt is bounded by Orleans'
 /// <c>ClientMessagingOptions.ResponseTimeout</c>, not by this class.
 /// </remarks>
 internal sealed partial class CallRetry

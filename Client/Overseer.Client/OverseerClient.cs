@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
-using Orleans.Runtime;
-using Orleans.Runtime.Messaging;
 using Overseer.Errors;
 using Overseer.Models;
 
@@ -10,8 +8,10 @@ namespace Overseer.Client;
 /// <summary>The typed entry point to an Overseer cluster: one method per operation. Ids are checked here
 /// (early, friendly errors); the grains remain authoritative.</summary>
 /// <remarks>Refusals surface as <see cref="OverseerException"/>; a cluster that cannot be reached as
-/// <see cref="ClusterUnreachableException"/>.</remarks>
-public sealed class OverseerClient(IClusterClient client)
+/// <see cref="ClusterUnreachableException"/>. A call that fails in transport (its gateway unreachable, the silo
+/// behind it just crashed, no answer in time) is retried through another gateway until
+/// <see cref="OverseerClientOptions.CallTimeout"/> has passed; only then does it surface.</remarks>
+public sealed class OverseerClient
 {
     /// <summary>Rows requested per <see cref="IManagerGrain.ListAsync"/> call.</summary>
     public const int ListPageSize = 1000;
@@ -24,6 +24,25 @@ public sealed class OverseerClient(IClusterClient client)
 
     private static readonly TimeSpan WaitPollInterval = TimeSpan.FromMilliseconds(100);
 
+    private readonly IClusterClient client;
+    private readonly CallRetry retry;
+
+    /// <summary>A client over an already connected <paramref name="client"/>; a call that fails in transport is
+    /// retried for <see cref="OverseerClientOptions.DefaultCallTimeout"/>. <c>AddOverseerClient</c> registers one
+    /// that uses the configured <see cref="OverseerClientOptions.CallTimeout"/> instead.</summary>
+    public OverseerClient(IClusterClient client)
+        : this(client, CallRetry.Default)
+    {
+    }
+
+    internal OverseerClient(IClusterClient client, CallRetry retry)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(retry);
+        this.client = client;
+        this.retry = retry;
+    }
+
     private IManagerGrain Manager => client.GetGrain<IManagerGrain>(0);
 
     /// <summary>Starts a worker, or returns it unchanged if it already runs with an identical spec.</summary>
@@ -31,7 +50,7 @@ public sealed class OverseerClient(IClusterClient client)
     {
         ValidateId(id);
         ArgumentNullException.ThrowIfNull(spec);
-        return CallAsync(() => Manager.StartAsync(id, spec, cancellationToken));
+        return CallAsync(() => Manager.StartAsync(id, spec, cancellationToken), cancellationToken);
     }
 
     /// <summary>Starts a worker with an explicit answer to a full running-worker pool: <see cref="StartMode.Queue"/>
@@ -41,7 +60,7 @@ public sealed class OverseerClient(IClusterClient client)
     {
         ValidateId(id);
         ArgumentNullException.ThrowIfNull(spec);
-        return CallAsync(() => Manager.StartAsync(id, spec, mode, cancellationToken));
+        return CallAsync(() => Manager.StartAsync(id, spec, mode, cancellationToken), cancellationToken);
     }
 
     /// <summary>Starts a worker and waits up to <paramref name="wait"/> for it to get a slot of the running-worker pool
@@ -78,14 +97,14 @@ public sealed class OverseerClient(IClusterClient client)
     public Task<WorkerInfo> StopAsync(string id, CancellationToken cancellationToken = default)
     {
         ValidateId(id);
-        return CallAsync(() => Manager.StopAsync(id, cancellationToken));
+        return CallAsync(() => Manager.StopAsync(id, cancellationToken), cancellationToken);
     }
 
     /// <summary>Puts a stopped, completed or failed worker back to work.</summary>
     public Task<WorkerInfo> ResumeAsync(string id, CancellationToken cancellationToken = default)
     {
         ValidateId(id);
-        return CallAsync(() => Manager.ResumeAsync(id, cancellationToken));
+        return CallAsync(() => Manager.ResumeAsync(id, cancellationToken), cancellationToken);
     }
 
     /// <summary>A worker's current snapshot.</summary>
@@ -93,18 +112,18 @@ public sealed class OverseerClient(IClusterClient client)
     public Task<WorkerInfo> GetStatusAsync(string id, CancellationToken cancellationToken = default)
     {
         ValidateId(id);
-        return CallAsync(() => client.GetGrain<IWorkerGrain>(id).GetInfoAsync(cancellationToken));
+        return CallAsync(() => client.GetGrain<IWorkerGrain>(id).GetInfoAsync(cancellationToken), cancellationToken);
     }
 
     /// <summary>Counts over the whole registry.</summary>
     public Task<ClusterSummary> GetSummaryAsync(CancellationToken cancellationToken = default) =>
-        CallAsync(() => Manager.GetSummaryAsync(cancellationToken));
+        CallAsync(() => Manager.GetSummaryAsync(cancellationToken), cancellationToken);
 
     /// <summary>The cluster's silos ordered by address, with the running workers and partitions each hosts.</summary>
     /// <param name="includeDead">Also list silos that membership has declared dead (they stay in the table for a while).</param>
     public async Task<ImmutableArray<SiloInfo>> GetSilosAsync(bool includeDead = false, CancellationToken cancellationToken = default)
     {
-        var silos = await CallAsync(() => Manager.GetSilosAsync(cancellationToken));
+        var silos = await CallAsync(() => Manager.GetSilosAsync(cancellationToken), cancellationToken);
         return includeDead ? silos : silos.RemoveAll(s => s.Status == SiloState.Dead);
     }
 
@@ -119,7 +138,7 @@ public sealed class OverseerClient(IClusterClient client)
             throw OverseerException.Invalid($"invalid count {count}: expected 0..{MaxSlowest}");
         }
 
-        return CallAsync(() => Manager.GetSlowestAsync(count, cancellationToken));
+        return CallAsync(() => Manager.GetSlowestAsync(count, cancellationToken), cancellationToken);
     }
 
     /// <summary>Workers ordered by id, fetched a page at a time as the caller enumerates.</summary>
@@ -164,7 +183,7 @@ public sealed class OverseerClient(IClusterClient client)
         while (remaining > 0)
         {
             var query = new WorkerQuery(status, afterId, Math.Min(ListPageSize, remaining));
-            var page = await CallAsync(() => Manager.ListAsync(query, cancellationToken));
+            var page = await CallAsync(() => Manager.ListAsync(query, cancellationToken), cancellationToken);
             foreach (var item in page.Items.Take(remaining))
             {
                 yield return item;
@@ -191,7 +210,7 @@ public sealed class OverseerClient(IClusterClient client)
         while (remaining > 0)
         {
             var take = Math.Min(EventsPageSize, remaining);
-            var page = await CallAsync(() => worker.GetEventsAsync(next, take, cancellationToken));
+            var page = await CallAsync(() => worker.GetEventsAsync(next, take, cancellationToken), cancellationToken);
             foreach (var item in page.Take(remaining))
             {
                 yield return item;
@@ -216,29 +235,13 @@ public sealed class OverseerClient(IClusterClient client)
         }
     }
 
-    private static async Task<T> CallAsync<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception e) when (IsUnreachable(e))
-        {
-            throw new ClusterUnreachableException($"lost contact with the Overseer cluster: {Summarize(e.Message)}", e);
-        }
-    }
-
-    // Orleans messages go on to dump the request ("... for message: Request [...]"); keep the first clause.
-    private static string Summarize(string message)
-    {
-        var end = message.IndexOfAny(['\r', '\n']);
-        var line = end < 0 ? message : message[..end];
-        var detail = line.IndexOf(" for message", StringComparison.Ordinal);
-        return (detail < 0 ? line : line[..detail]).TrimEnd(' ', '.', ':');
-    }
-
-    // Transport failures, as opposed to refusals (OverseerException) and faults inside a grain.
-    private static bool IsUnreachable(Exception e) =>
-        e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
-            or GatewayTooBusyException or TimeoutException;
+    // Every operation here is safe to repeat, so every one is retried on a transport failure, including a timeout
+    // (which may mean it ran): reads (status, list, summary, silos, slowest, events; watch is built from them) change
+    // nothing, and the commands are idempotent by design (Grains/Workers/WorkerGrain.cs): start with the spec the
+    // worker already has returns it unchanged (a running worker keeps running, a finished one is not re-run), and the
+    // partition registration before it is keyed by id; stop sets "do not run" and keeps a finished worker's status,
+    // so a second stop finds it stopped; resume returns a running worker as it is. One narrow case: a worker resumed
+    // by the first attempt that completes or fails before a retry lands is started once more by that retry.
+    private Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(call, cancellationToken);
 }

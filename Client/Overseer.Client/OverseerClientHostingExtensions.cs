@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 
 namespace Overseer.Client;
@@ -9,11 +10,12 @@ namespace Overseer.Client;
 public static class OverseerClientHostingExtensions
 {
     /// <summary>Adds an Orleans client for the Overseer cluster (Redis clustering, cluster ids, a bounded
-    /// connection retry) and registers <see cref="OverseerClient"/> as a singleton. The client connects when
+    /// connection retry, calls retried through another gateway after a transport failure) and registers <see cref="OverseerClient"/> as a singleton. The client connects when
     /// the host starts; a cluster that stays unreachable fails the start with a
     /// <see cref="ClusterUnreachableException"/>.</summary>
     /// <remarks>Reads <see cref="OverseerClientOptions.RedisKey"/>, <see cref="OverseerClientOptions.ClusterIdKey"/>,
-    /// <see cref="OverseerClientOptions.ServiceIdKey"/> and <see cref="OverseerClientOptions.ConnectTimeoutKey"/>
+    /// <see cref="OverseerClientOptions.ServiceIdKey"/>, <see cref="OverseerClientOptions.ConnectTimeoutKey"/> and
+    /// <see cref="OverseerClientOptions.CallTimeoutKey"/>
     /// from <see cref="IHostApplicationBuilder.Configuration"/> now, so a malformed value fails here.</remarks>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is malformed; the message names its key.</exception>
     public static IHostApplicationBuilder AddOverseerClient(this IHostApplicationBuilder builder)
@@ -37,7 +39,9 @@ public static class OverseerClientHostingExtensions
 
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<OverseerClient>();
+        services.AddSingleton(sp => new CallRetry(
+            options.CallTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CallRetry>>()));
+        services.AddSingleton(sp => new OverseerClient(sp.GetRequiredService<IClusterClient>(), sp.GetRequiredService<CallRetry>()));
         services.AddOrleansClient(configuration, client =>
         {
             // Clone: the provider owns (and may mutate) the instance it is given.

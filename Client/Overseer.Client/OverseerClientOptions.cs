@@ -22,10 +22,19 @@ public sealed class OverseerClientOptions
     /// <summary>How long to keep trying to connect: seconds (<c>15</c>, <c>2.5</c>) or a time span (<c>00:00:15</c>).</summary>
     public const string ConnectTimeoutKey = "Overseer:Client:ConnectTimeout";
 
+    /// <summary>How long one operation keeps retrying through other gateways after a transport failure: seconds or a
+    /// time span, like <see cref="ConnectTimeoutKey"/>.</summary>
+    public const string CallTimeoutKey = "Overseer:Client:CallTimeout";
+
     public const string DefaultRedis = "127.0.0.1:6379";
     public const string DefaultClusterId = "overseer";
     public const string DefaultServiceId = "overseer";
     public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Twice the ~15 s Orleans' default failure detection takes to declare a crashed silo dead (until then a
+    /// live gateway still routes to that silo's grains; measured 11-15 s by ClientFailoverTests), and equal to Orleans'
+    /// own default <c>ClientMessagingOptions.ResponseTimeout</c>, so a retried call gives up no sooner than a hung one.</summary>
+    public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Parsed <see cref="RedisKey"/>; default <see cref="DefaultRedis"/>. Holds the password: never log it.</summary>
     public required ConfigurationOptions Redis { get; init; }
@@ -39,6 +48,9 @@ public sealed class OverseerClientOptions
     /// <summary><see cref="ConnectTimeoutKey"/>; default <see cref="DefaultConnectTimeout"/>.</summary>
     public required TimeSpan ConnectTimeout { get; init; }
 
+    /// <summary><see cref="CallTimeoutKey"/>; default <see cref="DefaultCallTimeout"/>.</summary>
+    public TimeSpan CallTimeout { get; init; } = DefaultCallTimeout;
+
     /// <summary>The Redis endpoints as <c>host:port[,host:port]</c>, safe to show (no password).</summary>
     public string RedisEndpoints => string.Join(",", Redis.EndPoints.Select(Describe));
 
@@ -50,7 +62,8 @@ public sealed class OverseerClientOptions
         var errors = new List<string>();
 
         var redis = ParseRedis(Value(configuration, RedisKey) ?? DefaultRedis, errors);
-        var timeout = ParseTimeout(Value(configuration, ConnectTimeoutKey), errors);
+        var timeout = ParseTimeout(ConnectTimeoutKey, Value(configuration, ConnectTimeoutKey), DefaultConnectTimeout, errors);
+        var callTimeout = ParseTimeout(CallTimeoutKey, Value(configuration, CallTimeoutKey), DefaultCallTimeout, errors);
 
         if (errors.Count > 0)
         {
@@ -63,6 +76,7 @@ public sealed class OverseerClientOptions
             ClusterId = Value(configuration, ClusterIdKey) ?? DefaultClusterId,
             ServiceId = Value(configuration, ServiceIdKey) ?? DefaultServiceId,
             ConnectTimeout = timeout,
+            CallTimeout = callTimeout,
         };
     }
 
@@ -94,11 +108,11 @@ public sealed class OverseerClientOptions
         return options;
     }
 
-    private static TimeSpan ParseTimeout(string? value, List<string> errors)
+    private static TimeSpan ParseTimeout(string key, string? value, TimeSpan defaultValue, List<string> errors)
     {
         if (value is null)
         {
-            return DefaultConnectTimeout;
+            return defaultValue;
         }
 
         // A bare number means seconds: TimeSpan.Parse("15") would mean 15 days.
@@ -110,8 +124,8 @@ public sealed class OverseerClientOptions
 
         if (timeout is not { } t || t <= TimeSpan.Zero)
         {
-            errors.Add($"invalid {ConnectTimeoutKey} '{value}': expected a positive number of seconds (e.g. 15) or a time span (e.g. 00:00:15)");
-            return DefaultConnectTimeout;
+            errors.Add($"invalid {key} '{value}': expected a positive number of seconds (e.g. 15) or a time span (e.g. 00:00:15)");
+            return defaultValue;
         }
 
         return t;

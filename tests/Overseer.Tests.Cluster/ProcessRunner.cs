@@ -46,10 +46,13 @@ internal static class ProcessRunner
     }
 
     public static Task<Result> CliAsync(ProcessCluster cluster, params string[] args) =>
-        RunAsync(RepoPaths.CliDll, args, new Dictionary<string, string>
-        {
-            ["ConnectionStrings__redis"] = cluster.Redis.ConnectionString,
-            ["Orleans__ClusterId"] = cluster.ClusterId,
-            ["Orleans__ServiceId"] = cluster.ServiceId,
-        }, TimeSpan.FromSeconds(60));
+        RunAsync(RepoPaths.CliDll, args, Environment(cluster), TimeSpan.FromSeconds(60));
+
+    /// <summary>The environment that points the CLI at <paramref name="cluster"/>; everything else is the CLI's default.</summary>
+    public static IReadOnlyDictionary<string, string> Environment(ProcessCluster cluster) => new Dictionary<string, string>
+    {
+        ["ConnectionStrings__redis"] = cluster.Redis.ConnectionString,
+        ["Orleans__ClusterId"] = cluster.ClusterId,
+        ["Orleans__ServiceId"] = cluster.ServiceId,
+    };
 }

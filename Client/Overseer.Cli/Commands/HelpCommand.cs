@@ -44,6 +44,7 @@ internal sealed class HelpCommand(CommandInfo? command) : ICommand
             .Append($"  Orleans__ClusterId                 cluster id (default {OverseerClientOptions.DefaultClusterId})\n")
             .Append($"  Orleans__ServiceId                 service id (default {OverseerClientOptions.DefaultServiceId})\n")
             .Append($"  Overseer__Client__ConnectTimeout   seconds to keep trying to connect (default {OverseerClientOptions.DefaultConnectTimeout.TotalSeconds})\n")
+            .Append($"  Overseer__Client__CallTimeout      seconds a command keeps retrying through other gateways (default {OverseerClientOptions.DefaultCallTimeout.TotalSeconds})\n")
             .Append("\nexit codes: 0 ok, 1 refused by the cluster, 2 usage or configuration error, 3 cluster unreachable\n")
             .ToString();
     }

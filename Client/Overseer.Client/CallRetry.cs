@@ -1,0 +1,123 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using Polly;
+using Polly.Retry;
+
+namespace Overseer.Client;
+
+/// <summary>The one retry for client calls: a call that failed in transport (its gateway unreachable, the silo
+/// behind the gateway gone, no answer in time) is tried again, through whichever gateway Orleans picks next, until
+/// <see cref="Budget"/> (<see cref="OverseerClientOptions.CallTimeout"/>) has passed since the first attempt. Then
+/// it fails with a <see cref="ClusterUnreachableException"/>. Refusals (<see cref="Errors.OverseerException"/>) and
+/// faults inside a grain are never retried.</summary>
+/// <remarks>
+/// Why this is needed although Orleans itself marks a gateway dead after a failed connect and resends once: a client
+/// started while a silo has just crashed reaches a live gateway, but that gateway still routes to the grains the dead
+/// silo hosted (here: registry partitions, which every list asks) until membership declares it dead, about 15 s with
+/// Orleans' default failure detection. Every attempt in that window is rejected fast
+/// (<c>OrleansMessageRejectionException</c>: "Exception while sending message: ConnectionFailedException: Unable to
+/// connect to S{dead silo}"); only waiting it out turns those failures into an answer. Hence a budget of its own
+/// rather than <see cref="OverseerClientOptions.ConnectTimeout"/>, whose 15 s default ends just as that window does.
+/// Only operations that are safe to repeat may go through here (all of <see cref="OverseerClient"/>'s are; it says
+/// why). The last attempt starts before the budget ends and may finish after it: one attempt is bounded by Orleans'
+/// <c>ClientMessagingOptions.ResponseTimeout</c>, not by this class.
+/// </remarks>
+internal sealed partial class CallRetry
+{
+    public static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(1);
+
+    private static readonly ResiliencePropertyKey<long> StartedAtKey = new("overseer.call-started-at");
+    private static readonly ResiliencePropertyKey<int> AttemptsKey = new("overseer.call-attempts");
+
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _pipeline;
+
+    public CallRetry(TimeSpan budget, TimeProvider time, ILogger<CallRetry> logger)
+    {
+        Budget = budget;
+        _time = time;
+        _logger = logger;
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } e && IsTransportFailure(e) && Elapsed(args.Context) < Budget),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = FirstDelay,
+                MaxDelay = MaxDelay,
+                OnRetry = args =>
+                {
+                    args.Context.Properties.Set(AttemptsKey, args.AttemptNumber + 2);
+                    var e = args.Outcome.Exception!;
+                    LogRetrying(_logger, e.GetType().Name, Summarize(e.Message), args.AttemptNumber + 1,
+                        Elapsed(args.Context).TotalMilliseconds, args.RetryDelay.TotalMilliseconds);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>A retry with the default budget, for an <see cref="OverseerClient"/> built by hand.</summary>
+    public static CallRetry Default { get; } =
+        new(OverseerClientOptions.DefaultCallTimeout, TimeProvider.System, NullLogger<CallRetry>.Instance);
+
+    /// <summary>How long after the first attempt a retry may still start.</summary>
+    public TimeSpan Budget { get; }
+
+    /// <summary>Runs <paramref name="call"/>, again and again while it fails in transport and the budget lasts.</summary>
+    /// <param name="call">The grain call; it runs again from the start on each retry, so it must be safe to repeat.</param>
+    /// <param name="cancellationToken">Stops the retrying (between attempts; the call itself takes its own token).</param>
+    /// <exception cref="ClusterUnreachableException">It still failed in transport when the budget ran out.</exception>
+    public async Task<T> ExecuteAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(StartedAtKey, _time.GetTimestamp());
+        context.Properties.Set(AttemptsKey, 1);
+        try
+        {
+            return await _pipeline.ExecuteAsync(static async (_, call) => await call().ConfigureAwait(false), context, call)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsTransportFailure(e))
+        {
+            var attempts = context.Properties.GetValue(AttemptsKey, 1);
+            var elapsed = Elapsed(context);
+            LogGaveUp(_logger, e.GetType().Name, attempts, elapsed.TotalSeconds);
+            throw new ClusterUnreachableException(
+                $"lost contact with the Overseer cluster: {Summarize(e.Message)} "
+                + $"({attempts} attempt{(attempts == 1 ? "" : "s")} in {elapsed.TotalSeconds:0.#} s; "
+                + $"wait longer with {OverseerClientOptions.CallTimeoutKey})",
+                e);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>Transport failures, as opposed to refusals (<see cref="Errors.OverseerException"/>) and faults inside
+    /// a grain: the gateway could not be reached or the message was rejected on its way (a silo that is gone), or no
+    /// answer came in time.</summary>
+    public static bool IsTransportFailure(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
+            or GatewayTooBusyException or TimeoutException;
+
+    private TimeSpan Elapsed(ResilienceContext context) =>
+        _time.GetElapsedTime(context.Properties.GetValue(StartedAtKey, _time.GetTimestamp()));
+
+    // Orleans messages go on to dump the request ("... for message: Request [...]"); keep the first clause.
+    private static string Summarize(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        var line = end < 0 ? message : message[..end];
+        var detail = line.IndexOf(" for message", StringComparison.Ordinal);
+        return (detail < 0 ? line : line[..detail]).TrimEnd(' ', '.', ':');
+    }
+}

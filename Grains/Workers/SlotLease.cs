@@ -19,8 +19,6 @@ internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry r
     /// <summary>The lease expiry to commit under (Redis ms), 0 when the pool is uncapped.</summary>
     public long CommitLease { get; private set; }
 
-    public bool Capped => pool.Capped;
-
     /// <summary>Takes a slot, or confirms and renews the one held. Not granted: queued (or, for
     /// <see cref="StartMode.Try"/>, left as it was).</summary>
     public async Task<SlotGrant> AcquireAsync(string workerId, StartMode mode, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Runtime;
@@ -11,7 +10,6 @@ namespace Overseer.Tests.Unit;
 public sealed class CallRetryTests
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     private readonly FakeTimeProvider time = new();
     private readonly CapturingLogger<CallRetry> logger = new();
@@ -92,16 +90,6 @@ public sealed class CallRetryTests
         Assert.Equal(1, attempts);
     }
 
-    private async Task<T> DriveAsync<T>(Task<T> run)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!run.IsCompleted)
-        {
-            Assert.True(clock.Elapsed < Deadline, $"the retried call to end within {Deadline.TotalSeconds:0} s; {logger.Entries.Count} retries logged");
-            time.Advance(CallRetry.FirstDelay);
-            await Task.WhenAny(run, Task.Delay(5));
-        }
-
-        return await run;
-    }
+    private Task<T> DriveAsync<T>(Task<T> run) =>
+        FakeClock.DriveAsync(time, CallRetry.FirstDelay, run, () => $"{logger.Entries.Count} retries logged");
 }

@@ -11,7 +11,7 @@ namespace Overseer.Tests.Unit;
 
 public sealed partial class RedisRetryTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Deadline = FakeClock.Deadline;
 
     private readonly FakeTimeProvider time = new();
     private readonly CapturingLogger<RedisRetry> logger = new();
@@ -168,19 +168,9 @@ public sealed partial class RedisRetryTests
         return new OrleansException($"Error from storage provider RedisGrainStorage.workers during WriteStateAsync for grain worker/w-2{Environment.NewLine} {storage}", storage);
     }
 
-    /// <summary>Advances the fake clock past any backoff delay until <paramref name="run"/> ends (a real-time deadline bounds it).</summary>
-    private async Task<T> DriveAsync<T>(Task<T> run)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!run.IsCompleted)
-        {
-            Assert.True(clock.Elapsed < Deadline, $"the retried call to end within {Deadline.TotalSeconds:0} s of driven time; {logger.Entries.Count} retries logged");
-            time.Advance(RedisRetry.MaxDelay);
-            await Task.WhenAny(run, Task.Delay(5));
-        }
-
-        return await run;
-    }
+    /// <summary>Advances the fake clock past any backoff delay until <paramref name="run"/> ends.</summary>
+    private Task<T> DriveAsync<T>(Task<T> run) =>
+        FakeClock.DriveAsync(time, RedisRetry.MaxDelay, run, () => $"{logger.Entries.Count} retries logged");
 
     private async Task DriveAsync(Task run) => await DriveAsync(run.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
 

@@ -13,4 +13,12 @@ public interface IEventSourceFactory
 
     /// <summary>A source for one run of one worker; options have been validated.</summary>
     IEventSource Create(SourceContext context);
+
+    /// <summary>The source token a run needs to resume right after <paramref name="seq"/> (what it would have committed
+    /// with that checkpoint), for a rewind to <paramref name="seq"/>; null when this kind needs none (or for seq 0, the
+    /// start). Called with the worker stopped, before the cursor is moved back.</summary>
+    /// <exception cref="Errors.OverseerException">When the token cannot be known (e.g. the source is unreachable): the
+    /// rewind is refused and nothing changes.</exception>
+    ValueTask<string?> TokenAtAsync(SourceContext context, long seq, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<string?>(null);
 }

@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.CommandLine.Completions;
+using System.CommandLine.Help;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.Configuration;
@@ -22,14 +25,23 @@ internal static class CliApp
     public static async Task<int> RunAsync(string[] args)
     {
         var stderr = Console.Error;
-        ICommand command;
-        try
+        var parse = CliParser.Root.Parse(args);
+        if (parse.Action is HelpAction)
         {
-            command = CommandCatalog.Parse(args);
+            await Console.Out.WriteAsync(CliHelp.Render(parse));
+            await Console.Out.FlushAsync();
+            return ExitCodes.Ok;
         }
-        catch (UsageException e)
+
+        if (CliParser.Root.Directives.OfType<SuggestDirective>().Any(d => parse.GetResult(d) is not null))
         {
-            return Fail(stderr, e);
+            // [suggest:N] "line", from the script `completion bash` prints: one completion per line.
+            return parse.Invoke(new InvocationConfiguration { Output = Console.Out, Error = stderr });
+        }
+
+        if (parse.Errors.Count > 0 || parse.CommandResult.Command is not CliCommand command)
+        {
+            return Fail(stderr, UsageError.Of(parse, args));
         }
 
         // Ctrl+C and SIGTERM cancel the command (and a pending connect) instead of killing the process, so
@@ -47,7 +59,7 @@ internal static class CliApp
         using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
         await using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
-        IOutput output = command.Json ? new JsonOutput(stdout) : new TextOutput(stdout);
+        IOutput output = parse.GetValue(CliParser.Json) ? new JsonOutput(stdout) : new TextOutput(stdout);
         IHost? host = null;
         try
         {
@@ -57,7 +69,7 @@ internal static class CliApp
                 await host.StartAsync(ct);
                 return host.Services.GetRequiredService<OverseerClient>();
             });
-            await command.ExecuteAsync(context, cancellation.Token);
+            await command.Handler(parse, context, cancellation.Token);
 
             // A command that returns normally after Ctrl+C (watch) has finished: flush what it wrote regardless.
             await output.FlushAsync(cancellation.IsCancellationRequested ? CancellationToken.None : cancellation.Token);
@@ -77,7 +89,7 @@ internal static class CliApp
 
     private static IHost BuildHost()
     {
-        // No defaults: no command-line configuration (we parse args ourselves), no appsettings from the
+        // No defaults: no command-line configuration (System.CommandLine parses args), no appsettings from the
         // current directory, and no console logger on stdout.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -109,7 +121,6 @@ internal static class CliApp
     {
         var (code, message) = e switch
         {
-            UsageException => (ExitCodes.Usage, e.Message),
             OptionsValidationException options => (ExitCodes.Usage, string.Join("; ", options.Failures)),
             OverseerException => (ExitCodes.Refused, e.Message),
             ClusterUnreachableException => (ExitCodes.Unreachable, e.Message),
@@ -117,15 +128,23 @@ internal static class CliApp
             _ => (ExitCodes.Refused, $"unexpected {e.GetType().Name}: {e.Message}"),
         };
 
-        var text = new StringBuilder().Append("error: ").AppendLine(message);
-        if (e is UsageException { Usage: { } usage })
-        {
-            text.Append("usage: ").Append(CommandCatalog.Program).Append(' ').AppendLine(usage);
-        }
-
-        stderr.Write(text.ToString());
+        stderr.Write(new StringBuilder().Append("error: ").AppendLine(message).ToString());
         stderr.Flush();
         return code;
+    }
+
+    private static int Fail(TextWriter stderr, UsageError error)
+    {
+        var text = new StringBuilder().Append("error: ").AppendLine(error.Message);
+        if (error.Suggestions.Length > 0)
+        {
+            text.AppendLine(error.Suggestions);
+        }
+
+        text.Append("usage: ").Append(CliParser.Program).Append(' ').AppendLine(error.Usage);
+        stderr.Write(text.ToString());
+        stderr.Flush();
+        return ExitCodes.Usage;
     }
 
     // Host.StartAsync may wrap the connect failure when more than one service fails.

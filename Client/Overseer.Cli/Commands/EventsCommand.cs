@@ -1,20 +1,22 @@
 namespace Overseer.Cli.Commands;
 
-internal sealed class EventsCommand(string id, long from, int? count, bool json) : ICommand
+internal static class EventsCommand
 {
-    public static readonly CommandInfo Info = new(
-        "events",
-        "events <id> [--from SEQ] [--count N] [--json]",
-        "print a worker's committed events in order from SEQ (default 1; default count: all)",
-        ["<id>"],
-        ["--from", "--count"],
-        args => new EventsCommand(args.Id(0), args.Long("--from", min: 0) ?? 1, args.Int("--count", min: 0), args.Json));
-
-    public bool Json => json;
-
-    public async Task ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    public static CliCommand Create()
     {
-        var client = await context.ConnectAsync(cancellationToken);
-        await context.Output.EventsAsync(client.GetEventsAsync(id, from, count, cancellationToken), cancellationToken);
+        var id = CliOptions.WorkerId();
+        var from = CliOptions.LongNumber("--from", "SEQ", "the first sequence number (default 1)", min: 0);
+        var count = CliOptions.WholeNumber("--count", "N", "at most N events (default: all)", min: 0);
+        return new CliCommand("events", "print a worker's committed events in order from SEQ (default 1; default count: all)", async (parse, context, ct) =>
+        {
+            var client = await context.ConnectAsync(ct);
+            var events = client.GetEventsAsync(parse.GetRequiredValue(id), parse.GetValue(from) ?? 1, parse.GetValue(count), ct);
+            await context.Output.EventsAsync(events, ct);
+        })
+        {
+            id,
+            from,
+            count,
+        };
     }
 }

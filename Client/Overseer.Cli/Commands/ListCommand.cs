@@ -2,21 +2,20 @@ using Overseer.Models;
 
 namespace Overseer.Cli.Commands;
 
-internal sealed class ListCommand(WorkerStatus? status, int? limit, bool json) : ICommand
+internal static class ListCommand
 {
-    public static readonly CommandInfo Info = new(
-        "list",
-        "list [--status pending|running|backoff|stopped|completed|failed] [--limit N] [--json]",
-        "list workers ordered by id, streamed page by page (default: all)",
-        [],
-        ["--status", "--limit"],
-        args => new ListCommand(args.Choice<WorkerStatus>("--status"), args.Int("--limit", min: 0), args.Json));
-
-    public bool Json => json;
-
-    public async Task ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    public static CliCommand Create()
     {
-        var client = await context.ConnectAsync(cancellationToken);
-        await context.Output.WorkersAsync(client.ListAsync(status, limit, cancellationToken), cancellationToken);
+        var status = CliOptions.Choice<WorkerStatus>("--status", "only workers with this status");
+        var limit = CliOptions.WholeNumber("--limit", "N", "at most N workers (default: all)", min: 0);
+        return new CliCommand("list", "list workers ordered by id, streamed page by page (default: all)", async (parse, context, ct) =>
+        {
+            var client = await context.ConnectAsync(ct);
+            await context.Output.WorkersAsync(client.ListAsync(parse.GetValue(status), parse.GetValue(limit), ct), ct);
+        })
+        {
+            status,
+            limit,
+        };
     }
 }

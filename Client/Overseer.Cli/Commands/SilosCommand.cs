@@ -1,22 +1,18 @@
 namespace Overseer.Cli.Commands;
 
-internal sealed class SilosCommand(bool all, bool json) : ICommand
+internal static class SilosCommand
 {
-    public static readonly CommandInfo Info = new(
-        "silos",
-        "silos [--all] [--json]",
-        "list silos: address, name, status, running workers and partitions hosted (--all: dead silos too)",
-        [],
-        [],
-        args => new SilosCommand(args.Flag("--all"), args.Json),
-        ["--all"]);
-
-    public bool Json => json;
-
-    public async Task ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    public static CliCommand Create()
     {
-        var client = await context.ConnectAsync(cancellationToken);
-        var silos = await client.GetSilosAsync(includeDead: all, cancellationToken);
-        await context.Output.SilosAsync(silos, cancellationToken);
+        var all = CliOptions.Flag("--all", "dead silos too");
+        return new CliCommand("silos", "list silos: address, name, status, running workers and partitions hosted (--all: dead silos too)", async (parse, context, ct) =>
+        {
+            var client = await context.ConnectAsync(ct);
+            var silos = await client.GetSilosAsync(includeDead: parse.GetValue(all), ct);
+            await context.Output.SilosAsync(silos, ct);
+        })
+        {
+            all,
+        };
     }
 }

@@ -1,65 +1,88 @@
 using System.Collections.Immutable;
+using System.CommandLine;
 using Overseer.Models;
 
 namespace Overseer.Cli.Commands;
 
-internal sealed class StartCommand(string id, WorkerSpec spec, bool json, bool tryOnly = false, TimeSpan? wait = null) : ICommand
+internal static class StartCommand
 {
-    public static readonly CommandInfo Info = new(
-        "start",
-        "start <id> --source <kind> [--option key=value]... [--restart transient|permanent|temporary] "
-        + "[--max-restarts N] [--restart-window SECONDS] [--wait SECONDS | --try] [--json]",
-        "start a worker; starting it again with the same spec is a no-op. With a full running-worker pool it is queued "
-        + "(pending); --wait blocks until it runs (exit 1 on timeout, still queued), --try refuses at once (exit 1)",
-        ["<id>"],
-        ["--source", "--option", "--restart", "--max-restarts", "--restart-window", "--wait"],
-        Parse,
-        ["--try"]);
-
-    public bool Json => json;
-
-    public async Task ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    public static CliCommand Create()
     {
-        var client = await context.ConnectAsync(cancellationToken);
-        var worker = wait is { } timeout
-            ? await client.StartAndWaitAsync(id, spec, timeout, cancellationToken)
-            : await client.StartAsync(id, spec, tryOnly ? StartMode.Try : StartMode.Queue, cancellationToken);
-        await context.Output.WorkerAsync(worker, cancellationToken);
-    }
-
-    private static StartCommand Parse(ArgReader args)
-    {
-        var id = args.Id(0);
-        var source = args.Required("--source", "kind");
-        var options = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach (var option in args.Values("--option"))
+        var id = CliOptions.WorkerId();
+        var source = new Option<string>("--source") { Description = "the source kind, e.g. sequence, feed, http-poll, websocket", HelpName = "kind", Required = true };
+        var options = SourceOptions();
+        var restart = CliOptions.Choice<RestartPolicy>("--restart", "when a finished or crashed worker runs again (default transient)");
+        var maxRestarts = CliOptions.WholeNumber("--max-restarts", "N", "restarts allowed within the restart window (default: the cluster's)", min: 0);
+        var restartWindow = CliOptions.Seconds("--restart-window", "the window --max-restarts counts over (default: the cluster's)");
+        var wait = CliOptions.Seconds("--wait", "with a full pool, block until the worker runs (exit 1 on timeout, still queued)");
+        var tryOnly = CliOptions.Flag("--try", "with a full pool, refuse at once (exit 1) instead of queueing");
+        var command = new CliCommand(
+            "start",
+            "start a worker; starting it again with the same spec is a no-op. With a full running-worker pool it is queued "
+            + "(pending); --wait blocks until it runs (exit 1 on timeout, still queued), --try refuses at once (exit 1)",
+            async (parse, context, ct) =>
+            {
+                var spec = new WorkerSpec(
+                    parse.GetRequiredValue(source),
+                    parse.GetValue(options) ?? ImmutableSortedDictionary<string, string>.Empty,
+                    parse.GetValue(restart) ?? RestartPolicy.Transient,
+                    parse.GetValue(maxRestarts),
+                    parse.GetValue(restartWindow));
+                var client = await context.ConnectAsync(ct);
+                var worker = parse.GetValue(wait) is { } timeout
+                    ? await client.StartAndWaitAsync(parse.GetRequiredValue(id), spec, timeout, ct)
+                    : await client.StartAsync(parse.GetRequiredValue(id), spec, parse.GetValue(tryOnly) ? StartMode.Try : StartMode.Queue, ct);
+                await context.Output.WorkerAsync(worker, ct);
+            })
         {
-            var equals = option.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                throw args.Usage($"invalid --option '{option}': expected key=value");
-            }
-
-            var key = option[..equals];
-            if (!options.TryAdd(key, option[(equals + 1)..]))
-            {
-                throw args.Usage($"invalid --option '{option}': key '{key}' is already set; give each key once");
-            }
-        }
-
-        var spec = new WorkerSpec(
+            id,
             source,
-            options.ToImmutable(),
-            args.Choice<RestartPolicy>("--restart") ?? RestartPolicy.Transient,
-            args.Int("--max-restarts", min: 0),
-            args.Seconds("--restart-window"));
-        var wait = args.Seconds("--wait");
-        var tryOnly = args.Flag("--try");
-        if (tryOnly && wait is not null)
+            options,
+            restart,
+            maxRestarts,
+            restartWindow,
+            wait,
+            tryOnly,
+        };
+        command.Validators.Add(result =>
         {
-            throw args.Usage("--wait and --try exclude each other: --wait blocks until a slot frees, --try refuses at once");
-        }
-
-        return new StartCommand(id, spec, args.Json, tryOnly, wait);
+            if (result.GetResult(wait) is not null && result.GetResult(tryOnly) is not null)
+            {
+                result.AddError("--wait and --try exclude each other: --wait blocks until a slot frees, --try refuses at once");
+            }
+        });
+        return command;
     }
+
+    /// <summary><c>--option key=value</c>, repeatable; each key at most once.</summary>
+    private static Option<ImmutableSortedDictionary<string, string>> SourceOptions() => new("--option")
+    {
+        Description = "a source option (see the source kinds in README.md); repeat for more",
+        HelpName = "key=value",
+        Arity = ArgumentArity.OneOrMore,
+        DefaultValueFactory = _ => ImmutableSortedDictionary<string, string>.Empty,
+        CustomParser = result =>
+        {
+            var options = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            foreach (var token in result.Tokens)
+            {
+                var option = token.Value;
+                var equals = option.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    result.AddError($"invalid --option '{option}': expected key=value");
+                    break;
+                }
+
+                var key = option[..equals];
+                if (!options.TryAdd(key, option[(equals + 1)..]))
+                {
+                    result.AddError($"invalid --option '{option}': key '{key}' is already set; give each key once");
+                    break;
+                }
+            }
+
+            return options.ToImmutable();
+        },
+    };
 }

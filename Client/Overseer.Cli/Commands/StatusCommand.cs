@@ -1,21 +1,18 @@
 namespace Overseer.Cli.Commands;
 
-internal sealed class StatusCommand(string id, bool json) : ICommand
+internal static class StatusCommand
 {
-    public static readonly CommandInfo Info = new(
-        "status",
-        "status <id> [--json]",
-        "show one worker: status, checkpoint, restarts, silo, source, last error",
-        ["<id>"],
-        [],
-        args => new StatusCommand(args.Id(0), args.Json));
-
-    public bool Json => json;
-
-    public async Task ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    public static CliCommand Create()
     {
-        var client = await context.ConnectAsync(cancellationToken);
-        var worker = await client.GetStatusAsync(id, cancellationToken);
-        await context.Output.WorkerAsync(worker, cancellationToken);
+        var id = CliOptions.WorkerId();
+        return new CliCommand("status", "show one worker: status, checkpoint, restarts, silo, source, last error", async (parse, context, ct) =>
+        {
+            var client = await context.ConnectAsync(ct);
+            var worker = await client.GetStatusAsync(parse.GetRequiredValue(id), ct);
+            await context.Output.WorkerAsync(worker, ct);
+        })
+        {
+            id,
+        };
     }
 }

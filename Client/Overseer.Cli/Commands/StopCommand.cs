@@ -1,21 +1,18 @@
 namespace Overseer.Cli.Commands;
 
-internal sealed class StopCommand(string id, bool json) : ICommand
+internal static class StopCommand
 {
-    public static readonly CommandInfo Info = new(
-        "stop",
-        "stop <id> [--json]",
-        "stop a worker; it stays stopped, whatever its restart policy, until resumed",
-        ["<id>"],
-        [],
-        args => new StopCommand(args.Id(0), args.Json));
-
-    public bool Json => json;
-
-    public async Task ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    public static CliCommand Create()
     {
-        var client = await context.ConnectAsync(cancellationToken);
-        var worker = await client.StopAsync(id, cancellationToken);
-        await context.Output.WorkerAsync(worker, cancellationToken);
+        var id = CliOptions.WorkerId();
+        return new CliCommand("stop", "stop a worker; it stays stopped, whatever its restart policy, until resumed", async (parse, context, ct) =>
+        {
+            var client = await context.ConnectAsync(ct);
+            var worker = await client.StopAsync(parse.GetRequiredValue(id), ct);
+            await context.Output.WorkerAsync(worker, ct);
+        })
+        {
+            id,
+        };
     }
 }

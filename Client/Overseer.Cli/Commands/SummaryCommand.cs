@@ -1,21 +1,12 @@
 namespace Overseer.Cli.Commands;
 
-internal sealed class SummaryCommand(bool json) : ICommand
+internal static class SummaryCommand
 {
-    public static readonly CommandInfo Info = new(
-        "summary",
-        "summary [--json]",
-        "count workers by status, partitions and silos; total checkpoints and failovers",
-        [],
-        [],
-        args => new SummaryCommand(args.Json));
-
-    public bool Json => json;
-
-    public async Task ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
-    {
-        var client = await context.ConnectAsync(cancellationToken);
-        var summary = await client.GetSummaryAsync(cancellationToken);
-        await context.Output.SummaryAsync(summary, cancellationToken);
-    }
+    public static CliCommand Create() =>
+        new("summary", "count workers by status, partitions and silos; total checkpoints and failovers", async (_, context, ct) =>
+        {
+            var client = await context.ConnectAsync(ct);
+            var summary = await client.GetSummaryAsync(ct);
+            await context.Output.SummaryAsync(summary, ct);
+        });
 }

@@ -7,7 +7,7 @@ namespace Overseer.Cli.Commands;
 /// <summary>A live view of the cluster, refreshed every interval until Ctrl-C. When stdout is not a terminal, or
 /// with <c>--once</c> or <c>--json</c>, it samples twice one interval apart (so the event rate is real) and prints
 /// that one snapshot.</summary>
-internal sealed class WatchCommand(TimeSpan interval, int top, bool once, bool json) : ICommand
+internal sealed class WatchCommand(TimeSpan interval, int top, bool once, bool json)
 {
     public const int DefaultTop = 10;
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(2);
@@ -15,27 +15,25 @@ internal sealed class WatchCommand(TimeSpan interval, int top, bool once, bool j
     // The registry hears from workers every heartbeat (2 s by default): average the rate over several of them.
     private static readonly TimeSpan MinRateWindow = TimeSpan.FromSeconds(10);
 
-    public static readonly CommandInfo Info = new(
-        "watch",
-        "watch [--interval SECONDS] [--top N] [--once] [--json]",
-        "live view: workers by status, events/s, failovers, silos and the slowest workers (Ctrl-C exits); "
-            + "--once, --json or a redirected stdout print one snapshot taken over one interval",
-        [],
-        ["--interval", "--top"],
-        Parse,
-        ["--once"]);
-
-    public bool Json => json;
-
-    private static WatchCommand Parse(ArgReader args)
+    public static CliCommand Create()
     {
-        var top = args.Int("--top", min: 0) ?? DefaultTop;
-        if (top > OverseerClient.MaxSlowest)
+        var interval = CliOptions.Seconds("--interval", $"seconds between refreshes (default {DefaultInterval.TotalSeconds:0})");
+        var top = CliOptions.WholeNumber("--top", "N", $"how many of the slowest workers to show (default {DefaultTop})", min: 0, max: OverseerClient.MaxSlowest);
+        var once = CliOptions.Flag("--once", "print one snapshot and exit");
+        return new CliCommand(
+            "watch",
+            "live view: workers by status, events/s, failovers, silos and the slowest workers (Ctrl-C exits); "
+            + "--once, --json or a redirected stdout print one snapshot taken over one interval",
+            (parse, context, ct) => new WatchCommand(
+                parse.GetValue(interval) ?? DefaultInterval,
+                parse.GetValue(top) ?? DefaultTop,
+                parse.GetValue(once),
+                parse.GetValue(CliParser.Json)).ExecuteAsync(context, ct))
         {
-            throw args.Usage($"invalid --top '{top}': expected a whole number from 0 to {OverseerClient.MaxSlowest}");
-        }
-
-        return new WatchCommand(args.Seconds("--interval") ?? DefaultInterval, top, args.Flag("--once"), args.Json);
+            interval,
+            top,
+            once,
+        };
     }
 
     public async Task ExecuteAsync(CommandContext context, CancellationToken cancellationToken)

@@ -1,8 +1,7 @@
 using Overseer.ReferenceSource.Hosting;
 
-if (ReferenceSourceCommandLine.IsHelp(args))
+if (ReferenceSourceCommandLine.TryWriteHelp(args, Console.Out))
 {
-    Console.WriteLine(ReferenceSourceCommandLine.Usage);
     return 0;
 }
 
@@ -19,6 +18,6 @@ try
 catch (CommandLineException ex)
 {
     await Console.Error.WriteLineAsync($"error: {ex.Message}");
-    await Console.Error.WriteLineAsync(ReferenceSourceCommandLine.Usage);
+    ReferenceSourceCommandLine.WriteUsage(Console.Error);
     return 1;
 }

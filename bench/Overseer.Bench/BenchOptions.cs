@@ -1,33 +1,60 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace Overseer.Bench;
 
 /// <summary>The command line: <c>[--workers N] [--silos N] [--concurrency N] [--crash-workers N] [--telemetry-overhead [--seconds N] [--rounds N]]
-/// [--crash-restart [--crashes N] [--rounds N] [--quick]]</c>.</summary>
+/// [--crash-restart [--crashes N] [--rounds N] [--quick]]</c>, declared once on System.CommandLine (parsing and <c>--help</c>).</summary>
 internal sealed record BenchOptions
 {
-    public const string Usage = """
-        usage: dotnet run -c Release --project bench/Overseer.Bench -- [options]
+    /// <summary>What each number option accepts, for the message when its value is missing; filled by <see cref="Number"/>.</summary>
+    private static readonly Dictionary<Option, string> Ranges = [];
 
-          --workers N        workers started in the start-rate phase (default 10000)
-          --silos N          silo processes (default 2)
-          --concurrency N    start calls in flight (default 200)
-          --crash-workers N  workers that crash once in the restart phase, and as many that do not (default 200)
-          --telemetry-overhead
-                             instead: event throughput with telemetry off and on, side by side (alternating
-                             fresh clusters); --workers defaults to 200 here
-          --pool             instead: 10,000 endless workers (--workers) without caps, with MaxRunningWorkers =
-                             workers/10, and with MaxConcurrentFetchesPerSilo=50: events/s and silo memory
-          --view-latency     instead: --workers (default 100,000) completed workers, then timed /workers requests
-          --crash-restart    instead: crash → first commit of the next run with backoff 0, next to a bare grain's
-                             deactivate/reactivate, interleaved over --rounds (default 5) in one in-process silo;
-                             --workers (default 50) workers × --crashes (default 20) crashes per round
-          --crashes N        crash → commit samples per worker per round for --crash-restart (default 20)
-          --quick            with --crash-restart: a smoke run (20 workers × 10 crashes, 3 rounds)
-          --seconds N        measurement window per cluster for --telemetry-overhead and --pool (default 10)
-          --rounds N         off/on pairs for --telemetry-overhead (default 2), repetitions for --crash-restart
-          --help             this text
-        """;
+    private static readonly Option<int?> WorkersOption = Number("--workers", 1, 10_000_000,
+        "workers started in the start-rate phase (default 10000); --telemetry-overhead: 200, --view-latency: 100000, --crash-restart: 50");
+
+    private static readonly Option<int?> SilosOption = Number("--silos", 1, 16, "silo processes (default 2)");
+
+    private static readonly Option<int?> ConcurrencyOption = Number("--concurrency", 1, 10_000, "start calls in flight (default 200)");
+
+    private static readonly Option<int?> CrashWorkersOption = Number("--crash-workers", 1, 100_000,
+        "workers that crash once in the restart phase, and as many that do not (default 200)");
+
+    private static readonly Option<bool> TelemetryOverheadOption = Flag("--telemetry-overhead",
+        "instead: event throughput with telemetry off and on, side by side (alternating fresh clusters); --workers defaults to 200 here");
+
+    private static readonly Option<bool> PoolOption = Flag("--pool",
+        "instead: 10,000 endless workers (--workers) without caps, with MaxRunningWorkers = workers/10, and with MaxConcurrentFetchesPerSilo=50: events/s and silo memory");
+
+    private static readonly Option<bool> ViewLatencyOption = Flag("--view-latency",
+        "instead: --workers (default 100,000) completed workers, then timed /workers requests");
+
+    private static readonly Option<bool> CrashRestartOption = Flag("--crash-restart",
+        "instead: crash → first commit of the next run with backoff 0, next to a bare grain's deactivate/reactivate, interleaved over "
+        + "--rounds (default 5) in one in-process silo; --workers (default 50) workers × --crashes (default 20) crashes per round");
+
+    private static readonly Option<int?> CrashesOption = Number("--crashes", 1, 10_000, "crash → commit samples per worker per round for --crash-restart (default 20)");
+
+    private static readonly Option<bool> QuickOption = Flag("--quick", "with --crash-restart: a smoke run (20 workers × 10 crashes, 3 rounds)");
+
+    private static readonly Option<int?> SecondsOption = Number("--seconds", 1, 3600, "measurement window per cluster for --telemetry-overhead and --pool (default 10)");
+
+    private static readonly Option<int?> RoundsOption = Number("--rounds", 1, 20, "off/on pairs for --telemetry-overhead (default 2), repetitions for --crash-restart");
+
+    private static readonly RootCommand Root = CreateRoot();
+
+    /// <summary>The help text (<c>--help</c>), from the declaration.</summary>
+    public static string Usage
+    {
+        get
+        {
+            using var writer = new StringWriter();
+            Root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = writer, Error = writer });
+            return writer.ToString();
+        }
+    }
 
     /// <summary>Workers started (and re-started) in the start-rate phase. Default 10,000.</summary>
     public int Workers { get; init; } = 10_000;
@@ -83,40 +110,49 @@ internal sealed record BenchOptions
     /// <summary>Whether <c>--workers</c> was given (the telemetry-overhead mode has its own default).</summary>
     public bool WorkersGiven { get; init; }
 
-    /// <summary>Whether <c>--help</c> was given.</summary>
+    /// <summary>Whether <c>--help</c> (<c>-h</c>, <c>-?</c>) was given.</summary>
     public bool Help { get; init; }
 
     /// <exception cref="UsageException">An argument is unknown, lacks its value, or is out of range; the message says which.</exception>
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
-        var options = new BenchOptions();
-        for (var i = 0; i < args.Count; i++)
+        var parse = Root.Parse(args);
+        if (parse.Action is HelpAction)
         {
-            var name = args[i];
-            if (name is "--help" or "-h")
-            {
-                return options with { Help = true };
-            }
-
-            options = name switch
-            {
-                "--workers" => options with { Workers = Value(args, ref i, 1, 10_000_000), WorkersGiven = true },
-                "--telemetry-overhead" => options with { TelemetryOverhead = true },
-                "--pool" => options with { Pool = true },
-                "--view-latency" => options with { ViewLatency = true },
-                "--seconds" => options with { Seconds = Value(args, ref i, 1, 3600) },
-                "--rounds" => options with { Rounds = Value(args, ref i, 1, 20), RoundsGiven = true },
-                "--crash-restart" => options with { CrashRestart = true },
-                "--crashes" => options with { Crashes = Value(args, ref i, 1, 10_000), CrashesGiven = true },
-                "--quick" => options with { Quick = true },
-                "--silos" => options with { Silos = Value(args, ref i, 1, 16) },
-                "--concurrency" => options with { Concurrency = Value(args, ref i, 1, 10_000) },
-                "--crash-workers" => options with { CrashWorkers = Value(args, ref i, 1, 100_000) },
-                _ => throw new UsageException(
-                    $"unknown argument '{name}': expected --workers, --silos, --concurrency, --crash-workers, --telemetry-overhead, --pool, --view-latency, --crash-restart, --crashes, --quick, --seconds, --rounds or --help"),
-            };
+            return new BenchOptions { Help = true };
         }
 
+        if (parse.UnmatchedTokens is [var unknown, ..])
+        {
+            var names = Root.Options.Where(o => o is not HelpOption).Select(o => o.Name).Append("--help").ToArray();
+            throw new UsageException($"unknown argument '{unknown}': expected {string.Join(", ", names[..^1])} or {names[^1]}");
+        }
+
+        if (parse.Errors is [var error, ..])
+        {
+            throw new UsageException(error.SymbolResult is OptionResult { Tokens.Count: 0 } missing
+                ? $"{missing.Option.Name} needs a value: {Ranges.GetValueOrDefault(missing.Option, "see --help")}"
+                : error.Message);
+        }
+
+        var options = new BenchOptions
+        {
+            Workers = parse.GetValue(WorkersOption) ?? 10_000,
+            WorkersGiven = parse.GetValue(WorkersOption) is not null,
+            Silos = parse.GetValue(SilosOption) ?? 2,
+            Concurrency = parse.GetValue(ConcurrencyOption) ?? 200,
+            CrashWorkers = parse.GetValue(CrashWorkersOption) ?? 200,
+            TelemetryOverhead = parse.GetValue(TelemetryOverheadOption),
+            Pool = parse.GetValue(PoolOption),
+            ViewLatency = parse.GetValue(ViewLatencyOption),
+            CrashRestart = parse.GetValue(CrashRestartOption),
+            Crashes = parse.GetValue(CrashesOption) ?? 20,
+            CrashesGiven = parse.GetValue(CrashesOption) is not null,
+            Quick = parse.GetValue(QuickOption),
+            Seconds = parse.GetValue(SecondsOption) ?? 10,
+            Rounds = parse.GetValue(RoundsOption) ?? 2,
+            RoundsGiven = parse.GetValue(RoundsOption) is not null,
+        };
         if ((options.Quick || options.CrashesGiven) && !options.CrashRestart)
         {
             throw new UsageException("--quick and --crashes apply to --crash-restart only: add --crash-restart, or leave them out");
@@ -125,17 +161,57 @@ internal sealed record BenchOptions
         return options;
     }
 
-    private static int Value(IReadOnlyList<string> args, ref int i, int min, int max)
+    private static RootCommand CreateRoot()
     {
-        var name = args[i];
-        if (++i >= args.Count)
+        var root = new RootCommand("Overseer benchmarks; run with: dotnet run -c Release --project bench/Overseer.Bench -- [options]")
         {
-            throw new UsageException($"{name} needs a value: a whole number from {min} to {max}");
+            WorkersOption,
+            SilosOption,
+            ConcurrencyOption,
+            CrashWorkersOption,
+            TelemetryOverheadOption,
+            PoolOption,
+            ViewLatencyOption,
+            CrashRestartOption,
+            CrashesOption,
+            QuickOption,
+            SecondsOption,
+            RoundsOption,
+        };
+        foreach (var version in root.Options.OfType<VersionOption>().ToArray())
+        {
+            root.Options.Remove(version);
         }
 
-        var text = args[i];
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new UsageException($"invalid {name} '{text}': expected a whole number from {min} to {max}");
+        return root;
+    }
+
+    private static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
+
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; null when absent.</summary>
+    private static Option<int?> Number(string name, int min, int max, string description)
+    {
+        var option = new Option<int?>(name)
+        {
+            Description = description,
+            HelpName = "N",
+            CustomParser = result =>
+            {
+                if (result.Tokens is not [var token])
+                {
+                    return null;
+                }
+
+                if (int.TryParse(token.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+                {
+                    return value;
+                }
+
+                result.AddError($"invalid {name} '{token.Value}': expected a whole number from {min} to {max}");
+                return null;
+            },
+        };
+        Ranges[option] = $"a whole number from {min} to {max}";
+        return option;
     }
 }

@@ -17,7 +17,7 @@ catch (UsageException ex)
 
 if (options.Help)
 {
-    Console.WriteLine(BenchOptions.Usage);
+    Console.Write(BenchOptions.Usage);
     return 0;
 }
 

@@ -17,25 +17,27 @@ namespace Overseer.Silo.Hosting;
 /// dashboard and worker view.</summary>
 internal static class OverseerSiloExtensions
 {
+    private const string ClusterMembershipSection = "Orleans:ClusterMembership";
+
     public static WebApplicationBuilder AddOverseerSilo(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
         var settings = SiloSettings.Read(config);
-        var overseer = Bind<OverseerOptions>(config, OverseerOptions.SectionName, new OverseerOptionsValidator().Validate);
-        var supervision = Bind<SupervisionOptions>(config, SupervisionOptions.SectionName, new SupervisionOptionsValidator().Validate);
-        Bind<PoolOptions>(config, PoolOptions.SectionName, new PoolOptionsValidator(Options.Create(supervision)).Validate);
-        Bind<ClusterMembershipOptions>(config, "Orleans:ClusterMembership", validate: null);
-        var telemetry = Bind<TelemetryOptions>(config, TelemetryOptions.SectionName, validate: null);
-        var dashboard = Bind<DashboardAccessOptions>(config, DashboardAccessOptions.SectionName, new DashboardAccessOptionsValidator().Validate);
+        var overseer = SiloConfiguration.Bind<OverseerOptions>(config, OverseerOptions.SectionName, new OverseerOptionsValidator().Validate);
+        var supervision = SiloConfiguration.Bind<SupervisionOptions>(config, SupervisionOptions.SectionName, new SupervisionOptionsValidator().Validate);
+        SiloConfiguration.Bind<PoolOptions>(config, PoolOptions.SectionName, new PoolOptionsValidator(Options.Create(supervision)).Validate);
+        SiloConfiguration.Bind<ClusterMembershipOptions>(config, ClusterMembershipSection);
+        var telemetry = SiloConfiguration.Bind<TelemetryOptions>(config, TelemetryOptions.SectionName);
+        var dashboard = SiloConfiguration.Bind<DashboardAccessOptions>(config, DashboardAccessOptions.SectionName, new DashboardAccessOptionsValidator().Validate);
         var requireAuthentication = DashboardAccess.RequiresAuthentication(dashboard, settings.Urls);
 
         builder.WebHost.UseUrls(settings.Urls);
         var redis = RedisConnector.Connect(settings.Redis, TimeSpan.FromSeconds(10));
         PartitionLayoutGuard.EnsureAsync(redis, new RedisKeys(settings.ServiceId), overseer.Partitions).GetAwaiter().GetResult();
         builder.Services.AddSingleton(redis);
-        builder.Services.Configure<OverseerOptions>(o => StrictSectionBinder.Bind(config.GetSection(OverseerOptions.SectionName), o, []));
-        builder.Services.Configure<SupervisionOptions>(o => StrictSectionBinder.Bind(config.GetSection(SupervisionOptions.SectionName), o, []));
-        builder.Services.Configure<PoolOptions>(o => StrictSectionBinder.Bind(config.GetSection(PoolOptions.SectionName), o, []));
+        builder.Services.AddOptions<OverseerOptions>().Bind(SiloConfiguration.Section(config, OverseerOptions.SectionName), SiloConfiguration.Strict);
+        builder.Services.AddOptions<SupervisionOptions>().Bind(SiloConfiguration.Section(config, SupervisionOptions.SectionName), SiloConfiguration.Strict);
+        builder.Services.AddOptions<PoolOptions>().Bind(SiloConfiguration.Section(config, PoolOptions.SectionName), SiloConfiguration.Strict);
 
         builder.UseOrleans(silo =>
         {
@@ -57,7 +59,7 @@ internal static class OverseerSiloExtensions
                 o.SiloListeningEndpoint = new(settings.AdvertisedAddress, settings.SiloPort);
                 o.GatewayListeningEndpoint = new(settings.AdvertisedAddress, settings.GatewayPort);
             });
-            silo.Configure<ClusterMembershipOptions>(o => StrictSectionBinder.Bind(config.GetSection("Orleans:ClusterMembership"), o, []));
+            silo.Services.AddOptions<ClusterMembershipOptions>().Bind(SiloConfiguration.Section(config, ClusterMembershipSection), SiloConfiguration.Strict);
             silo.AddOverseer();
             silo.AddDashboard();
             if (telemetry.Enabled)
@@ -82,20 +84,5 @@ internal static class OverseerSiloExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapOverseerDashboard();
         return app;
-    }
-
-    /// <summary>Binds eagerly so that a bad value fails start-up before anything connects.</summary>
-    private static T Bind<T>(IConfiguration config, string section, Func<string?, T, Microsoft.Extensions.Options.ValidateOptionsResult>? validate)
-        where T : class, new()
-    {
-        var options = new T();
-        var problems = new List<string>();
-        StrictSectionBinder.Bind(config.GetSection(section), options, problems);
-        if (problems.Count == 0 && validate?.Invoke(null, options) is { Failed: true } result)
-        {
-            problems.AddRange(result.Failures);
-        }
-
-        return problems.Count == 0 ? options : throw new SiloConfigurationException(string.Join(Environment.NewLine, problems));
     }
 }

@@ -61,26 +61,77 @@ public sealed class SiloConfigurationTests
     }
 
     [Fact]
-    public void StrictSectionBinder_BindsClusterMembership_AndRejectsTyposAndBadValues()
+    public void DurationConverter_Registered_TheBinderReadsOperatorFormatsAndPlainTimeSpans()
+    {
+        DurationConverter.Register();
+        var config = Config(("S:Tick", "2s"), ("S:Maybe", "1.5m"), ("S:Plain", "00:00:03"));
+
+        var options = config.GetSection("S").Get<Durations>(o => o.ErrorOnUnknownConfiguration = true)!;
+
+        Assert.Equal(TimeSpan.FromSeconds(2), options.Tick);
+        Assert.Equal(TimeSpan.FromSeconds(90), options.Maybe);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.Plain);
+    }
+
+    [Fact]
+    public void Bind_ClusterMembership_BindsThroughTheConfigurationBinder()
     {
         var config = Config(
             ("Orleans:ClusterMembership:ProbeTimeout", "1s"),
             ("Orleans:ClusterMembership:NumMissedProbesLimit", "2"),
-            ("Orleans:ClusterMembership:NumVotesForDeathDeclaraton", "1"),
-            ("Orleans:ClusterMembership:TableRefreshTimeout", "soon"));
-        var options = new ClusterMembershipOptions();
-        var problems = new List<string>();
+            ("Orleans:ClusterMembership:TableRefreshTimeout", "500ms"));
 
-        StrictSectionBinder.Bind(config.GetSection("Orleans:ClusterMembership"), options, problems);
+        var options = SiloConfiguration.Bind<ClusterMembershipOptions>(config, "Orleans:ClusterMembership");
 
         Assert.Equal(TimeSpan.FromSeconds(1), options.ProbeTimeout);
         Assert.Equal(2, options.NumMissedProbesLimit);
-        Assert.Contains(problems, p => p.StartsWith("Orleans:ClusterMembership:NumVotesForDeathDeclaraton is not a known setting", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("Orleans:ClusterMembership:TableRefreshTimeout is 'soon': expected a duration", StringComparison.Ordinal));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.TableRefreshTimeout);
+    }
+
+    [Theory]
+    [InlineData("Orleans:ClusterMembership:NumVotesForDeathDeclaraton", "1", "Orleans:ClusterMembership:NumVotesForDeathDeclaraton is not a known setting; valid keys under Orleans:ClusterMembership: ")]
+    [InlineData("Orleans:ClusterMembership:TableRefreshTimeout", "soon", "Orleans:ClusterMembership:TableRefreshTimeout is 'soon': expected a duration such as 500ms, 2s, 1m or 00:00:02")]
+    [InlineData("Orleans:ClusterMembership:NumMissedProbesLimit", "two", "Orleans:ClusterMembership:NumMissedProbesLimit is 'two': expected an integer")]
+    [InlineData("Orleans:ClusterMembership:ExtendProbeTimeoutDuringDegradation", "sometimes", "Orleans:ClusterMembership:ExtendProbeTimeoutDuringDegradation is 'sometimes': expected true or false")]
+    public void Bind_UnknownKeyOrBadValue_FailsNamingTheKeyTheValueAndWhatIsValid(string key, string value, string expected)
+    {
+        var ex = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Bind<ClusterMembershipOptions>(Config((key, value)), "Orleans:ClusterMembership"));
+
+        Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void StrictSectionBinder_PartitionIntervalsAndZeroBackoff_BindAndValidate()
+    public void Bind_Overseer_IgnoresTheSubSectionsOtherOptionsOwn_ButRefusesATypoedOne()
+    {
+        var config = Config(
+            ("Overseer:Partitions", "4"),
+            ("Overseer:Supervision:MaxRestarts", "5"),
+            ("Overseer:Pool:MaxRunningWorkers", "10"),
+            ("Overseer:Dashboard:Username", "u"),
+            ("Overseer:Telemetry:Enabled", "false"),
+            ("Overseer:Client:CallTimeout", "30"));
+
+        var options = SiloConfiguration.Bind<OverseerOptions>(config, OverseerOptions.SectionName);
+        var typo = Assert.Throws<SiloConfigurationException>(() =>
+            SiloConfiguration.Bind<OverseerOptions>(Config(("Overseer:Supervison:MaxRestarts", "5")), OverseerOptions.SectionName));
+
+        Assert.Equal(4, options.Partitions);
+        Assert.Equal("Overseer:Supervison is not a known setting; valid keys under Overseer: Partitions", typo.Message);
+    }
+
+    [Fact]
+    public void Bind_ValidatorFailure_IsReportedAfterBinding()
+    {
+        var config = Config(("Overseer:Supervision:BackoffMin", "1s"), ("Overseer:Supervision:BackoffMax", "1ms"));
+
+        var ex = Assert.Throws<SiloConfigurationException>(() =>
+            SiloConfiguration.Bind<SupervisionOptions>(config, SupervisionOptions.SectionName, new SupervisionOptionsValidator().Validate));
+
+        Assert.Contains("Overseer:Supervision:BackoffMax (00:00:00.0010000) is below Overseer:Supervision:BackoffMin", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_PartitionIntervalsAndZeroBackoff_BindAndValidate()
     {
         var config = Config(
             ("Overseer:Supervision:PartitionTick", "50ms"),
@@ -92,12 +143,9 @@ public sealed class SiloConfigurationTests
             ("Overseer:Supervision:GaugeInterval", "00:00:05"),
             ("Overseer:Supervision:BackoffMin", "0ms"),
             ("Overseer:Supervision:BackoffMax", "0s"));
-        var options = new SupervisionOptions();
-        var problems = new List<string>();
 
-        StrictSectionBinder.Bind(config.GetSection(SupervisionOptions.SectionName), options, problems);
+        var options = SiloConfiguration.Bind<SupervisionOptions>(config, SupervisionOptions.SectionName, new SupervisionOptionsValidator().Validate);
 
-        Assert.Empty(problems);
         Assert.Equal(TimeSpan.FromMilliseconds(50), options.PartitionTick);
         Assert.Equal(TimeSpan.FromSeconds(2), options.RegistryFlushInterval);
         Assert.Equal(TimeSpan.FromSeconds(3), options.StallScanInterval);
@@ -106,6 +154,14 @@ public sealed class SiloConfigurationTests
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.PoolCheckInterval);
         Assert.Equal(TimeSpan.FromSeconds(5), options.GaugeInterval);
         Assert.Equal(TimeSpan.Zero, options.BackoffMin);
-        Assert.True(new SupervisionOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    private sealed class Durations
+    {
+        public TimeSpan Tick { get; set; }
+
+        public TimeSpan? Maybe { get; set; }
+
+        public TimeSpan Plain { get; set; }
     }
 }

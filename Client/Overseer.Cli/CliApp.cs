@@ -25,7 +25,7 @@ internal static class CliApp
     public static async Task<int> RunAsync(string[] args)
     {
         var stderr = Console.Error;
-        var parse = CliParser.Root.Parse(args);
+        var parse = CliParser.Parse(args);
         if (parse.Action is HelpAction)
         {
             await Console.Out.WriteAsync(CliHelp.Render(parse));

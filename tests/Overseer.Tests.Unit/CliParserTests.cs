@@ -26,7 +26,7 @@ public sealed class CliParserTests
     [InlineData("completion", "bash")]
     public void Parse_DocumentedForms_ParseToTheirCommand(params string[] args)
     {
-        var parse = CliParser.Root.Parse(args);
+        var parse = CliParser.Parse(args);
 
         Assert.Empty(parse.Errors);
         Assert.Equal(args[0], Assert.IsType<CliCommand>(parse.CommandResult.Command).Name);
@@ -35,7 +35,7 @@ public sealed class CliParserTests
     [Fact]
     public void Parse_Start_ReadsEveryValue()
     {
-        var parse = CliParser.Root.Parse(["start", "w-1", "--source", "sequence", "--option", "b=2", "--option", "a=1=x", "--wait", "0.25"]);
+        var parse = CliParser.Parse(["start", "w-1", "--source", "sequence", "--option", "b=2", "--option", "a=1=x", "--wait", "0.25"]);
 
         Assert.Empty(parse.Errors);
         var options = parse.CommandResult.Command.Options;
@@ -71,10 +71,19 @@ public sealed class CliParserTests
     [InlineData("unsupported shell 'zsh': expected bash", "completion", "zsh")]
     public void Parse_BadInput_IsAUsageErrorNamingTheTokenAndWhatIsValid(string message, params string[] args)
     {
-        var parse = CliParser.Root.Parse(args);
+        var parse = CliParser.Parse(args);
 
         Assert.NotEmpty(parse.Errors);
         Assert.Equal(message, UsageError.Of(parse, args).Message);
+    }
+
+    [Fact]
+    public void Parse_AtSign_IsAValueNotAResponseFile()
+    {
+        var parse = CliParser.Parse(["start", "w-1", "--source", "@sequence"]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal("@sequence", parse.GetValue<string>("--source"));
     }
 
     [Fact]
@@ -82,7 +91,7 @@ public sealed class CliParserTests
     {
         string[] args = ["silos", "--al", "--json"];
 
-        var error = UsageError.Of(CliParser.Root.Parse(args), args);
+        var error = UsageError.Of(CliParser.Parse(args), args);
 
         Assert.Equal("unknown option '--al': 'silos' takes --all and --json", error.Message);
         Assert.Contains("--all", error.Suggestions, StringComparison.Ordinal);

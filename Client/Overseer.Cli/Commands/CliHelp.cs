@@ -10,7 +10,7 @@ namespace Overseer.Cli.Commands;
 internal static class CliHelp
 {
     /// <summary>The help of <paramref name="command"/>, or of the whole CLI when null.</summary>
-    public static string For(string? command) => Render(CliParser.Root.Parse(command is null ? ["--help"] : [command, "--help"]));
+    public static string For(string? command) => Render(CliParser.Parse(command is null ? ["--help"] : [command, "--help"]));
 
     /// <summary>Runs the parse's help action (from <c>--help</c>, <c>-h</c> or <c>-?</c>) and returns what it wrote.</summary>
     public static string Render(ParseResult parse)

@@ -16,11 +16,16 @@ internal static class CliParser
         Recursive = true,
     };
 
+    /// <summary>No response files: an argument that starts with '@' is a value, never a file to read arguments from.</summary>
+    private static readonly ParserConfiguration Configuration = new() { ResponseFileTokenReplacer = null };
+
     /// <summary>The parser; built once, its symbols are immutable after this.</summary>
     public static RootCommand Root { get; } = Create();
 
     /// <summary>Every command, in the order help lists them.</summary>
     public static IEnumerable<CliCommand> Commands => Root.Subcommands.OfType<CliCommand>();
+
+    public static ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, Configuration);
 
     private static RootCommand Create()
     {

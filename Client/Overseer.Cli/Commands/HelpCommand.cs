@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Completions;
 
 namespace Overseer.Cli.Commands;
 
@@ -8,7 +9,7 @@ internal static class HelpCommand
     public static CliCommand Create()
     {
         var name = new Argument<string?>("command") { Description = "the command to describe", HelpName = "command", Arity = ArgumentArity.ZeroOrOne };
-        name.CompletionSources.Add(_ => CliParser.Commands.Select(c => new System.CommandLine.Completions.CompletionItem(c.Name)));
+        name.CompletionSources.Add(_ => CliParser.Commands.Select(c => new CompletionItem(c.Name)));
         name.Validators.Add(result =>
         {
             if (result.Tokens is [var token] && CliParser.Commands.All(c => c.Name != token.Value))

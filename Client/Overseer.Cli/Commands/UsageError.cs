@@ -57,7 +57,7 @@ internal sealed record UsageError(string Message, string Suggestions, string Usa
             return "";
         }
 
-        var upToToken = parse.RootCommandResult.Command.Parse(args.Take(at + 1).ToArray());
+        var upToToken = CliParser.Parse(args.Take(at + 1).ToArray());
         if (upToToken.Action is not ParseErrorAction action)
         {
             return "";

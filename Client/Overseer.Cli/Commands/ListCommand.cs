@@ -11,7 +11,7 @@ internal static class ListCommand
         return new CliCommand("list", "list workers ordered by id, streamed page by page (default: all)", async (parse, context, ct) =>
         {
             var client = await context.ConnectAsync(ct);
-            await context.Output.WorkersAsync(client.ListAsync(parse.GetValue(status), parse.GetValue(limit), ct), ct);
+            await context.Output.WorkersAsync(client.ListAsync(parse.GetValue(status), parse.GetValue(limit), cancellationToken: ct), ct);
         })
         {
             status,

@@ -17,6 +17,6 @@ internal sealed class ListCommand(WorkerStatus? status, int? limit, bool json) :
     public async Task ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var client = await context.ConnectAsync(cancellationToken);
-        await context.Output.WorkersAsync(client.ListAsync(status, limit, cancellationToken), cancellationToken);
+        await context.Output.WorkersAsync(client.ListAsync(status, limit, cancellationToken: cancellationToken), cancellationToken);
     }
 }

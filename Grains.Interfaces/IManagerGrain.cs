@@ -22,6 +22,20 @@ public interface IManagerGrain : IGrainWithIntegerKey
     [Alias("Resume")]
     Task<WorkerInfo> ResumeAsync(string id, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes a worker (see <see cref="IWorkerGrain.DeleteAsync"/>), recorded in the audit stream as asked by
+    /// <paramref name="actor"/>.</summary>
+    [Alias("Delete")]
+    Task<DeleteResult> DeleteAsync(string id, bool keepEvents, string actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Rewinds a worker (see <see cref="IWorkerGrain.RewindAsync"/>), recorded in the audit stream as asked by
+    /// <paramref name="actor"/>.</summary>
+    [Alias("Rewind")]
+    Task<RewindResult> RewindAsync(string id, long toSeq, string actor, CancellationToken cancellationToken = default);
+
+    /// <summary>The newest <paramref name="count"/> audit entries, oldest first.</summary>
+    [Alias("Audit")]
+    Task<ImmutableArray<AuditEntry>> GetAuditAsync(int count, CancellationToken cancellationToken = default);
+
     /// <summary>One page over all partitions, ordered by id.</summary>
     [Alias("List")]
     Task<WorkerPage> ListAsync(WorkerQuery query, CancellationToken cancellationToken = default);

@@ -20,6 +20,11 @@ public interface IPartitionGrain : IGrainWithIntegerKey
     [Alias("Record")]
     Task RecordAsync(WorkerReport report, CancellationToken cancellationToken = default);
 
+    /// <summary>A deleted worker's row is removed (here and in Redis) before it returns; reports from it that arrive
+    /// later are dropped until the id is registered again.</summary>
+    [Alias("Forget")]
+    Task ForgetAsync(string id, CancellationToken cancellationToken = default);
+
     /// <summary>A worker's status change or heartbeat.</summary>
     [OneWay, Alias("Report")]
     Task ReportAsync(WorkerReport report);

@@ -35,6 +35,19 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("GetEvents")]
     Task<ImmutableArray<WorkerEvent>> GetEventsAsync(long fromSeq, int count, CancellationToken cancellationToken = default);
 
+    /// <summary>Forgets the worker: stops it (fenced like <see cref="StopAsync"/>), then removes its registry row, its pool
+    /// slot or queue place, its state, its cursor and (unless <paramref name="keepEvents"/>) its events. A start with the same
+    /// id afterwards begins at seq 1. An id with nothing but kept events (or a delete cut short) has those removed; an id
+    /// with nothing at all is <see cref="Errors.OverseerErrorCode.UnknownWorker"/>.</summary>
+    [Alias("Delete")]
+    Task<DeleteResult> DeleteAsync(bool keepEvents, CancellationToken cancellationToken = default);
+
+    /// <summary>Re-indexes from <paramref name="toSeq"/> (0 = from the start): stops and fences the worker, removes its
+    /// events after <paramref name="toSeq"/>, sets the checkpoint (and the source's token) there, and starts it again if it
+    /// was running. A <paramref name="toSeq"/> beyond the checkpoint is refused and nothing changes.</summary>
+    [Alias("Rewind")]
+    Task<RewindResult> RewindAsync(long toSeq, CancellationToken cancellationToken = default);
+
     /// <summary>Supervisor call: moves a running worker to <paramref name="target"/> (live migration after its run
     /// has stopped and its checkpoint is saved; it resumes there at once). A no-op when the worker is not
     /// running (nothing to move) or already runs on the target.</summary>

@@ -31,17 +31,21 @@ public sealed class OverseerClient
     /// retried for <see cref="OverseerClientOptions.DefaultCallTimeout"/>. <c>AddOverseerClient</c> registers one
     /// that uses the configured <see cref="OverseerClientOptions.CallTimeout"/> instead.</summary>
     public OverseerClient(IClusterClient client)
-        : this(client, CallRetry.Default)
+        : this(client, CallRetry.Default, OverseerClientOptions.DefaultActor)
     {
     }
 
-    internal OverseerClient(IClusterClient client, CallRetry retry)
+    internal OverseerClient(IClusterClient client, CallRetry retry, string actor)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(retry);
         this.client = client;
         this.retry = retry;
+        Actor = actor;
     }
+
+    /// <summary>Who this client says it is in the audit stream (<see cref="OverseerClientOptions.Actor"/>).</summary>
+    public string Actor { get; }
 
     private IManagerGrain Manager => client.GetGrain<IManagerGrain>(0);
 
@@ -107,6 +111,119 @@ public sealed class OverseerClient
         return CallAsync(() => Manager.ResumeAsync(id, cancellationToken), cancellationToken);
     }
 
+    /// <summary>Forgets a worker: stops it (fenced like a stop), then removes its registry row, pool slot or queue place,
+    /// state, cursor and, unless <paramref name="keepEvents"/>, its events. A start with the same id then begins at seq 1.
+    /// Recorded in the audit stream.</summary>
+    /// <exception cref="OverseerException">With <see cref="OverseerErrorCode.UnknownWorker"/> when nothing has this id.</exception>
+    public Task<DeleteResult> DeleteAsync(string id, bool keepEvents = false, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        var attempts = 0;
+        return CallAsync(
+            async () =>
+            {
+                try
+                {
+                    attempts++;
+                    return await Manager.DeleteAsync(id, keepEvents, Actor, cancellationToken);
+                }
+                catch (OverseerException e) when (e.Code == OverseerErrorCode.UnknownWorker && attempts > 1)
+                {
+                    // A retry after a transport failure: the attempt whose answer was lost deleted it.
+                    return new DeleteResult(id, 0, 0, keepEvents);
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Deletes many workers, <paramref name="parallelism"/> at a time, reporting progress after each one. Ids that
+    /// are unknown or refused are counted and listed, not fatal; a cluster that cannot be reached is.</summary>
+    public async Task<BulkDeleteResult> DeleteManyAsync(
+        IReadOnlyCollection<string> ids,
+        bool keepEvents = false,
+        IProgress<BulkDeleteResult>? progress = null,
+        int parallelism = 16,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (parallelism is < 1 or > 256)
+        {
+            throw OverseerException.Invalid($"invalid parallelism {parallelism}: expected 1..256");
+        }
+
+        foreach (var id in ids)
+        {
+            ValidateId(id);
+        }
+
+        var gate = new object();
+        var deleted = 0;
+        var events = 0L;
+        var refused = ImmutableArray.CreateBuilder<string>();
+        BulkDeleteResult Snapshot() => new(ids.Count, deleted, events, refused.ToImmutable());
+        await Parallel.ForEachAsync(
+            ids,
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (id, ct) =>
+            {
+                BulkDeleteResult snapshot;
+                try
+                {
+                    var result = await DeleteAsync(id, keepEvents, ct);
+                    lock (gate)
+                    {
+                        deleted++;
+                        events += result.EventsRemoved;
+                        snapshot = Snapshot();
+                    }
+                }
+                catch (OverseerException e)
+                {
+                    lock (gate)
+                    {
+                        refused.Add($"{id}: {e.Message}");
+                        snapshot = Snapshot();
+                    }
+                }
+
+                progress?.Report(snapshot);
+            });
+        return Snapshot();
+    }
+
+    /// <summary>The ids of registered workers whose id starts with <paramref name="prefix"/>, in id order.</summary>
+    public async Task<IReadOnlyList<string>> ListIdsAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var ids = new List<string>();
+        await foreach (var info in ListAsync(prefix: prefix, cancellationToken: cancellationToken))
+        {
+            ids.Add(info.Id);
+        }
+
+        return ids;
+    }
+
+    /// <summary>Re-indexes a worker from <paramref name="toSeq"/> (0 = from the start): it is stopped and fenced, its
+    /// events after <paramref name="toSeq"/> removed, its checkpoint (and source token) set there, and it is started again
+    /// if it was running. Recorded in the audit stream.</summary>
+    /// <exception cref="OverseerException"><see cref="OverseerErrorCode.InvalidArgument"/> when <paramref name="toSeq"/>
+    /// is beyond the checkpoint, <see cref="OverseerErrorCode.UnknownWorker"/> for an unknown id; nothing changes.</exception>
+    public Task<RewindResult> RewindAsync(string id, long toSeq, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        if (toSeq < 0)
+        {
+            throw OverseerException.Invalid($"invalid seq {toSeq}: expected 0 (from the start) up to the worker's checkpoint");
+        }
+
+        return CallAsync(() => Manager.RewindAsync(id, toSeq, Actor, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The newest <paramref name="count"/> audit entries (deletes and rewinds: who, when, what), oldest first.</summary>
+    public Task<ImmutableArray<AuditEntry>> GetAuditAsync(int count = 100, CancellationToken cancellationToken = default) =>
+        CallAsync(() => Manager.GetAuditAsync(count, cancellationToken), cancellationToken);
+
     /// <summary>A worker's current snapshot.</summary>
     /// <exception cref="OverseerException">With <see cref="OverseerErrorCode.UnknownWorker"/> when no such worker exists.</exception>
     public Task<WorkerInfo> GetStatusAsync(string id, CancellationToken cancellationToken = default)
@@ -144,15 +261,16 @@ public sealed class OverseerClient
     /// <summary>Workers ordered by id, fetched a page at a time as the caller enumerates.</summary>
     /// <param name="status">Only workers in this status; null = all.</param>
     /// <param name="limit">At most this many; null = all.</param>
+    /// <param name="prefix">Only workers whose id starts with this; null = all.</param>
     public IAsyncEnumerable<WorkerInfo> ListAsync(
-        WorkerStatus? status = null, int? limit = null, CancellationToken cancellationToken = default)
+        WorkerStatus? status = null, int? limit = null, string? prefix = null, CancellationToken cancellationToken = default)
     {
         if (limit < 0)
         {
             throw OverseerException.Invalid($"invalid limit {limit}: expected a number >= 0, or none for all workers");
         }
 
-        return ListPagesAsync(status, limit ?? int.MaxValue, cancellationToken);
+        return ListPagesAsync(status, limit ?? int.MaxValue, prefix, cancellationToken);
     }
 
     /// <summary>A worker's committed events in sequence order, fetched a page at a time as the caller enumerates.</summary>
@@ -176,13 +294,13 @@ public sealed class OverseerClient
     }
 
     private async IAsyncEnumerable<WorkerInfo> ListPagesAsync(
-        WorkerStatus? status, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+        WorkerStatus? status, int limit, string? prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var remaining = limit;
         string? afterId = null;
         while (remaining > 0)
         {
-            var query = new WorkerQuery(status, afterId, Math.Min(ListPageSize, remaining));
+            var query = new WorkerQuery(status, afterId, Math.Min(ListPageSize, remaining), prefix);
             var page = await CallAsync(() => Manager.ListAsync(query, cancellationToken), cancellationToken);
             foreach (var item in page.Items.Take(remaining))
             {

@@ -41,7 +41,7 @@ public static class OverseerClientHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new CallRetry(
             options.CallTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CallRetry>>()));
-        services.AddSingleton(sp => new OverseerClient(sp.GetRequiredService<IClusterClient>(), sp.GetRequiredService<CallRetry>()));
+        services.AddSingleton(sp => new OverseerClient(sp.GetRequiredService<IClusterClient>(), sp.GetRequiredService<CallRetry>(), options.Actor));
         services.AddOrleansClient(configuration, client =>
         {
             // Clone: the provider owns (and may mutate) the instance it is given.

@@ -26,6 +26,9 @@ public sealed class OverseerClientOptions
     /// time span, like <see cref="ConnectTimeoutKey"/>.</summary>
     public const string CallTimeoutKey = "Overseer:Client:CallTimeout";
 
+    /// <summary>Who this client says it is, recorded in the audit stream with every delete and rewind (not authenticated).</summary>
+    public const string ActorKey = "Overseer:Client:Actor";
+
     public const string DefaultRedis = "127.0.0.1:6379";
     public const string DefaultClusterId = "overseer";
     public const string DefaultServiceId = "overseer";
@@ -51,6 +54,12 @@ public sealed class OverseerClientOptions
     /// <summary><see cref="CallTimeoutKey"/>; default <see cref="DefaultCallTimeout"/>.</summary>
     public TimeSpan CallTimeout { get; init; } = DefaultCallTimeout;
 
+    /// <summary><see cref="ActorKey"/>; default <see cref="DefaultActor"/>.</summary>
+    public string Actor { get; init; } = DefaultActor;
+
+    /// <summary>The operating-system user and machine: <c>user@host</c>.</summary>
+    public static string DefaultActor => $"{Environment.UserName}@{Environment.MachineName}";
+
     /// <summary>The Redis endpoints as <c>host:port[,host:port]</c>, safe to show (no password).</summary>
     public string RedisEndpoints => string.Join(",", Redis.EndPoints.Select(Describe));
 
@@ -64,6 +73,11 @@ public sealed class OverseerClientOptions
         var redis = ParseRedis(Value(configuration, RedisKey) ?? DefaultRedis, errors);
         var timeout = ParseTimeout(ConnectTimeoutKey, Value(configuration, ConnectTimeoutKey), DefaultConnectTimeout, errors);
         var callTimeout = ParseTimeout(CallTimeoutKey, Value(configuration, CallTimeoutKey), DefaultCallTimeout, errors);
+        var actor = Value(configuration, ActorKey) ?? DefaultActor;
+        if (actor.Length > 128 || actor.Any(char.IsControl))
+        {
+            errors.Add($"invalid {ActorKey} '{actor}': expected 1..128 printable characters naming who uses this client (default user@host)");
+        }
 
         if (errors.Count > 0)
         {
@@ -77,6 +91,7 @@ public sealed class OverseerClientOptions
             ServiceId = Value(configuration, ServiceIdKey) ?? DefaultServiceId,
             ConnectTimeout = timeout,
             CallTimeout = callTimeout,
+            Actor = actor,
         };
     }
 

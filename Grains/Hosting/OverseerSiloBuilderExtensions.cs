@@ -21,6 +21,8 @@ public static class OverseerSiloBuilderExtensions
             // collections in WorkerSpec (the default Newtonsoft JSON serializer cannot read them back).
             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
             o.ConfigurationOptions = new ConfigurationOptions();
+            // A deleted worker leaves no key behind (the default writes an empty state).
+            o.DeleteStateOnClear = true;
             o.CreateMultiplexer = _ => Task.FromResult<(IConnectionMultiplexer, bool)>((mux, true));
         }));
         silo.Services.AddOverseerGrains();

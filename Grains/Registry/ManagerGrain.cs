@@ -5,6 +5,7 @@ using Orleans.Runtime;
 using Overseer.Errors;
 using Overseer.Hosting;
 using Overseer.Models;
+using Overseer.Operations;
 using Overseer.Pool;
 using Overseer.Sources;
 
@@ -17,7 +18,8 @@ public sealed partial class ManagerGrain(
     SourceCatalog sources,
     IOptions<OverseerOptions> overseer,
     IClusterMembershipService membership,
-    SlotPool pool) : Grain, IManagerGrain
+    SlotPool pool,
+    AuditLog audit) : Grain, IManagerGrain
 {
     private int Partitions => overseer.Value.Partitions;
 
@@ -49,6 +51,36 @@ public sealed partial class ManagerGrain(
         var info = await Worker(id).GetInfoAsync(cancellationToken);
         await PartitionOf(id).RegisterAsync(id, info.Source, cancellationToken);
         return await Worker(id).ResumeAsync(cancellationToken);
+    }
+
+    public Task<DeleteResult> DeleteAsync(string id, bool keepEvents, string actor, CancellationToken cancellationToken = default)
+    {
+        EnsureValid(id);
+        return audit.RecordAsync(
+            actor, "delete", id, keepEvents ? "keep-events" : "",
+            () => Worker(id).DeleteAsync(keepEvents, cancellationToken),
+            r => $"checkpoint {r.Checkpoint}, {r.EventsRemoved} events removed" + (r.EventsKept ? ", events kept" : ""),
+            cancellationToken);
+    }
+
+    public Task<RewindResult> RewindAsync(string id, long toSeq, string actor, CancellationToken cancellationToken = default)
+    {
+        EnsureValid(id);
+        return audit.RecordAsync(
+            actor, "rewind", id, $"to {toSeq}",
+            () => Worker(id).RewindAsync(toSeq, cancellationToken),
+            r => $"from checkpoint {r.FromCheckpoint}, {r.EventsRemoved} events removed, now {r.Worker.Status.ToString().ToLowerInvariant()}",
+            cancellationToken);
+    }
+
+    public Task<ImmutableArray<AuditEntry>> GetAuditAsync(int count, CancellationToken cancellationToken = default)
+    {
+        if (count is < 1 or > AuditLog.MaxRead)
+        {
+            throw OverseerException.Invalid($"invalid count {count}: expected 1..{AuditLog.MaxRead} audit entries");
+        }
+
+        return audit.ReadAsync(count, cancellationToken);
     }
 
     public async Task<WorkerPage> ListAsync(WorkerQuery query, CancellationToken cancellationToken = default)

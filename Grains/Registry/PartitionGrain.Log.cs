@@ -30,6 +30,9 @@ public sealed partial class PartitionGrain
         [LoggerMessage(8, LogLevel.Debug, "Partition {Partition}: move of worker {WorkerId} failed; a later round retries")]
         public static partial void MoveFailed(ILogger logger, long partition, string workerId, Exception exception);
 
+        [LoggerMessage(10, LogLevel.Information, "Partition {Partition}: worker {WorkerId} deleted; its row is removed")]
+        public static partial void Forgotten(ILogger logger, long partition, string workerId);
+
         [LoggerMessage(9, LogLevel.Debug, "Partition {Partition}: pool check failed; the next tick retries")]
         public static partial void PoolCheckFailed(ILogger logger, long partition, Exception exception);
     }

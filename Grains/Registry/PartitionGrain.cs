@@ -37,6 +37,9 @@ public sealed partial class PartitionGrain(
     /// <summary>The most slowest workers one call may ask for.</summary>
     public const int MaxSlowest = 1000;
 
+    /// <summary>How long reports of a deleted worker are dropped: far longer than any heartbeat or report in flight.</summary>
+    private static readonly TimeSpan ForgottenFor = TimeSpan.FromMinutes(10);
+
     private readonly RegistrySlice _slice = new();
     private readonly SupervisionScheduler _scheduler = new(supervision.Value);
     private readonly Rebalancer _rebalancer = new(supervision.Value);
@@ -94,6 +97,13 @@ public sealed partial class PartitionGrain(
         var entry = _slice.Record(report, time.GetUtcNow());
         await store.SaveAsync(Partition, [entry]);
         _slice.Saved(entry);
+    }
+
+    public async Task ForgetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        _slice.Forget(id, time.GetUtcNow());
+        await store.DeleteAsync(Partition, id);
+        Log.Forgotten(logger, Partition, id);
     }
 
     public Task ReportAsync(WorkerReport report)
@@ -177,6 +187,7 @@ public sealed partial class PartitionGrain(
     {
         var now = time.GetUtcNow();
         _scheduler.Tick(_slice, now);
+        _slice.PruneForgotten(now, ForgottenFor);
         if (_pool.StartCheck(now))
         {
             WakeQueuedAsync().Ignore();

@@ -15,6 +15,7 @@ internal sealed class RegistrySlice
     private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _forgotten = new(StringComparer.Ordinal);
     private RegistryAggregate? _aggregate;
 
     public int Count => _rows.Count;
@@ -50,6 +51,7 @@ internal sealed class RegistrySlice
     /// write is retried by the next flush).</summary>
     public RegistryEntry? Register(string id, string source, DateTimeOffset now)
     {
+        _forgotten.Remove(id);
         if (_rows.ContainsKey(id))
         {
             // A known worker: its own start or resume records its row (see PartitionGrain.RecordAsync); a start that
@@ -87,6 +89,12 @@ internal sealed class RegistrySlice
     public bool Apply(WorkerReport report, DateTimeOffset now)
     {
         var info = report.Info;
+        if (_forgotten.ContainsKey(info.Id))
+        {
+            // A deleted worker's late heartbeat (or a stale activation's): it must not bring the row back.
+            return false;
+        }
+
         var existing = _rows.GetValueOrDefault(info.Id);
         if (existing is not null && existing.Info.Version > info.Version)
         {
@@ -125,12 +133,30 @@ internal sealed class RegistrySlice
             return false;
         }
 
-        _rows.Remove(id);
-        _ids.Remove(id);
-        _lastSeen.Remove(id);
-        _dirty.Remove(id);
-        _aggregate = null;
+        Remove(id);
         return true;
+    }
+
+    /// <summary>A deleted worker: its row goes, and reports from it are dropped until it is registered again (or until
+    /// <see cref="PruneForgotten"/> lets the id go).</summary>
+    public void Forget(string id, DateTimeOffset now)
+    {
+        Remove(id);
+        _forgotten[id] = now;
+    }
+
+    /// <summary>Lets ids forgotten more than <paramref name="keep"/> ago go: no late report of theirs is still in flight.</summary>
+    public void PruneForgotten(DateTimeOffset now, TimeSpan keep)
+    {
+        if (_forgotten.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (id, at) in _forgotten.Where(f => now - f.Value > keep).ToList())
+        {
+            _forgotten.Remove(id);
+        }
     }
 
     /// <summary>The rows to write, in one batch; they are clean from now on unless <see cref="SaveFailed"/> says otherwise.</summary>
@@ -157,13 +183,11 @@ internal sealed class RegistrySlice
     public WorkerPage List(WorkerQuery query)
     {
         var limit = Math.Clamp(query.Limit, 1, WorkerQuery.MaxLimit);
-        IEnumerable<string> ids = query.AfterId switch
-        {
-            null => _ids,
-            var after when _ids.Max is { } max && string.CompareOrdinal(after, max) < 0 =>
-                _ids.GetViewBetween(after, max).Where(id => string.CompareOrdinal(id, after) > 0),
-            _ => [],
-        };
+        var prefix = query.Prefix ?? "";
+        var from = string.CompareOrdinal(query.AfterId, prefix) > 0 ? query.AfterId! : prefix;
+        IEnumerable<string> ids = _ids.Max is { } max && string.CompareOrdinal(from, max) <= 0
+            ? _ids.GetViewBetween(from, max).Where(id => id != query.AfterId).TakeWhile(id => id.StartsWith(prefix, StringComparison.Ordinal))
+            : [];
         var items = ImmutableArray.CreateBuilder<WorkerInfo>(Math.Min(limit, 256));
         string? next = null;
         foreach (var id in ids)
@@ -193,6 +217,15 @@ internal sealed class RegistrySlice
     private static bool IsRestatement(RegistryEntry existing, WorkerReport report) =>
         existing.WantsRun == report.WantsRun
         && existing.Info with { Version = report.Info.Version, UpdatedAt = report.Info.UpdatedAt } == report.Info;
+
+    private void Remove(string id)
+    {
+        _rows.Remove(id);
+        _ids.Remove(id);
+        _lastSeen.Remove(id);
+        _dirty.Remove(id);
+        _aggregate = null;
+    }
 
     private void Put(RegistryEntry entry, bool dirty)
     {

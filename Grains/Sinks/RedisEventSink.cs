@@ -44,11 +44,12 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
         return {1, last}
         """;
 
-    // KEYS: cursor. ARGV: start (1 = clear the stop first). Returns {claimed 1/0, gen, cp, tok}.
+    // KEYS: cursor. ARGV: start (1 = clear the stop first). Returns {claimed 1/0, gen, cp, tok}. A cursor without cp was
+    // never created (or was deleted; a stop alone leaves gen and stop): only a start creates one.
     private const string ClaimScript = """
         if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'stop') end
         local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'stop', 'gen')
-        if c[3] then return {0, tonumber(c[4] or '0'), tonumber(c[1] or '0'), c[2] or ''} end
+        if c[3] or (not c[1] and ARGV[1] ~= '1') then return {0, tonumber(c[4] or '0'), tonumber(c[1] or '0'), c[2] or ''} end
         local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
         if not c[1] then redis.call('HSET', KEYS[1], 'cp', 0) end
         return {1, gen, tonumber(c[1] or '0'), c[2] or ''}
@@ -62,6 +63,47 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
         return {gen, tonumber(c[1] or '0'), c[2] or ''}
         """;
 
+    // KEYS: cursor, stream. Returns {gen} or {-1, events} when the stream still holds events.
+    private const string CreateScript = """
+        local n = redis.call('XLEN', KEYS[2])
+        if n > 0 then return {-1, n} end
+        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+        redis.call('HSET', KEYS[1], 'cp', 0)
+        redis.call('HDEL', KEYS[1], 'tok', 'stop')
+        return {gen}
+        """;
+
+    // KEYS: cursor, stream. ARGV: generation, target seq, first id to remove ("{seq+1}-0"), token ('' = none), chunk.
+    // Removes up to chunk events after the target; returns {done 1/0, removed}. When none are left it sets the stream's
+    // last id back to the target (so the next commit's XADD of target + 1 is accepted) and the cursor's cp and tok.
+    private const string RewindScript = """
+        local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop')
+        if c[1] ~= ARGV[1] or not c[3] then return redis.error_reply('OVERSEER fenced: the worker was started or stopped again') end
+        local to = tonumber(ARGV[2])
+        if to > tonumber(c[2] or '0') then return redis.error_reply('OVERSEER rewind target ' .. ARGV[2] .. ' is beyond the checkpoint ' .. (c[2] or '0')) end
+        local entries = redis.call('XRANGE', KEYS[2], ARGV[3], '+', 'COUNT', tonumber(ARGV[5]))
+        for i = 1, #entries do redis.call('XDEL', KEYS[2], entries[i][1]) end
+        if #entries == tonumber(ARGV[5]) then return {0, #entries} end
+        if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('XSETID', KEYS[2], ARGV[2] .. '-0') end
+        redis.call('HSET', KEYS[1], 'cp', to)
+        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'tok', ARGV[4]) else redis.call('HDEL', KEYS[1], 'tok') end
+        return {1, #entries}
+        """;
+
+    // KEYS: cursor, stream. ARGV: keep events (1/0). Returns the events removed.
+    private const string DeleteScript = """
+        local n = 0
+        if ARGV[1] ~= '1' then
+          n = redis.call('XLEN', KEYS[2])
+          redis.call('DEL', KEYS[2])
+        end
+        redis.call('DEL', KEYS[1])
+        return n
+        """;
+
+    /// <summary>Events one rewind script removes at most, so a long rewind never blocks Redis for long.</summary>
+    private const int RewindChunk = 5000;
+
     private IDatabase Db => redis.GetDatabase();
 
     public async Task<SinkCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken)
@@ -69,6 +111,55 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
         var r = (RedisResult[])(await Db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)], [start ? 1 : 0])
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         return new SinkCursor((long)r[1], (long)r[2], Token(r[3]), Stopped: (long)r[0] == 0);
+    }
+
+    public async Task<SinkCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)
+    {
+        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(CreateScript, [keys.Cursor(workerId), keys.Events(workerId)])
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        return (long)r[0] < 0 ? null : new SinkCursor((long)r[0], 0, null, Stopped: false);
+    }
+
+    public async Task<long> RewindAsync(string workerId, long generation, long toSeq, string? token, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(toSeq);
+        RedisValue[] args =
+        [
+            generation.ToString(CultureInfo.InvariantCulture), toSeq.ToString(CultureInfo.InvariantCulture),
+            (toSeq + 1).ToString(CultureInfo.InvariantCulture) + "-0", token ?? string.Empty, RewindChunk,
+        ];
+        var removed = 0L;
+        while (true)
+        {
+            RedisResult[] r;
+            try
+            {
+                r = (RedisResult[])(await Db.ScriptEvaluateAsync(RewindScript, [keys.Cursor(workerId), keys.Events(workerId)], args)
+                    .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+            catch (RedisServerException e) when (e.Message.Contains("OVERSEER", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"rewind of worker '{workerId}' refused: {e.Message[(e.Message.IndexOf("OVERSEER", StringComparison.Ordinal) + 9)..]}", e);
+            }
+
+            removed += (long)r[1];
+            if ((long)r[0] == 1)
+            {
+                return removed;
+            }
+        }
+    }
+
+    public async Task<long> DeleteAsync(string workerId, bool keepEvents, CancellationToken cancellationToken) =>
+        (long)(await Db.ScriptEvaluateAsync(DeleteScript, [keys.Cursor(workerId), keys.Events(workerId)], [keepEvents ? 1 : 0])
+            .WaitAsync(cancellationToken).ConfigureAwait(false));
+
+    public async Task<(long Events, bool HasCursor)> InspectAsync(string workerId, CancellationToken cancellationToken)
+    {
+        var events = Db.StreamLengthAsync(keys.Events(workerId));
+        var cursor = Db.KeyExistsAsync(keys.Cursor(workerId));
+        await Task.WhenAll(events, cursor).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (await events, await cursor);
     }
 
     public async Task<SinkCursor> StopAsync(string workerId, CancellationToken cancellationToken)

@@ -21,6 +21,9 @@ public sealed class RedisKeys(string serviceId)
     /// ids' arrival times, a hash of grant statistics and the arrival counter.</summary>
     public string[] Pool => [$"{_prefix}{{pool}}:holders", $"{_prefix}{{pool}}:pending", $"{_prefix}{{pool}}:since", $"{_prefix}{{pool}}:stats", $"{_prefix}{{pool}}:seq"];
 
+    /// <summary>Stream of operator commands (delete, rewind): who, what, outcome (<see cref="Operations.AuditLog"/>).</summary>
+    public string Audit => $"{_prefix}audit";
+
     /// <summary>Hash of cluster-wide facts, e.g. the partition count.</summary>
     public string Meta => $"{_prefix}meta";
 }

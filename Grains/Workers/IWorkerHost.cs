@@ -10,6 +10,9 @@ internal interface IWorkerHost
     /// <summary>Writes the worker's snapshot through to its partition's registry row (awaited: durable when it returns).</summary>
     Task RecordAsync();
 
+    /// <summary>Removes the worker's registry row (awaited: gone when it returns).</summary>
+    Task ForgetAsync();
+
     /// <summary>A grain timer on this activation (<see cref="Timeout.InfiniteTimeSpan"/> period = one-shot); it keeps the
     /// activation alive while it exists.</summary>
     IGrainTimer StartTimer(Func<CancellationToken, Task> callback, TimeSpan due, TimeSpan period);

@@ -7,6 +7,7 @@ using Overseer.Errors;
 using Overseer.Models;
 using Overseer.Pool;
 using Overseer.Registry;
+using Overseer.Sources;
 
 namespace Overseer.Workers;
 
@@ -38,6 +39,8 @@ public sealed partial class WorkerGrain(
     private string Id => this.GetPrimaryKeyString();
 
     private WorkerState S => state.State;
+
+    private IPartitionGrain Partition => GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(Id, services.Overseer.Partitions));
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -141,6 +144,52 @@ public sealed partial class WorkerGrain(
         return [.. events.Select(e => new WorkerEvent(e.Seq, e.Payload))];
     }
 
+    public async Task<DeleteResult> DeleteAsync(bool keepEvents, CancellationToken cancellationToken = default)
+    {
+        EnsureValidId();
+        if (S.Spec is not null)
+        {
+            return await _supervisor.DeleteAsync(keepEvents);
+        }
+
+        // No worker, but perhaps what a delete cut short or --keep-events left: a delete removes it.
+        DeactivateOnIdle();
+        var (events, hasCursor) = await services.Retry.ExecuteAsync(Id, ct => services.Sink.InspectAsync(Id, ct), _lifetime.Token);
+        if (keepEvents ? !hasCursor : events == 0 && !hasCursor)
+        {
+            throw OverseerException.Unknown(Id);
+        }
+
+        await Partition.ForgetAsync(Id, cancellationToken);
+        var removed = await services.Retry.ExecuteAsync(Id, ct => services.Sink.DeleteAsync(Id, keepEvents, ct), _lifetime.Token);
+        return new DeleteResult(Id, 0, removed, keepEvents);
+    }
+
+    public async Task<RewindResult> RewindAsync(long toSeq, CancellationToken cancellationToken = default)
+    {
+        EnsureExists();
+        var cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.GetCursorAsync(Id, ct), _lifetime.Token);
+        if (toSeq < 0 || toSeq > cursor.Checkpoint)
+        {
+            throw OverseerException.Invalid(
+                $"invalid seq {toSeq} for worker '{Id}': it has committed up to checkpoint {cursor.Checkpoint}; rewind to 0..{cursor.Checkpoint} (0 = from the start)");
+        }
+
+        // Asked before anything changes: a source that cannot say what it needs to resume there refuses the rewind.
+        var spec = S.Spec!;
+        var token = toSeq == 0
+            ? null
+            : await services.Sources.Resolve(spec.Source).TokenAtAsync(new SourceContext(Id, spec.Options, cursor.Token), toSeq, cancellationToken);
+        var wasRunning = WorkerStateMachine.ShouldRun(S);
+        var (from, removed) = await _supervisor.RewindAsync(toSeq, token);
+        if (wasRunning)
+        {
+            await StartFreshAsync(StartMode.Queue, spec: null);
+        }
+
+        return new RewindResult(Info(), from, removed);
+    }
+
     public Task MoveToAsync(SiloAddress target, CancellationToken cancellationToken = default)
     {
         if (!_supervisor.IsRunning || _supervisor.IsFenced || !WorkerStateMachine.ShouldRun(S) || target.Equals(services.Silo.SiloAddress))
@@ -200,12 +249,12 @@ public sealed partial class WorkerGrain(
     }
 
     void IWorkerHost.Report(bool detached) =>
-        GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(Id, services.Overseer.Partitions))
-            .ReportAsync(new WorkerReport(Info(), S.WantsRun, detached)).Ignore();
+        Partition.ReportAsync(new WorkerReport(Info(), S.WantsRun, detached)).Ignore();
 
     Task IWorkerHost.RecordAsync() =>
-        GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(Id, services.Overseer.Partitions))
-            .RecordAsync(new WorkerReport(Info(), S.WantsRun), _lifetime.Token);
+        Partition.RecordAsync(new WorkerReport(Info(), S.WantsRun), _lifetime.Token);
+
+    Task IWorkerHost.ForgetAsync() => Partition.ForgetAsync(Id, _lifetime.Token);
 
     IGrainTimer IWorkerHost.StartTimer(Func<CancellationToken, Task> callback, TimeSpan due, TimeSpan period) =>
         this.RegisterGrainTimer(callback, new GrainTimerCreationOptions(due, period) { KeepAlive = true });

@@ -13,7 +13,8 @@ namespace Overseer.Workers;
 ///   Backoff ──(delay over, slot held)──► Running
 ///   any ──stop──► Stopped (live statuses only; Completed and Failed stay, but no longer want to run)
 /// </code>
-/// Invariants: a stopped worker never wants to run until a start or resume; the checkpoint never goes backwards;
+/// Invariants: a stopped worker never wants to run until a start or resume; the checkpoint never goes backwards but by
+/// an operator's rewind of a stopped worker;
 /// restart history only grows by restarts the decider granted and only holds those inside the window.</remarks>
 internal static class WorkerStateMachine
 {
@@ -118,6 +119,10 @@ internal static class WorkerStateMachine
         Advance(s, checkpoint);
     }
 
-    /// <summary>Records progress; the checkpoint never goes backwards.</summary>
+    /// <summary>An operator's rewind (the worker stopped and its cursor moved back first): the one move of the
+    /// checkpoint backwards.</summary>
+    public static void Rewind(WorkerState s, long checkpoint) => s.Checkpoint = checkpoint;
+
+    /// <summary>Records progress; the checkpoint never goes backwards (but for <see cref="Rewind"/>).</summary>
     public static void Advance(WorkerState s, long checkpoint) => s.Checkpoint = Math.Max(s.Checkpoint, checkpoint);
 }

@@ -38,6 +38,42 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, IEv
         }
     }
 
+    /// <summary>Removes the stored state as the owner of <paramref name="generation"/> (a delete); afterwards
+    /// <c>state.State</c> is empty.</summary>
+    public async Task ClearAsync(string workerId, long generation, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await retry.ExecuteAsync(workerId, async ct =>
+            {
+                for (var round = 0; ; round++)
+                {
+                    try
+                    {
+                        await state.ClearStateAsync(ct);
+                        return;
+                    }
+                    catch (InconsistentStateException) when (round < MaxConflictRounds)
+                    {
+                    }
+
+                    // The same rule as a write: read first, then check ownership.
+                    await state.ReadStateAsync(ct);
+                    var cursor = await sink.GetCursorAsync(workerId, ct);
+                    if (generation == 0 || cursor.Generation != generation)
+                    {
+                        throw new StaleActivationException(workerId, generation, cursor.Generation);
+                    }
+                }
+            }, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async Task<WorkerState> WriteOnceAsync(string workerId, long generation, WorkerState desired, Action<WorkerState>? reapply, CancellationToken cancellationToken)
     {
         for (var round = 0; ; round++)

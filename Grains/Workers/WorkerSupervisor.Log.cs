@@ -31,6 +31,12 @@ internal sealed partial class WorkerSupervisor
         [LoggerMessage(11, LogLevel.Warning, "Worker {WorkerId} lost its pool slot (lease expired) and the pool is full; it stops at checkpoint {Checkpoint} and waits as pending")]
         public static partial void SlotLost(ILogger logger, string workerId, long checkpoint);
 
+        [LoggerMessage(13, LogLevel.Warning, "Worker {WorkerId} deleted at checkpoint {Checkpoint}: {Removed} events removed (events kept: {KeptEvents})")]
+        public static partial void Deleted(ILogger logger, string workerId, long checkpoint, long removed, bool keptEvents);
+
+        [LoggerMessage(14, LogLevel.Warning, "Worker {WorkerId} rewound from checkpoint {From} to {To}: {Removed} events removed")]
+        public static partial void Rewound(ILogger logger, string workerId, long from, long to, long removed);
+
         [LoggerMessage(12, LogLevel.Error, "Worker {WorkerId}: supervision failed outside a run; deactivating so the partition brings it back")]
         public static partial void SupervisionFailed(ILogger logger, string workerId, Exception exception);
     }

@@ -87,18 +87,25 @@ internal sealed partial class WorkerSupervisor(
         CancelRestart();
         await CancelAsync(CancellationToken.None);
 
-        // A worker that never existed has no cursor to take over and no stop to clear, and the manager wrote its
-        // registry row before calling: its first run claims the cursor. A known worker (resume, or a new spec after it
-        // finished) clears the stop and takes a new generation now, and writes its row through, so that a start or
-        // resume that returned survives a crash of every silo.
+        // A worker that never existed gets a fresh cursor (checkpoint 0, whatever a delete cut short left), and the
+        // manager wrote its registry row before calling. A known worker (resume, or a new spec after it finished)
+        // clears the stop and takes a new generation, and writes its row through, so that a start or resume that
+        // returned survives a crash of every silo.
         var known = S.Spec is not null;
-        var checkpoint = 0L;
-        if (known)
+        var cursor = known
+            ? await services.Retry.ExecuteAsync(id, ct => services.Sink.ClaimAsync(id, start: true, ct), lifetime)
+            : await services.Retry.ExecuteAsync(id, ct => services.Sink.CreateAsync(id, ct), lifetime);
+        if (cursor is not { } owned)
         {
-            var cursor = await services.Retry.ExecuteAsync(id, ct => services.Sink.ClaimAsync(id, start: true, ct), lifetime);
-            Own(cursor);
-            checkpoint = cursor.Checkpoint;
+            await ReleaseSlotAsync();
+            var (events, _) = await services.Retry.ExecuteAsync(id, ct => services.Sink.InspectAsync(id, ct), lifetime);
+            throw Errors.OverseerException.Conflict(
+                $"worker '{id}' cannot start: its event stream still holds {events} events kept by an earlier delete --keep-events, "
+                + $"and a new worker under this id begins at seq 1; remove them with 'overseer delete {id}', or use another id");
         }
+
+        Own(owned);
+        var checkpoint = owned.Checkpoint;
 
         var now = services.Time.GetUtcNow();
         void ApplyStart(WorkerState s) => WorkerStateMachine.Start(s, spec, checkpoint, grant.Granted, now);
@@ -123,13 +130,7 @@ internal sealed partial class WorkerSupervisor(
     /// then the run is cancelled, Stopped is written and the slot returned.</summary>
     public async Task StopAsync()
     {
-        // Stop wins: the loop sees it at its next await, before anything else can interleave.
-        WorkerStateMachine.Stop(S, Checkpoint);
-        _runCts?.Cancel();
-        CancelRestart();
-        var cursor = await services.Retry.ExecuteAsync(id, ct => services.Sink.StopAsync(id, ct), lifetime);
-        Own(cursor);
-        await CancelAsync(CancellationToken.None);
+        var cursor = await FenceAsync();
         void ApplyStop(WorkerState s) => WorkerStateMachine.Stop(s, cursor.Checkpoint);
         ApplyStop(S);
         await writer.WriteAsync(id, _generation, ApplyStop, lifetime);
@@ -137,6 +138,46 @@ internal sealed partial class WorkerSupervisor(
         host.Report();
         await ReleaseSlotAsync();
         Log.Stopped(logger, id, S.Checkpoint);
+    }
+
+    /// <summary>Delete: a stop (so the state, the registry row and the pool agree while it goes on, and a delete cut short
+    /// leaves a stopped worker that a second delete finishes), then the registry row, the state and the cursor (and events
+    /// unless <paramref name="keepEvents"/>) are removed, in that order: the worker reads as unknown only once nothing
+    /// but what a retry cleans up is left. This activation then goes away.</summary>
+    public async Task<Models.DeleteResult> DeleteAsync(bool keepEvents)
+    {
+        await StopAsync();
+        var checkpoint = S.Checkpoint;
+        await host.ForgetAsync();
+        await writer.ClearAsync(id, _generation, lifetime);
+        var removed = await services.Retry.ExecuteAsync(id, ct => services.Sink.DeleteAsync(id, keepEvents, ct), lifetime);
+        IsFenced = true;
+        host.Deactivate();
+        Log.Deleted(logger, id, checkpoint, removed, keepEvents);
+        return new Models.DeleteResult(id, checkpoint, removed, keepEvents);
+    }
+
+    /// <summary>Rewind to <paramref name="toSeq"/> (with the source's <paramref name="token"/> for it): fenced like a stop,
+    /// the events after it removed and the cursor moved back in Redis, then the state. The worker is left stopped (its
+    /// slot, if it holds one, kept): the caller starts it again if it was running. Returns the checkpoint before and the
+    /// events removed.</summary>
+    public async Task<(long From, long Removed)> RewindAsync(long toSeq, string? token)
+    {
+        var cursor = await FenceAsync();
+        var removed = await services.Retry.ExecuteAsync(id, ct => services.Sink.RewindAsync(id, _generation, toSeq, token, ct), lifetime);
+        _cursor = _cursor with { Checkpoint = toSeq, Token = token };
+        void ApplyRewind(WorkerState s)
+        {
+            WorkerStateMachine.Stop(s, 0);
+            WorkerStateMachine.Rewind(s, toSeq);
+        }
+
+        ApplyRewind(S);
+        await writer.WriteAsync(id, _generation, ApplyRewind, lifetime);
+        StopTimers();
+        host.Report();
+        Log.Rewound(logger, id, cursor.Checkpoint, toSeq, removed);
+        return (cursor.Checkpoint, removed);
     }
 
     /// <summary>The activation goes away (a move, a graceful shutdown, idle collection): not an exit. The run is
@@ -438,6 +479,22 @@ internal sealed partial class WorkerSupervisor(
         }
 
         host.Report();
+    }
+
+    /// <summary>Stop wins: the run is cancelled (the loop sees it at its next await, before anything else can
+    /// interleave) and the stop recorded in the same Redis step that bumps the generation, fencing every activation
+    /// anywhere; returns once the run has ended. Desired state: not running.</summary>
+    private async Task<SinkCursor> FenceAsync()
+    {
+        WorkerStateMachine.Stop(S, Checkpoint);
+        _runCts?.Cancel();
+        CancelRestart();
+        var cursor = await services.Retry.ExecuteAsync(id, ct => services.Sink.StopAsync(id, ct), lifetime);
+        Own(cursor);
+        await CancelAsync(CancellationToken.None);
+        WorkerStateMachine.Advance(S, _run?.Checkpoint ?? 0);
+        _run = null;
+        return cursor;
     }
 
     private async Task CancelAsync(CancellationToken cancellationToken)

@@ -152,4 +152,37 @@ public sealed class PoolTests(PoolCluster fixture, ITestOutputHelper output) : I
             TimeSpan.FromSeconds(5),
             held => $"no slot held after every worker stopped; held {held}");
     }
+
+    [Fact]
+    public async Task Delete_OfAQueuedWorker_FreesItsPlace_AndOfARunningOne_ItsSlotGoesToTheNext()
+    {
+        var endless = WorkerSpec.For("sequence", ("batch", "10"), ("delayMs", "50"));
+        var running = Enumerable.Range(0, Cap).Select(i => $"del-run-{i}").ToList();
+        try
+        {
+            foreach (var id in running)
+            {
+                Assert.Equal(WorkerStatus.Running, (await Manager.StartAsync(id, endless)).Status);
+            }
+
+            Assert.Equal(WorkerStatus.Pending, (await Manager.StartAsync("del-wait-0", endless)).Status);
+            Assert.Equal(WorkerStatus.Pending, (await Manager.StartAsync("del-wait-1", endless)).Status);
+
+            await Client.DeleteAsync("del-wait-0");
+            await Client.DeleteAsync(running[0]);
+
+            var next = await Eventually.UntilAsync(
+                () => Client.GetStatusAsync("del-wait-1"),
+                i => i.Status == WorkerStatus.Running,
+                TimeSpan.FromSeconds(20),
+                i => $"'del-wait-1' to take the deleted worker's slot; it is {i.Status}");
+            var pending = await fixture.Overseer.Mux.GetDatabase().SortedSetRangeByRankAsync(new Sinks.RedisKeys(fixture.Overseer.ServiceId).Pool[1]);
+            Assert.DoesNotContain("del-wait-0", pending.Select(p => (string)p!));
+            Assert.Equal(Cap, await fixture.HoldersAsync());
+        }
+        finally
+        {
+            await Client.DeleteManyAsync([.. running.Skip(1), "del-wait-1"]);
+        }
+    }
 }

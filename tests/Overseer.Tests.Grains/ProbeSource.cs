@@ -23,6 +23,10 @@ internal sealed class ProbeSourceFactory : IEventSourceFactory
     public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) =>
         [.. options.Keys.Where(k => !Known.Contains(k)).Select(k => $"unknown option '{k}' for probe: valid options are {string.Join(", ", Known)}")];
 
+    /// <summary>The token a rewind asks for is the one a commit up to that seq carried.</summary>
+    public ValueTask<string?> TokenAtAsync(SourceContext context, long seq, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<string?>(TokenAfter(seq));
+
     public IEventSource Create(SourceContext context)
     {
         ResumeTokens.GetOrAdd(context.WorkerId, _ => new()).Enqueue(context.ResumeToken);

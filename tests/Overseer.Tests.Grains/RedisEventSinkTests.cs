@@ -170,4 +170,92 @@ public sealed class RedisEventSinkTests : IAsyncLifetime
         Assert.Equal("h10", stored.Token);
         Assert.Equal(10, (await _sink.ReadAsync("d", 1, 100, CancellationToken.None)).Count);
     }
+
+    private async Task<long[]> SeqsAsync(string id) =>
+        [.. (await _sink.ReadAsync(id, 1, 100_000, CancellationToken.None)).Select(e => e.Seq)];
+
+    [Fact]
+    public async Task Continue_NeverCreatesACursor_OnlyAStartOrACreateDoes()
+    {
+        var none = await _sink.ClaimAsync("nc", start: false, CancellationToken.None);
+        var created = await _sink.CreateAsync("nc", CancellationToken.None);
+        var next = await _sink.ClaimAsync("nc", start: false, CancellationToken.None);
+
+        Assert.True(none.Stopped, "a continue claim on a worker without a cursor must not claim");
+        Assert.False(await _mux.GetDatabase().KeyExistsAsync(new RedisKeys("sink-tests").Events("nc")));
+        Assert.Equal(new SinkCursor(1, 0, null, false), created);
+        Assert.Equal(new SinkCursor(2, 0, null, false), next);
+    }
+
+    [Fact]
+    public async Task Create_ResetsWhatADeleteLeft_ButRefusesKeptEvents()
+    {
+        var cursor = await _sink.ClaimAsync("k", start: true, CancellationToken.None);
+        await CommitAsync("k", Batch(cursor, 0, Range(1, 5), token: "h5"));
+        await _sink.StopAsync("k", CancellationToken.None);
+
+        var removedKept = await _sink.DeleteAsync("k", keepEvents: true, CancellationToken.None);
+        var refused = await _sink.CreateAsync("k", CancellationToken.None);
+        var kept = await _sink.InspectAsync("k", CancellationToken.None);
+        var removed = await _sink.DeleteAsync("k", keepEvents: false, CancellationToken.None);
+        var fresh = await _sink.CreateAsync("k", CancellationToken.None);
+
+        Assert.Equal(0, removedKept);
+        Assert.Null(refused);
+        Assert.Equal((5L, false), kept);
+        Assert.Equal(5, removed);
+        Assert.Equal(new SinkCursor(1, 0, null, false), fresh);
+        Assert.Equal(CommitOutcome.Committed, (await CommitAsync("k", Batch(fresh!.Value, 0, Range(1, 3)))).Outcome);
+        Assert.Equal(new long[] { 1, 2, 3 }, await SeqsAsync("k"));
+    }
+
+    [Fact]
+    public async Task Rewind_RemovesEverythingAfterTheTarget_AndTheNextCommitFollowsIt()
+    {
+        var cursor = await _sink.ClaimAsync("rw", start: true, CancellationToken.None);
+        await CommitAsync("rw", Batch(cursor, 0, Range(1, 12_345), token: "h12345"));
+        var stop = await _sink.StopAsync("rw", CancellationToken.None);
+
+        var removed = await _sink.RewindAsync("rw", stop.Generation, 40, "h40", CancellationToken.None);
+        var resumed = await _sink.ClaimAsync("rw", start: true, CancellationToken.None);
+        var commit = await CommitAsync("rw", Batch(resumed, 40, Range(41, 45), token: "h45"));
+
+        Assert.Equal(12_305, removed);
+        Assert.Equal(40, resumed.Checkpoint);
+        Assert.Equal("h40", resumed.Token);
+        Assert.Equal(CommitOutcome.Committed, commit.Outcome);
+        Assert.Equal(Enumerable.Range(1, 45).Select(i => (long)i), await SeqsAsync("rw"));
+    }
+
+    [Fact]
+    public async Task Rewind_ToZero_EmptiesTheStream_AndClearsTheToken()
+    {
+        var cursor = await _sink.ClaimAsync("rz", start: true, CancellationToken.None);
+        await CommitAsync("rz", Batch(cursor, 0, Range(1, 10), token: "h10"));
+        var stop = await _sink.StopAsync("rz", CancellationToken.None);
+
+        Assert.Equal(10, await _sink.RewindAsync("rz", stop.Generation, 0, null, CancellationToken.None));
+        var resumed = await _sink.ClaimAsync("rz", start: true, CancellationToken.None);
+        Assert.Equal(new SinkCursor(stop.Generation + 1, 0, null, false), resumed);
+        Assert.Equal(CommitOutcome.Committed, (await CommitAsync("rz", Batch(resumed, 0, Range(1, 2)))).Outcome);
+        Assert.Equal(new long[] { 1, 2 }, await SeqsAsync("rz"));
+    }
+
+    [Fact]
+    public async Task Rewind_IsRefused_UnlessTheStopperStillOwnsAStoppedCursor_OrBeyondTheCheckpoint()
+    {
+        var cursor = await _sink.ClaimAsync("rf", start: true, CancellationToken.None);
+        await CommitAsync("rf", Batch(cursor, 0, Range(1, 10)));
+
+        var running = await Assert.ThrowsAsync<InvalidOperationException>(() => _sink.RewindAsync("rf", cursor.Generation, 5, null, CancellationToken.None));
+        var stop = await _sink.StopAsync("rf", CancellationToken.None);
+        var beyond = await Assert.ThrowsAsync<InvalidOperationException>(() => _sink.RewindAsync("rf", stop.Generation, 11, null, CancellationToken.None));
+        await _sink.ClaimAsync("rf", start: true, CancellationToken.None);
+        var stale = await Assert.ThrowsAsync<InvalidOperationException>(() => _sink.RewindAsync("rf", stop.Generation, 5, null, CancellationToken.None));
+
+        Assert.Contains("fenced", running.Message);
+        Assert.Contains("rewind target 11 is beyond the checkpoint 10", beyond.Message);
+        Assert.Contains("fenced", stale.Message);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await SeqsAsync("rf"));
+    }
 }

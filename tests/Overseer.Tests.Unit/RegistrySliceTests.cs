@@ -258,4 +258,55 @@ public sealed class RegistrySliceTests
         Assert.Same(first, restated);
         Assert.Equal(5, changed.Checkpoints);
     }
+
+    [Fact]
+    public void Forget_RemovesTheRow_DropsLateReports_UntilTheIdIsRegisteredAgain()
+    {
+        var slice = new RegistrySlice();
+        slice.Apply(Report(Info("w", version: 9, checkpoint: 10)), Now);
+
+        slice.Forget("w", Now);
+        var late = slice.Apply(Report(Info("w", WorkerStatus.Stopped, version: 10)), Now);
+        Assert.False(late);
+        Assert.Null(slice.Find("w"));
+        Assert.Empty(slice.TakeDirty());
+
+        Assert.NotNull(slice.Register("w", "sequence", Now));
+        var fresh = slice.Apply(Report(Info("w", version: 1, checkpoint: 1)), Now);
+        Assert.True(fresh);
+        Assert.Equal(1, slice.Find("w")!.Info.Checkpoint);
+    }
+
+    [Fact]
+    public void PruneForgotten_LetsTheIdGo_OnlyAfterTheKeepTime()
+    {
+        var slice = new RegistrySlice();
+        slice.Forget("w", Now);
+
+        slice.PruneForgotten(Now.AddMinutes(5), TimeSpan.FromMinutes(10));
+        Assert.False(slice.Apply(Report(Info("w")), Now.AddMinutes(5)));
+        slice.PruneForgotten(Now.AddMinutes(11), TimeSpan.FromMinutes(10));
+        Assert.True(slice.Apply(Report(Info("w")), Now.AddMinutes(11)));
+    }
+
+    [Theory]
+    [InlineData("b-", null, "b-1,b-2,b-3")]
+    [InlineData("b-", "b-1", "b-2,b-3")]
+    [InlineData("b-", "a-9", "b-1,b-2,b-3")]
+    [InlineData("b-", "b-3", "")]
+    [InlineData("c", null, "c-1")]
+    [InlineData("d", null, "")]
+    [InlineData("", "b-2", "b-3,c-1")]
+    public void List_WithAPrefix_PagesOnlyTheIdsThatStartWithIt(string prefix, string? after, string expected)
+    {
+        var slice = new RegistrySlice();
+        foreach (var id in new[] { "a-1", "b-1", "b-2", "b-3", "c-1", "b" })
+        {
+            slice.Apply(Report(Info(id)), Now);
+        }
+
+        var page = slice.List(new WorkerQuery(AfterId: after, Prefix: prefix.Length == 0 ? null : prefix));
+
+        Assert.Equal(expected, string.Join(",", page.Items.Select(i => i.Id)));
+    }
 }

@@ -39,6 +39,7 @@ internal static class CliHelp
         .Append($"  Orleans__ServiceId                 service id (default {OverseerClientOptions.DefaultServiceId})\n")
         .Append($"  Overseer__Client__ConnectTimeout   seconds to keep trying to connect (default {OverseerClientOptions.DefaultConnectTimeout.TotalSeconds})\n")
         .Append($"  Overseer__Client__CallTimeout      seconds a command keeps retrying through other gateways (default {OverseerClientOptions.DefaultCallTimeout.TotalSeconds})\n")
+        .Append("  Overseer__Client__Actor            who this client says it is in the audit stream (default user@host)\n")
         .Append("\nExit codes: 0 ok, 1 refused by the cluster, 2 usage or configuration error, 3 cluster unreachable\n")
         .Append($"\nTab completion in bash: source <({CliParser.Program} completion bash)\n")
         .ToString();

@@ -63,7 +63,7 @@ internal static class CliApp
         IHost? host = null;
         try
         {
-            var context = new CommandContext(output, async ct =>
+            var context = new CommandContext(output, stderr, async ct =>
             {
                 host = BuildHost();
                 await host.StartAsync(ct);

@@ -151,7 +151,6 @@ internal sealed partial class WorkerSupervisor(
         await host.ForgetAsync();
         await writer.ClearAsync(id, _generation, lifetime);
         var removed = await services.Retry.ExecuteAsync(id, ct => services.Sink.DeleteAsync(id, keepEvents, ct), lifetime);
-        IsFenced = true;
         host.Deactivate();
         Log.Deleted(logger, id, checkpoint, removed, keepEvents);
         return new Models.DeleteResult(id, checkpoint, removed, keepEvents);

@@ -24,6 +24,11 @@ public sealed class CliParserTests
     [InlineData("help")]
     [InlineData("help", "start")]
     [InlineData("completion", "bash")]
+    [InlineData("delete", "w-1", "--keep-events", "--json")]
+    [InlineData("delete", "--prefix", "load-")]
+    [InlineData("rewind", "w-1", "--to", "0")]
+    [InlineData("audit", "--limit", "10", "--json")]
+    [InlineData("list", "--prefix", "w-")]
     public void Parse_DocumentedForms_ParseToTheirCommand(params string[] args)
     {
         var parse = CliParser.Parse(args);
@@ -48,7 +53,7 @@ public sealed class CliParserTests
 
     [Theory]
     [InlineData("no command given")]
-    [InlineData("unknown command 'stauts': expected one of start, stop, resume, status, list, summary, silos, watch, events, help, completion", "stauts", "x")]
+    [InlineData("unknown command 'stauts': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, audit, help, completion", "stauts", "x")]
     [InlineData("unexpected argument 'yes'", "silos", "--all=yes")]
     [InlineData("unknown option '--top': 'silos' takes --all and --json", "silos", "--top", "3")]
     [InlineData("unknown option '--x': 'summary' takes only --json", "summary", "--x")]
@@ -61,13 +66,18 @@ public sealed class CliParserTests
     [InlineData("invalid --top '-1': expected a whole number from 0 to 1000", "watch", "--top=-1")]
     [InlineData("invalid --limit 'ten': expected a whole number >= 0", "list", "--limit", "ten")]
     [InlineData("invalid --from '-1': expected a whole number >= 0", "events", "w-1", "--from", "-1")]
+    [InlineData("delete takes either a worker id or --prefix P (not both)", "delete")]
+    [InlineData("delete takes either a worker id or --prefix P (not both)", "delete", "w-1", "--prefix", "w")]
+    [InlineData("invalid --prefix '': expected at least one character (a bulk delete of every worker is not offered)", "delete", "--prefix", "")]
+    [InlineData("invalid --to '-1': expected a whole number >= 0", "rewind", "w-1", "--to", "-1")]
+    [InlineData("invalid --limit '0': expected a whole number from 1 to 10000", "audit", "--limit", "0")]
     [InlineData("invalid --status 'runing': expected pending, running, backoff, stopped, completed or failed", "list", "--status", "runing")]
     [InlineData("invalid --restart 'sometimes': expected transient, permanent or temporary", "start", "w-1", "--source", "sequence", "--restart", "sometimes")]
     [InlineData("invalid --option 'a': expected key=value", "start", "w-1", "--source", "sequence", "--option", "a")]
     [InlineData("invalid --option 'a=2': key 'a' is already set; give each key once", "start", "w-1", "--source", "sequence", "--option", "a=1", "--option", "a=2")]
     [InlineData("--wait and --try exclude each other: --wait blocks until a slot frees, --try refuses at once", "start", "w-1", "--source", "sequence", "--wait", "1", "--try")]
     [InlineData("invalid worker id 'no spaces': character ' ' is not allowed; an id is 1-128 characters of A-Z a-z 0-9 . _ : -", "status", "no spaces")]
-    [InlineData("unknown command 'nope': expected one of start, stop, resume, status, list, summary, silos, watch, events, help, completion", "help", "nope")]
+    [InlineData("unknown command 'nope': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, audit, help, completion", "help", "nope")]
     [InlineData("unsupported shell 'zsh': expected bash", "completion", "zsh")]
     public void Parse_BadInput_IsAUsageErrorNamingTheTokenAndWhatIsValid(string message, params string[] args)
     {

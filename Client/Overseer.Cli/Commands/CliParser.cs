@@ -48,6 +48,9 @@ internal static class CliParser
             SilosCommand.Create(),
             WatchCommand.Create(),
             EventsCommand.Create(),
+            DeleteCommand.Create(),
+            RewindCommand.Create(),
+            AuditCommand.Create(),
             HelpCommand.Create(),
             CompletionCommand.Create(),
         ];

@@ -22,6 +22,14 @@ internal interface IOutput
     /// <summary>Writes events as they arrive.</summary>
     Task EventsAsync(IAsyncEnumerable<WorkerEvent> events, CancellationToken cancellationToken);
 
+    Task DeletedAsync(DeleteResult result, CancellationToken cancellationToken);
+
+    Task BulkDeletedAsync(Client.BulkDeleteResult result, CancellationToken cancellationToken);
+
+    Task RewoundAsync(RewindResult result, CancellationToken cancellationToken);
+
+    Task AuditAsync(ImmutableArray<AuditEntry> entries, CancellationToken cancellationToken);
+
     /// <summary>Plain text (help), whatever the format.</summary>
     Task TextAsync(string text, CancellationToken cancellationToken);
 

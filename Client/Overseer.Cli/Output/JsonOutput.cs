@@ -41,6 +41,18 @@ internal sealed class JsonOutput(Stream stream) : IOutput
     public Task EventsAsync(IAsyncEnumerable<WorkerEvent> events, CancellationToken cancellationToken) =>
         WriteArrayAsync(events, cancellationToken);
 
+    public Task DeletedAsync(DeleteResult result, CancellationToken cancellationToken) =>
+        WriteValueAsync(result, cancellationToken);
+
+    public Task BulkDeletedAsync(Client.BulkDeleteResult result, CancellationToken cancellationToken) =>
+        WriteValueAsync(result, cancellationToken);
+
+    public Task RewoundAsync(RewindResult result, CancellationToken cancellationToken) =>
+        WriteValueAsync(result, cancellationToken);
+
+    public Task AuditAsync(ImmutableArray<AuditEntry> entries, CancellationToken cancellationToken) =>
+        WriteValueAsync(entries, cancellationToken);
+
     public async Task TextAsync(string text, CancellationToken cancellationToken)
     {
         await using var writer = new StreamWriter(stream, leaveOpen: true);

@@ -151,6 +151,41 @@ internal sealed class TextOutput(Stream stream) : IOutput
         }
     }
 
+    public Task DeletedAsync(DeleteResult result, CancellationToken cancellationToken) =>
+        _writer.WriteLineAsync(
+            (string.Create(CultureInfo.InvariantCulture, $"deleted {result.Id} at checkpoint {result.Checkpoint}: ")
+             + (result.EventsKept ? "its events are kept" : string.Create(CultureInfo.InvariantCulture, $"{result.EventsRemoved} events removed"))).AsMemory(),
+            cancellationToken);
+
+    public async Task BulkDeletedAsync(Client.BulkDeleteResult result, CancellationToken cancellationToken)
+    {
+        await _writer.WriteLineAsync(
+            string.Create(CultureInfo.InvariantCulture, $"deleted {result.Deleted} of {result.Total} workers, {result.EventsRemoved} events removed").AsMemory(),
+            cancellationToken);
+        foreach (var refused in result.Refused)
+        {
+            await _writer.WriteLineAsync(("not deleted: " + OneLine(refused)).AsMemory(), cancellationToken);
+        }
+    }
+
+    public Task RewoundAsync(RewindResult result, CancellationToken cancellationToken) =>
+        _writer.WriteLineAsync(
+            string.Create(CultureInfo.InvariantCulture,
+                $"rewound {result.Worker.Id} from checkpoint {result.FromCheckpoint} to {result.Worker.Checkpoint}: {result.EventsRemoved} events removed; now {EnumNames.Of(result.Worker.Status)}").AsMemory(),
+            cancellationToken);
+
+    public async Task AuditAsync(ImmutableArray<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        if (entries.IsEmpty)
+        {
+            await _writer.WriteLineAsync("no audit entries".AsMemory(), cancellationToken);
+            return;
+        }
+
+        string[] header = ["AT", "ACTOR", "ACTION", "WORKER", "DETAIL", "OUTCOME"];
+        await WriteTableAsync(header, [.. entries.Select(e => new[] { Time(e.At), e.Actor, e.Action, e.WorkerId, e.Detail.Length == 0 ? "-" : e.Detail, OneLine(e.Outcome) })], cancellationToken);
+    }
+
     public Task TextAsync(string text, CancellationToken cancellationToken) =>
         _writer.WriteAsync(text.AsMemory(), cancellationToken);
 

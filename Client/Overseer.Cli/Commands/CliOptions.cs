@@ -28,6 +28,24 @@ internal static class CliOptions
         return id;
     }
 
+    /// <summary>Any number of worker ids (at least none), each checked against the id rule before anything is sent.</summary>
+    public static Argument<string[]> WorkerIdList()
+    {
+        var ids = new Argument<string[]>("id") { Description = "worker ids: each 1-128 characters of A-Z a-z 0-9 . _ : -", Arity = ArgumentArity.ZeroOrMore };
+        ids.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (WorkerIds.Validate(token.Value) is { } error)
+                {
+                    result.AddError(error);
+                    return;
+                }
+            }
+        });
+        return ids;
+    }
+
     /// <summary>An option without a value, such as <c>--all</c>.</summary>
     public static Option<bool> Flag(string name, string description) =>
         new(name) { Description = description, Arity = ArgumentArity.Zero };

@@ -10,31 +10,31 @@ internal static class DeleteCommand
 
     public static CliCommand Create()
     {
-        var id = CliOptions.WorkerId();
-        id.Arity = ArgumentArity.ZeroOrOne;
+        var ids = CliOptions.WorkerIdList();
         var keepEvents = CliOptions.Flag("--keep-events", "keep the worker's event stream for a consumer (a new worker under the id is refused until it is deleted)");
         var prefix = new Option<string>("--prefix")
         {
             Description = "delete every registered worker whose id starts with P, 16 at a time, with progress on stderr",
             HelpName = "P",
         };
-        var command = new CliCommand("delete", "forget a worker: stop it (fenced), remove its registry row, pool place, state, cursor and events", async (parse, context, ct) =>
+        var command = new CliCommand("delete", "forget workers: stop each (fenced), remove its registry row, pool place, state, cursor and events; several ids or --prefix P run in bulk with progress", async (parse, context, ct) =>
         {
             var client = await context.ConnectAsync(ct);
             var keep = parse.GetValue(keepEvents);
-            if (parse.GetValue(prefix) is not { } p)
+            var given = parse.GetValue(ids) ?? [];
+            if (given is [var one])
             {
-                await context.Output.DeletedAsync(await client.DeleteAsync(parse.GetValue(id)!, keep, ct), ct);
+                await context.Output.DeletedAsync(await client.DeleteAsync(one, keep, ct), ct);
                 return;
             }
 
-            var ids = await client.ListIdsAsync(p, ct);
-            if (ids.Count == 0)
+            IReadOnlyList<string> targets = given.Length > 0 ? [.. given.Distinct(StringComparer.Ordinal)] : await client.ListIdsAsync(parse.GetValue(prefix)!, ct);
+            if (targets.Count == 0)
             {
-                throw new OverseerException(OverseerErrorCode.UnknownWorker, $"no registered worker's id starts with '{p}': nothing to delete");
+                throw new OverseerException(OverseerErrorCode.UnknownWorker, $"no registered worker's id starts with '{parse.GetValue(prefix)}': nothing to delete");
             }
 
-            var result = await client.DeleteManyAsync(ids, keep, new ProgressLine(context.Progress, ProgressInterval), cancellationToken: ct);
+            var result = await client.DeleteManyAsync(targets, keep, new ProgressLine(context.Progress, ProgressInterval), cancellationToken: ct);
             await context.Progress.WriteLineAsync(ProgressLine.Describe(result));
             await context.Output.BulkDeletedAsync(result, ct);
             if (result.Refused.Length > 0)
@@ -43,17 +43,17 @@ internal static class DeleteCommand
             }
         })
         {
-            id,
+            ids,
             keepEvents,
             prefix,
         };
         command.Validators.Add(result =>
         {
-            var hasId = result.GetResult(id) is { Tokens.Count: > 0 };
+            var hasId = result.GetResult(ids) is { Tokens.Count: > 0 };
             var hasPrefix = result.GetResult(prefix) is not null;
             if (hasId == hasPrefix)
             {
-                result.AddError("delete takes either a worker id or --prefix P (not both)");
+                result.AddError("delete takes either worker ids or --prefix P (not both)");
             }
             else if (hasPrefix && string.IsNullOrEmpty(result.GetValue(prefix)))
             {

@@ -17,7 +17,7 @@ internal sealed class EvmSourceFactory(IHttpClientFactory http, TimeProvider tim
 {
     public const string Kind = "evm";
 
-    private static readonly TimeSpan MaxProbeInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxProbeInterval = TimeSpan.FromSeconds(10);
 
     public SequenceDensity Density => SequenceDensity.Sparse;
 

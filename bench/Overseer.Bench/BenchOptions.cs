@@ -19,6 +19,9 @@ internal sealed record BenchOptions
           --pool             instead: 10,000 endless workers (--workers) without caps, with MaxRunningWorkers =
                              workers/10, and with MaxConcurrentFetchesPerSilo=50: events/s and silo memory
           --view-latency     instead: --workers (default 100,000) completed workers, then timed /workers requests
+          --evm              instead: blocks/s and logs/s indexed from a local anvil by 1 and by 100 evm workers
+                             (2,000 blocks; 5,000 logs in 100 blocks), and the failover and switch-back times of
+                             one push worker whose WebSocket is cut while HTTP answers
           --crash-restart    instead: crash → first commit of the next run with backoff 0, next to a bare grain's
                              deactivate/reactivate, interleaved over --rounds (default 5) in one in-process silo;
                              --workers (default 50) workers × --crashes (default 20) crashes per round
@@ -49,6 +52,9 @@ internal sealed record BenchOptions
 
     /// <summary>Measure the worker view's latency over a large registry instead.</summary>
     public bool ViewLatency { get; init; }
+
+    /// <summary>Measure evm indexing rates and failover time against a local anvil instead.</summary>
+    public bool Evm { get; init; }
 
     /// <summary>Measure crash → next-commit latency against a bare grain's reactivation instead.</summary>
     public bool CrashRestart { get; init; }
@@ -103,6 +109,7 @@ internal sealed record BenchOptions
                 "--workers" => options with { Workers = Value(args, ref i, 1, 10_000_000), WorkersGiven = true },
                 "--telemetry-overhead" => options with { TelemetryOverhead = true },
                 "--pool" => options with { Pool = true },
+                "--evm" => options with { Evm = true },
                 "--view-latency" => options with { ViewLatency = true },
                 "--seconds" => options with { Seconds = Value(args, ref i, 1, 3600) },
                 "--rounds" => options with { Rounds = Value(args, ref i, 1, 20), RoundsGiven = true },
@@ -113,7 +120,7 @@ internal sealed record BenchOptions
                 "--concurrency" => options with { Concurrency = Value(args, ref i, 1, 10_000) },
                 "--crash-workers" => options with { CrashWorkers = Value(args, ref i, 1, 100_000) },
                 _ => throw new UsageException(
-                    $"unknown argument '{name}': expected --workers, --silos, --concurrency, --crash-workers, --telemetry-overhead, --pool, --view-latency, --crash-restart, --crashes, --quick, --seconds, --rounds or --help"),
+                    $"unknown argument '{name}': expected --workers, --silos, --concurrency, --crash-workers, --telemetry-overhead, --pool, --evm, --view-latency, --crash-restart, --crashes, --quick, --seconds, --rounds or --help"),
             };
         }
 

@@ -65,9 +65,15 @@ public sealed class EvmRpc(string url) : IDisposable
         return receipt.GetProperty("contractAddress").GetString()!;
     }
 
-    /// <summary>Sends one transaction to the emitter (one log with <paramref name="data"/>); returns its hash without waiting.</summary>
-    public async Task<string> EmitAsync(string emitter, string data, CancellationToken cancellationToken = default) =>
-        (await CallAsync("eth_sendTransaction", [new { from = DevAccount, to = emitter, data }], cancellationToken).ConfigureAwait(false)).GetString()!;
+    /// <summary>Sends one transaction to the emitter (one log with <paramref name="data"/>) from <paramref name="account"/>
+    /// (default <see cref="DevAccount"/>); returns its hash without waiting. Transactions from one account must be sent
+    /// one at a time (anvil assigns the nonce).</summary>
+    public async Task<string> EmitAsync(string emitter, string data, CancellationToken cancellationToken = default, string account = DevAccount) =>
+        (await CallAsync("eth_sendTransaction", [new { from = account, to = emitter, data }], cancellationToken).ConfigureAwait(false)).GetString()!;
+
+    /// <summary>anvil's unlocked dev accounts.</summary>
+    public async Task<string[]> AccountsAsync(CancellationToken cancellationToken = default) =>
+        [.. (await CallAsync("eth_accounts", [], cancellationToken).ConfigureAwait(false)).EnumerateArray().Select(a => a.GetString()!)];
 
     /// <summary>Waits (with a deadline) until the transaction is mined.</summary>
     public async Task<JsonElement> ReceiptAsync(string tx, CancellationToken cancellationToken = default)

@@ -85,27 +85,36 @@ internal sealed class EvmBench(BenchOptions options)
         return elapsed;
     }
 
-    /// <summary>One push worker on a live chain (a block a second) whose WebSocket goes through a proxy that is cut and
-    /// restored: time until its status says poll, and until it says push again.</summary>
+    /// <summary>One push worker on a live chain (a block a second) whose WebSocket goes through a proxy that is cut (the
+    /// connection reset) or frozen (open but silent), then restored: time until its status says poll, and until it says
+    /// push again.</summary>
     private static async Task<IReadOnlyList<string>> FailoverAsync(BenchCluster cluster, CancellationToken cancellationToken)
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: 1, cancellationToken);
         await using var proxy = new TcpProxy(node.Port);
         var lines = new List<string>();
-        for (var round = 0; round < 3; round++)
+        foreach (var (round, silent) in new[] { (0, false), (1, false), (2, true), (3, true) })
         {
             var id = $"failover-{round}";
             await cluster.Client.StartAsync(id, WorkerSpec.For("evm", ("rpc", node.HttpUrl), ("ws", $"ws://127.0.0.1:{proxy.Port}"), ("from", "1"), ("stallMs", "3000"), ("intervalMs", "200")), cancellationToken);
             await UntilAsync(cluster, id, i => i.Handler == "push" && i.Checkpoint > 0, "on push", cancellationToken);
             var cut = Stopwatch.StartNew();
-            proxy.Cut();
+            if (silent)
+            {
+                proxy.Freeze();
+            }
+            else
+            {
+                proxy.Cut();
+            }
+
             var polling = await UntilAsync(cluster, id, i => i.Handler == "poll", "failed over to poll", cancellationToken);
             var failover = cut.Elapsed;
             await UntilAsync(cluster, id, i => i.Checkpoint >= polling.Checkpoint + 2, "two blocks by polling", cancellationToken);
             var restored = Stopwatch.StartNew();
             proxy.Restore();
             await UntilAsync(cluster, id, i => i.Handler == "push", "switched back to push", cancellationToken);
-            var line = string.Create(CultureInfo.InvariantCulture, $"failover round {round}: WebSocket cut → handler=poll in {failover.TotalMilliseconds:0} ms; restored → handler=push in {restored.Elapsed.TotalMilliseconds:0} ms (status polled every 50 ms)");
+            var line = string.Create(CultureInfo.InvariantCulture, $"failover round {round}: WebSocket {(silent ? "silent (stallMs 3000)" : "cut (reset)")} → handler=poll in {failover.TotalMilliseconds:0} ms; restored → handler=push in {restored.Elapsed.TotalMilliseconds:0} ms (status polled every 50 ms)");
             Progress.Say(line);
             lines.Add(line);
             await cluster.Client.StopAsync(id, cancellationToken);

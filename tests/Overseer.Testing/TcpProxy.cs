@@ -4,7 +4,8 @@ using System.Net.Sockets;
 namespace Overseer.Testing;
 
 /// <summary>A loopback TCP proxy to one port that a test can cut (every open connection is dropped and new ones are
-/// closed at once) and restore, e.g. to fail a node's WebSocket while its HTTP side, reached directly, answers.</summary>
+/// closed at once) or freeze (connections stay open but nothing gets through: a silent stall), and restore, e.g. to fail
+/// a node's WebSocket while its HTTP side, reached directly, answers.</summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly TcpListener listener;
@@ -14,6 +15,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly List<TcpClient> open = [];
     private readonly Task accepting;
     private volatile bool cut;
+    private volatile bool frozen;
 
     public TcpProxy(int targetPort)
     {
@@ -47,7 +49,10 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    public void Restore() => cut = false;
+    /// <summary>Until <see cref="Restore"/>, bytes in either direction are dropped; connections stay open.</summary>
+    public void Freeze() => frozen = true;
+
+    public void Restore() => (cut, frozen) = (false, false);
 
     public async ValueTask DisposeAsync()
     {
@@ -84,6 +89,24 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var read = await from.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return;
+            }
+
+            if (!frozen)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     private async Task ForwardAsync(TcpClient inbound)
     {
         var outbound = new TcpClient();
@@ -97,8 +120,8 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             await outbound.ConnectAsync(IPAddress.Loopback, target, stopping.Token).ConfigureAwait(false);
             using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-            var a = inbound.GetStream().CopyToAsync(outbound.GetStream(), done.Token);
-            var b = outbound.GetStream().CopyToAsync(inbound.GetStream(), done.Token);
+            var a = PumpAsync(inbound.GetStream(), outbound.GetStream(), done.Token);
+            var b = PumpAsync(outbound.GetStream(), inbound.GetStream(), done.Token);
             await Task.WhenAny(a, b).ConfigureAwait(false);
             await done.CancelAsync().ConfigureAwait(false);
         }

@@ -147,6 +147,31 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Push_WebSocketGoesSilent_FailsOverAfterStallMsAndBack()
+    {
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: 1);
+        await node.Rpc.MineAsync(5);
+        await using var proxy = new TcpProxy(node.Port);
+        var id = await StartAsync("wsstall", node, $"ws://127.0.0.1:{proxy.Port}", null, ("from", "1"), ("stallMs", "2500"), ("intervalMs", "200"));
+        await WaitAsync(id, i => i is { Handler: "push", Status: WorkerStatus.Running } && i.Checkpoint >= 5, "indexing on push");
+
+        var frozen = Stopwatch.StartNew();
+        proxy.Freeze();
+        var polling = await WaitAsync(id, i => i.Handler == "poll" && i.Failovers == 1, "failed over to polling after the WebSocket went silent");
+        var failover = frozen.Elapsed;
+        await WaitAsync(id, i => i.Checkpoint >= polling.Checkpoint + 3, "three more blocks indexed by polling while the WebSocket is silent");
+        Assert.True(failover >= TimeSpan.FromSeconds(2.5) - TimeSpan.FromSeconds(1.1), $"failed over {failover.TotalMilliseconds:0} ms after the freeze: a silence is a stall only after stallMs 2500 (less the up to 1 s since the last head)");
+
+        proxy.Restore();
+        await WaitAsync(id, i => i.Handler == "push", "switched back to push once the WebSocket answers again");
+        output.WriteLine($"silent WebSocket: failover to poll {failover.TotalMilliseconds:0} ms after the freeze (stallMs 2500, a head a second)");
+
+        var stopped = await fixture.Manager.StopAsync(id);
+        Assert.Equal(0, stopped.Restarts);
+        await AssertBlocksAsync(Client, node.Rpc, id, 1, stopped.Checkpoint);
+    }
+
+    [Fact]
     public async Task Node_RestartedWithItsState_WorkersRideItOut()
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: 1);

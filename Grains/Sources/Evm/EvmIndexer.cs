@@ -14,18 +14,21 @@ namespace Overseer.Sources.Evm;
 /// covers every block before it. In logs mode the headers of a range's first and last block are read in the same
 /// JSON-RPC batch as its logs; logs of those blocks must carry their hashes.</para>
 /// <para>Logs mode scans whole ranges of <c>batch</c> blocks; a range without matching logs advances the cursor in
-/// memory only (nothing to commit), so a new run may scan it again.</para>
+/// memory only (nothing to commit), so a new run may scan it again. One call scans empty ranges for at most
+/// <see cref="EmptyScanBudget"/>, well inside the push handler's stall time, then returns nothing.</para>
+/// <para>The head is the only state a push probe touches while a poll runs, so it alone is updated atomically.</para>
 /// </remarks>
 internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string? resumeToken)
 {
-    private const int MaxEmptyRanges = 20;
+    private static readonly TimeSpan EmptyScanBudget = TimeSpan.FromSeconds(2);
+    private long _head = -1;
     private long _next;
     private string? _parentHash;
     private long _expectAfter = -1;
     private string? _resumeToken = resumeToken;
 
     /// <summary>The newest head block number seen (HTTP or newHeads).</summary>
-    public long? Head { get; private set; }
+    public long? Head => Volatile.Read(ref _head) is var head and >= 0 ? head : null;
 
     /// <summary>The token of the last non-empty batch returned: what is committed with it.</summary>
     public string? LastToken { get; private set; }
@@ -33,7 +36,14 @@ internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string?
     /// <summary>Whether a fetch may find something now: not yet positioned, or blocks up to the safe head remain.</summary>
     public bool HasWork => _next == 0 || (Head is { } head && _next <= head - settings.Confirmations);
 
-    public void SeeHead(long head) => Head = Math.Max(Head ?? 0, head);
+    public void SeeHead(long head)
+    {
+        var seen = Volatile.Read(ref _head);
+        while (head > seen && Interlocked.CompareExchange(ref _head, head, seen) is var actual && actual != seen)
+        {
+            seen = actual;
+        }
+    }
 
     public async Task RefreshHeadAsync(CancellationToken cancellationToken)
     {
@@ -51,7 +61,7 @@ internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string?
 
         if (after != _expectAfter)
         {
-            await PositionAsync(after, cancellationToken).ConfigureAwait(false);
+            await PositionAsync(after, SafeHead, cancellationToken).ConfigureAwait(false);
         }
 
         return settings.LogsMode
@@ -68,12 +78,15 @@ internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string?
             : throw new FeedUnavailableException($"block {number} not found on {rpc.Url}");
     }
 
-    private async Task PositionAsync(long after, CancellationToken cancellationToken)
+    /// <summary>Head − confirmations, as of the newest head seen (known once <see cref="NextAsync"/> has refreshed it).</summary>
+    private long SafeHead => (Head ?? throw new InvalidOperationException("the head is not known yet")) - settings.Confirmations;
+
+    private async Task PositionAsync(long after, long safe, CancellationToken cancellationToken)
     {
         // The resume token belongs to the run's first checkpoint only; a later reposition asks the node.
         var token = _resumeToken;
         _resumeToken = null;
-        var start = settings.From ?? Math.Max(1, Head!.Value - settings.Confirmations);
+        var start = settings.From ?? Math.Max(1, safe);
         if (settings.LogsMode)
         {
             if (token is not null && EvmPosition.ParseLogsToken(token) is { } t)
@@ -104,7 +117,7 @@ internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string?
 
     private async Task<IReadOnlyList<SourceEvent>> BlocksAsync(CancellationToken cancellationToken)
     {
-        var safe = Head!.Value - settings.Confirmations;
+        var safe = SafeHead;
         if (_next > safe)
         {
             return [];
@@ -134,9 +147,10 @@ internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string?
 
     private async Task<IReadOnlyList<SourceEvent>> LogsAsync(long after, CancellationToken cancellationToken)
     {
-        for (var range = 0; range < MaxEmptyRanges; range++)
+        var scanning = System.Diagnostics.Stopwatch.StartNew();
+        while (scanning.Elapsed < EmptyScanBudget)
         {
-            var safe = Head!.Value - settings.Confirmations;
+            var safe = SafeHead;
             if (_next > safe)
             {
                 return [];

@@ -5,6 +5,9 @@ internal sealed class EvmPollHandler(EvmIndexer indexer) : Failover.IPullHandler
 {
     public long? Head => indexer.Head;
 
+    /// <summary>Whether blocks up to the safe head remain (a logs scan that ran out of its time budget).</summary>
+    public bool HasWork => indexer.HasWork;
+
     public async Task<IReadOnlyList<SourceEvent>> FetchAsync(long after, CancellationToken cancellationToken)
     {
         await indexer.RefreshHeadAsync(cancellationToken).ConfigureAwait(false);

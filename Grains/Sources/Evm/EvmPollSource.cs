@@ -2,7 +2,8 @@ using Overseer.Sources.Feeds;
 
 namespace Overseer.Sources.Evm;
 
-/// <summary>An <c>evm</c> source without <c>ws</c>: polls only; when caught up, waits <c>intervalMs</c>. A node that
+/// <summary>An <c>evm</c> source without <c>ws</c>: polls only; when caught up (not merely after a logs scan of empty
+/// ranges that used up its time budget), waits <c>intervalMs</c>. A node that
 /// keeps failing is retried with backoff and crashes the run only after <c>maxOutageMs</c>.</summary>
 internal sealed class EvmPollSource(EvmPollHandler poll, EvmSettings settings, TimeProvider time) : IEventSource
 {
@@ -22,7 +23,7 @@ internal sealed class EvmPollSource(EvmPollHandler poll, EvmSettings settings, T
             return new SourceBatch([], Exhausted: false);
         }
 
-        if (events.Count == 0)
+        if (events.Count == 0 && !poll.HasWork)
         {
             await Task.Delay(settings.Interval, time, cancellationToken).ConfigureAwait(false);
         }

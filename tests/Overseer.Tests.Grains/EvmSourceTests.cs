@@ -96,7 +96,8 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
         await node.Rpc.MineAsync(30);
-        var id = await StartAsync("reorg5", node, node.WsUrl, 0, ("from", "1"), ("stallMs", "5000"));
+        // Default supervision: every restart finds the same mismatch, so the restart intensity runs out within a second.
+        var id = await StartAsync("reorg5", node, node.WsUrl, null, ("from", "1"), ("stallMs", "5000"));
         await WaitAsync(id, i => i.Checkpoint == 28, "caught up to head 30 − 2");
         var committed = await node.Rpc.HashAsync(28);
 
@@ -106,7 +107,8 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
         await node.Rpc.MineAsync(1);
 
         var failed = await WaitAsync(id, i => i.Status == WorkerStatus.Failed, "Failed on the reorg deeper than confirmations");
-        output.WriteLine(failed.LastError);
+        output.WriteLine($"after {failed.Restarts} restarts: {failed.LastError}");
+        Assert.Contains("restart intensity exceeded", failed.LastError, StringComparison.Ordinal);
         Assert.Equal(28, failed.Checkpoint);
         Assert.Contains("reorg deeper than confirmations=2", failed.LastError, StringComparison.Ordinal);
         Assert.Contains("block 29", failed.LastError, StringComparison.Ordinal);

@@ -122,6 +122,33 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Reorg_LogsModeDeeperThanConfirmations_EndsFailedAndKeepsTheOldLogsOnly()
+    {
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
+        var emitter = await node.Rpc.DeployEmitterAsync();
+        for (var tx = 0; tx < 10; tx++)
+        {
+            await node.Rpc.ReceiptAsync(await node.Rpc.EmitAsync(emitter, $"0x{tx:x2}"));
+        }
+
+        await node.Rpc.MineAsync(2);
+        var head = await node.Rpc.BlockNumberAsync();
+        var before = await node.Rpc.LogsAsync(1, head - 2, emitter, EvmRpc.EmitterTopic0);
+        var lastSeq = (EvmRpc.Number(before[^1].GetProperty("blockNumber").GetString()!) * 1_000_000) + EvmRpc.Number(before[^1].GetProperty("logIndex").GetString()!);
+        var id = await StartAsync("logreorg", node, null, 0, ("from", "1"), ("batch", "3"), ("address", emitter), ("intervalMs", "100"));
+        await WaitAsync(id, i => i.Checkpoint == lastSeq, $"all {before.Length} logs (last seq {lastSeq})");
+
+        await node.Rpc.ReorgAsync(6);
+        await node.Rpc.MineAsync(1);
+
+        var failed = await WaitAsync(id, i => i.Status == WorkerStatus.Failed, "Failed on the reorg deeper than confirmations in logs mode");
+        output.WriteLine(failed.LastError);
+        Assert.Contains($"reorg deeper than confirmations=2: block {head - 1} has parentHash {await node.Rpc.HashAsync(head - 2)}", failed.LastError, StringComparison.Ordinal);
+        var events = await EventsAsync(Client, id);
+        Assert.Equal(before.Select(l => l.GetProperty("transactionHash").GetString()), events.Select(e => System.Text.Json.JsonDocument.Parse(e.Payload).RootElement.GetProperty("transactionHash").GetString()));
+    }
+
+    [Fact]
     public async Task Push_WebSocketCutWhileHttpAnswers_FailsOverToPollingAndBack()
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: 1);

@@ -21,7 +21,7 @@ internal sealed record BenchOptions
           --view-latency     instead: --workers (default 100,000) completed workers, then timed /workers requests
           --evm              instead: blocks/s and logs/s indexed from a local anvil by 1 and by 100 evm workers
                              (2,000 blocks; 5,000 logs in 100 blocks), and the failover and switch-back times of
-                             one push worker whose WebSocket is cut while HTTP answers
+                             one push worker whose WebSocket is cut or goes silent while HTTP answers
           --crash-restart    instead: crash → first commit of the next run with backoff 0, next to a bare grain's
                              deactivate/reactivate, interleaved over --rounds (default 5) in one in-process silo;
                              --workers (default 50) workers × --crashes (default 20) crashes per round

@@ -8,6 +8,7 @@ using Overseer.Pool;
 using Overseer.Registry;
 using Overseer.Sinks;
 using Overseer.Sources;
+using Overseer.Sources.Evm;
 using Overseer.Sources.Failover;
 using Overseer.Sources.Feeds;
 using Overseer.Sources.Http;
@@ -48,6 +49,7 @@ public static class OverseerServiceCollectionExtensions
         services.AddEventSource<HttpPollSourceFactory>(HttpPollSourceFactory.Kind);
         services.AddEventSource<WebSocketSourceFactory>(WebSocketSourceFactory.Kind);
         services.AddEventSource<FeedSourceFactory>(FeedSourceFactory.Kind);
+        services.AddEventSource<EvmSourceFactory>(EvmSourceFactory.Kind);
         services.AddSingleton<PartitionKeeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionKeeper>());
         return services;

@@ -31,6 +31,9 @@ internal sealed record BenchOptions
     private static readonly Option<bool> ViewLatencyOption = Flag("--view-latency",
         "instead: --workers (default 100,000) completed workers, then timed /workers requests");
 
+    private static readonly Option<bool> EvmOption = Flag("--evm",
+        "instead: blocks/s and logs/s indexed from a local anvil by 1 and by 100 evm workers");
+
     private static readonly Option<bool> CrashRestartOption = Flag("--crash-restart",
         "instead: crash → first commit of the next run with backoff 0, next to a bare grain's deactivate/reactivate, interleaved over "
         + "--rounds (default 5) in one in-process silo; --workers (default 50) workers × --crashes (default 20) crashes per round");
@@ -76,6 +79,9 @@ internal sealed record BenchOptions
 
     /// <summary>Measure the worker view's latency over a large registry instead.</summary>
     public bool ViewLatency { get; init; }
+
+    /// <summary>Measure evm indexing rates and failover time against a local anvil instead.</summary>
+    public bool Evm { get; init; }
 
     /// <summary>Measure crash → next-commit latency against a bare grain's reactivation instead.</summary>
     public bool CrashRestart { get; init; }
@@ -146,6 +152,7 @@ internal sealed record BenchOptions
             Pool = parse.GetValue(PoolOption),
             ViewLatency = parse.GetValue(ViewLatencyOption),
             CrashRestart = parse.GetValue(CrashRestartOption),
+            Evm = parse.GetValue(EvmOption),
             Crashes = parse.GetValue(CrashesOption) ?? 20,
             CrashesGiven = parse.GetValue(CrashesOption) is not null,
             Quick = parse.GetValue(QuickOption),
@@ -173,6 +180,7 @@ internal sealed record BenchOptions
             PoolOption,
             ViewLatencyOption,
             CrashRestartOption,
+            EvmOption,
             CrashesOption,
             QuickOption,
             SecondsOption,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Overseer.Bench;
 using Overseer.Bench.CrashRestart;
+using Overseer.Testing;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -54,6 +55,19 @@ async Task<int> MeasureAsync(Func<Task> measure)
 if (options.CrashRestart)
 {
     return await MeasureAsync(async () => Console.Write(CrashRestartTable.Render(machine, await new CrashRestartBench(options).RunAsync(cancel.Token))));
+}
+
+if (options.Evm)
+{
+    return await MeasureAsync(async () =>
+    {
+        var lines = await new EvmBench(options).RunAsync(cancel.Token);
+        Console.WriteLine($"({machine.Cores} cores, {machine.Cpu}, {machine.Redis}, {options.Silos} silos, anvil {AnvilNode.Binary})");
+        foreach (var line in lines)
+        {
+            Console.WriteLine($"  {line}");
+        }
+    });
 }
 
 if (options.Pool || options.ViewLatency || options.TelemetryOverhead)

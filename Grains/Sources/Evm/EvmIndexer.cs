@@ -1,0 +1,240 @@
+using System.Text.Json;
+using Overseer.Sources.Feeds;
+
+namespace Overseer.Sources.Evm;
+
+/// <summary>The chain cursor both handlers of an <c>evm</c> source share: where the next block is, the hash it must
+/// descend from, and the head. Fetches the next blocks (blocks mode) or the logs of the next block range (logs mode)
+/// by number, up to the safe head (head − confirmations), and checks the chain before anything is returned.</summary>
+/// <remarks>
+/// <para>Reorg check: the first block returned must have <c>parentHash</c> = the hash of the block before it as last
+/// committed (the resume token) or returned; every later block must descend from the one before it. A mismatch at the
+/// start is a reorg deeper than confirmations (<see cref="EvmReorgException"/>, a crash); one inside a batch means the
+/// chain moved while it was read (an outage: it is read again). Hashes chain, so checking the newest committed block
+/// covers every block before it. In logs mode the headers of a range's first and last block are read in the same
+/// JSON-RPC batch as its logs; logs of those blocks must carry their hashes.</para>
+/// <para>Logs mode scans whole ranges of <c>batch</c> blocks; a range without matching logs advances the cursor in
+/// memory only (nothing to commit), so a new run may scan it again. One call scans empty ranges for at most
+/// <see cref="EmptyScanBudget"/>, well inside the push handler's stall time, then returns nothing.</para>
+/// <para>The head is the only state a push probe touches while a poll runs, so it alone is updated atomically.</para>
+/// </remarks>
+internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string? resumeToken)
+{
+    private static readonly TimeSpan EmptyScanBudget = TimeSpan.FromSeconds(2);
+    private long _head = -1;
+    private long _next;
+    private string? _parentHash;
+    private long _expectAfter = -1;
+    private string? _resumeToken = resumeToken;
+
+    /// <summary>The newest head block number seen (HTTP or newHeads).</summary>
+    public long? Head => Volatile.Read(ref _head) is var head and >= 0 ? head : null;
+
+    /// <summary>The token of the last non-empty batch returned: what is committed with it.</summary>
+    public string? LastToken { get; private set; }
+
+    /// <summary>Whether a fetch may find something now: not yet positioned, or blocks up to the safe head remain.</summary>
+    public bool HasWork => _next == 0 || (Head is { } head && _next <= head - settings.Confirmations);
+
+    public void SeeHead(long head)
+    {
+        var seen = Volatile.Read(ref _head);
+        while (head > seen && Interlocked.CompareExchange(ref _head, head, seen) is var actual && actual != seen)
+        {
+            seen = actual;
+        }
+    }
+
+    public async Task RefreshHeadAsync(CancellationToken cancellationToken)
+    {
+        var result = await rpc.CallAsync("eth_blockNumber", [], cancellationToken).ConfigureAwait(false);
+        SeeHead(EvmHex.Parse(result.GetString() ?? "", "eth_blockNumber"));
+    }
+
+    /// <summary>The next events after <paramref name="after"/> (the worker's checkpoint), up to the safe head; empty when caught up.</summary>
+    public async Task<IReadOnlyList<SourceEvent>> NextAsync(long after, CancellationToken cancellationToken)
+    {
+        if (Head is null)
+        {
+            await RefreshHeadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (after != _expectAfter)
+        {
+            await PositionAsync(after, SafeHead, cancellationToken).ConfigureAwait(false);
+        }
+
+        return settings.LogsMode
+            ? await LogsAsync(after, cancellationToken).ConfigureAwait(false)
+            : await BlocksAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The hash of block <paramref name="number"/> as the node has it now.</summary>
+    public static async Task<string> HashOfAsync(EvmRpcClient rpc, long number, CancellationToken cancellationToken)
+    {
+        var block = await rpc.CallAsync("eth_getBlockByNumber", [EvmHex.Quantity(number), false], cancellationToken).ConfigureAwait(false);
+        return block.ValueKind == JsonValueKind.Object
+            ? EvmHex.String(block, "hash")
+            : throw new FeedUnavailableException($"block {number} not found on {rpc.Url}");
+    }
+
+    /// <summary>Head − confirmations, as of the newest head seen (known once <see cref="NextAsync"/> has refreshed it).</summary>
+    private long SafeHead => (Head ?? throw new InvalidOperationException("the head is not known yet")) - settings.Confirmations;
+
+    private async Task PositionAsync(long after, long safe, CancellationToken cancellationToken)
+    {
+        // The resume token belongs to the run's first checkpoint only; a later reposition asks the node.
+        var token = _resumeToken;
+        _resumeToken = null;
+        var start = settings.From ?? Math.Max(1, safe);
+        if (settings.LogsMode)
+        {
+            if (token is not null && EvmPosition.ParseLogsToken(token) is { } t)
+            {
+                (_next, _parentHash) = (t.Block + 1, t.Hash);
+            }
+            else if (after == 0)
+            {
+                (_next, _parentHash) = (start, null);
+            }
+            else
+            {
+                var block = EvmPosition.BlockOfLogSeq(after);
+                (_next, _parentHash) = (block, await HashOfAsync(rpc, block - 1, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        else if (after == 0)
+        {
+            (_next, _parentHash) = (start, null);
+        }
+        else
+        {
+            (_next, _parentHash) = (after + 1, token ?? await HashOfAsync(rpc, after, cancellationToken).ConfigureAwait(false));
+        }
+
+        _expectAfter = after;
+    }
+
+    private async Task<IReadOnlyList<SourceEvent>> BlocksAsync(CancellationToken cancellationToken)
+    {
+        var safe = SafeHead;
+        if (_next > safe)
+        {
+            return [];
+        }
+
+        var to = Math.Min(_next + settings.Batch - 1, safe);
+        var calls = new List<(string, object?[])>();
+        for (var n = _next; n <= to; n++)
+        {
+            calls.Add(("eth_getBlockByNumber", [EvmHex.Quantity(n), false]));
+        }
+
+        var results = await rpc.BatchAsync(calls, cancellationToken).ConfigureAwait(false);
+        var events = new SourceEvent[results.Length];
+        var parent = _parentHash;
+        for (var i = 0; i < results.Length; i++)
+        {
+            var block = Block(results[i], _next + i);
+            Check(block, parent, first: i == 0);
+            parent = block.Hash;
+            events[i] = new SourceEvent(block.Number, block.ToPayload());
+        }
+
+        (_next, _parentHash, LastToken, _expectAfter) = (to + 1, parent, parent, to);
+        return events;
+    }
+
+    private async Task<IReadOnlyList<SourceEvent>> LogsAsync(long after, CancellationToken cancellationToken)
+    {
+        var scanning = System.Diagnostics.Stopwatch.StartNew();
+        while (scanning.Elapsed < EmptyScanBudget)
+        {
+            var safe = SafeHead;
+            if (_next > safe)
+            {
+                return [];
+            }
+
+            var from = _next;
+            var to = Math.Min(from + settings.Batch - 1, safe);
+            var filter = new Dictionary<string, object> { ["fromBlock"] = EvmHex.Quantity(from), ["toBlock"] = EvmHex.Quantity(to) };
+            if (settings.Addresses.Count > 0)
+            {
+                filter["address"] = settings.Addresses;
+            }
+
+            if (settings.Topic0 is { } topic0)
+            {
+                filter["topics"] = new[] { topic0 };
+            }
+
+            var results = await rpc.BatchAsync(
+                [("eth_getBlockByNumber", [EvmHex.Quantity(from), false]), ("eth_getBlockByNumber", [EvmHex.Quantity(to), false]), ("eth_getLogs", [filter])],
+                cancellationToken).ConfigureAwait(false);
+            var first = Block(results[0], from);
+            var last = Block(results[1], to);
+            Check(first, _parentHash, first: true);
+            var events = new List<(long Seq, string Payload)>();
+            foreach (var element in results[2].EnumerateArray())
+            {
+                var log = EvmLog.From(element);
+                if (log.Removed)
+                {
+                    continue;
+                }
+
+                if (log.BlockNumber < from || log.BlockNumber > to
+                    || (log.BlockNumber == from && !Same(log.BlockHash, first.Hash))
+                    || (log.BlockNumber == to && !Same(log.BlockHash, last.Hash)))
+                {
+                    throw new FeedUnavailableException($"eth_getLogs on {rpc.Url} for blocks {from}..{to} returned a log of block {log.BlockNumber} {log.BlockHash} that is not in that range of the chain just read (the chain moved while it was read)");
+                }
+
+                if (log.Seq > after)
+                {
+                    events.Add((log.Seq, log.ToPayload()));
+                }
+            }
+
+            (_next, _parentHash) = (to + 1, last.Hash);
+            if (events.Count > 0)
+            {
+                events.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+                LastToken = EvmPosition.LogsToken(to, last.Hash);
+                _expectAfter = events[^1].Seq;
+                return [.. events.Select(e => new SourceEvent(e.Seq, e.Payload))];
+            }
+        }
+
+        return [];
+    }
+
+    private EvmBlock Block(JsonElement result, long number)
+    {
+        if (result.ValueKind != JsonValueKind.Object)
+        {
+            throw new FeedUnavailableException($"block {number} not found on {rpc.Url} (head {Head}): the node is behind or restarting");
+        }
+
+        var block = EvmBlock.From(result);
+        return block.Number == number ? block : throw new FeedUnavailableException($"asked {rpc.Url} for block {number}, got block {block.Number}");
+    }
+
+    private void Check(EvmBlock block, string? parent, bool first)
+    {
+        if (parent is null || Same(block.ParentHash, parent))
+        {
+            return;
+        }
+
+        if (first)
+        {
+            throw new EvmReorgException(block.Number, block.ParentHash, block.Number - 1, parent, settings.Confirmations);
+        }
+
+        throw new FeedUnavailableException($"block {block.Number} on {rpc.Url} has parentHash {block.ParentHash}, not the hash {parent} of the block just read before it (the chain moved while it was read)");
+    }
+
+    private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+}

@@ -122,6 +122,29 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Rewind_PastADeepReorg_ThenResume_IndexesTheNewChainWithTheNodesHashes()
+    {
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
+        await node.Rpc.MineAsync(30);
+        var id = await StartAsync("rewind", node, null, 0, ("from", "1"), ("intervalMs", "100"));
+        await WaitAsync(id, i => i.Checkpoint == 28, "caught up to head 30 − 2");
+        var old = await node.Rpc.HashAsync(28);
+        await node.Rpc.ReorgAsync(5);
+        await node.Rpc.MineAsync(1);
+        await WaitAsync(id, i => i.Status == WorkerStatus.Failed, "Failed on the reorg deeper than confirmations");
+
+        // The operator's way out: rewind to before the fork (the source's token for 20 is block 20's hash), resume.
+        var rewound = await fixture.Manager.RewindAsync(id, 20, "tester@ci");
+        Assert.Equal((28L, 8L, WorkerStatus.Failed, 20L), (rewound.FromCheckpoint, rewound.EventsRemoved, rewound.Worker.Status, rewound.Worker.Checkpoint));
+        await fixture.Manager.ResumeAsync(id);
+        await WaitAsync(id, i => i.Checkpoint == 29 && i.Status == WorkerStatus.Running, "re-indexed the new chain up to head 31 − 2");
+
+        await fixture.Manager.StopAsync(id);
+        Assert.NotEqual(old, await node.Rpc.HashAsync(28));
+        await AssertBlocksAsync(Client, node.Rpc, id, 1, 29);
+    }
+
+    [Fact]
     public async Task Reorg_LogsModeDeeperThanConfirmations_EndsFailedAndKeepsTheOldLogsOnly()
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);

@@ -59,7 +59,7 @@ async Task<int> MeasureAsync(Func<Task> measure)
 
 if (options.Suite)
 {
-    var command = $"./overseer bench {string.Join(' ', options.Scenarios)}{(options.Quick ? " --quick" : "")}".Replace("  ", " ", StringComparison.Ordinal);
+    var command = string.Join(' ', new[] { "./overseer bench" }.Concat(options.Scenarios).Concat(options.Quick ? ["--quick"] : []));
     try
     {
         return await new SuiteRunner(new SuiteSettings(options.Quick), options.Scenarios, command).RunAsync(machine, cancel.Token);

@@ -23,7 +23,7 @@ internal static class MarkdownReport
         {
             var (o, b, r) = (f.OursSummary, f.BaselineSummary, f.RatioSummary);
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {f.Scenario} | {f.Name} | {Range(o, f.Unit)} | {f.Baseline} | {Range(b, f.Unit)} | {r.Median:0.00}× ({r.Min:0.00}–{r.Max:0.00}) | {f.Target} | {Verdict(f.Met)} |");
+                $"| {f.Scenario} | {f.Name} | {Range(o, f.Unit)} | {f.Baseline} | {Range(b, f.Unit)} | {Ratio(r)} | {f.Target} | {Verdict(f.Met)} |");
         }
 
         md.AppendLine();
@@ -52,12 +52,14 @@ internal static class MarkdownReport
 
     public static string OrleansVersion() =>
         typeof(Orleans.Grain).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            is [System.Reflection.AssemblyInformationalVersionAttribute v, ..] ? v.InformationalVersion.Split('+')[0] : "unknown";
+            is [System.Reflection.AssemblyInformationalVersionAttribute v, ..] ? v.InformationalVersion.Split('+', ' ')[0].TrimEnd('.') : "unknown";
 
-    private static string Range(Summary s, string unit) => $"{Value(s.Median)} {unit} ({Value(s.Min)}–{Value(s.Max)})";
+    private static string Range(Summary s, string unit) => double.IsNaN(s.Median) ? "—" : $"{Value(s.Median)} {unit} ({Value(s.Min)}–{Value(s.Max)})";
 
     private static string Value(double v) =>
         double.IsNaN(v) ? "n/a" : Math.Abs(v) >= 100 ? v.ToString("N0", CultureInfo.InvariantCulture) : v.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static string Ratio(Summary r) => double.IsNaN(r.Median) ? "—" : $"{r.Median:0.00}× ({r.Min:0.00}–{r.Max:0.00})";
 
     private static string Verdict(bool? met) => met switch { true => "**yes**", false => "no", null => "—" };
 }

@@ -51,8 +51,10 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
         Console.Write(markdown);
         var directory = Path.Combine(RepoPaths.Root, "bench", "results", settings.Quick ? "quick" : "");
         Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "results.md"), markdown, cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(directory, "results.json"), JsonSerializer.Serialize(report, Json), cancellationToken);
+        // A run of some scenarios only does not overwrite the full run's files: results-<scenario>-….{md,json}.
+        var fileName = scenarios.Count == 0 ? "results" : $"results-{string.Join('-', Scenarios.Where(scenarios.Contains))}";
+        await File.WriteAllTextAsync(Path.Combine(directory, $"{fileName}.md"), markdown, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(directory, $"{fileName}.json"), JsonSerializer.Serialize(report, Json), cancellationToken);
         foreach (var chart in charts)
         {
             await File.WriteAllTextAsync(Path.Combine(directory, chart.FileName), SvgChart.Render(chart), cancellationToken);

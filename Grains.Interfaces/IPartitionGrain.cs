@@ -12,12 +12,12 @@ public interface IPartitionGrain : IGrainWithIntegerKey
     /// <summary>Durably records a worker this partition has never seen (before the worker is asked to run), so a
     /// full-cluster restart finds it even if the worker call never happened; a no-op for a known worker, whose own start
     /// or resume records its row (<see cref="RecordAsync"/>).</summary>
-    [Alias("Register")]
+    [Alias("Register"), AlwaysInterleave]
     Task RegisterAsync(string id, string source, CancellationToken cancellationToken = default);
 
     /// <summary>A worker's start or resume, durable before it returns: restore after a full-cluster crash reads this row.
     /// A newer snapshot already held wins (and is written).</summary>
-    [Alias("Record")]
+    [Alias("Record"), AlwaysInterleave]
     Task RecordAsync(WorkerReport report, CancellationToken cancellationToken = default);
 
     /// <summary>A deleted worker's row is removed (here and in Redis) before it returns; reports from it that arrive

@@ -13,7 +13,14 @@ namespace Overseer.Registry;
 
 /// <summary>The client-facing manager: stateless and local to whichever silo the client reached, so it is never a
 /// bottleneck. It routes each id to its partition and fans queries out over all partitions.</summary>
+/// <remarks>Interleaving (<see cref="ReentrantAttribute"/>) is intended: the invariant is that this grain holds no
+/// mutable state of its own — every field is an injected, thread-safe singleton (catalog, options, membership, pool,
+/// audit log) and every method only validates its arguments and forwards to the partition or worker that owns the id,
+/// whose own turn-based concurrency keeps each worker's operations in order. Non-reentrant, each activation (at most
+/// one per core) served one start at a time through a registry write, the worker's activation and its state write,
+/// so about four starts were in flight cluster-wide whatever the client sent (issue 10, Little's law).</remarks>
 [StatelessWorker]
+[Reentrant]
 public sealed partial class ManagerGrain(
     SourceCatalog sources,
     IOptions<OverseerOptions> overseer,

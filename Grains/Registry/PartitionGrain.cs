@@ -19,7 +19,10 @@ namespace Overseer.Registry;
 /// <see cref="PartitionGauges"/>), built per activation from the services injected here.
 /// <para>Not on the event path: workers index on their own and only report status changes and heartbeats (one-way).
 /// Interleaving: pokes, moves and pool checks run as background tasks on this activation's scheduler; they only touch
-/// the collaborators in synchronous sections, so every change is atomic with respect to requests and ticks.</para></remarks>
+/// the collaborators in synchronous sections, so every change is atomic with respect to requests and ticks.
+/// <c>RegisterAsync</c> and <c>RecordAsync</c> interleave too (<c>[AlwaysInterleave]</c> on the interface) under the
+/// same invariant: they change the slice in one synchronous section and then only await their row's grouped write
+/// (<see cref="RegistryGroupCommit"/>), so a partition no longer serialises every start behind one Redis round trip.</para></remarks>
 [PartitionPlacement]
 public sealed partial class PartitionGrain(
     RegistryStore store,
@@ -46,10 +49,13 @@ public sealed partial class PartitionGrain(
     private readonly PoolWaker _pool = new(slots, poolSnapshot, supervision.Value.PoolCheckInterval, overseer.Value.Partitions);
     private readonly PartitionGauges _gauges = new(instruments, partitionSnapshots, supervision.Value.GaugeInterval);
     private DateTimeOffset _lastFlush;
+    private RegistryGroupCommit? _commits;
 
     private int Partition => (int)this.GetPrimaryKeyLong();
 
     private SupervisionOptions Options => supervision.Value;
+
+    private RegistryGroupCommit Commits => _commits ??= new RegistryGroupCommit(batch => store.SaveAsync(Partition, batch), _slice.Saved);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -84,10 +90,11 @@ public sealed partial class PartitionGrain(
         }
 
         // A new worker's row is durable before the worker is asked to run: a full-cluster crash must find it.
+        // Interleaves (AlwaysInterleave): the slice changes in this synchronous section, and the write is grouped
+        // with every other row written through meanwhile (RegistryGroupCommit).
         if (_slice.Register(id, source, time.GetUtcNow()) is { } entry)
         {
-            await store.SaveAsync(Partition, [entry]);
-            _slice.Saved(entry);
+            await Commits.CommitAsync(entry);
         }
     }
 
@@ -95,8 +102,7 @@ public sealed partial class PartitionGrain(
     {
         // The worker's own start or resume, written through before it returns: restore reads this row.
         var entry = _slice.Record(report, time.GetUtcNow());
-        await store.SaveAsync(Partition, [entry]);
-        _slice.Saved(entry);
+        await Commits.CommitAsync(entry);
     }
 
     public async Task ForgetAsync(string id, CancellationToken cancellationToken = default)

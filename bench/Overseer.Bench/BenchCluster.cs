@@ -15,6 +15,7 @@ internal sealed class BenchCluster : IAsyncDisposable
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
     private readonly List<SiloProcess> _silos = [];
+    private readonly HashSet<SiloProcess> _killed = [];
     private ConnectionMultiplexer? _mux;
     private IHost? _clientHost;
 
@@ -80,6 +81,33 @@ internal sealed class BenchCluster : IAsyncDisposable
         var db = (_mux ?? throw new InvalidOperationException("not connected")).GetDatabase();
         var cps = await Task.WhenAll(workerIds.Select(id => db.HashGetAsync($"overseer:{ServiceId}:w:{{{id}}}:cursor", "cp")));
         return [.. cps.Select(c => c.IsNull ? 0 : (long)c)];
+    }
+
+    /// <summary>The bench's own connection to the cluster's Redis.</summary>
+    public IDatabase Database => (_mux ?? throw new InvalidOperationException("not connected")).GetDatabase();
+
+    /// <summary>SIGKILLs every silo process (a real crash of the whole cluster) and waits until each has exited.</summary>
+    public async Task KillSilosAsync()
+    {
+        foreach (var silo in _silos.Where(_killed.Add))
+        {
+            silo.Kill();
+            await silo.DisposeAsync();
+        }
+    }
+
+    /// <summary>Starts a new process for every silo on its predecessor's ports (a restarted machine: it supersedes the
+    /// dead generation at once); returns when the first is launched, and the task that completes when all are ready.</summary>
+    public Task RestartSilosAsync(CancellationToken cancellationToken)
+    {
+        var options = _silos.Select(s => s.Options).ToList();
+        _silos.Clear();
+        foreach (var option in options)
+        {
+            _silos.Add(SiloProcess.Start(option with { Name = $"{option.Name}r" }));
+        }
+
+        return Task.WhenAll(_silos.Select(s => s.WaitReadyAsync(SiloReadyTimeout, cancellationToken)));
     }
 
     public async ValueTask DisposeAsync()

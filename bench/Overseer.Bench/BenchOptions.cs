@@ -40,7 +40,21 @@ internal sealed record BenchOptions
 
     private static readonly Option<int?> CrashesOption = Number("--crashes", 1, 10_000, "crash → commit samples per worker per round for --crash-restart (default 20)");
 
-    private static readonly Option<bool> QuickOption = Flag("--quick", "with --crash-restart: a smoke run (20 workers × 10 crashes, 3 rounds)");
+    private static readonly Option<bool> QuickOption = Flag("--quick",
+        "with --crash-restart: a smoke run (20 workers × 10 crashes, 3 rounds); with --suite or scenarios: every scenario at a tiny size, 2 repetitions (about a minute)");
+
+    private static readonly Argument<string[]> ScenariosArgument = CreateScenarios();
+
+    private static readonly Option<bool> SuiteOption = Flag("--suite",
+        "instead: the suite (./overseer bench): every scenario named (all when none is), each beside its bare baseline, interleaved; "
+        + "results to bench/results/ as Markdown, JSON and SVG");
+
+    // The suite's child processes (Suite/Probe.cs); not for people.
+    private static readonly Option<string?> ProbeOption = new("--probe") { Hidden = true };
+
+    private static readonly Option<string?> RedisOption = new("--redis") { Hidden = true };
+
+    private static readonly Option<string?> ServiceIdOption = new("--service-id") { Hidden = true };
 
     private static readonly Option<int?> SecondsOption = Number("--seconds", 1, 3600, "measurement window per cluster for --telemetry-overhead and --pool (default 10)");
 
@@ -116,6 +130,19 @@ internal sealed record BenchOptions
     /// <summary>Whether <c>--workers</c> was given (the telemetry-overhead mode has its own default).</summary>
     public bool WorkersGiven { get; init; }
 
+    /// <summary>Run the suite (<c>--suite</c>, or any scenario named).</summary>
+    public bool Suite { get; init; }
+
+    /// <summary>The suite's scenarios to run; empty means all.</summary>
+    public IReadOnlyList<string> Scenarios { get; init; } = [];
+
+    /// <summary>A suite child process: what it measures (<see cref="Overseer.Bench.Suite.ProbeKind"/>), on which Redis and ServiceId.</summary>
+    public string? Probe { get; init; }
+
+    public string? Redis { get; init; }
+
+    public string? ServiceId { get; init; }
+
     /// <summary>Whether <c>--help</c> (<c>-h</c>, <c>-?</c>) was given.</summary>
     public bool Help { get; init; }
 
@@ -159,10 +186,25 @@ internal sealed record BenchOptions
             Seconds = parse.GetValue(SecondsOption) ?? 10,
             Rounds = parse.GetValue(RoundsOption) ?? 2,
             RoundsGiven = parse.GetValue(RoundsOption) is not null,
+            Scenarios = parse.GetValue(ScenariosArgument) ?? [],
+            Probe = parse.GetValue(ProbeOption),
+            Redis = parse.GetValue(RedisOption),
+            ServiceId = parse.GetValue(ServiceIdOption),
         };
-        if ((options.Quick || options.CrashesGiven) && !options.CrashRestart)
+        options = options with { Suite = parse.GetValue(SuiteOption) || options.Scenarios.Count > 0 };
+        if (options.Probe is not null && (options.Redis is null || options.ServiceId is null))
         {
-            throw new UsageException("--quick and --crashes apply to --crash-restart only: add --crash-restart, or leave them out");
+            throw new UsageException("--probe needs --redis and --service-id");
+        }
+
+        if (options.Quick && !options.CrashRestart && !options.Suite && options.Probe is null)
+        {
+            throw new UsageException("--quick applies to --crash-restart, --suite or named scenarios only: add one, or leave it out");
+        }
+
+        if (options.CrashesGiven && !options.CrashRestart)
+        {
+            throw new UsageException("--crashes applies to --crash-restart only: add --crash-restart, or leave it out");
         }
 
         return options;
@@ -185,6 +227,11 @@ internal sealed record BenchOptions
             QuickOption,
             SecondsOption,
             RoundsOption,
+            SuiteOption,
+            ScenariosArgument,
+            ProbeOption,
+            RedisOption,
+            ServiceIdOption,
         };
         foreach (var version in root.Options.OfType<VersionOption>().ToArray())
         {
@@ -192,6 +239,17 @@ internal sealed record BenchOptions
         }
 
         return root;
+    }
+
+    private static Argument<string[]> CreateScenarios()
+    {
+        var argument = new Argument<string[]>("scenario")
+        {
+            Arity = ArgumentArity.ZeroOrMore,
+            Description = $"suite scenarios to run ({string.Join(", ", Overseer.Bench.Suite.SuiteRunner.Scenarios)}); implies --suite",
+        };
+        argument.AcceptOnlyFromAmong([.. Overseer.Bench.Suite.SuiteRunner.Scenarios]);
+        return argument;
     }
 
     private static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };

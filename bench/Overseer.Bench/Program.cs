@@ -1,6 +1,7 @@
 using System.Globalization;
 using Overseer.Bench;
 using Overseer.Bench.CrashRestart;
+using Overseer.Bench.Suite;
 using Overseer.Testing;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -30,6 +31,11 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+if (options.Probe is { } probe)
+{
+    return await Probe.RunAsync(probe, options.Redis!, options.ServiceId!, options.Workers, options.Quick, cancel.Token);
+}
+
 var machine = MachineInfo.Read();
 
 // One runner for the measurement modes: the same exit codes and error reporting for each.
@@ -49,6 +55,20 @@ async Task<int> MeasureAsync(Func<Task> measure)
     {
         await Console.Error.WriteLineAsync($"bench failed: {(ex is BenchFailedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}")}");
         return 1;
+    }
+}
+
+if (options.Suite)
+{
+    var command = string.Join(' ', new[] { "./overseer bench" }.Concat(options.Scenarios).Concat(options.Quick ? ["--quick"] : []));
+    try
+    {
+        return await new SuiteRunner(new SuiteSettings(options.Quick), options.Scenarios, command).RunAsync(machine, cancel.Token);
+    }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        await Console.Error.WriteLineAsync("cancelled");
+        return 130;
     }
 }
 

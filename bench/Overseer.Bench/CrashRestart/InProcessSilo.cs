@@ -19,15 +19,20 @@ internal sealed class InProcessSilo : IAsyncDisposable
 
     private readonly IHost _host;
 
-    private InProcessSilo(IHost host, RedisServer redis, IConnectionMultiplexer mux, TimeSpan backoff)
+    private InProcessSilo(IHost host, RedisServer? redis, IConnectionMultiplexer mux, TimeSpan backoff, string serviceId)
     {
         _host = host;
         Redis = redis;
         Mux = mux;
         Backoff = backoff;
+        ServiceId = serviceId;
     }
 
-    public RedisServer Redis { get; }
+    /// <summary>The private redis-server this silo started and owns, or null when it runs on one given to it.</summary>
+    public RedisServer? Redis { get; }
+
+    /// <summary>The durable-data scope: worker keys are <c>overseer:{ServiceId}:…</c>.</summary>
+    public string ServiceId { get; }
 
     public IConnectionMultiplexer Mux { get; }
 
@@ -49,14 +54,55 @@ internal sealed class InProcessSilo : IAsyncDisposable
             Progress.Say($"crash-restart: redis-server on port {redis.Port}; starting an in-process silo (backoff {backoff.TotalMilliseconds} ms)");
             try
             {
-                return new InProcessSilo(await StartHostAsync(mux, serviceId, backoff, cancellationToken), redis, mux, backoff);
+                return new InProcessSilo(await StartHostAsync(mux, serviceId, backoff, cancellationToken), redis, mux, backoff, serviceId);
             }
             catch (Exception ex) when (BackoffRefusals(ex) is { Count: > 0 } refusals)
             {
                 Progress.Say($"crash-restart: the silo refused backoff {backoff.TotalMilliseconds} ms ({string.Join("; ", refusals.Distinct())}); "
                     + $"running with {fallbackBackoff.TotalMilliseconds} ms instead");
-                return new InProcessSilo(await StartHostAsync(mux, serviceId, fallbackBackoff, cancellationToken), redis, mux, fallbackBackoff);
+                return new InProcessSilo(await StartHostAsync(mux, serviceId, fallbackBackoff, cancellationToken), redis, mux, fallbackBackoff, serviceId);
             }
+        }
+        catch
+        {
+            if (mux is not null)
+            {
+                await mux.DisposeAsync();
+            }
+
+            await redis.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a silo with the shipped supervision settings on a redis-server it does not own (the suite's
+    /// child processes: each one silo on the parent's Redis, under <paramref name="serviceId"/>).</summary>
+    public static async Task<InProcessSilo> StartOnAsync(string redisConnectionString, string serviceId, CancellationToken cancellationToken)
+    {
+        var mux = await ConnectionMultiplexer.ConnectAsync(redisConnectionString);
+        try
+        {
+            var shipped = new SupervisionOptions().BackoffMin;
+            return new InProcessSilo(await StartHostAsync(mux, serviceId, backoff: null, cancellationToken), null, mux, shipped, serviceId);
+        }
+        catch
+        {
+            await mux.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a private redis-server and a silo with the shipped supervision settings on it.</summary>
+    public static async Task<InProcessSilo> StartShippedAsync(CancellationToken cancellationToken)
+    {
+        var redis = await RedisServer.StartNewAsync(cancellationToken: cancellationToken);
+        IConnectionMultiplexer? mux = null;
+        try
+        {
+            mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+            var serviceId = $"bench-{Guid.NewGuid():N}";
+            var shipped = new SupervisionOptions().BackoffMin;
+            return new InProcessSilo(await StartHostAsync(mux, serviceId, backoff: null, cancellationToken), redis, mux, shipped, serviceId);
         }
         catch
         {
@@ -86,7 +132,10 @@ internal sealed class InProcessSilo : IAsyncDisposable
 
         _host.Dispose();
         await Mux.DisposeAsync();
-        await Redis.DisposeAsync();
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
     }
 
     /// <summary>The options validator's complaints about the backoff; the host reports them wrapped in an AggregateException.</summary>
@@ -98,7 +147,7 @@ internal sealed class InProcessSilo : IAsyncDisposable
             _ => [],
         };
 
-    private static async Task<IHost> StartHostAsync(IConnectionMultiplexer mux, string serviceId, TimeSpan backoff, CancellationToken cancellationToken)
+    private static async Task<IHost> StartHostAsync(IConnectionMultiplexer mux, string serviceId, TimeSpan? backoff, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton(mux);
@@ -107,11 +156,14 @@ internal sealed class InProcessSilo : IAsyncDisposable
             silo.UseLocalhostClustering(PortAllocator.GetFreePort(), PortAllocator.GetFreePort(), serviceId: serviceId, clusterId: $"bench-{Guid.NewGuid():N}");
             silo.AddOverseer();
             silo.AddActivityPropagation();
-            silo.Services.Configure<SupervisionOptions>(o =>
+            if (backoff is { } fixedBackoff)
             {
-                o.BackoffMin = backoff;
-                o.BackoffMax = backoff;
-            });
+                silo.Services.Configure<SupervisionOptions>(o =>
+                {
+                    o.BackoffMin = fixedBackoff;
+                    o.BackoffMax = fixedBackoff;
+                });
+            }
         });
         var host = builder.Build();
         try

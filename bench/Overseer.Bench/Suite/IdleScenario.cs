@@ -1,0 +1,73 @@
+using Overseer.Testing;
+
+namespace Overseer.Bench.Suite;
+
+/// <summary><c>idle</c>: resident and managed memory per idle running worker (and the silo's idle CPU) against a bare
+/// grain with a 1 s timer, each measured in a fresh child process with one silo on a shared private redis-server.</summary>
+internal sealed class IdleScenario(SuiteSettings settings)
+{
+    public async Task<ScenarioOutput> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var redis = await RedisServer.StartNewAsync(cancellationToken: cancellationToken);
+        var n = settings.IdleWorkers;
+        var ours = new List<ProbeResult>();
+        var bare = new List<ProbeResult>();
+        for (var r = 1; r <= settings.ProcessRepetitions; r++)
+        {
+            async Task<ProbeResult> Run(string kind) =>
+                await ProbeProcess.RunAsync(kind, redis.ConnectionString, $"idle-{r}-{kind}-{Guid.NewGuid():N}", n, settings.Quick, cancellationToken);
+
+            if (r % 2 == 1)
+            {
+                bare.Add(await Run(ProbeKind.IdleBare));
+                ours.Add(await Run(ProbeKind.IdleOurs));
+            }
+            else
+            {
+                ours.Add(await Run(ProbeKind.IdleOurs));
+                bare.Add(await Run(ProbeKind.IdleBare));
+            }
+
+            Progress.Say($"idle {r}/{settings.ProcessRepetitions}: ours RSS {ours[^1].RssBytesPerActivation / 1024:0.0} KB heap {ours[^1].HeapBytesPerActivation / 1024:0.0} KB "
+                + $"cpu {ours[^1].IdleCores:0.00}; bare RSS {bare[^1].RssBytesPerActivation / 1024:0.0} KB heap {bare[^1].HeapBytesPerActivation / 1024:0.0} KB cpu {bare[^1].IdleCores:0.00}");
+        }
+
+        static List<double> Kb(IEnumerable<ProbeResult> xs, Func<ProbeResult, double> f) => [.. xs.Select(x => f(x) / 1024)];
+        var rss = new Figure
+        {
+            Scenario = "idle",
+            Name = $"RSS per idle running worker ({n:N0})",
+            Unit = "KB",
+            Baseline = "bare grain with a 1 s timer",
+            HigherIsBetter = false,
+            Ours = Kb(ours, p => p.RssBytesPerActivation),
+            BaselineValues = Kb(bare, p => p.RssBytesPerActivation),
+            Target = "≤ 2×",
+        };
+        rss = rss with { Met = rss.RatioSummary.Median <= 2 };
+        var heap = new Figure
+        {
+            Scenario = "idle",
+            Name = $"managed heap per idle running worker ({n:N0})",
+            Unit = "KB",
+            Baseline = "bare grain with a 1 s timer",
+            HigherIsBetter = false,
+            Ours = Kb(ours, p => p.HeapBytesPerActivation),
+            BaselineValues = Kb(bare, p => p.HeapBytesPerActivation),
+            Target = "≤ 4 KB",
+        };
+        heap = heap with { Met = heap.OursSummary.Median <= 4 };
+        var cpu = new Figure
+        {
+            Scenario = "idle",
+            Name = $"idle CPU of the silo with {n:N0} idle workers",
+            Unit = "cores",
+            Baseline = "bare grains with a 1 s timer",
+            HigherIsBetter = false,
+            Ours = [.. ours.Select(p => p.IdleCores)],
+            BaselineValues = [.. bare.Select(p => p.IdleCores)],
+            Target = "≤ 0.1 core at 100,000 (measured here at the size shown)",
+        };
+        return new ScenarioOutput([rss, heap, cpu], [], []);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+
+namespace Overseer.Bench.Suite;
+
+/// <summary>Runs this bench executable again as a <see cref="Probe"/> child and reads its one-line result.</summary>
+internal static class ProbeProcess
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+
+    public static async Task<ProbeResult> RunAsync(string kind, string redis, string serviceId, int count, bool quick, CancellationToken cancellationToken)
+    {
+        var self = Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("the bench's own assembly has no location");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { self, "--probe", kind, "--redis", redis, "--service-id", serviceId, "--workers", count.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (quick)
+        {
+            start.ArgumentList.Add("--quick");
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the probe process");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new BenchFailedException($"probe {kind} ({count}) did not finish within {Timeout.TotalMinutes:0} min");
+        }
+
+        var output = await stdout;
+        var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        if (process.ExitCode != 0 || last is null || !last.StartsWith('{'))
+        {
+            var tail = string.Join('\n', (await stderr).Split('\n').TakeLast(20));
+            throw new BenchFailedException($"probe {kind} ({count}) exited with {process.ExitCode} and no result; its stderr ends:\n{tail}");
+        }
+
+        return JsonSerializer.Deserialize<ProbeResult>(last) ?? throw new BenchFailedException($"probe {kind}: unreadable result '{last}'");
+    }
+}

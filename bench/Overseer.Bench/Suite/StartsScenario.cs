@@ -1,0 +1,81 @@
+using Overseer.Bench.Baseline;
+using Overseer.Bench.CrashRestart;
+using Overseer.Models;
+
+namespace Overseer.Bench.Suite;
+
+/// <summary><c>starts</c>: fresh <c>limit=1</c> starts through the manager with a bounded number in flight, against a
+/// bare grain's activation + one Redis state write (<see cref="IBareStateGrain.TouchAsync"/>) in the same silo.</summary>
+/// <remarks>One silo hosted in the bench process with the shipped settings; both kinds of call come from outside any
+/// grain, through the silo's own grain factory, so neither pays a network hop the other does not.</remarks>
+internal sealed class StartsScenario(SuiteSettings settings)
+{
+    private static readonly WorkerSpec Completing = WorkerSpec.For("sequence", ("limit", "1"));
+
+    public async Task<ScenarioOutput> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var silo = await InProcessSilo.StartShippedAsync(cancellationToken);
+        var manager = silo.Grains.GetGrain<IManagerGrain>(0);
+        var (n, inFlight) = (settings.Starts, settings.StartsInFlight);
+
+        Progress.Say($"starts: warm-up (200 of each), not reported");
+        await OursAsync(manager, "sw-", 200, inFlight, cancellationToken);
+        await BareAsync(silo, "bw-", 200, inFlight, cancellationToken);
+
+        var (ours, bare, oursP99, bareP99) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        for (var r = 1; r <= settings.Repetitions; r++)
+        {
+            (TimeSpan Elapsed, LatencyStats Latency) o, b;
+            if (r % 2 == 1)
+            {
+                b = await BareAsync(silo, $"b{r}-", n, inFlight, cancellationToken);
+                o = await OursAsync(manager, $"s{r}-", n, inFlight, cancellationToken);
+            }
+            else
+            {
+                o = await OursAsync(manager, $"s{r}-", n, inFlight, cancellationToken);
+                b = await BareAsync(silo, $"b{r}-", n, inFlight, cancellationToken);
+            }
+
+            ours.Add(n / o.Elapsed.TotalSeconds);
+            bare.Add(n / b.Elapsed.TotalSeconds);
+            oursP99.Add(o.Latency.P99);
+            bareP99.Add(b.Latency.P99);
+            Progress.Say($"starts {r}/{settings.Repetitions}: ours {ours[^1]:0}/s p99 {o.Latency.P99:0.0} ms; bare {bare[^1]:0}/s p99 {b.Latency.P99:0.0} ms");
+        }
+
+        var rate = new Figure
+        {
+            Scenario = "starts",
+            Name = $"starts/s ({n:N0} starts, {inFlight} in flight, one silo)",
+            Unit = "/s",
+            Baseline = "bare activation + one Redis state write",
+            HigherIsBetter = true,
+            Ours = ours,
+            BaselineValues = bare,
+            Target = "≥ 0.6 and ≥ 8,000/s",
+        };
+        rate = rate with { Met = rate.RatioSummary.Median >= 0.6 && rate.OursSummary.Median >= 8_000 };
+        var p99 = new Figure
+        {
+            Scenario = "starts",
+            Name = "start latency p99",
+            Unit = "ms",
+            Baseline = "bare activation + write, p99",
+            HigherIsBetter = false,
+            Ours = oursP99,
+            BaselineValues = bareP99,
+            Target = "≤ 100 ms",
+        };
+        p99 = p99 with { Met = p99.OursSummary.Median <= 100 };
+        return new ScenarioOutput([rate, p99], [], []);
+    }
+
+    private static Task<(TimeSpan Elapsed, LatencyStats Latency)> OursAsync(
+        IManagerGrain manager, string prefix, int n, int inFlight, CancellationToken cancellationToken) =>
+        Bounded.RunAsync($"starts ({prefix}*)", n, inFlight, (i, token) => manager.StartAsync($"{prefix}{i}", Completing, token), cancellationToken);
+
+    private static Task<(TimeSpan Elapsed, LatencyStats Latency)> BareAsync(
+        InProcessSilo silo, string prefix, int n, int inFlight, CancellationToken cancellationToken) =>
+        Bounded.RunAsync($"bare starts ({prefix}*)", n, inFlight, (i, token) => silo.Grains.GetGrain<IBareStateGrain>($"{prefix}{i}").TouchAsync(token), cancellationToken);
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Overseer.Testing;
+
+namespace Overseer.Bench.Suite;
+
+/// <summary><c>./overseer bench [scenario…] [--quick]</c>: runs the chosen scenarios (all by default) in a fixed order,
+/// prints the Markdown table to stdout, and writes JSON, Markdown and SVG charts to <c>bench/results/</c>
+/// (<c>bench/results/quick/</c> with <c>--quick</c>, which is not kept in git).</summary>
+internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> scenarios, string command)
+{
+    public static readonly IReadOnlyList<string> Scenarios = ["starts", "restore", "idle", "events", "crash-restart"];
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Returns 0 when every scenario ran, 1 when one failed (the others still ran and are reported).</summary>
+    public async Task<int> RunAsync(MachineInfo machine, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var loadBefore = MachineInfo.LoadAverage();
+        var (figures, charts, notes) = (new List<Figure>(), new List<Chart>(), new List<string>());
+        var failed = false;
+        foreach (var name in Scenarios.Where(s => scenarios.Count == 0 || scenarios.Contains(s)))
+        {
+            Progress.Say($"scenario {name}{(settings.Quick ? " (quick)" : "")}");
+            try
+            {
+                var output = await RunScenarioAsync(name, cancellationToken);
+                figures.AddRange(output.Figures);
+                charts.AddRange(output.Charts);
+                notes.AddRange(output.Notes);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                failed = true;
+                var message = $"scenario {name} failed: {ex.GetType().Name}: {ex.Message}";
+                notes.Add(message);
+                await Console.Error.WriteLineAsync($"bench: {message}");
+            }
+        }
+
+        var report = new SuiteReport(started, clock.Elapsed, settings.Quick, command, machine, loadBefore, MachineInfo.LoadAverage(), figures, charts, notes);
+        var markdown = MarkdownReport.Render(report);
+        Console.Write(markdown);
+        var directory = Path.Combine(RepoPaths.Root, "bench", "results", settings.Quick ? "quick" : "");
+        Directory.CreateDirectory(directory);
+        // A run of some scenarios only does not overwrite the full run's files: results-<scenario>-….{md,json}.
+        var fileName = scenarios.Count == 0 ? "results" : $"results-{string.Join('-', Scenarios.Where(scenarios.Contains))}";
+        await File.WriteAllTextAsync(Path.Combine(directory, $"{fileName}.md"), markdown, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(directory, $"{fileName}.json"), JsonSerializer.Serialize(report, Json), cancellationToken);
+        foreach (var chart in charts)
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, chart.FileName), SvgChart.Render(chart), cancellationToken);
+        }
+
+        Progress.Say($"results written to {directory} ({clock.Elapsed.TotalSeconds:0} s in all)");
+        return failed ? 1 : 0;
+    }
+
+    private Task<ScenarioOutput> RunScenarioAsync(string name, CancellationToken cancellationToken) => name switch
+    {
+        "starts" => new StartsScenario(settings).RunAsync(cancellationToken),
+        "restore" => new RestoreScenario(settings).RunAsync(cancellationToken),
+        "idle" => new IdleScenario(settings).RunAsync(cancellationToken),
+        "events" => new EventsScenario(settings).RunAsync(cancellationToken),
+        "crash-restart" => new CrashRestartScenario(settings).RunAsync(cancellationToken),
+        _ => throw new UsageException($"unknown scenario '{name}': expected {string.Join(", ", Scenarios)}"),
+    };
+}

@@ -74,9 +74,9 @@ public sealed class OverseerClientOptions
         var timeout = ParseTimeout(ConnectTimeoutKey, Value(configuration, ConnectTimeoutKey), DefaultConnectTimeout, errors);
         var callTimeout = ParseTimeout(CallTimeoutKey, Value(configuration, CallTimeoutKey), DefaultCallTimeout, errors);
         var actor = Value(configuration, ActorKey) ?? DefaultActor;
-        if (actor.Length > 128 || actor.Any(char.IsControl))
+        if (AuditActors.Validate(actor) is { } problem)
         {
-            errors.Add($"invalid {ActorKey} '{actor}': expected 1..128 printable characters naming who uses this client (default user@host)");
+            errors.Add($"{ActorKey}: {problem}");
         }
 
         if (errors.Count > 0)

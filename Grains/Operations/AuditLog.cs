@@ -35,7 +35,7 @@ public sealed class AuditLog(IConnectionMultiplexer redis, RedisKeys keys, Redis
     public async Task<T> RecordAsync<T>(
         string actor, string action, string workerId, string detail, Func<Task<T>> command, Func<T, string> describe, CancellationToken cancellationToken)
     {
-        if (ActorProblem(actor) is { } problem)
+        if (AuditActors.Validate(actor) is { } problem)
         {
             throw Errors.OverseerException.Invalid(problem);
         }
@@ -56,12 +56,6 @@ public sealed class AuditLog(IConnectionMultiplexer redis, RedisKeys keys, Redis
         await AppendAsync(actor, action, workerId, detail, "done: " + describe(result), cancellationToken);
         return result;
     }
-
-    /// <summary>Why <paramref name="actor"/> cannot name who asked, or null.</summary>
-    public static string? ActorProblem(string? actor) =>
-        string.IsNullOrWhiteSpace(actor) || actor.Length > 128 || actor.Any(char.IsControl)
-            ? $"invalid actor '{actor}': expected 1..128 printable characters naming who asks (the client's Overseer:Client:Actor, default user@host)"
-            : null;
 
     /// <summary>The newest <paramref name="count"/> entries, oldest first.</summary>
     public async Task<ImmutableArray<AuditEntry>> ReadAsync(int count, CancellationToken cancellationToken)

@@ -36,6 +36,20 @@ public sealed class OverseerClientOptionsTests
             Assert.Single(thrown.Failures));
     }
 
+    [Fact]
+    public void FromConfiguration_Actor_DefaultsToUserAtHost_AndABadOneFailsNamingTheKey()
+    {
+        var actor = OverseerClientOptions.FromConfiguration(Configuration([new("Overseer:Client:Actor", "alice@ops")])).Actor;
+        var fallback = OverseerClientOptions.FromConfiguration(Configuration([])).Actor;
+        var thrown = Assert.Throws<OptionsValidationException>(
+            () => OverseerClientOptions.FromConfiguration(Configuration([new("Overseer:Client:Actor", new string('x', 129))])));
+
+        Assert.Equal("alice@ops", actor);
+        Assert.Equal($"{Environment.UserName}@{Environment.MachineName}", fallback);
+        Assert.StartsWith("Overseer:Client:Actor: invalid actor 'xxx", Assert.Single(thrown.Failures));
+        Assert.Contains("expected 1..128 printable characters", thrown.Failures.Single());
+    }
+
     private static IConfiguration Configuration(KeyValuePair<string, string?>[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 }

@@ -12,7 +12,7 @@ namespace Overseer.Sources.Evm;
 internal sealed class EvmHeadSubscription(Uri ws, EvmIndexer indexer) : Failover.IPushHandler
 {
     private ClientWebSocket? _socket;
-    private byte[] _buffer = new byte[16 * 1024];
+    private readonly WebSocketMessageReader _reader = new();
     private bool _pendingHead;
 
     public long? Head => indexer.Head;
@@ -107,35 +107,14 @@ internal sealed class EvmHeadSubscription(Uri ws, EvmIndexer indexer) : Failover
     private async Task<JsonDocument> ReadMessageAsync(CancellationToken cancellationToken)
     {
         var socket = _socket ?? throw new FeedUnavailableException($"{ws} is not connected");
-        var length = 0;
         try
         {
-            while (true)
-            {
-                if (length == _buffer.Length)
-                {
-                    Array.Resize(ref _buffer, _buffer.Length * 2);
-                }
-
-                var result = await socket.ReceiveAsync(_buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    throw new FeedUnavailableException($"{ws} was closed by the node ({socket.CloseStatus} {socket.CloseStatusDescription})");
-                }
-
-                length += result.Count;
-                if (result.EndOfMessage)
-                {
-                    break;
-                }
-            }
-
-            return JsonDocument.Parse(_buffer.AsMemory(0, length));
+            return JsonDocument.Parse(await _reader.ReceiveAsync(socket, ws.ToString(), cancellationToken).ConfigureAwait(false));
         }
         catch (Exception ex) when (ex is WebSocketException or JsonException)
         {
             await ResetAsync().ConfigureAwait(false);
-            throw new FeedUnavailableException($"{ws} failed: {ex.Message} ({Encoding.UTF8.GetString(_buffer, 0, Math.Min(length, 200))})", ex);
+            throw new FeedUnavailableException($"{ws} failed: {ex.Message} ({Encoding.UTF8.GetString(_reader.Last.Span[..Math.Min(_reader.Last.Length, 200)])})", ex);
         }
         catch (OperationCanceledException)
         {

@@ -13,7 +13,7 @@ internal sealed class WebSocketFeedClient(FeedUrl url) : Failover.IPushHandler
     private ClientWebSocket? _socket;
     private FeedMessage? _pending;
     private long _lastSeen;
-    private byte[] _buffer = new byte[16 * 1024];
+    private readonly WebSocketMessageReader _reader = new();
 
     public long? Head { get; private set; }
 
@@ -104,30 +104,10 @@ internal sealed class WebSocketFeedClient(FeedUrl url) : Failover.IPushHandler
     private async Task<FeedMessage> ReadMessageAsync(CancellationToken cancellationToken)
     {
         var socket = _socket ?? throw new FeedUnavailableException($"{url}/stream is not connected");
-        var length = 0;
         try
         {
-            while (true)
-            {
-                if (length == _buffer.Length)
-                {
-                    Array.Resize(ref _buffer, _buffer.Length * 2);
-                }
-
-                var result = await socket.ReceiveAsync(_buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    throw new FeedUnavailableException($"{url}/stream was closed by the server ({socket.CloseStatus} {socket.CloseStatusDescription})");
-                }
-
-                length += result.Count;
-                if (result.EndOfMessage)
-                {
-                    break;
-                }
-            }
-
-            return JsonSerializer.Deserialize<FeedMessage>(_buffer.AsSpan(0, length), FeedJson.Options)
+            var message = await _reader.ReceiveAsync(socket, $"{url}/stream", cancellationToken).ConfigureAwait(false);
+            return JsonSerializer.Deserialize<FeedMessage>(message.Span, FeedJson.Options)
                 ?? throw new FeedUnavailableException($"{url}/stream sent an empty message");
         }
         catch (Exception ex) when (ex is WebSocketException or JsonException)

@@ -33,6 +33,7 @@ public static class OverseerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<PoolOptions>, PoolOptionsValidator>();
         services.AddSingleton<SlotPool>();
         services.AddSingleton<FetchThrottle>();
+        services.AddSingleton<CommitThrottle>();
         services.AddSingleton<PoolSnapshot>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         services.AddSingleton<RedisRetry>();

@@ -1,6 +1,6 @@
 namespace Overseer.Hosting;
 
-/// <summary>Pool and backpressure settings, bound from <c>Overseer:Pool</c>. Every cap defaults to 0 = unlimited.</summary>
+/// <summary>Pool and backpressure settings, bound from <c>Overseer:Pool</c>. Every cap but the commit cap defaults to 0 = unlimited.</summary>
 public sealed class PoolOptions
 {
     public const string SectionName = "Overseer:Pool";
@@ -14,6 +14,11 @@ public sealed class PoolOptions
 
     /// <summary>HTTP requests in flight at once from one silo to one source host (host:port). Default 0 = unlimited.</summary>
     public int MaxConcurrentFetchesPerHost { get; set; }
+
+    /// <summary>Commits (one Redis script per batch) in flight at once on one silo; the others wait their turn, first come
+    /// first served. Keeps the silo's Redis connection queue short whatever the number of workers, so that a state read or
+    /// a start never waits behind thousands of batches. Default 256; 0 = unlimited.</summary>
+    public int MaxConcurrentCommitsPerSilo { get; set; } = 256;
 
     /// <summary>How long a slot stays held without renewal. A worker renews it with every heartbeat, so a slot of a
     /// silo that died returns to the pool after at most this long. Default 10 s; must exceed the heartbeat interval.</summary>

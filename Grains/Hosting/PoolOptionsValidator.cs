@@ -16,6 +16,7 @@ internal sealed class PoolOptionsValidator(IOptions<SupervisionOptions> supervis
         Cap(failures, $"{p}:MaxRunningWorkers", o.MaxRunningWorkers);
         Cap(failures, $"{p}:MaxConcurrentFetchesPerSilo", o.MaxConcurrentFetchesPerSilo);
         Cap(failures, $"{p}:MaxConcurrentFetchesPerHost", o.MaxConcurrentFetchesPerHost);
+        Cap(failures, $"{p}:MaxConcurrentCommitsPerSilo", o.MaxConcurrentCommitsPerSilo);
         var heartbeat = supervision.Value.HeartbeatInterval;
         if (o.SlotLease < TimeSpan.FromSeconds(1) || o.SlotLease <= heartbeat)
         {

@@ -11,14 +11,14 @@ namespace Overseer.Pool;
 /// another host could use. Caps are read once (options are fixed for the life of the silo).</remarks>
 public sealed class FetchThrottle
 {
-    private readonly FetchGate? _silo;
+    private readonly FairGate? _silo;
     private readonly int _perHost;
-    private readonly ConcurrentDictionary<string, FetchGate> _hosts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, FairGate> _hosts = new(StringComparer.OrdinalIgnoreCase);
 
     public FetchThrottle(IOptions<PoolOptions> options)
     {
         var o = options.Value;
-        _silo = o.MaxConcurrentFetchesPerSilo > 0 ? new FetchGate(o.MaxConcurrentFetchesPerSilo) : null;
+        _silo = o.MaxConcurrentFetchesPerSilo > 0 ? new FairGate(o.MaxConcurrentFetchesPerSilo) : null;
         _perHost = o.MaxConcurrentFetchesPerHost;
     }
 
@@ -26,7 +26,7 @@ public sealed class FetchThrottle
     /// source's <c>host:port</c>, or null for a source with no host (the sequence source: silo cap only).</summary>
     public async ValueTask<Permit> EnterAsync(string? host, CancellationToken cancellationToken)
     {
-        var hostGate = host is not null && _perHost > 0 ? _hosts.GetOrAdd(host, _ => new FetchGate(_perHost)) : null;
+        var hostGate = host is not null && _perHost > 0 ? _hosts.GetOrAdd(host, _ => new FairGate(_perHost)) : null;
         if (hostGate is not null)
         {
             await hostGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -49,7 +49,7 @@ public sealed class FetchThrottle
     }
 
     /// <summary>The permits of one fetch.</summary>
-    public readonly struct Permit(FetchGate? host, FetchGate? silo) : IDisposable
+    public readonly struct Permit(FairGate? host, FairGate? silo) : IDisposable
     {
         public void Dispose()
         {

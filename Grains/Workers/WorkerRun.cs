@@ -1,4 +1,5 @@
 using Overseer.Models;
+using Overseer.Pool;
 using Overseer.Sinks;
 using Overseer.Sources;
 
@@ -9,7 +10,8 @@ namespace Overseer.Workers;
 /// <remarks>Runs on the activation's scheduler (no <c>ConfigureAwait(false)</c>), so the grain reads
 /// <see cref="Checkpoint"/> and <see cref="Handler"/> between its turns without locks. Every commit carries the
 /// generation, the lease and the density, and the sink refuses it atomically if any no longer holds; a transient Redis
-/// failure is retried through the shared pipeline (an outage, never a crash).</remarks>
+/// failure is retried through the shared pipeline (an outage, never a crash). A commit waits for one of the silo's
+/// commit permits (<see cref="CommitThrottle"/>) first.</remarks>
 internal sealed class WorkerRun(
     string workerId,
     WorkerSpec spec,
@@ -19,6 +21,7 @@ internal sealed class WorkerRun(
     IEventSink sink,
     RedisRetry retry,
     SlotLease lease,
+    CommitThrottle commits,
     RunTelemetry telemetry)
 {
     /// <summary>The last committed sequence number.</summary>
@@ -75,9 +78,15 @@ internal sealed class WorkerRun(
             var expected = Checkpoint;
             var request = new CommitBatch(generation, expected, batch.Events, factory.Density, batch.Token, lease.CommitLease);
 
-            // One commit is never abandoned halfway (Redis' own timeout bounds it); only the retries are cancellable.
-            var result = await telemetry.CommitAsync(spec.Source, expected, batch.Events.Count, () =>
-                retry.ExecuteAsync(workerId, _ => sink.CommitAsync(workerId, request, CancellationToken.None), cancellationToken));
+            // One commit is never abandoned halfway (Redis' own timeout bounds it); only the wait for a permit and the
+            // retries are cancellable.
+            CommitResult result;
+            using (await commits.EnterAsync(cancellationToken))
+            {
+                result = await telemetry.CommitAsync(spec.Source, expected, batch.Events.Count, () =>
+                    retry.ExecuteAsync(workerId, _ => sink.CommitAsync(workerId, request, CancellationToken.None), cancellationToken));
+            }
+
             switch (result.Outcome)
             {
                 case CommitOutcome.Committed:

@@ -15,6 +15,7 @@ public sealed class WorkerServices(
     SourceCatalog sources,
     RedisRetry retry,
     SlotPool slots,
+    CommitThrottle commits,
     OverseerInstruments instruments,
     IOptions<SupervisionOptions> supervision,
     IOptions<OverseerOptions> overseer,
@@ -29,6 +30,8 @@ public sealed class WorkerServices(
     public RedisRetry Retry => retry;
 
     public SlotPool Slots => slots;
+
+    public CommitThrottle Commits => commits;
 
     public OverseerInstruments Instruments => instruments;
 

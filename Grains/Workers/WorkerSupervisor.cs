@@ -353,7 +353,7 @@ internal sealed partial class WorkerSupervisor(
         WorkerStateMachine.RunStarted(S);
         WorkerStateMachine.Advance(S, cursor.Checkpoint);
         var factory = services.Sources.Resolve(S.Spec!.Source);
-        var run = new WorkerRun(id, S.Spec, factory, _generation, cursor, services.Sink, services.Retry, lease, telemetry);
+        var run = new WorkerRun(id, S.Spec, factory, _generation, cursor, services.Sink, services.Retry, lease, services.Commits, telemetry);
         _run = run;
         EnsureHeartbeat();
         Log.RunStarted(logger, id, cursor.Checkpoint, _generation);

@@ -14,9 +14,16 @@ public sealed class PoolOptionsValidatorTests
     [InlineData(-1, 0, 0, "Overseer:Pool:MaxRunningWorkers is -1: expected 0 (unlimited) or 1..10000000")]
     [InlineData(0, -5, 0, "Overseer:Pool:MaxConcurrentFetchesPerSilo is -5: expected 0 (unlimited)")]
     [InlineData(0, 0, 10_000_001, "Overseer:Pool:MaxConcurrentFetchesPerHost is 10000001: expected 0 (unlimited)")]
-    public void BadCaps_AreRefusedNamingTheKey(int running, int perSilo, int perHost, string expected)
+    [InlineData(0, 0, 0, "Overseer:Pool:MaxConcurrentCommitsPerSilo is -1: expected 0 (unlimited)", -1)]
+    public void BadCaps_AreRefusedNamingTheKey(int running, int perSilo, int perHost, string expected, int commits = 256)
     {
-        var result = Validator.Validate(null, new PoolOptions { MaxRunningWorkers = running, MaxConcurrentFetchesPerSilo = perSilo, MaxConcurrentFetchesPerHost = perHost });
+        var result = Validator.Validate(null, new PoolOptions
+        {
+            MaxRunningWorkers = running,
+            MaxConcurrentFetchesPerSilo = perSilo,
+            MaxConcurrentFetchesPerHost = perHost,
+            MaxConcurrentCommitsPerSilo = commits,
+        });
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.StartsWith(expected, StringComparison.Ordinal));

@@ -2,12 +2,12 @@ using Overseer.Pool;
 
 namespace Overseer.Tests.Unit;
 
-public sealed class FetchGateTests
+public sealed class FairGateTests
 {
     [Fact]
     public async Task Permits_AreServedFirstComeFirstServed_AndNeverExceeded()
     {
-        var gate = new FetchGate(2);
+        var gate = new FairGate(2);
         await gate.WaitAsync(CancellationToken.None);
         await gate.WaitAsync(CancellationToken.None);
         var order = new List<int>();
@@ -36,7 +36,7 @@ public sealed class FetchGateTests
     [Fact]
     public async Task CancelledWaiter_LeavesTheQueue_AndTheNextOneGetsThePermit()
     {
-        var gate = new FetchGate(1);
+        var gate = new FairGate(1);
         await gate.WaitAsync(CancellationToken.None);
         using var cancel = new CancellationTokenSource();
         var cancelled = gate.WaitAsync(cancel.Token);
@@ -55,7 +55,7 @@ public sealed class FetchGateTests
     [Fact]
     public void Release_MoreOftenThanAcquired_Throws()
     {
-        var gate = new FetchGate(1);
+        var gate = new FairGate(1);
 
         Assert.Throws<InvalidOperationException>(gate.Release);
     }
@@ -64,5 +64,5 @@ public sealed class FetchGateTests
     [InlineData(0)]
     [InlineData(-1)]
     public void Permits_BelowOne_AreRefused(int permits) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new FetchGate(permits));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FairGate(permits));
 }

@@ -1,8 +1,9 @@
 namespace Overseer.Pool;
 
 /// <summary>A fair async semaphore: at most <c>permits</c> holders, waiters served strictly first come, first served
-/// (a newcomer never overtakes a waiter, unlike <see cref="SemaphoreSlim"/>), cancellable while waiting.</summary>
-public sealed class FetchGate(int permits)
+/// (a newcomer never overtakes a waiter, unlike <see cref="SemaphoreSlim"/>), cancellable while waiting. The silo's fetch
+/// and commit caps (<see cref="FetchThrottle"/>, <see cref="CommitThrottle"/>) are made of these.</summary>
+public sealed class FairGate(int permits)
 {
     private readonly LinkedList<TaskCompletionSource> _waiters = new();
     private int _free = permits > 0 ? permits : throw new ArgumentOutOfRangeException(nameof(permits), permits, "expected 1 or more");
@@ -87,7 +88,7 @@ public sealed class FetchGate(int permits)
             }
             else
             {
-                throw new InvalidOperationException("FetchGate released more often than acquired");
+                throw new InvalidOperationException("FairGate released more often than acquired");
             }
         }
 

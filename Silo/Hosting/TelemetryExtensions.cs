@@ -7,8 +7,9 @@ using Overseer.Diagnostics;
 
 namespace Overseer.Silo.Hosting;
 
-/// <summary>OpenTelemetry for the silo: the Overseer and Orleans meters and activity sources; OTLP export only when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the exporter reads it and the other <c>OTEL_EXPORTER_OTLP_*</c> variables).</summary>
+/// <summary>OpenTelemetry for the silo: the Overseer and Orleans meters, always; OTLP export of metrics, and the
+/// activity sources' spans, only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the exporter reads it and the other
+/// <c>OTEL_EXPORTER_OTLP_*</c> variables).</summary>
 internal static class TelemetryExtensions
 {
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
@@ -22,7 +23,7 @@ internal static class TelemetryExtensions
     public static WebApplicationBuilder AddOverseerTelemetry(this WebApplicationBuilder builder)
     {
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]);
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("overseer-silo"))
             .WithMetrics(m =>
             {
@@ -31,15 +32,15 @@ internal static class TelemetryExtensions
                 {
                     m.AddOtlpExporter();
                 }
-            })
-            .WithTracing(t =>
-            {
-                t.AddSource([OverseerTelemetry.Name, .. OrleansSources]);
-                if (otlp)
-                {
-                    t.AddOtlpExporter();
-                }
             });
+
+        // Spans only when something receives them: a tracer provider without an exporter would sample every grain call
+        // and every batch into activities that are thrown away (at 10,000 workers, tens of thousands a second).
+        if (otlp)
+        {
+            telemetry.WithTracing(t => t.AddSource([OverseerTelemetry.Name, .. OrleansSources]).AddOtlpExporter());
+        }
+
         return builder;
     }
 }

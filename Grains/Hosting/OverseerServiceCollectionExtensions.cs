@@ -40,6 +40,7 @@ public static class OverseerServiceCollectionExtensions
         services.AddSingleton<IEventSink, RedisEventSink>();
         services.AddSingleton<Workers.WorkerServices>();
         services.AddSingleton<RegistryStore>();
+        services.AddSingleton<OverseerGrains>();
         services.AddSingleton<Operations.AuditLog>();
         services.AddSingleton<SourceCatalog>();
         services.AddMetrics();

@@ -26,7 +26,8 @@ public sealed partial class ManagerGrain(
     IOptions<OverseerOptions> overseer,
     IClusterMembershipService membership,
     SlotPool pool,
-    AuditLog audit) : Grain, IManagerGrain
+    AuditLog audit,
+    OverseerGrains grains) : Grain, IManagerGrain
 {
     private int Partitions => overseer.Value.Partitions;
 
@@ -121,13 +122,11 @@ public sealed partial class ManagerGrain(
             slots.Size, slots.InUse, slots.Pending, slots.AverageWaitMs);
     }
 
-    private IEnumerable<IPartitionGrain> AllPartitions() =>
-        Enumerable.Range(0, Partitions).Select(p => GrainFactory.GetGrain<IPartitionGrain>(p));
+    private IEnumerable<IPartitionGrain> AllPartitions() => grains.Partitions;
 
-    private IPartitionGrain PartitionOf(string id) =>
-        GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(id, Partitions));
+    private IPartitionGrain PartitionOf(string id) => grains.PartitionOf(id);
 
-    private IWorkerGrain Worker(string id) => GrainFactory.GetGrain<IWorkerGrain>(id);
+    private IWorkerGrain Worker(string id) => grains.Worker(id);
 
     private static void EnsureValid(string id)
     {

@@ -34,6 +34,7 @@ public sealed partial class PartitionGrain(
     IOptions<SupervisionOptions> supervision,
     IClusterMembershipService membership,
     ILocalSiloDetails localSilo,
+    OverseerGrains grains,
     TimeProvider time,
     ILogger<PartitionGrain> logger) : Grain, IPartitionGrain, IPartitionViewGrain
 {
@@ -222,7 +223,7 @@ public sealed partial class PartitionGrain(
         try
         {
             using var timeout = new CancellationTokenSource(Options.PokeTimeout);
-            var info = await GrainFactory.GetGrain<IWorkerGrain>(id).EnsureRunningAsync(timeout.Token);
+            var info = await grains.Worker(id).EnsureRunningAsync(timeout.Token);
             var now = time.GetUtcNow();
             if (info is not null)
             {
@@ -304,7 +305,7 @@ public sealed partial class PartitionGrain(
         try
         {
             using var timeout = new CancellationTokenSource(Options.PokeTimeout);
-            await GrainFactory.GetGrain<IWorkerGrain>(move.Id).MoveToAsync(move.Target, timeout.Token);
+            await grains.Worker(move.Id).MoveToAsync(move.Target, timeout.Token);
         }
         catch (Exception ex)
         {

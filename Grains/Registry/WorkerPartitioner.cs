@@ -12,7 +12,8 @@ public static class WorkerPartitioner
         const uint offset = 2166136261;
         const uint prime = 16777619;
         var hash = offset;
-        foreach (var b in Encoding.UTF8.GetBytes(workerId))
+        Span<byte> utf8 = workerId.Length <= 256 ? stackalloc byte[Encoding.UTF8.GetMaxByteCount(workerId.Length)] : new byte[Encoding.UTF8.GetMaxByteCount(workerId.Length)];
+        foreach (var b in utf8[..Encoding.UTF8.GetBytes(workerId, utf8)])
         {
             hash = (hash ^ b) * prime;
         }

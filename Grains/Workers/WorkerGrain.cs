@@ -40,7 +40,7 @@ public sealed partial class WorkerGrain(
 
     private WorkerState S => state.State;
 
-    private IPartitionGrain Partition => GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(Id, services.Overseer.Partitions));
+    private IPartitionGrain Partition => services.Grains.PartitionOf(Id);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -260,7 +260,7 @@ public sealed partial class WorkerGrain(
         this.RegisterGrainTimer(callback, new GrainTimerCreationOptions(due, period) { KeepAlive = true });
 
     void IWorkerHost.Wake(string workerId) =>
-        GrainFactory.GetGrain<IPartitionGrain>(WorkerPartitioner.PartitionOf(workerId, services.Overseer.Partitions)).WakeAsync(workerId).Ignore();
+        services.Grains.PartitionOf(workerId).WakeAsync(workerId).Ignore();
 
     void IWorkerHost.Deactivate() => DeactivateOnIdle();
 
@@ -273,7 +273,7 @@ public sealed partial class WorkerGrain(
             Status = S.Status,
             Checkpoint = _supervisor.Checkpoint,
             Restarts = S.Restarts,
-            Silo = services.Silo.SiloAddress.Endpoint.ToString(),
+            Silo = services.SiloEndpoint,
             Source = S.Spec?.Source ?? "",
             LastError = S.LastError,
             Restart = S.Spec?.Restart ?? RestartPolicy.Transient,

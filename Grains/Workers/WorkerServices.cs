@@ -3,6 +3,7 @@ using Orleans.Runtime;
 using Overseer.Diagnostics;
 using Overseer.Hosting;
 using Overseer.Pool;
+using Overseer.Registry;
 using Overseer.Sinks;
 using Overseer.Sources;
 
@@ -13,6 +14,7 @@ namespace Overseer.Workers;
 public sealed class WorkerServices(
     IEventSink sink,
     SourceCatalog sources,
+    OverseerGrains grains,
     RedisRetry retry,
     SlotPool slots,
     CommitThrottle commits,
@@ -26,6 +28,9 @@ public sealed class WorkerServices(
     public IEventSink Sink => sink;
 
     public SourceCatalog Sources => sources;
+
+    /// <summary>Worker and partition references, resolved once.</summary>
+    public OverseerGrains Grains => grains;
 
     public RedisRetry Retry => retry;
 
@@ -42,6 +47,9 @@ public sealed class WorkerServices(
     public PoolOptions Pool => pool.Value;
 
     public ILocalSiloDetails Silo => silo;
+
+    /// <summary>This silo's endpoint as workers report it (<see cref="Models.WorkerInfo.Silo"/>), formatted once.</summary>
+    public string SiloEndpoint { get; } = silo.SiloAddress.Endpoint.ToString();
 
     public TimeProvider Time => time;
 }

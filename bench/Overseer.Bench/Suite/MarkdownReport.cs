@@ -13,7 +13,10 @@ internal static class MarkdownReport
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"## Overseer bench — {report.StartedAt:yyyy-MM-dd HH:mm} UTC{(report.Quick ? " (--quick: tiny sizes, a smoke run; do not quote)" : "")}");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"`{report.Command}` — {report.Elapsed.TotalSeconds:0} s.");
+        var perScenario = report.ScenarioSeconds.Count > 1
+            ? " (" + string.Join(", ", report.ScenarioSeconds.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:0} s"))) + ")"
+            : "";
+        md.AppendLine(CultureInfo.InvariantCulture, $"`{report.Command}` — {report.Elapsed.TotalSeconds:0} s{perScenario}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {m.Cores} cores, {m.Cpu}, {m.MemoryGiB:0.0} GiB, {m.Os}, {m.Runtime}, {m.Redis}, Orleans {OrleansVersion()}; "
             + $"load average before {report.LoadAverageBefore ?? "n/a"}, after {report.LoadAverageAfter ?? "n/a"}.");
         md.AppendLine();

@@ -11,4 +11,5 @@ internal sealed record SuiteReport(
     string? LoadAverageAfter,
     IReadOnlyList<Figure> Figures,
     IReadOnlyList<Chart> Charts,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    IReadOnlyDictionary<string, double> ScenarioSeconds);

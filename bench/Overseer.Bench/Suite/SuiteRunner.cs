@@ -27,9 +27,11 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
         var loadBefore = MachineInfo.LoadAverage();
         var (figures, charts, notes) = (new List<Figure>(), new List<Chart>(), new List<string>());
         var failed = false;
+        var seconds = new Dictionary<string, double>();
         foreach (var name in Scenarios.Where(s => scenarios.Count == 0 || scenarios.Contains(s)))
         {
             Progress.Say($"scenario {name}{(settings.Quick ? " (quick)" : "")}");
+            var scenarioStarted = clock.Elapsed;
             try
             {
                 var output = await RunScenarioAsync(name, cancellationToken);
@@ -44,9 +46,11 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
                 notes.Add(message);
                 await Console.Error.WriteLineAsync($"bench: {message}");
             }
+
+            seconds[name] = (clock.Elapsed - scenarioStarted).TotalSeconds;
         }
 
-        var report = new SuiteReport(started, clock.Elapsed, settings.Quick, command, machine, loadBefore, MachineInfo.LoadAverage(), figures, charts, notes);
+        var report = new SuiteReport(started, clock.Elapsed, settings.Quick, command, machine, loadBefore, MachineInfo.LoadAverage(), figures, charts, notes, seconds);
         var markdown = MarkdownReport.Render(report);
         Console.Write(markdown);
         var directory = Path.Combine(RepoPaths.Root, "bench", "results", settings.Quick ? "quick" : "");

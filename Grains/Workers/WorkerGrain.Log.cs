@@ -6,7 +6,7 @@ public sealed partial class WorkerGrain
 {
     private static partial class Log
     {
-        [LoggerMessage(7, LogLevel.Information, "Worker {WorkerId} deactivating ({Reason}) at checkpoint {Checkpoint}")]
+        [LoggerMessage(7, LogLevel.Debug, "Worker {WorkerId} deactivating ({Reason}) at checkpoint {Checkpoint}")]
         public static partial void Deactivating(ILogger logger, string workerId, string reason, long checkpoint);
 
         [LoggerMessage(9, LogLevel.Information, "Worker {WorkerId} moving to {Target} at checkpoint {Checkpoint} (rebalancing)")]

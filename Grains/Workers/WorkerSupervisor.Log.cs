@@ -7,7 +7,7 @@ internal sealed partial class WorkerSupervisor
 {
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Worker {WorkerId} run started at checkpoint {Checkpoint} (generation {Generation})")]
+        [LoggerMessage(1, LogLevel.Debug, "Worker {WorkerId} run started at checkpoint {Checkpoint} (generation {Generation})")]
         public static partial void RunStarted(ILogger logger, string workerId, long checkpoint, long generation);
 
         [LoggerMessage(2, LogLevel.Warning, "Worker {WorkerId} crashed at checkpoint {Checkpoint}: {Error}")]

@@ -10,4 +10,8 @@ public enum CommitOutcome
     /// <summary>The run's pool slot lease had expired by Redis' clock: nothing was written; the run must hold a slot again
     /// before it may commit (the pool's cap holds across any pause).</summary>
     LeaseExpired = 2,
+    /// <summary>The stored checkpoint is behind the one this run committed: Redis lost acknowledged commits (a restart
+    /// with <c>appendfsync everysec</c> can lose the last second or two). The events after it went with it (a batch and
+    /// its checkpoint are one script), so nothing was written and the run resumes from the stored cursor.</summary>
+    StoreBehind = 3,
 }

@@ -15,7 +15,8 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
     private const int FirstEventArg = 6;
 
     // KEYS: cursor, stream. ARGV: generation, expected checkpoint, dense (1/0), token ('' = keep), lease until (Redis
-    // ms, 0 = no pool), then seq/payload pairs. Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired.
+    // ms, 0 = no pool), then seq/payload pairs. Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {3, cp}
+    // the store is behind the expected checkpoint (it lost acknowledged commits; the stream went back with the cursor).
     // A lost reply is retried with the same expected checkpoint: the cursor is then already at the batch's last seq,
     // which is reported as committed (idempotent).
     private const string CommitScript = """
@@ -24,6 +25,7 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
         if c[1] ~= ARGV[1] or c[3] then return {0, cp} end
         local last = tonumber(ARGV[#ARGV - 1])
         if cp == last then return {1, cp} end
+        if cp < tonumber(ARGV[2]) then return {3, cp} end
         if cp ~= tonumber(ARGV[2]) then return redis.error_reply('OVERSEER checkpoint moved: expected ' .. ARGV[2] .. ', found ' .. cp) end
         local lease = tonumber(ARGV[5])
         if lease > 0 then
@@ -206,6 +208,7 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
         {
             1 => CommitOutcome.Committed,
             2 => CommitOutcome.LeaseExpired,
+            3 => CommitOutcome.StoreBehind,
             _ => CommitOutcome.Fenced,
         };
         return new CommitResult(outcome, (long)result[1]);

@@ -13,4 +13,6 @@ internal enum RunExit
     SlotLost,
     /// <summary>Cancelled by a stop, a move or a deactivation: not an exit of the worker.</summary>
     Cancelled,
+    /// <summary>Redis lost commits this run made: the supervisor resumes from the stored cursor. Not an exit of the worker.</summary>
+    StoreBehind,
 }

@@ -95,6 +95,8 @@ internal sealed class WorkerRun(
                     return null;
                 case CommitOutcome.Fenced:
                     return RunExit.Fenced;
+                case CommitOutcome.StoreBehind:
+                    return RunExit.StoreBehind;
                 default:
                     // The lease ran out (a pause longer than SlotLease): hold a slot again before this batch may land.
                     if (!await lease.RenewAsync(workerId, cancellationToken))

@@ -39,5 +39,8 @@ internal sealed partial class WorkerSupervisor
 
         [LoggerMessage(12, LogLevel.Error, "Worker {WorkerId}: supervision failed outside a run; deactivating so the partition brings it back")]
         public static partial void SupervisionFailed(ILogger logger, string workerId, Exception exception);
+
+        [LoggerMessage(15, LogLevel.Warning, "Worker {WorkerId}: Redis is behind the checkpoint it committed ({Committed}; stored {Stored}): it lost acknowledged writes (appendfsync everysec loses up to about 2 s on a crash). Resuming from the stored cursor; the lost events are indexed again")]
+        public static partial void StoreBehind(ILogger logger, string workerId, long committed, long stored);
     }
 }

@@ -115,14 +115,12 @@ internal sealed partial class WorkerSupervisor(
         {
             await host.RecordAsync();
         }
-        else
+
+        // A run that begins reports itself as it starts (RunOnceAsync, before its first await), so a new worker's row
+        // learns of the start from that one report instead of two back to back.
+        if (!(grant.Granted && Begin()) && !known)
         {
             host.Report();
-        }
-
-        if (grant.Granted)
-        {
-            Begin();
         }
     }
 
@@ -241,17 +239,18 @@ internal sealed partial class WorkerSupervisor(
         }
     }
 
-    /// <summary>Starts the supervision loop unless one is active.</summary>
-    private void Begin()
+    /// <summary>Starts the supervision loop unless one is active; true if this call started it.</summary>
+    private bool Begin()
     {
         if (IsRunning || IsFenced || !WorkerStateMachine.ShouldRun(S))
         {
-            return;
+            return false;
         }
 
         _runCts = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
         telemetry.CaptureOrigin();
         _loop = SuperviseAsync(_runCts.Token);
+        return true;
     }
 
     /// <summary>Runs, applies the restart decision, and runs again while the backoff is 0; a longer backoff is a one-shot
@@ -277,6 +276,14 @@ internal sealed partial class WorkerSupervisor(
                         Log.SlotLost(logger, id, Checkpoint);
                         await QueueAsync(cancellationToken);
                         return;
+                    case RunExit.StoreBehind:
+                        if (!await ResumeFromStoreAsync(cancellationToken))
+                        {
+                            Fence();
+                            return;
+                        }
+
+                        continue;
                 }
 
                 var kind = exit == RunExit.Completed ? ExitKind.Completed : ExitKind.Crash;
@@ -374,6 +381,23 @@ internal sealed partial class WorkerSupervisor(
         }
 
         return exit;
+    }
+
+    /// <summary>Redis is behind the checkpoint the last run committed (it lost acknowledged commits): the stored cursor is
+    /// the truth, and the events after it are gone with it, so the next run re-indexes them from there — neither a gap
+    /// nor a duplicate, and no restart counted. False if the cursor is no longer this activation's.</summary>
+    private async Task<bool> ResumeFromStoreAsync(CancellationToken cancellationToken)
+    {
+        var stored = await services.Retry.ExecuteAsync(id, ct => services.Sink.GetCursorAsync(id, ct), cancellationToken);
+        if (stored.Generation != _generation || stored.Stopped)
+        {
+            return false;
+        }
+
+        Log.StoreBehind(logger, id, _cursor.Checkpoint, stored.Checkpoint);
+        _cursor = stored;
+        WorkerStateMachine.Rewind(S, stored.Checkpoint);
+        return true;
     }
 
     /// <summary>The supervisor's decision after a run ended by itself (crash or completion), durable before the next run.</summary>

@@ -11,8 +11,10 @@ namespace Overseer.Testing;
 /// and then reloads what it had acknowledged from its append-only file.
 /// </summary>
 /// <remarks>
-/// The append-only file uses Redis's default <c>appendfsync everysec</c>: Redis writes each acknowledged
-/// command to the file before it replies, so a killed process (as opposed to a crashed machine) loses nothing.
+/// The append-only file uses Redis's default <c>appendfsync everysec</c>: usually each acknowledged command is
+/// written to the file before Redis replies, but while a background fsync is slow (a loaded machine) Redis postpones
+/// the write for up to 2 s and replies anyway, so a killed process can lose the last second or two. A test that
+/// needs every acknowledged write to survive a kill passes <c>--appendfsync always</c>.
 /// </remarks>
 public sealed class RedisServer : IAsyncDisposable
 {

@@ -72,6 +72,20 @@ public sealed class RedisEventSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commit_WhenTheStoreIsBehindTheExpectedCheckpoint_WritesNothing_AndSaysWhereTheStoreIs()
+    {
+        var cursor = await _sink.ClaimAsync("lost", start: true, CancellationToken.None);
+        await CommitAsync("lost", Batch(cursor, 0, Range(1, 3)));
+        // Redis lost the commit of 4..6 (cursor and events together), which the worker saw acknowledged.
+        var next = await CommitAsync("lost", Batch(cursor, 6, Range(7, 9)));
+
+        Assert.Equal(CommitOutcome.StoreBehind, next.Outcome);
+        Assert.Equal(3, next.Checkpoint);
+        Assert.Equal([1L, 2L, 3L], (await _sink.ReadAsync("lost", 1, 100, CancellationToken.None)).Select(e => e.Seq));
+        Assert.Equal(3, (await _sink.GetCursorAsync("lost", CancellationToken.None)).Checkpoint);
+    }
+
+    [Fact]
     public async Task Stop_FencesTheOwnerAndEveryLaterClaim_UntilAStartClearsIt()
     {
         // An activation that read the state before the stop (a duplicate, a paused silo) must neither commit nor claim.

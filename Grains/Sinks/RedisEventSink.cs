@@ -15,7 +15,7 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
     private const int FirstEventArg = 6;
 
     // KEYS: cursor, stream. ARGV: generation, expected checkpoint, dense (1/0), token ('' = keep), lease until (Redis
-    // ms, 0 = no pool), then seq/payload pairs. Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {3, cp}
+    // ms, 0 = no pool), then seq/payload pairs (XADD takes the seq as the entry id seq-0). Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {3, cp}
     // the store is behind the expected checkpoint (it lost acknowledged commits; the stream went back with the cursor).
     // A lost reply is retried with the same expected checkpoint: the cursor is then already at the batch's last seq,
     // which is reported as committed (idempotent).
@@ -40,7 +40,7 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
           end
         end
         for i = 6, #ARGV, 2 do
-          redis.call('XADD', KEYS[2], ARGV[i] .. '-0', 'p', ARGV[i + 1])
+          redis.call('XADD', KEYS[2], ARGV[i], 'p', ARGV[i + 1])
         end
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'cp', last, 'tok', ARGV[4]) else redis.call('HSET', KEYS[1], 'cp', last) end
         return {1, last}

@@ -65,6 +65,12 @@ public sealed class SequenceSourceTests
     }
 
     [Theory]
+    [InlineData("w", 1L, "w#1#5f813a194930c59a")]
+    [InlineData("idle-42", 1234567890123L, "idle-42#1234567890123#b76e34288ef4ea00")]
+    public void Payload_IsStable_AcrossVersions(string workerId, long seq, string expected) =>
+        Assert.Equal(expected, SequenceSource.Payload(workerId, seq));
+
+    [Theory]
     [InlineData("limit", "-1", "invalid option limit='-1' for source sequence: expected an integer from 0")]
     [InlineData("batch", "0", "invalid option batch='0' for source sequence: expected an integer from 1 to 10000")]
     [InlineData("delayMs", "soon", "invalid option delayMs='soon'")]

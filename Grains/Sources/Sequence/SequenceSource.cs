@@ -1,3 +1,4 @@
+using System.Globalization;
 using Overseer.Pool;
 
 namespace Overseer.Sources.Sequence;
@@ -58,14 +59,23 @@ internal sealed class SequenceSource(string workerId, SequenceSourceSettings set
     /// <summary>The payload of event <paramref name="seq"/> for <paramref name="workerId"/>; tests recompute it.</summary>
     public static string Payload(string workerId, long seq)
     {
-        // FNV-1a 64 over "id#seq": cheap, stable across processes and versions.
+        // FNV-1a 64 over "id#seq": cheap, stable across processes and versions; hashed in place, one string per event.
+        const ulong prime = 1099511628211UL;
+        Span<char> digits = stackalloc char[20];
+        seq.TryFormat(digits, out var length, provider: CultureInfo.InvariantCulture);
         var hash = 14695981039346656037UL;
-        foreach (var c in $"{workerId}#{seq}")
+        foreach (var c in workerId)
         {
-            hash = (hash ^ c) * 1099511628211UL;
+            hash = (hash ^ c) * prime;
         }
 
-        return $"{workerId}#{seq}#{hash:x16}";
+        hash = (hash ^ '#') * prime;
+        foreach (var c in digits[..length])
+        {
+            hash = (hash ^ c) * prime;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{workerId}#{digits[..length]}#{hash:x16}");
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

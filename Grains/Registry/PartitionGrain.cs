@@ -179,7 +179,7 @@ public sealed partial class PartitionGrain(
             RunningBySilo = totals.RunningBySilo,
             Checkpoints = totals.Checkpoints,
             Failovers = totals.Failovers,
-            Slowest = SlowestWorkers.Top(_slice.Rows.Select(e => e.Info), slowest),
+            Slowest = SlowestWorkers.Top(_slice.Running, slowest),
         });
     }
 

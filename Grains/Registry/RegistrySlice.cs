@@ -12,15 +12,19 @@ namespace Overseer.Registry;
 internal sealed class RegistrySlice
 {
     private readonly Dictionary<string, RegistryEntry> _rows = new(StringComparer.Ordinal);
-    private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly OrderedIds _ids = new();
+    private readonly HashSet<string> _running = new(StringComparer.Ordinal);
+    private readonly RegistryTally _tally = new();
     private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _forgotten = new(StringComparer.Ordinal);
-    private RegistryAggregate? _aggregate;
 
     public int Count => _rows.Count;
 
     public IEnumerable<RegistryEntry> Rows => _rows.Values;
+
+    /// <summary>The rows in <see cref="WorkerStatus.Running"/>, without walking the others.</summary>
+    public IEnumerable<WorkerInfo> Running => _running.Select(id => _rows[id].Info);
 
     /// <summary>Rows changed since they were last written (or handed to <see cref="TakeDirty"/>).</summary>
     public int DirtyCount => _dirty.Count;
@@ -185,9 +189,7 @@ internal sealed class RegistrySlice
         var limit = Math.Clamp(query.Limit, 1, WorkerQuery.MaxLimit);
         var prefix = query.Prefix ?? "";
         var from = string.CompareOrdinal(query.AfterId, prefix) > 0 ? query.AfterId! : prefix;
-        IEnumerable<string> ids = _ids.Max is { } max && string.CompareOrdinal(from, max) <= 0
-            ? _ids.GetViewBetween(from, max).Where(id => id != query.AfterId).TakeWhile(id => id.StartsWith(prefix, StringComparison.Ordinal))
-            : [];
+        var ids = _ids.From(from).Where(id => id != query.AfterId).TakeWhile(id => id.StartsWith(prefix, StringComparison.Ordinal));
         var items = ImmutableArray.CreateBuilder<WorkerInfo>(Math.Min(limit, 256));
         string? next = null;
         foreach (var id in ids)
@@ -210,8 +212,8 @@ internal sealed class RegistrySlice
         return new WorkerPage(items.ToImmutable(), next);
     }
 
-    /// <summary>Counts and sums over every row, rebuilt only after a row's content changed.</summary>
-    public RegistryAggregate Aggregate() => _aggregate ??= RegistryAggregate.Of(_rows.Values);
+    /// <summary>Counts and sums over every row, kept as rows change (the same instance until one does).</summary>
+    public RegistryAggregate Aggregate() => _tally.Snapshot();
 
     /// <summary>Same worker wish, same snapshot but for the version and the time of the worker's last write.</summary>
     private static bool IsRestatement(RegistryEntry existing, WorkerReport report) =>
@@ -220,19 +222,37 @@ internal sealed class RegistrySlice
 
     private void Remove(string id)
     {
-        _rows.Remove(id);
+        if (_rows.Remove(id, out var old))
+        {
+            _tally.Remove(old.Info);
+        }
+
         _ids.Remove(id);
+        _running.Remove(id);
         _lastSeen.Remove(id);
         _dirty.Remove(id);
-        _aggregate = null;
     }
 
     private void Put(RegistryEntry entry, bool dirty)
     {
         var id = entry.Info.Id;
+        if (_rows.GetValueOrDefault(id) is { } old)
+        {
+            _tally.Remove(old.Info);
+        }
+
         _rows[id] = entry;
+        _tally.Add(entry.Info);
         _ids.Add(id);
-        _aggregate = null;
+        if (entry.Info.Status == WorkerStatus.Running)
+        {
+            _running.Add(id);
+        }
+        else
+        {
+            _running.Remove(id);
+        }
+
         if (dirty)
         {
             _dirty.Add(id);

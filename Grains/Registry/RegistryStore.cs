@@ -27,11 +27,14 @@ public sealed class RegistryStore(IConnectionMultiplexer redis, RedisKeys keys)
     public async Task<List<RegistryEntry>> LoadAsync(int partition)
     {
         var rows = new Dictionary<string, RegistryEntry>(StringComparer.Ordinal);
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         await foreach (var row in Db.HashScanAsync(keys.Registry(partition), pageSize: LoadPageSize).ConfigureAwait(false))
         {
             if (JsonSerializer.Deserialize<RegistryEntry>(((ReadOnlyMemory<byte>)row.Value).Span, Json) is { } entry)
             {
-                rows[entry.Info.Id] = entry;
+                // A handful of source kinds over every row: one string each, not one per row (~40 bytes a row).
+                var source = sources.TryAdd(entry.Info.Source, entry.Info.Source) ? entry.Info.Source : sources[entry.Info.Source];
+                rows[entry.Info.Id] = ReferenceEquals(source, entry.Info.Source) ? entry : entry with { Info = entry.Info with { Source = source } };
             }
         }
 

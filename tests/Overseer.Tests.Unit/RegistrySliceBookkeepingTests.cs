@@ -78,6 +78,22 @@ public sealed class RegistrySliceBookkeepingTests
         Assert.Equal(1, totals.ByStatus[WorkerStatus.Completed]);
     }
 
+    [Fact]
+    public void Load_RowsThatShouldNotRun_AreNotSeen_UntilTheyReport()
+    {
+        var slice = new RegistrySlice();
+        var done = new WorkerInfo { Id = "done", Status = WorkerStatus.Completed, Source = "s", Version = 3 };
+        slice.Load([new RegistryEntry(done, WantsRun: true, RegisteredAt: Now), new RegistryEntry(done with { Id = "live", Status = WorkerStatus.Running }, true, Now)], Now);
+
+        var before = slice.LastSeen("done");
+        slice.Seen("done", Now.AddSeconds(1));
+        slice.Apply(new WorkerReport(done with { Status = WorkerStatus.Running, Version = 4 }, true), Now.AddSeconds(1));
+
+        Assert.Null(before);
+        Assert.Equal(Now, slice.LastSeen("live"));
+        Assert.Equal(Now.AddSeconds(1), slice.LastSeen("done"));
+    }
+
     private static void AssertMatchesARecount(RegistrySlice slice, int step)
     {
         var kept = slice.Aggregate();
@@ -93,6 +109,12 @@ public sealed class RegistrySliceBookkeepingTests
         Assert.Equal(
             slice.Rows.Select(r => r.Info.Id).Order(StringComparer.Ordinal),
             slice.List(new WorkerQuery(Limit: WorkerQuery.MaxLimit)).Items.Select(i => i.Id));
+        foreach (var status in Statuses)
+        {
+            Assert.Equal(
+                slice.Rows.Where(r => r.Info.Status == status).Select(r => r.Info.Id).Order(StringComparer.Ordinal),
+                slice.List(new WorkerQuery(status, Limit: WorkerQuery.MaxLimit)).Items.Select(i => i.Id));
+        }
     }
 
     private static string Show<TKey>(IEnumerable<KeyValuePair<TKey, int>> counts) => string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}"));

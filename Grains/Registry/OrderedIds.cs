@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Overseer.Registry;
 
 /// <summary>A set of worker ids in ordinal order that can be read from any id on: a sorted list of sorted chunks of at
@@ -28,7 +30,7 @@ internal sealed class OrderedIds
 
         var c = ChunkFor(id);
         var chunk = _chunks[c];
-        var at = chunk.BinarySearch(id, StringComparer.Ordinal);
+        var at = Search(chunk, id);
         if (at >= 0)
         {
             return false;
@@ -46,6 +48,42 @@ internal sealed class OrderedIds
         return true;
     }
 
+    /// <summary>Adds every id of <paramref name="ids"/>. Into an empty set (a partition loading its rows) they are
+    /// sorted once and cut into half-full chunks, which leaves room to add without splitting at once; otherwise one
+    /// by one.</summary>
+    public void AddRange(IEnumerable<string> ids)
+    {
+        if (Count > 0)
+        {
+            foreach (var id in ids)
+            {
+                Add(id);
+            }
+
+            return;
+        }
+
+        var sorted = ids.ToArray();
+        Array.Sort(sorted, StringComparer.Ordinal);
+        var unique = new List<string>(sorted.Length);
+        foreach (var id in sorted)
+        {
+            if (unique.Count == 0 || !string.Equals(unique[^1], id, StringComparison.Ordinal))
+            {
+                unique.Add(id);
+            }
+        }
+
+        for (var at = 0; at < unique.Count; at += ChunkSize / 2)
+        {
+            var chunk = new List<string>(ChunkSize + 1);
+            chunk.AddRange(unique.Skip(at).Take(ChunkSize / 2));
+            _chunks.Add(chunk);
+        }
+
+        Count = unique.Count;
+    }
+
     /// <summary>Removes <paramref name="id"/>; false if it was not there.</summary>
     public bool Remove(string id)
     {
@@ -56,7 +94,7 @@ internal sealed class OrderedIds
 
         var c = ChunkFor(id);
         var chunk = _chunks[c];
-        var at = chunk.BinarySearch(id, StringComparer.Ordinal);
+        var at = Search(chunk, id);
         if (at < 0)
         {
             return false;
@@ -82,7 +120,7 @@ internal sealed class OrderedIds
         }
 
         var c = ChunkFor(from);
-        var at = _chunks[c].BinarySearch(from, StringComparer.Ordinal);
+        var at = Search(_chunks[c], from);
         for (var i = at >= 0 ? at : ~at; c < _chunks.Count; c++, i = 0)
         {
             var chunk = _chunks[c];
@@ -91,6 +129,34 @@ internal sealed class OrderedIds
                 yield return chunk[i];
             }
         }
+    }
+
+    /// <summary>The index of <paramref name="id"/> in <paramref name="chunk"/>, or the complement of where it would go
+    /// (as <see cref="List{T}.BinarySearch(T)"/>), comparing ordinally without a comparer's interface calls.</summary>
+    private static int Search(List<string> chunk, string id)
+    {
+        var span = CollectionsMarshal.AsSpan(chunk);
+        var (lo, hi) = (0, span.Length - 1);
+        while (lo <= hi)
+        {
+            var mid = lo + ((hi - lo) / 2);
+            var order = string.CompareOrdinal(span[mid], id);
+            if (order == 0)
+            {
+                return mid;
+            }
+
+            if (order < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return ~lo;
     }
 
     /// <summary>The chunk that holds <paramref name="id"/>, or would: the last one whose first id is not after it

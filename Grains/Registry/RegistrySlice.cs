@@ -44,13 +44,31 @@ internal sealed class RegistrySlice
     /// finished rows that is a million fewer entries.</summary>
     public void Load(IEnumerable<RegistryEntry> rows, DateTimeOffset now)
     {
+        var loaded = new List<RegistryEntry>();
         foreach (var row in rows)
         {
-            Put(row, dirty: false);
+            if (_rows.ContainsKey(row.Info.Id))
+            {
+                Put(row, dirty: false);
+            }
+            else
+            {
+                // New ids go into the orders in one sorted batch below, not one binary-searched insert each.
+                _rows[row.Info.Id] = row;
+                _tally.Add(row.Info);
+                loaded.Add(row);
+            }
+
             if (row.ShouldRun)
             {
                 _lastSeen[row.Info.Id] = now;
             }
+        }
+
+        _ids.AddRange(loaded.Select(r => r.Info.Id));
+        foreach (var status in loaded.GroupBy(r => r.Info.Status))
+        {
+            IdsOf(status.Key).AddRange(status.Select(r => r.Info.Id));
         }
     }
 

@@ -51,6 +51,27 @@ public sealed class OrderedIdsTests
     }
 
     [Fact]
+    public void AddRange_IntoAnEmptySetAndThenMore_KeepsOneOrderedCopyOfEach()
+    {
+        var random = new Random(7);
+        var first = Enumerable.Range(0, 5_000).Select(_ => $"w{random.Next(4_000):0000}").ToList();
+        var more = Enumerable.Range(0, 500).Select(_ => $"w{random.Next(4_100):0000}").ToList();
+        var ids = new OrderedIds();
+
+        ids.AddRange(first);
+        ids.AddRange(more);
+        foreach (var id in first.Take(100))
+        {
+            ids.Remove(id);
+        }
+
+        var expected = new SortedSet<string>(first.Concat(more), StringComparer.Ordinal);
+        expected.ExceptWith(first.Take(100));
+        Assert.Equal(expected, ids.From(""));
+        Assert.Equal(expected.Count, ids.Count);
+    }
+
+    [Fact]
     public void From_EmptySet_IsEmpty_AndRemoveIsFalse()
     {
         var ids = new OrderedIds();

@@ -66,7 +66,8 @@ internal sealed class RegistrySlice
         }
 
         _ids.AddRange(loaded.Select(r => r.Info.Id));
-        foreach (var status in loaded.GroupBy(r => r.Info.Status))
+        // By the row held now: an id given twice was put again (Put) with its later row.
+        foreach (var status in loaded.Select(r => _rows[r.Info.Id]).GroupBy(r => r.Info.Status))
         {
             IdsOf(status.Key).AddRange(status.Select(r => r.Info.Id));
         }

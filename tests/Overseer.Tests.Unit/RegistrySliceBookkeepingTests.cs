@@ -94,6 +94,19 @@ public sealed class RegistrySliceBookkeepingTests
         Assert.Equal(Now.AddSeconds(1), slice.LastSeen("done"));
     }
 
+    [Fact]
+    public void Load_SameIdTwice_KeepsTheLaterRowInEveryOrder()
+    {
+        var slice = new RegistrySlice();
+        var first = new WorkerInfo { Id = "w", Status = WorkerStatus.Failed, Source = "s", Version = 1 };
+
+        slice.Load([new RegistryEntry(first, true, Now), new RegistryEntry(first with { Status = WorkerStatus.Completed, Version = 2 }, true, Now)], Now);
+
+        AssertMatchesARecount(slice, 0);
+        Assert.Equal(["w"], slice.List(new WorkerQuery(WorkerStatus.Completed)).Items.Select(i => i.Id));
+        Assert.Empty(slice.List(new WorkerQuery(WorkerStatus.Failed)).Items);
+    }
+
     private static void AssertMatchesARecount(RegistrySlice slice, int step)
     {
         var kept = slice.Aggregate();

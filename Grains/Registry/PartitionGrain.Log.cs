@@ -35,5 +35,8 @@ public sealed partial class PartitionGrain
 
         [LoggerMessage(9, LogLevel.Debug, "Partition {Partition}: pool check failed; the next tick retries")]
         public static partial void PoolCheckFailed(ILogger logger, long partition, Exception exception);
+
+        [LoggerMessage(11, LogLevel.Warning, "Partition {Partition}: could not load its registry rows; it deactivates and the next call loads them again")]
+        public static partial void LoadFailed(ILogger logger, long partition, Exception exception);
     }
 }

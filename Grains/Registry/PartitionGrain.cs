@@ -36,7 +36,7 @@ public sealed partial class PartitionGrain(
     ILocalSiloDetails localSilo,
     OverseerGrains grains,
     TimeProvider time,
-    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain, IPartitionViewGrain
+    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain, IPartitionViewGrain, IIncomingGrainCallFilter
 {
     /// <summary>The most slowest workers one call may ask for.</summary>
     public const int MaxSlowest = 1000;
@@ -50,6 +50,7 @@ public sealed partial class PartitionGrain(
     private readonly PoolWaker _pool = new(slots, poolSnapshot, supervision.Value.PoolCheckInterval, overseer.Value.Partitions);
     private readonly PartitionGauges _gauges = new(instruments, partitionSnapshots, supervision.Value.GaugeInterval);
     private DateTimeOffset _lastFlush;
+    private Task _loading = Task.CompletedTask;
     private RegistryGroupCommit? _commits;
 
     private int Partition => (int)this.GetPrimaryKeyLong();
@@ -58,10 +59,42 @@ public sealed partial class PartitionGrain(
 
     private RegistryGroupCommit Commits => _commits ??= new RegistryGroupCommit(batch => store.SaveAsync(Partition, batch), _slice.Saved);
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>Starts loading the rows and returns: the load is not bounded by Orleans' activation timeout (30 s),
+    /// which a partition of 125,000 rows (1,000,000 workers) outlasted on a loaded machine — the activation was
+    /// cancelled, and the next call began the same load again, for ever. Calls wait for the load in
+    /// <see cref="Invoke"/>; the timer starts once it is done.</summary>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _loading = LoadAsync();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Every call to this partition waits until its rows are loaded; if the load failed, the call fails and
+    /// the partition deactivates, so that the next call loads again (as a failed activation did).</summary>
+    async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
+    {
+        if (!_loading.IsCompletedSuccessfully)
+        {
+            try
+            {
+                await _loading;
+            }
+            catch (Exception ex)
+            {
+                Log.LoadFailed(logger, Partition, ex);
+                this.DeactivateOnIdle();
+                throw;
+            }
+        }
+
+        await context.Invoke();
+    }
+
+    private async Task LoadAsync()
+    {
+        var rows = await store.LoadAsync(Partition);
         var now = time.GetUtcNow();
-        _slice.Load(await store.LoadAsync(Partition), now);
+        _slice.Load(rows, now);
         var restoring = 0;
         foreach (var entry in _slice.Rows.Where(e => e.ShouldRun))
         {
@@ -180,7 +213,7 @@ public sealed partial class PartitionGrain(
             RunningBySilo = totals.RunningBySilo,
             Checkpoints = totals.Checkpoints,
             Failovers = totals.Failovers,
-            Slowest = SlowestWorkers.Top(_slice.Rows.Select(e => e.Info), slowest),
+            Slowest = SlowestWorkers.Top(_slice.Running, slowest),
         });
     }
 

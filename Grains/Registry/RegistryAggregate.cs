@@ -3,7 +3,7 @@ using Overseer.Models;
 
 namespace Overseer.Registry;
 
-/// <summary>Totals over one registry slice, built in one pass: the counts, load, view totals and gauges all read it.</summary>
+/// <summary>Totals over one registry slice: the counts, load, view totals and gauges all read it.</summary>
 /// <param name="ByStatus">Rows per status; statuses with no row are absent.</param>
 /// <param name="RunningBySilo">Running rows per silo their row names (<c>host:port</c>).</param>
 /// <param name="Checkpoints">Sum of every row's checkpoint.</param>
@@ -18,35 +18,16 @@ internal sealed record RegistryAggregate(
     long Lag,
     int LagKnown)
 {
+    /// <summary>The totals of <paramref name="rows"/> counted from scratch (a partition keeps its own as rows change,
+    /// through the same <see cref="RegistryTally"/>).</summary>
     public static RegistryAggregate Of(IEnumerable<RegistryEntry> rows)
     {
-        var counts = new Dictionary<WorkerStatus, int>();
-        var running = new Dictionary<string, int>(StringComparer.Ordinal);
-        long checkpoints = 0, failovers = 0, lag = 0;
-        var lagKnown = 0;
+        var tally = new RegistryTally();
         foreach (var row in rows)
         {
-            var info = row.Info;
-            counts[info.Status] = counts.GetValueOrDefault(info.Status) + 1;
-            checkpoints += info.Checkpoint;
-            failovers += info.Failovers;
-            if (info.Status != WorkerStatus.Running)
-            {
-                continue;
-            }
-
-            if (info.Silo is { } silo)
-            {
-                running[silo] = running.GetValueOrDefault(silo) + 1;
-            }
-
-            if (SlowestWorkers.Lag(info) is { } behind)
-            {
-                lagKnown++;
-                lag += behind;
-            }
+            tally.Add(row.Info);
         }
 
-        return new RegistryAggregate(counts.ToImmutableDictionary(), running.ToImmutableDictionary(StringComparer.Ordinal), checkpoints, failovers, lag, lagKnown);
+        return tally.Snapshot();
     }
 }

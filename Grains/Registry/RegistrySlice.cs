@@ -12,15 +12,19 @@ namespace Overseer.Registry;
 internal sealed class RegistrySlice
 {
     private readonly Dictionary<string, RegistryEntry> _rows = new(StringComparer.Ordinal);
-    private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly OrderedIds _ids = new();
+    private readonly Dictionary<WorkerStatus, OrderedIds> _idsByStatus = [];
+    private readonly RegistryTally _tally = new();
     private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _forgotten = new(StringComparer.Ordinal);
-    private RegistryAggregate? _aggregate;
 
     public int Count => _rows.Count;
 
     public IEnumerable<RegistryEntry> Rows => _rows.Values;
+
+    /// <summary>The rows in <see cref="WorkerStatus.Running"/>, without walking the others.</summary>
+    public IEnumerable<WorkerInfo> Running => IdsOf(WorkerStatus.Running).From("").Select(id => _rows[id].Info);
 
     /// <summary>Rows changed since they were last written (or handed to <see cref="TakeDirty"/>).</summary>
     public int DirtyCount => _dirty.Count;
@@ -34,14 +38,38 @@ internal sealed class RegistrySlice
 
     public void Seen(string id, DateTimeOffset now) => _lastSeen[id] = now;
 
-    /// <summary>Rows read back from Redis on activation: already stored, so not dirty; "seen" now so that the stall
-    /// scan gives each restored worker a full timeout.</summary>
+    /// <summary>Rows read back from Redis on activation: already stored, so not dirty; those that should run are "seen"
+    /// now so that the stall scan gives each restored worker a full timeout. The others are not: the scan never reads
+    /// them, and whatever makes one live again (a report, a start, a poke's answer) marks it seen, so with a million
+    /// finished rows that is a million fewer entries.</summary>
     public void Load(IEnumerable<RegistryEntry> rows, DateTimeOffset now)
     {
+        var loaded = new List<RegistryEntry>();
         foreach (var row in rows)
         {
-            Put(row, dirty: false);
-            _lastSeen[row.Info.Id] = now;
+            if (_rows.ContainsKey(row.Info.Id))
+            {
+                Put(row, dirty: false);
+            }
+            else
+            {
+                // New ids go into the orders in one sorted batch below, not one binary-searched insert each.
+                _rows[row.Info.Id] = row;
+                _tally.Add(row.Info);
+                loaded.Add(row);
+            }
+
+            if (row.ShouldRun)
+            {
+                _lastSeen[row.Info.Id] = now;
+            }
+        }
+
+        _ids.AddRange(loaded.Select(r => r.Info.Id));
+        // By the row held now: an id given twice was put again (Put) with its later row.
+        foreach (var status in loaded.Select(r => _rows[r.Info.Id]).GroupBy(r => r.Info.Status))
+        {
+            IdsOf(status.Key).AddRange(status.Select(r => r.Info.Id));
         }
     }
 
@@ -179,25 +207,20 @@ internal sealed class RegistrySlice
         }
     }
 
-    /// <summary>One page in id order, after <see cref="WorkerQuery.AfterId"/> (exclusive), optionally of one status.</summary>
+    /// <summary>One page in id order, after <see cref="WorkerQuery.AfterId"/> (exclusive), optionally of one status: read
+    /// from that status's own id order, so a rare status costs its rows, not the slice's.</summary>
     public WorkerPage List(WorkerQuery query)
     {
         var limit = Math.Clamp(query.Limit, 1, WorkerQuery.MaxLimit);
         var prefix = query.Prefix ?? "";
         var from = string.CompareOrdinal(query.AfterId, prefix) > 0 ? query.AfterId! : prefix;
-        IEnumerable<string> ids = _ids.Max is { } max && string.CompareOrdinal(from, max) <= 0
-            ? _ids.GetViewBetween(from, max).Where(id => id != query.AfterId).TakeWhile(id => id.StartsWith(prefix, StringComparison.Ordinal))
-            : [];
+        var order = query.Status is { } wanted ? IdsOf(wanted) : _ids;
+        var ids = order.From(from).Where(id => id != query.AfterId).TakeWhile(id => id.StartsWith(prefix, StringComparison.Ordinal));
         var items = ImmutableArray.CreateBuilder<WorkerInfo>(Math.Min(limit, 256));
         string? next = null;
         foreach (var id in ids)
         {
             var info = _rows[id].Info;
-            if (query.Status is { } status && info.Status != status)
-            {
-                continue;
-            }
-
             if (items.Count == limit)
             {
                 next = items[^1].Id;
@@ -210,8 +233,18 @@ internal sealed class RegistrySlice
         return new WorkerPage(items.ToImmutable(), next);
     }
 
-    /// <summary>Counts and sums over every row, rebuilt only after a row's content changed.</summary>
-    public RegistryAggregate Aggregate() => _aggregate ??= RegistryAggregate.Of(_rows.Values);
+    /// <summary>Counts and sums over every row, kept as rows change (the same instance until one does).</summary>
+    public RegistryAggregate Aggregate() => _tally.Snapshot();
+
+    private OrderedIds IdsOf(WorkerStatus status)
+    {
+        if (!_idsByStatus.TryGetValue(status, out var ids))
+        {
+            _idsByStatus[status] = ids = new OrderedIds();
+        }
+
+        return ids;
+    }
 
     /// <summary>Same worker wish, same snapshot but for the version and the time of the worker's last write.</summary>
     private static bool IsRestatement(RegistryEntry existing, WorkerReport report) =>
@@ -220,19 +253,43 @@ internal sealed class RegistrySlice
 
     private void Remove(string id)
     {
-        _rows.Remove(id);
+        if (_rows.Remove(id, out var old))
+        {
+            _tally.Remove(old.Info);
+            IdsOf(old.Info.Status).Remove(id);
+        }
+
         _ids.Remove(id);
         _lastSeen.Remove(id);
         _dirty.Remove(id);
-        _aggregate = null;
     }
 
     private void Put(RegistryEntry entry, bool dirty)
     {
         var id = entry.Info.Id;
+        var old = _rows.GetValueOrDefault(id);
+        if (old is not null)
+        {
+            _tally.Remove(old.Info);
+        }
+
         _rows[id] = entry;
-        _ids.Add(id);
-        _aggregate = null;
+        _tally.Add(entry.Info);
+        if (old is null)
+        {
+            _ids.Add(id);
+        }
+
+        if (old?.Info.Status != entry.Info.Status)
+        {
+            if (old is not null)
+            {
+                IdsOf(old.Info.Status).Remove(id);
+            }
+
+            IdsOf(entry.Info.Status).Add(id);
+        }
+
         if (dirty)
         {
             _dirty.Add(id);

@@ -21,7 +21,31 @@ public static class SlowestWorkers
     public static ImmutableArray<WorkerInfo> Top(IEnumerable<WorkerInfo> workers, int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        return count == 0 ? [] : [.. workers.Where(w => w.Status == WorkerStatus.Running).Order(Order).Take(count)];
+        if (count == 0)
+        {
+            return [];
+        }
+
+        // The count slowest seen so far, the least slow of them on top: one pass, no sort of every running worker.
+        var kept = new PriorityQueue<WorkerInfo, WorkerInfo>(count + 1, Comparer<WorkerInfo>.Create((x, y) => Order.Compare(y, x)));
+        foreach (var worker in workers)
+        {
+            if (worker.Status != WorkerStatus.Running)
+            {
+                continue;
+            }
+
+            if (kept.Count < count)
+            {
+                kept.Enqueue(worker, worker);
+            }
+            else if (Order.Compare(worker, kept.Peek()) < 0)
+            {
+                kept.DequeueEnqueue(worker, worker);
+            }
+        }
+
+        return [.. kept.UnorderedItems.Select(k => k.Element).Order(Order)];
     }
 
     private static int Compare(WorkerInfo? x, WorkerInfo? y)

@@ -31,6 +31,11 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+if (options.Probe == ViewsProbe.Kind)
+{
+    return await ViewsProbe.RunAsync(options.Redis!, options.ServiceId!, options.Workers, cancel.Token);
+}
+
 if (options.Probe is { } probe)
 {
     return await Probe.RunAsync(probe, options.Redis!, options.ServiceId!, options.Workers, options.Quick, cancel.Token);

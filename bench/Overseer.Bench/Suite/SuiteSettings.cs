@@ -27,5 +27,8 @@ internal sealed record SuiteSettings(bool Quick)
 
     public TimeSpan EventWindow => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
 
+    /// <summary>Registered workers for list/summary/watch (<c>views</c>).</summary>
+    public int ViewWorkers => Quick ? 2_000 : 1_000_000;
+
     public int RedisBenchmarkRequests => Quick ? 50_000 : 2_000_000;
 }

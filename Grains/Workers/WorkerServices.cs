@@ -23,7 +23,8 @@ public sealed class WorkerServices(
     IOptions<OverseerOptions> overseer,
     IOptions<PoolOptions> pool,
     ILocalSiloDetails silo,
-    TimeProvider time)
+    TimeProvider time,
+    HeartbeatSweep heartbeats)
 {
     public IEventSink Sink => sink;
 
@@ -52,4 +53,6 @@ public sealed class WorkerServices(
     public string SiloEndpoint { get; } = silo.SiloAddress.Endpoint.ToString();
 
     public TimeProvider Time => time;
+
+    public HeartbeatSweep Heartbeats => heartbeats;
 }

@@ -28,13 +28,21 @@ internal sealed partial class WorkerSupervisor(
     RunTelemetry telemetry,
     IWorkerHost host,
     CancellationToken lifetime,
-    ILogger logger)
+    ILogger logger) : IRunningWorker, IRunProgress
 {
     private CancellationTokenSource? _runCts;
     private Task? _loop;
     private WorkerRun? _run;
-    private IGrainTimer? _heartbeat;
     private IGrainTimer? _restart;
+
+    /// <summary>The activation is kept alive (from the first run until the worker no longer runs; through a backoff too).</summary>
+    private bool _keptAlive;
+
+    /// <summary>The run's newest snapshot not yet taken by the heartbeat sweep (written here, taken on the sweep's thread).</summary>
+    private WorkerReport? _changed;
+
+    /// <summary>The checkpoint of the last snapshot handed to the sweep (or reported as the run started).</summary>
+    private long _publishedCheckpoint;
     private long _generation;
     private SinkCursor _cursor;
     private long _seenGeneration;
@@ -183,7 +191,9 @@ internal sealed partial class WorkerSupervisor(
     public async Task HandOverAsync(CancellationToken cancellationToken)
     {
         var supervised = IsSupervising;
-        StopTimers();
+        // Its keep-alive goes with the activation.
+        LeaveHeartbeats();
+        CancelRestart();
         await CancelAsync(cancellationToken);
         if (supervised && !IsFenced && WorkerStateMachine.ShouldRun(S))
         {
@@ -242,12 +252,14 @@ internal sealed partial class WorkerSupervisor(
     /// <summary>Starts the supervision loop unless one is active; true if this call started it.</summary>
     private bool Begin()
     {
-        if (IsRunning || IsFenced || !WorkerStateMachine.ShouldRun(S))
+        if (IsRunning || IsFenced || lifetime.IsCancellationRequested || !WorkerStateMachine.ShouldRun(S))
         {
             return false;
         }
 
-        _runCts = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+        // Not linked to the lifetime (a linked source costs a registration per idle worker): the activation cancels the
+        // run itself as it hands over (HandOverAsync), before its lifetime ends, and no run begins after that.
+        _runCts = new CancellationTokenSource();
         telemetry.CaptureOrigin();
         _loop = SuperviseAsync(_runCts.Token);
         return true;
@@ -360,12 +372,15 @@ internal sealed partial class WorkerSupervisor(
         WorkerStateMachine.RunStarted(S);
         WorkerStateMachine.Advance(S, cursor.Checkpoint);
         var factory = services.Sources.Resolve(S.Spec!.Source);
-        var run = new WorkerRun(id, S.Spec, factory, _generation, cursor, services.Sink, services.Retry, lease, services.Commits, telemetry);
+        var run = new WorkerRun(id, S.Spec, factory, _generation, cursor, services.Sink, services.Retry, lease, services.Commits, telemetry, this);
         _run = run;
-        EnsureHeartbeat();
+        KeepAlive();
         Log.RunStarted(logger, id, cursor.Checkpoint, _generation);
         host.Report();
+        _publishedCheckpoint = cursor.Checkpoint;
+        services.Heartbeats.Join(this);
         var exit = await run.RunAsync(cancellationToken);
+        LeaveHeartbeats();
         _cursor = _cursor with { Checkpoint = run.Checkpoint, Token = run.Token };
         WorkerStateMachine.Advance(S, run.Checkpoint);
         if (run.Handler is { } handler)
@@ -463,23 +478,59 @@ internal sealed partial class WorkerSupervisor(
         _restart = null;
     }
 
-    private void EnsureHeartbeat()
+    private void KeepAlive()
     {
-        var interval = services.Supervision.HeartbeatInterval;
-        _heartbeat ??= host.StartTimer(HeartbeatAsync, interval, interval);
+        if (!_keptAlive)
+        {
+            _keptAlive = true;
+            host.KeepAlive(true);
+        }
     }
 
     /// <summary>Nothing keeps an activation of a worker that is not running alive: it is collected like any idle grain.</summary>
     private void StopTimers()
     {
-        _heartbeat?.Dispose();
-        _heartbeat = null;
+        LeaveHeartbeats();
         CancelRestart();
+        if (_keptAlive)
+        {
+            _keptAlive = false;
+            host.KeepAlive(false);
+        }
     }
 
-    /// <summary>Heartbeat: renews the slot's lease and reports. A lease that expired (a long pause) is taken again if a
-    /// slot is free; otherwise another worker has it now, and this one ends its run and waits as Pending.</summary>
-    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    /// <summary>The run is over (or the activation going away): the sweep no longer names this worker, so its partition's
+    /// stall scan notices if nothing else is heard of it.</summary>
+    private void LeaveHeartbeats()
+    {
+        services.Heartbeats.Leave(this);
+        Volatile.Write(ref _changed, null);
+    }
+
+    string IRunningWorker.Id => id;
+
+    WorkerReport? IRunningWorker.TakeChanged() => Interlocked.Exchange(ref _changed, null);
+
+    void IRunningWorker.LeaseRenewed(long until) => lease.Renewed(until);
+
+    void IRunningWorker.LeaseLost() => host.Post(LeaseLostAsync);
+
+    /// <summary>A round of the run may have moved the worker's snapshot: hand the newest to the sweep (it sends the last one
+    /// of each interval). A source with a status (handler, head) may change without committing, so it hands one every round.</summary>
+    void IRunProgress.Progressed(WorkerRun run)
+    {
+        if (run.Checkpoint == _publishedCheckpoint && run.Handler is null)
+        {
+            return;
+        }
+
+        _publishedCheckpoint = run.Checkpoint;
+        Volatile.Write(ref _changed, host.Snapshot());
+    }
+
+    /// <summary>The sweep could not renew the slot's lease (it expired: a long pause). It is taken again if a slot is
+    /// free; otherwise another worker has it now, and this one ends its run and waits as Pending.</summary>
+    private async Task LeaseLostAsync()
     {
         if (!IsRunning || _run is null)
         {
@@ -488,20 +539,24 @@ internal sealed partial class WorkerSupervisor(
 
         try
         {
-            if (!await lease.RenewAsync(id, lifetime))
+            if (await lease.RenewAsync(id, lifetime))
             {
-                Log.SlotLost(logger, id, Checkpoint);
-                await CancelAsync(CancellationToken.None);
-                await QueueAsync(lifetime);
                 return;
             }
+
+            Log.SlotLost(logger, id, Checkpoint);
+            await CancelAsync(CancellationToken.None);
+            await QueueAsync(lifetime);
         }
         catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
         {
-            return;
         }
-
-        host.Report();
+        catch (Exception ex)
+        {
+            Log.SupervisionFailed(logger, id, ex);
+            StopTimers();
+            host.Deactivate();
+        }
     }
 
     /// <summary>Stop wins: the run is cancelled (the loop sees it at its next await, before anything else can

@@ -26,6 +26,7 @@ public sealed class WorkerServices(
     TimeProvider time,
     HeartbeatSweep heartbeats)
 {
+
     public IEventSink Sink => sink;
 
     public SourceCatalog Sources => sources;

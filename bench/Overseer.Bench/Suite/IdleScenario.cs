@@ -15,13 +15,23 @@ internal sealed class IdleScenario(SuiteSettings settings)
     {
         await using var redis = await RedisServer.StartNewAsync(cancellationToken: cancellationToken);
         var figures = new List<Figure>();
+        var notes = new List<string>();
         figures.AddRange(await MeasureAsync(redis, settings.IdleWorkers, settings.ProcessRepetitions, cancellationToken));
         foreach (var size in settings.IdleExtraSizes)
         {
-            figures.AddRange(await MeasureAsync(redis, size, 1, cancellationToken));
+            // A failed extra size is a note: the headline figures above stand.
+            try
+            {
+                figures.AddRange(await MeasureAsync(redis, size, 1, cancellationToken));
+            }
+            catch (BenchFailedException ex)
+            {
+                notes.Add($"idle at {size:N0} workers failed: {ex.Message}");
+                Progress.Say(notes[^1]);
+            }
         }
 
-        return new ScenarioOutput(figures, [], []);
+        return new ScenarioOutput(figures, [], notes);
     }
 
     private async Task<IReadOnlyList<Figure>> MeasureAsync(RedisServer redis, int n, int repetitions, CancellationToken cancellationToken)

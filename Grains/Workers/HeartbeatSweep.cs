@@ -24,7 +24,7 @@ public sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecycl
 
     private readonly Lock _lock = new();
     private readonly HashSet<IRunningWorker>[] _running;
-    private readonly IGrainFactory _grains;
+    private readonly OverseerGrains _grains;
     private readonly SlotPool _pool;
     private readonly PoolOptions _poolOptions;
     private readonly SupervisionOptions _supervision;
@@ -36,11 +36,10 @@ public sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecycl
     private long _sweeps;
 
     public HeartbeatSweep(
-        IGrainFactory grains,
+        OverseerGrains grains,
         SlotPool pool,
         IOptions<PoolOptions> poolOptions,
         IOptions<SupervisionOptions> supervision,
-        IOptions<OverseerOptions> overseer,
         ILocalSiloDetails silo,
         TimeProvider time,
         ILogger<HeartbeatSweep> logger)
@@ -52,7 +51,7 @@ public sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecycl
         _silo = silo;
         _time = time;
         _logger = logger;
-        _running = [.. Enumerable.Range(0, overseer.Value.Partitions).Select(_ => new HashSet<IRunningWorker>())];
+        _running = [.. Enumerable.Range(0, grains.PartitionCount).Select(_ => new HashSet<IRunningWorker>())];
     }
 
     /// <summary>Sweeps completed since the silo started.</summary>
@@ -127,7 +126,7 @@ public sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecycl
 
             try
             {
-                _grains.GetGrain<IPartitionGrain>(partition).HeartbeatsAsync(new WorkerHeartbeats(silo, ids, changed?.ToImmutable() ?? [])).Ignore();
+                _grains.Partition(partition).HeartbeatsAsync(new WorkerHeartbeats(silo, ids, changed?.ToImmutable() ?? [])).Ignore();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -25,9 +25,14 @@ public interface IPartitionGrain : IGrainWithIntegerKey
     [Alias("Forget")]
     Task ForgetAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>A worker's status change or heartbeat.</summary>
+    /// <summary>A worker's status change (or a snapshot it sends on its own).</summary>
     [OneWay, Alias("Report")]
     Task ReportAsync(WorkerReport report);
+
+    /// <summary>A silo's heartbeat for all of this partition's workers running there: one message per silo and interval,
+    /// not one per worker.</summary>
+    [OneWay, Alias("Heartbeats")]
+    Task HeartbeatsAsync(WorkerHeartbeats heartbeats);
 
     /// <summary>A slot of the running-worker pool freed and <paramref name="id"/> (pending, of this partition) is next
     /// in line: poke it now rather than at the next tick.</summary>

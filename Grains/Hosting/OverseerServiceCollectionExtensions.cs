@@ -54,6 +54,8 @@ public static class OverseerServiceCollectionExtensions
         services.AddEventSource<EvmSourceFactory>(EvmSourceFactory.Kind);
         services.AddSingleton<PartitionKeeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionKeeper>());
+        services.AddSingleton<Workers.HeartbeatSweep>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Workers.HeartbeatSweep>());
         return services;
     }
 }

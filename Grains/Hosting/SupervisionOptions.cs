@@ -17,7 +17,8 @@ public sealed class SupervisionOptions
     /// <summary>Upper bound of the backoff. Default 5 s; at least <see cref="BackoffMin"/> (0 with a BackoffMin of 0).</summary>
     public TimeSpan BackoffMax { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often a running worker reports to its partition. Default 2 s.</summary>
+    /// <summary>How often each silo sends each partition one heartbeat naming its running workers of that partition, and
+    /// renews their pool leases (<see cref="Workers.HeartbeatSweep"/>). Default 2 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>A running worker silent for this long is poked by its partition. Default 8 s.</summary>

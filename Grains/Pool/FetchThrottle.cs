@@ -22,6 +22,9 @@ public sealed class FetchThrottle
         _perHost = o.MaxConcurrentFetchesPerHost;
     }
 
+    /// <summary>Whether a fetch from <paramref name="host"/> (null: a source with no host) waits for any permit at all.</summary>
+    public bool Limits(string? host) => _silo is not null || (host is not null && _perHost > 0);
+
     /// <summary>Waits for the permits of one fetch; dispose the result to give them back. <paramref name="host"/> is the
     /// source's <c>host:port</c>, or null for a source with no host (the sequence source: silo cap only).</summary>
     public async ValueTask<Permit> EnterAsync(string? host, CancellationToken cancellationToken)

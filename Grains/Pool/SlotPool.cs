@@ -57,12 +57,20 @@ public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOpti
         return {0, rank + 1, 0, 0}
         """;
 
-    // ARGV: id, lease ms. Extends a held slot (never shortens it: GT). Returns the lease expiry (Redis ms), 0 if the
-    // lease had expired.
+    // ARGV: lease ms, id… Extends each held slot (never shortens it: GT). Returns each lease expiry (Redis ms) in the
+    // order of the ids, 0 for one that had expired.
     private const string RenewScript = Now + """
-        if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-        redis.call('ZADD', KEYS[1], 'GT', now + tonumber(ARGV[2]), ARGV[1])
-        return tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
+        local lease = now + tonumber(ARGV[1])
+        local out = {}
+        for i = 2, #ARGV do
+          if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+            redis.call('ZADD', KEYS[1], 'GT', lease, ARGV[i])
+            out[i - 1] = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[i]))
+          else
+            out[i - 1] = 0
+          end
+        end
+        return out
         """;
 
     // ARGV: id, cap, max next. Gives the slot back and leaves the queue. Returns the pending ids that can run now.
@@ -120,9 +128,28 @@ public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOpti
             return 0;
         }
 
-        var until = await Db.ScriptEvaluateAsync(RenewScript, _keys, [workerId, LeaseMs(lease)])
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
-        return (long)until;
+        return (await RenewManyAsync([workerId], lease, cancellationToken))[0];
+    }
+
+    /// <summary><see cref="RenewAsync"/> for many workers in one script (the silo's heartbeat sweep): each expiry in the
+    /// order of <paramref name="workerIds"/>, 0 for a worker that no longer holds a slot. Uncapped: all 0.</summary>
+    public async Task<long[]> RenewManyAsync(IReadOnlyList<string> workerIds, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        if (!Capped || workerIds.Count == 0)
+        {
+            return new long[workerIds.Count];
+        }
+
+        var args = new RedisValue[workerIds.Count + 1];
+        args[0] = LeaseMs(lease);
+        for (var i = 0; i < workerIds.Count; i++)
+        {
+            args[i + 1] = workerIds[i];
+        }
+
+        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(RenewScript, _keys, args)
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        return [.. r.Select(v => (long)v)];
     }
 
     /// <summary>Gives the worker's slot back and removes it from the queue (idempotent). Returns the pending ids that

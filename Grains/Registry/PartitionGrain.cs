@@ -148,13 +148,35 @@ public sealed partial class PartitionGrain(
 
     public Task ReportAsync(WorkerReport report)
     {
-        var id = report.Info.Id;
-        var now = time.GetUtcNow();
-        _slice.Seen(id, now);
-        // A worker in backoff restarts on its own timer; only one going away is brought back from here.
-        if (_slice.Apply(report, now) && report.Detached && _slice.Find(id) is { ShouldRun: true })
+        if (Take(report, time.GetUtcNow()))
         {
-            _scheduler.Poke(id);
+            PumpPokes();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task HeartbeatsAsync(WorkerHeartbeats heartbeats)
+    {
+        var now = time.GetUtcNow();
+        var poked = false;
+        foreach (var report in heartbeats.Changed)
+        {
+            poked |= Take(report, now);
+        }
+
+        foreach (var id in heartbeats.Running)
+        {
+            // A row that disagrees with a run in progress lost a report: the poke's answer heals it.
+            if (_slice.SeenRunning(id, heartbeats.Silo, now))
+            {
+                _scheduler.Poke(id);
+                poked = true;
+            }
+        }
+
+        if (poked)
+        {
             PumpPokes();
         }
 
@@ -241,6 +263,21 @@ public sealed partial class PartitionGrain(
             _lastFlush = now;
             await FlushAsync();
         }
+    }
+
+    /// <summary>Takes one worker's report; true if it asks for a poke (the caller pumps).</summary>
+    private bool Take(WorkerReport report, DateTimeOffset now)
+    {
+        var id = report.Info.Id;
+        _slice.Seen(id, now);
+        // A worker in backoff restarts on its own timer; only one going away is brought back from here.
+        if (_slice.Apply(report, now) && report.Detached && _slice.Find(id) is { ShouldRun: true })
+        {
+            _scheduler.Poke(id);
+            return true;
+        }
+
+        return false;
     }
 
     private void PumpPokes()

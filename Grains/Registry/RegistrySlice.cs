@@ -38,6 +38,20 @@ internal sealed class RegistrySlice
 
     public void Seen(string id, DateTimeOffset now) => _lastSeen[id] = now;
 
+    /// <summary>A silo's heartbeat says <paramref name="id"/> has a run in progress on <paramref name="silo"/>: a known
+    /// worker is heard from now. True when its row says otherwise (not running, or on another silo): a report was lost
+    /// or is still on its way, and a poke's answer heals the row.</summary>
+    public bool SeenRunning(string id, string silo, DateTimeOffset now)
+    {
+        if (!_rows.TryGetValue(id, out var entry))
+        {
+            return false;
+        }
+
+        _lastSeen[id] = now;
+        return entry.Info.Status != WorkerStatus.Running || !string.Equals(entry.Info.Silo, silo, StringComparison.Ordinal);
+    }
+
     /// <summary>Rows read back from Redis on activation: already stored, so not dirty; those that should run are "seen"
     /// now so that the stall scan gives each restored worker a full timeout. The others are not: the scan never reads
     /// them, and whatever makes one live again (a report, a start, a poke's answer) marks it seen, so with a million

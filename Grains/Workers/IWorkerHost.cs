@@ -7,6 +7,9 @@ internal interface IWorkerHost
     /// <summary>Sends the worker's snapshot to its partition (one-way).</summary>
     void Report(bool detached = false);
 
+    /// <summary>The worker's snapshot as <see cref="Report"/> would send it (the next version).</summary>
+    Models.WorkerReport Snapshot();
+
     /// <summary>Writes the worker's snapshot through to its partition's registry row (awaited: durable when it returns).</summary>
     Task RecordAsync();
 
@@ -22,4 +25,12 @@ internal interface IWorkerHost
 
     /// <summary>This activation must go away (fenced, or unable to go on).</summary>
     void Deactivate();
+
+    /// <summary>Keeps the activation from being collected while idle (<c>true</c>), or lets it be collected like any idle
+    /// grain again (<c>false</c>). A running worker may go hours without a call or a timer tick.</summary>
+    void KeepAlive(bool on);
+
+    /// <summary>Runs <paramref name="work"/> on this activation's scheduler, interleaved with its other turns like the
+    /// supervision loop; callable from any thread (the heartbeat sweep's).</summary>
+    void Post(Func<Task> work);
 }

@@ -43,7 +43,14 @@ internal sealed class RunTelemetry(OverseerInstruments instruments)
         return span;
     }
 
-    public async Task<SourceBatch> FetchAsync(IEventSource source, long after, CancellationToken cancellationToken)
+    /// <summary>The source's fetch, in an <c>overseer.fetch</c> span when anything listens; otherwise the fetch itself, so
+    /// that a worker waiting on its source holds no frame of ours.</summary>
+    public Task<SourceBatch> FetchAsync(IEventSource source, long after, CancellationToken cancellationToken) =>
+        OverseerTelemetry.ActivitySource.HasListeners()
+            ? FetchTracedAsync(source, after, cancellationToken)
+            : source.FetchAsync(after, cancellationToken);
+
+    private static async Task<SourceBatch> FetchTracedAsync(IEventSource source, long after, CancellationToken cancellationToken)
     {
         using var span = OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.FetchSpan);
         span?.SetTag("overseer.after", after);

@@ -6,18 +6,41 @@ using Overseer.Sinks;
 namespace Overseer.Workers;
 
 /// <summary>One activation's hold on a running-worker slot (<see cref="SlotPool"/>): taken before a run starts, renewed
-/// by the heartbeat, checked by Redis at every commit (<see cref="CommitLease"/>), kept through a backoff and given
+/// by the silo's heartbeat sweep (<see cref="HeartbeatSweep"/>, all running workers in one script), checked by Redis at every commit (<see cref="CommitLease"/>), kept through a backoff and given
 /// back when the worker stops, completes or fails.</summary>
 /// <remarks>The lease's expiry is Redis' own clock, returned by the pool's scripts and passed with each commit, which
 /// the sink refuses once it is past: a worker whose silo was paused longer than the lease cannot commit until it holds
 /// a slot again, so the cap holds across any pause. With no cap every call returns at once without touching Redis.</remarks>
 internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry retry)
 {
+    private long _commitLease;
+
+    /// <summary>The newest expiry the sweep renewed the slot to; written from the sweep's thread.</summary>
+    private long _swept;
+
     /// <summary>Whether this activation holds a slot (always true without a cap).</summary>
     public bool Held { get; private set; }
 
-    /// <summary>The lease expiry to commit under (Redis ms), 0 when the pool is uncapped.</summary>
-    public long CommitLease { get; private set; }
+    /// <summary>The lease expiry to commit under (Redis ms), 0 when the pool is uncapped or no slot is held.</summary>
+    public long CommitLease => Held ? Math.Max(_commitLease, Volatile.Read(ref _swept)) : 0;
+
+    /// <summary>The sweep renewed the slot in Redis until <paramref name="until"/> (any thread). An expiry only ever comes
+    /// from a renewal of this worker's own slot, so one that lands after a release or a new acquire is never later
+    /// than what the worker holds then.</summary>
+    public void Renewed(long until)
+    {
+        var seen = Volatile.Read(ref _swept);
+        while (until > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _swept, until, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
 
     /// <summary>Takes a slot, or confirms and renews the one held. Not granted: queued (or, for
     /// <see cref="StartMode.Try"/>, left as it was).</summary>
@@ -25,7 +48,8 @@ internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry r
     {
         var grant = await retry.ExecuteAsync(workerId, ct => pool.AcquireAsync(workerId, mode == StartMode.Queue, ct), cancellationToken);
         Held = grant.Granted;
-        CommitLease = grant.LeaseUntil;
+        _commitLease = grant.LeaseUntil;
+        Volatile.Write(ref _swept, 0);
         return grant;
     }
 
@@ -41,7 +65,7 @@ internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry r
         var until = await retry.ExecuteAsync(workerId, ct => pool.RenewAsync(workerId, options.SlotLease, ct), cancellationToken);
         if (until > 0)
         {
-            CommitLease = until;
+            _commitLease = until;
             return Held = true;
         }
 
@@ -58,14 +82,13 @@ internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry r
 
         var until = await retry.ExecuteAsync(workerId, ct => pool.RenewAsync(workerId, backoff + options.SlotLease, ct), cancellationToken);
         Held = until > 0;
-        CommitLease = until;
+        _commitLease = until;
     }
 
     /// <summary>Gives the slot back and leaves the queue; returns the pending ids that can take a slot now.</summary>
     public async Task<IReadOnlyList<string>> ReleaseAsync(string workerId, CancellationToken cancellationToken)
     {
-        Held = false;
-        CommitLease = 0;
+        Forget();
         if (!pool.Capped)
         {
             return [];
@@ -78,6 +101,7 @@ internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry r
     public void Forget()
     {
         Held = false;
-        CommitLease = 0;
+        _commitLease = 0;
+        Volatile.Write(ref _swept, 0);
     }
 }

@@ -33,7 +33,11 @@ public sealed partial class WorkerGrain(
     private const int MaxEventsPerRead = 10_000;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly SlotLease _lease = new(services.Slots, services.Pool, services.Retry);
+    /// <summary>Far enough to mean "while running", finite so that the collector's arithmetic never overflows.</summary>
+    private static readonly TimeSpan KeptAliveFor = TimeSpan.FromDays(365);
+
     private WorkerSupervisor _supervisor = null!;
+    private TaskScheduler _scheduler = null!;
     private long _reportSeq;
 
     private string Id => this.GetPrimaryKeyString();
@@ -44,6 +48,7 @@ public sealed partial class WorkerGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _scheduler = TaskScheduler.Current;
         _supervisor = new WorkerSupervisor(
             Id,
             state,
@@ -251,6 +256,8 @@ public sealed partial class WorkerGrain(
     void IWorkerHost.Report(bool detached) =>
         Partition.ReportAsync(new WorkerReport(Info(), S.WantsRun, detached)).Ignore();
 
+    WorkerReport IWorkerHost.Snapshot() => new(Info(), S.WantsRun);
+
     Task IWorkerHost.RecordAsync() =>
         Partition.RecordAsync(new WorkerReport(Info(), S.WantsRun), _lifetime.Token);
 
@@ -263,6 +270,12 @@ public sealed partial class WorkerGrain(
         services.Grains.PartitionOf(workerId).WakeAsync(workerId).Ignore();
 
     void IWorkerHost.Deactivate() => DeactivateOnIdle();
+
+    // A negative span cancels the keep-alive (and Timeout.InfiniteTimeSpan, -1 ms, would mean forever).
+    void IWorkerHost.KeepAlive(bool on) => DelayDeactivation(on ? KeptAliveFor : TimeSpan.FromTicks(-1));
+
+    void IWorkerHost.Post(Func<Task> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.None, _scheduler).Unwrap().Ignore();
 
     private WorkerInfo Info()
     {

@@ -22,7 +22,8 @@ internal sealed class WorkerRun(
     RedisRetry retry,
     SlotLease lease,
     CommitThrottle commits,
-    RunTelemetry telemetry)
+    RunTelemetry telemetry,
+    IRunProgress progress)
 {
     /// <summary>The last committed sequence number.</summary>
     public long Checkpoint { get; private set; } = cursor.Checkpoint;
@@ -51,6 +52,8 @@ internal sealed class WorkerRun(
                 {
                     return ended;
                 }
+
+                progress.Progressed(this);
 
                 if (batch.Exhausted)
                 {

@@ -23,8 +23,10 @@ public sealed class WorkerServices(
     IOptions<OverseerOptions> overseer,
     IOptions<PoolOptions> pool,
     ILocalSiloDetails silo,
-    TimeProvider time)
+    TimeProvider time,
+    HeartbeatSweep heartbeats)
 {
+
     public IEventSink Sink => sink;
 
     public SourceCatalog Sources => sources;
@@ -52,4 +54,6 @@ public sealed class WorkerServices(
     public string SiloEndpoint { get; } = silo.SiloAddress.Endpoint.ToString();
 
     public TimeProvider Time => time;
+
+    public HeartbeatSweep Heartbeats => heartbeats;
 }

@@ -28,13 +28,21 @@ internal sealed partial class WorkerSupervisor(
     RunTelemetry telemetry,
     IWorkerHost host,
     CancellationToken lifetime,
-    ILogger logger)
+    ILogger logger) : IRunningWorker, IRunProgress
 {
     private CancellationTokenSource? _runCts;
     private Task? _loop;
     private WorkerRun? _run;
-    private IGrainTimer? _heartbeat;
     private IGrainTimer? _restart;
+
+    /// <summary>The activation is kept alive (from the first run until the worker no longer runs; through a backoff too).</summary>
+    private bool _keptAlive;
+
+    /// <summary>The run's newest snapshot not yet taken by the heartbeat sweep (written here, taken on the sweep's thread).</summary>
+    private WorkerReport? _changed;
+
+    /// <summary>The checkpoint of the last snapshot handed to the sweep (or reported as the run started).</summary>
+    private long _publishedCheckpoint;
     private long _generation;
     private SinkCursor _cursor;
     private long _seenGeneration;
@@ -183,7 +191,9 @@ internal sealed partial class WorkerSupervisor(
     public async Task HandOverAsync(CancellationToken cancellationToken)
     {
         var supervised = IsSupervising;
-        StopTimers();
+        // Its keep-alive goes with the activation.
+        LeaveHeartbeats();
+        CancelRestart();
         await CancelAsync(cancellationToken);
         if (supervised && !IsFenced && WorkerStateMachine.ShouldRun(S))
         {
@@ -242,12 +252,14 @@ internal sealed partial class WorkerSupervisor(
     /// <summary>Starts the supervision loop unless one is active; true if this call started it.</summary>
     private bool Begin()
     {
-        if (IsRunning || IsFenced || !WorkerStateMachine.ShouldRun(S))
+        if (IsRunning || IsFenced || lifetime.IsCancellationRequested || !WorkerStateMachine.ShouldRun(S))
         {
             return false;
         }
 
-        _runCts = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+        // Not linked to the lifetime (a linked source costs a registration per idle worker): the activation cancels the
+        // run itself as it hands over (HandOverAsync), before its lifetime ends, and no run begins after that.
+        _runCts = new CancellationTokenSource();
         telemetry.CaptureOrigin();
         _loop = SuperviseAsync(_runCts.Token);
         return true;
@@ -261,7 +273,9 @@ internal sealed partial class WorkerSupervisor(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var exit = await RunOnceAsync(cancellationToken);
+                // The run is awaited here, not inside a helper: an idle worker waits in as few frames as possible.
+                var run = await PrepareRunAsync(cancellationToken);
+                var exit = run is null ? RunExit.Cancelled : EndRun(run, await run.RunAsync(cancellationToken));
                 if (cancellationToken.IsCancellationRequested || exit is RunExit.Cancelled)
                 {
                     return;
@@ -318,9 +332,10 @@ internal sealed partial class WorkerSupervisor(
         }
     }
 
-    /// <summary>One run: owns the cursor (claiming it on this activation's first run), holds a slot, then fetches and
-    /// commits until the run ends.</summary>
-    private async Task<RunExit> RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>Before one run: owns the cursor (claiming it on this activation's first run) and holds a slot, then makes
+    /// the run (it fetches and commits until it ends; the caller awaits it). Null when no run starts: the worker was
+    /// stopped meanwhile, or is queued for a slot.</summary>
+    private async Task<WorkerRun?> PrepareRunAsync(CancellationToken cancellationToken)
     {
         if (_generation == 0)
         {
@@ -332,7 +347,7 @@ internal sealed partial class WorkerSupervisor(
                 WorkerStateMachine.Stop(S, claimed.Checkpoint);
                 StopTimers();
                 host.Report();
-                return RunExit.Cancelled;
+                return null;
             }
 
             Own(claimed);
@@ -347,7 +362,7 @@ internal sealed partial class WorkerSupervisor(
                 // Reactivated (restore, recovery, backoff over) but the pool is full: wait for a slot.
                 WorkerStateMachine.Advance(S, _cursor.Checkpoint);
                 await QueueAsync(cancellationToken);
-                return RunExit.Cancelled;
+                return null;
             }
         }
 
@@ -360,12 +375,20 @@ internal sealed partial class WorkerSupervisor(
         WorkerStateMachine.RunStarted(S);
         WorkerStateMachine.Advance(S, cursor.Checkpoint);
         var factory = services.Sources.Resolve(S.Spec!.Source);
-        var run = new WorkerRun(id, S.Spec, factory, _generation, cursor, services.Sink, services.Retry, lease, services.Commits, telemetry);
+        var run = new WorkerRun(id, S.Spec, factory, _generation, cursor, services.Sink, services.Retry, lease, services.Commits, telemetry, this);
         _run = run;
-        EnsureHeartbeat();
+        KeepAlive();
         Log.RunStarted(logger, id, cursor.Checkpoint, _generation);
         host.Report();
-        var exit = await run.RunAsync(cancellationToken);
+        _publishedCheckpoint = cursor.Checkpoint;
+        services.Heartbeats.Join(this);
+        return run;
+    }
+
+    /// <summary>After <paramref name="run"/> ended with <paramref name="exit"/>: the cursor and state as it left them.</summary>
+    private RunExit EndRun(WorkerRun run, RunExit exit)
+    {
+        LeaveHeartbeats();
         _cursor = _cursor with { Checkpoint = run.Checkpoint, Token = run.Token };
         WorkerStateMachine.Advance(S, run.Checkpoint);
         if (run.Handler is { } handler)
@@ -463,23 +486,59 @@ internal sealed partial class WorkerSupervisor(
         _restart = null;
     }
 
-    private void EnsureHeartbeat()
+    private void KeepAlive()
     {
-        var interval = services.Supervision.HeartbeatInterval;
-        _heartbeat ??= host.StartTimer(HeartbeatAsync, interval, interval);
+        if (!_keptAlive)
+        {
+            _keptAlive = true;
+            host.KeepAlive(true);
+        }
     }
 
     /// <summary>Nothing keeps an activation of a worker that is not running alive: it is collected like any idle grain.</summary>
     private void StopTimers()
     {
-        _heartbeat?.Dispose();
-        _heartbeat = null;
+        LeaveHeartbeats();
         CancelRestart();
+        if (_keptAlive)
+        {
+            _keptAlive = false;
+            host.KeepAlive(false);
+        }
     }
 
-    /// <summary>Heartbeat: renews the slot's lease and reports. A lease that expired (a long pause) is taken again if a
-    /// slot is free; otherwise another worker has it now, and this one ends its run and waits as Pending.</summary>
-    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    /// <summary>The run is over (or the activation going away): the sweep no longer names this worker, so its partition's
+    /// stall scan notices if nothing else is heard of it.</summary>
+    private void LeaveHeartbeats()
+    {
+        services.Heartbeats.Leave(this);
+        Volatile.Write(ref _changed, null);
+    }
+
+    string IRunningWorker.Id => id;
+
+    WorkerReport? IRunningWorker.TakeChanged() => Interlocked.Exchange(ref _changed, null);
+
+    void IRunningWorker.LeaseRenewed(long until) => lease.Renewed(until);
+
+    void IRunningWorker.LeaseLost() => host.Post(LeaseLostAsync);
+
+    /// <summary>A round of the run may have moved the worker's snapshot: hand the newest to the sweep (it sends the last one
+    /// of each interval). A source with a status (handler, head) may change without committing, so it hands one every round.</summary>
+    void IRunProgress.Progressed(WorkerRun run)
+    {
+        if (run.Checkpoint == _publishedCheckpoint && run.Handler is null)
+        {
+            return;
+        }
+
+        _publishedCheckpoint = run.Checkpoint;
+        Volatile.Write(ref _changed, host.Snapshot());
+    }
+
+    /// <summary>The sweep could not renew the slot's lease (it expired: a long pause). It is taken again if a slot is
+    /// free; otherwise another worker has it now, and this one ends its run and waits as Pending.</summary>
+    private async Task LeaseLostAsync()
     {
         if (!IsRunning || _run is null)
         {
@@ -488,20 +547,24 @@ internal sealed partial class WorkerSupervisor(
 
         try
         {
-            if (!await lease.RenewAsync(id, lifetime))
+            if (await lease.RenewAsync(id, lifetime))
             {
-                Log.SlotLost(logger, id, Checkpoint);
-                await CancelAsync(CancellationToken.None);
-                await QueueAsync(lifetime);
                 return;
             }
+
+            Log.SlotLost(logger, id, Checkpoint);
+            await CancelAsync(CancellationToken.None);
+            await QueueAsync(lifetime);
         }
         catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
         {
-            return;
         }
-
-        host.Report();
+        catch (Exception ex)
+        {
+            Log.SupervisionFailed(logger, id, ex);
+            StopTimers();
+            host.Deactivate();
+        }
     }
 
     /// <summary>Stop wins: the run is cancelled (the loop sees it at its next await, before anything else can

@@ -1,7 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using Overseer.Models;
 using Overseer.Registry;
 using Overseer.Sinks;
 using Overseer.Testing;
+using Overseer.Workers;
 using static Overseer.Tests.Grains.WorkerAssertions;
 
 namespace Overseer.Tests.Grains;
@@ -72,18 +74,25 @@ public sealed class RegistryDurabilityTests(OverseerCluster fixture)
             Deadline,
             rows => $"the stored row of '{id}' to be running and equal to the partition's; stored {Describe(rows.Stored)}, in memory version {rows.Memory?.Version}");
 
-        // Three heartbeats later (0.5 s apart) the partition has had at least two flushes (0.5 s apart) to rewrite it.
+        // Three heartbeat sweeps later on every silo (0.5 s apart) the partition has had at least two flushes (0.5 s apart)
+        // to rewrite it. An idle worker's heartbeat only names it: neither the stored row nor the one in memory moves.
         var seen = await InMemoryAsync(partition, id);
+        var sweeps = Sweeps();
         await Eventually.UntilAsync(
-            () => InMemoryAsync(partition, id),
-            memory => memory is { } m && m.Version >= seen!.Version + 3,
+            () => Task.FromResult(Sweeps()),
+            now => now.Zip(sweeps, (n, b) => n >= b + 3).All(done => done),
             Deadline,
-            memory => $"three heartbeats of '{id}' to reach its partition (in memory version {memory?.Version}, was {seen?.Version})");
+            now => $"three heartbeat sweeps on every silo while '{id}' idles (sweeps {string.Join(", ", now)}, were {string.Join(", ", sweeps)})");
         var after = await StoredRowAsync(id);
+        var memoryAfter = await InMemoryAsync(partition, id);
 
         Assert.Equal(settled.Stored!.Info.Version, after?.Info.Version);
+        Assert.Equal(seen?.Version, memoryAfter?.Version);
+        Assert.Equal(WorkerStatus.Running, memoryAfter?.Status);
         await fixture.Manager.StopAsync(id);
     }
+
+    private long[] Sweeps() => [.. fixture.Cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<HeartbeatSweep>().Sweeps)];
 
     private async Task<RegistryEntry?> StoredRowAsync(string id) =>
         (await Store.LoadAsync(PartitionOf(id))).SingleOrDefault(e => e.Info.Id == id);

@@ -51,4 +51,35 @@ public sealed class WorkerCollectionTests : IAsyncLifetime
         Assert.True(IsActive(running), $"the running worker '{running}' must stay active");
         Assert.Equal(WorkerStatus.Stopped, (await _fixture.Client.GetGrain<IWorkerGrain>(stopped).GetInfoAsync()).Status);
     }
+
+    [Fact]
+    public async Task IdleRunningWorker_IsKeptAliveWithoutCallsOrTicks_AndCollectedOnceStopped()
+    {
+        // Its first fetch waits an hour: no commit, no call, no timer of its own — only its keep-alive holds it.
+        var idle = $"collect-idle-{Guid.NewGuid():N}";
+        await _fixture.Manager.StartAsync(idle, WorkerSpec.For("sequence", ("delayMs", "3600000")));
+
+        // Two workers, each activated after it and stopped at once, are collected one after the other: by then the idle
+        // one has gone untouched for at least two collection ages, and must still be there.
+        for (var round = 1; round <= 2; round++)
+        {
+            var probe = $"collect-probe-{round}-{Guid.NewGuid():N}";
+            await _fixture.Manager.StartAsync(probe, WorkerSpec.For("sequence", ("delayMs", "3600000")));
+            await _fixture.Manager.StopAsync(probe);
+            await Eventually.UntilAsync(
+                () => Task.FromResult(IsActive(probe)),
+                active => !active,
+                TimeSpan.FromSeconds(30),
+                active => $"the stopped worker '{probe}' to be collected (collection age 3 s); still active: {active}");
+        }
+
+        Assert.True(IsActive(idle), $"the idle running worker '{idle}' must stay active (kept alive while it runs)");
+
+        await _fixture.Manager.StopAsync(idle);
+        await Eventually.UntilAsync(
+            () => Task.FromResult(IsActive(idle)),
+            active => !active,
+            TimeSpan.FromSeconds(30),
+            active => $"'{idle}' to be collected once stopped (its keep-alive released); still active: {active}");
+    }
 }

@@ -13,6 +13,51 @@ public sealed class RegistrySliceTests
     private static WorkerReport Report(WorkerInfo info, bool wantsRun = true) => new(info, wantsRun);
 
     [Fact]
+    public void SeenRunning_RowThatAgrees_IsHeardFromAndNeedsNoPoke()
+    {
+        var slice = new RegistrySlice();
+        slice.Apply(Report(Info("w")), Now);
+        slice.TakeDirty();
+
+        var disagrees = slice.SeenRunning("w", "10.0.0.1:11111", Now.AddSeconds(5));
+
+        Assert.False(disagrees);
+        Assert.Equal(Now.AddSeconds(5), slice.LastSeen("w"));
+        Assert.False(slice.IsDirty("w"));
+    }
+
+    [Theory]
+    [InlineData(WorkerStatus.Pending, "10.0.0.1:11111")]
+    [InlineData(WorkerStatus.Backoff, "10.0.0.1:11111")]
+    [InlineData(WorkerStatus.Running, "10.0.0.2:11111")]
+    public void SeenRunning_RowThatSaysOtherwise_AsksForAPokeAndChangesNothingElse(WorkerStatus rowStatus, string heartbeatSilo)
+    {
+        var slice = new RegistrySlice();
+        slice.Apply(Report(Info("w", rowStatus)), Now);
+        slice.TakeDirty();
+
+        var disagrees = slice.SeenRunning("w", heartbeatSilo, Now.AddSeconds(5));
+
+        Assert.True(disagrees);
+        Assert.Equal(Now.AddSeconds(5), slice.LastSeen("w"));
+        Assert.Equal(rowStatus, slice.Find("w")!.Info.Status);
+        Assert.False(slice.IsDirty("w"));
+    }
+
+    [Fact]
+    public void SeenRunning_UnknownOrForgottenWorker_IsNeitherHeardFromNorPoked()
+    {
+        var slice = new RegistrySlice();
+        slice.Apply(Report(Info("gone")), Now);
+        slice.Forget("gone", Now);
+
+        Assert.False(slice.SeenRunning("never", "10.0.0.1:11111", Now));
+        Assert.False(slice.SeenRunning("gone", "10.0.0.1:11111", Now));
+        Assert.Null(slice.LastSeen("never"));
+        Assert.Null(slice.LastSeen("gone"));
+    }
+
+    [Fact]
     public void Apply_OlderVersionThanTheRow_IsDropped()
     {
         var slice = new RegistrySlice();

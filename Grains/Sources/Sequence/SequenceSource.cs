@@ -9,14 +9,15 @@ internal sealed class SequenceSource(string workerId, SequenceSourceSettings set
 {
     private long _delivered;
 
-    public async Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken)
-    {
-        if (throttle is null)
-        {
-            return await FetchCoreAsync(after, cancellationToken);
-        }
+    // Without a cap there is no permit to hold: the fetch itself, one frame fewer for a worker waiting out its delay.
+    public Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken) =>
+        throttle is not null && throttle.Limits(host: null)
+            ? FetchThrottledAsync(throttle, after, cancellationToken)
+            : FetchCoreAsync(after, cancellationToken);
 
-        using var permit = await throttle.EnterAsync(host: null, cancellationToken);
+    private async Task<SourceBatch> FetchThrottledAsync(FetchThrottle gate, long after, CancellationToken cancellationToken)
+    {
+        using var permit = await gate.EnterAsync(host: null, cancellationToken);
         return await FetchCoreAsync(after, cancellationToken);
     }
 
@@ -24,7 +25,9 @@ internal sealed class SequenceSource(string workerId, SequenceSourceSettings set
     {
         if (settings.DelayMs > 0)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(settings.DelayMs), time, cancellationToken);
+            // The rest needs no scheduler of the caller's (a source knows nothing of grains): resuming on the thread pool
+            // saves the waiting worker a scheduled continuation.
+            await Task.Delay(TimeSpan.FromMilliseconds(settings.DelayMs), time, cancellationToken).ConfigureAwait(false);
         }
 
         var available = settings.Limit is { } limit ? limit - after : long.MaxValue;

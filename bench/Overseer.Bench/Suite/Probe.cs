@@ -28,7 +28,19 @@ internal static class Probe
             _ => throw new UsageException($"unknown probe '{kind}': expected {string.Join(", ", ProbeKind.All)}"),
         };
         Console.WriteLine(JsonSerializer.Serialize(result));
+        await HoldAsync(cancellationToken);
         return 0;
+    }
+
+    /// <summary>With <c>OVERSEER_PROBE_HOLD=seconds</c> the child stays up that long after its result (the silo and its
+    /// workers still there), so that a profiler can be pointed at it: <c>dotnet-gcdump collect -p PID</c>.</summary>
+    private static async Task HoldAsync(CancellationToken cancellationToken)
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("OVERSEER_PROBE_HOLD"), out var seconds) && seconds > 0)
+        {
+            await Console.Error.WriteLineAsync($"probe {Environment.ProcessId}: holding for {seconds} s");
+            await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
+        }
     }
 
     private static async Task<ProbeResult> TimedAsync(int count, Func<int, CancellationToken, Task> call, CancellationToken cancellationToken)

@@ -7,7 +7,8 @@ namespace Overseer.Bench.Suite;
 /// <summary>Runs this bench executable again as a <see cref="Probe"/> child and reads its one-line result.</summary>
 internal static class ProbeProcess
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    /// <summary>At least 5 min; a larger probe (the idle scenario's 100,000 workers) gets a minute per 10,000.</summary>
+    private static TimeSpan TimeoutFor(int count) => TimeSpan.FromMinutes(Math.Max(5, count / 10_000.0));
 
     public static async Task<ProbeResult> RunAsync(string kind, string redis, string serviceId, int count, bool quick, CancellationToken cancellationToken)
     {
@@ -32,7 +33,8 @@ internal static class ProbeProcess
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Timeout);
+        var timeout = TimeoutFor(count);
+        deadline.CancelAfter(timeout);
         try
         {
             await process.WaitForExitAsync(deadline.Token);
@@ -40,7 +42,7 @@ internal static class ProbeProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new BenchFailedException($"probe {kind} ({count}) did not finish within {Timeout.TotalMinutes:0} min");
+            throw new BenchFailedException($"probe {kind} ({count}) did not finish within {timeout.TotalMinutes:0} min");
         }
 
         var output = await stdout;

@@ -76,7 +76,8 @@ internal static class Probe
         };
     }
 
-    private static (long Rss, long Heap) Memory()
+    /// <summary>Resident and managed memory after two forced compacting collections (every probe's reading).</summary>
+    internal static (long Rss, long Heap) Memory()
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();

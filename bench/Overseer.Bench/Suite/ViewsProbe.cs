@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using Overseer.Bench.CrashRestart;
 using Overseer.Models;
@@ -19,7 +18,7 @@ internal static class ViewsProbe
 
     public static async Task<int> RunAsync(string redis, string serviceId, int count, CancellationToken cancellationToken)
     {
-        var before = Memory();
+        var before = Probe.Memory();
         var clock = Stopwatch.StartNew();
         await using var silo = await InProcessSilo.StartOnAsync(redis, serviceId, cancellationToken);
         var manager = silo.Grains.GetGrain<IManagerGrain>(0);
@@ -47,7 +46,7 @@ internal static class ViewsProbe
         }
 
         var loaded = clock.Elapsed;
-        var after = Memory();
+        var after = Probe.Memory();
         Console.WriteLine(JsonSerializer.Serialize(new ProbeResult
         {
             Milliseconds = loaded.TotalMilliseconds,
@@ -56,19 +55,5 @@ internal static class ViewsProbe
             HeapBytesPerActivation = (after.Heap - before.Heap) / (double)count,
         }));
         return 0;
-    }
-
-    // The same reading as Probe's (a private helper there): two forced compacting collections, then heap and VmRSS.
-    private static (long Rss, long Heap) Memory()
-    {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        var heap = GC.GetTotalMemory(forceFullCollection: false);
-        var rss = File.ReadLines("/proc/self/status")
-            .Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
-            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024)
-            .FirstOrDefault();
-        return (rss, heap);
     }
 }

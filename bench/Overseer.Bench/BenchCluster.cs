@@ -54,7 +54,7 @@ internal sealed class BenchCluster : IAsyncDisposable
 
             await Task.WhenAll(cluster._silos.Select(s => s.WaitReadyAsync(SiloReadyTimeout, cancellationToken)));
             cluster._mux = await ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString);
-            cluster._clientHost = BuildClientHost(cluster);
+            cluster._clientHost = BuildClientHost(cluster.Redis.ConnectionString, cluster.ClusterId, cluster.ServiceId);
             await cluster._clientHost.StartAsync(cancellationToken);
             Progress.Say($"{silos} silo(s) ready, client connected (silo logs: {string.Join(", ", cluster._silos.Select(s => s.LogPath))})");
             return cluster;
@@ -140,14 +140,16 @@ internal sealed class BenchCluster : IAsyncDisposable
         await Redis.DisposeAsync();
     }
 
-    private static IHost BuildClientHost(BenchCluster cluster)
+    /// <summary>A typed-client host for the cluster under <paramref name="clusterId"/> / <paramref name="serviceId"/> on
+    /// <paramref name="redis"/> (every bench client is built this way).</summary>
+    internal static IHost BuildClientHost(string redis, string clusterId, string serviceId)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            [OverseerClientOptions.RedisKey] = cluster.Redis.ConnectionString,
-            [OverseerClientOptions.ClusterIdKey] = cluster.ClusterId,
-            [OverseerClientOptions.ServiceIdKey] = cluster.ServiceId,
+            [OverseerClientOptions.RedisKey] = redis,
+            [OverseerClientOptions.ClusterIdKey] = clusterId,
+            [OverseerClientOptions.ServiceIdKey] = serviceId,
             [OverseerClientOptions.ConnectTimeoutKey] = "30",
         });
         builder.AddOverseerClient();

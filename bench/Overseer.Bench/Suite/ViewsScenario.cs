@@ -70,7 +70,7 @@ internal sealed class ViewsScenario(SuiteSettings settings)
         var loadClock = Stopwatch.StartNew();
         await silo.WaitReadyAsync(LoadTimeout, cancellationToken);
         var readyMs = loadClock.Elapsed.TotalMilliseconds;
-        using var host = ClientHost(redis.ConnectionString, silo.Options);
+        using var host = BenchCluster.BuildClientHost(redis.ConnectionString, silo.Options.ClusterId, silo.Options.ServiceId);
         await host.StartAsync(cancellationToken);
         var client = host.Services.GetRequiredService<OverseerClient>();
         var manager = host.Services.GetRequiredService<IClusterClient>().GetGrain<IManagerGrain>(0);
@@ -183,19 +183,5 @@ internal sealed class ViewsScenario(SuiteSettings settings)
                 // "unreachable"): ask again until the deadline.
             }
         }
-    }
-
-    private static IHost ClientHost(string redis, SiloProcessOptions silo)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [OverseerClientOptions.RedisKey] = redis,
-            [OverseerClientOptions.ClusterIdKey] = silo.ClusterId,
-            [OverseerClientOptions.ServiceIdKey] = silo.ServiceId,
-            [OverseerClientOptions.ConnectTimeoutKey] = "30",
-        });
-        builder.AddOverseerClient();
-        return builder.Build();
     }
 }

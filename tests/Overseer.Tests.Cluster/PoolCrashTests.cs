@@ -46,12 +46,14 @@ public sealed class PoolCrashTests(ITestOutputHelper output)
 
         var rows = await Eventually.UntilAsync(
             RowsAsync,
-            r => r.Count(w => w.Status == WorkerStatus.Running) == Cap && r.Count(w => w.Status == WorkerStatus.Pending) == ids.Count - Cap
-                 && r.Where(w => w.Status == WorkerStatus.Running).Select(w => w.Silo).Distinct().Count() == 2,
+            r => r.Count(w => w.Status == WorkerStatus.Running) == Cap && r.Count(w => w.Status == WorkerStatus.Pending) == ids.Count - Cap,
             TimeSpan.FromSeconds(30),
-            r => $"{Cap} running over both silos and {ids.Count - Cap} pending before the kill; was "
+            r => $"{Cap} running and {ids.Count - Cap} pending before the kill; was "
                  + string.Join(", ", r.GroupBy(w => (w.Status, w.Silo)).Select(g => $"{g.Key.Status}@{g.Key.Silo}={g.Count()}")));
-        var victim = cluster.Silos.First(s => rows.Any(w => w.Status == WorkerStatus.Running && w.Silo == s.SiloEndpoint));
+
+        // Placement decides where the first Cap workers to get a slot run: sometimes on both silos, sometimes all on
+        // one. The victim is the silo running the most of them, so that at least half the slots die with it.
+        var victim = cluster.Silos.MaxBy(s => rows.Count(w => w.Status == WorkerStatus.Running && w.Silo == s.SiloEndpoint))!;
         var onVictim = rows.Where(w => w.Status == WorkerStatus.Running && w.Silo == victim.SiloEndpoint).Select(w => w.Id).ToList();
 
         long maxHolders = 0;

@@ -46,6 +46,7 @@ public sealed partial class PartitionGrain(
 
     private readonly RegistrySlice _slice = new();
     private readonly SupervisionScheduler _scheduler = new(supervision.Value);
+    private PokePump? _pump;
     private readonly Rebalancer _rebalancer = new(supervision.Value);
     private readonly PoolWaker _pool = new(slots, poolSnapshot, supervision.Value.PoolCheckInterval, overseer.Value.Partitions);
     private readonly PartitionGauges _gauges = new(instruments, partitionSnapshots, supervision.Value.GaugeInterval);
@@ -56,6 +57,8 @@ public sealed partial class PartitionGrain(
     private int Partition => (int)this.GetPrimaryKeyLong();
 
     private SupervisionOptions Options => supervision.Value;
+
+    private PokePump Pump => _pump ??= new PokePump(_scheduler, PokeAsync);
 
     private RegistryGroupCommit Commits => _commits ??= new RegistryGroupCommit(batch => store.SaveAsync(Partition, batch), _slice.Saved);
 
@@ -280,13 +283,7 @@ public sealed partial class PartitionGrain(
         return false;
     }
 
-    private void PumpPokes()
-    {
-        foreach (var id in _scheduler.TakePokes())
-        {
-            PokeAsync(id).Ignore();
-        }
-    }
+    private void PumpPokes() => Pump.Pump();
 
     private async Task PokeAsync(string id)
     {
@@ -309,11 +306,6 @@ public sealed partial class PartitionGrain(
         {
             // The stall scan pokes again later.
             Log.PokeFailed(logger, Partition, id, ex);
-        }
-        finally
-        {
-            _scheduler.PokeDone();
-            PumpPokes();
         }
     }
 

@@ -43,6 +43,9 @@ internal sealed record BenchOptions
     private static readonly Option<bool> QuickOption = Flag("--quick",
         "with --crash-restart: a smoke run (20 workers × 10 crashes, 3 rounds); with --suite or scenarios: every scenario at a tiny size, 2 repetitions (about a minute)");
 
+    private static readonly Option<bool> LargeOption = Flag("--large",
+        "with --suite or scenarios: also the 100,000-worker points (idle, events, restore), one repetition each; about 7 more minutes, results to bench/results/large/");
+
     private static readonly Argument<string[]> ScenariosArgument = CreateScenarios();
 
     private static readonly Option<bool> SuiteOption = Flag("--suite",
@@ -101,6 +104,9 @@ internal sealed record BenchOptions
     public bool CrashRestart { get; init; }
 
     /// <summary>A smoke run of <see cref="CrashRestart"/>: fewer workers, crashes and rounds.</summary>
+    /// <summary>The suite with the 100,000-worker points too (<see cref="Suite.SuiteSettings.Large"/>).</summary>
+    public bool Large { get; init; }
+
     public bool Quick { get; init; }
 
     /// <summary>Crash → commit samples per worker per round in the crash-restart mode. Default 20 (10 with --quick).</summary>
@@ -183,6 +189,7 @@ internal sealed record BenchOptions
             Crashes = parse.GetValue(CrashesOption) ?? 20,
             CrashesGiven = parse.GetValue(CrashesOption) is not null,
             Quick = parse.GetValue(QuickOption),
+            Large = parse.GetValue(LargeOption),
             Seconds = parse.GetValue(SecondsOption) ?? 10,
             Rounds = parse.GetValue(RoundsOption) ?? 2,
             RoundsGiven = parse.GetValue(RoundsOption) is not null,
@@ -200,6 +207,13 @@ internal sealed record BenchOptions
         if (options.Quick && !options.CrashRestart && !options.Suite && options.Probe is null)
         {
             throw new UsageException("--quick applies to --crash-restart, --suite or named scenarios only: add one, or leave it out");
+        }
+
+        if (options.Large && (options.Quick || !options.Suite))
+        {
+            throw new UsageException(options.Quick
+                ? "--large and --quick contradict each other (the 100,000-worker points, or tiny sizes): choose one"
+                : "--large applies to --suite or named scenarios only: add one, or leave it out");
         }
 
         if (options.CrashesGiven && !options.CrashRestart)
@@ -225,6 +239,7 @@ internal sealed record BenchOptions
             EvmOption,
             CrashesOption,
             QuickOption,
+            LargeOption,
             SecondsOption,
             RoundsOption,
             SuiteOption,

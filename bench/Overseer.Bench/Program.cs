@@ -65,10 +65,10 @@ async Task<int> MeasureAsync(Func<Task> measure)
 
 if (options.Suite)
 {
-    var command = string.Join(' ', new[] { "./overseer bench" }.Concat(options.Scenarios).Concat(options.Quick ? ["--quick"] : []));
+    var command = string.Join(' ', new[] { "./overseer bench" }.Concat(options.Scenarios).Concat(options.Quick ? ["--quick"] : []).Concat(options.Large ? ["--large"] : []));
     try
     {
-        return await new SuiteRunner(new SuiteSettings(options.Quick), options.Scenarios, command).RunAsync(machine, cancel.Token);
+        return await new SuiteRunner(new SuiteSettings(options.Quick, options.Large), options.Scenarios, command).RunAsync(machine, cancel.Token);
     }
     catch (OperationCanceledException) when (cancel.IsCancellationRequested)
     {

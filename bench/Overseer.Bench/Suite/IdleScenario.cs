@@ -41,7 +41,7 @@ internal sealed class IdleScenario(SuiteSettings settings)
         for (var r = 1; r <= repetitions; r++)
         {
             async Task<ProbeResult> Run(string kind) =>
-                await ProbeProcess.RunAsync(kind, redis.ConnectionString, $"idle-{n}-{r}-{kind}-{Guid.NewGuid():N}", n, settings.Quick, cancellationToken);
+                await ProbeProcess.RunAsync(kind, redis.ConnectionString, $"idle-{n}-{r}-{kind}-{Guid.NewGuid():N}", n, settings.Quick, cancellationToken, killOnResult: true);
 
             if (r % 2 == 1)
             {

@@ -52,14 +52,14 @@ internal static class Probe
     private static async Task<ProbeResult> IdleAsync(int count, bool quick, Func<int, CancellationToken, Task> activate, CancellationToken cancellationToken)
     {
         // The silo's own start-up work (partitions, first registry flushes) settles before the "before" reading.
-        var settle = quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(4);
+        var settle = quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
         await Task.Delay(settle, cancellationToken);
         var before = Memory();
         var (elapsed, _) = await Bounded.RunAsync("probe activations", count, InFlight, activate, cancellationToken);
         await Task.Delay(settle, cancellationToken);
         var after = Memory();
 
-        var window = quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(4);
+        var window = quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(3);
         var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();

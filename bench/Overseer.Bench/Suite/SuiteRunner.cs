@@ -30,7 +30,7 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
         var seconds = new Dictionary<string, double>();
         foreach (var name in Scenarios.Where(s => scenarios.Count == 0 || scenarios.Contains(s)))
         {
-            Progress.Say($"scenario {name}{(settings.Quick ? " (quick)" : "")}");
+            Progress.Say($"scenario {name}{(settings.Quick ? " (quick)" : settings.Large ? " (large)" : "")}");
             var scenarioStarted = clock.Elapsed;
             try
             {
@@ -53,7 +53,7 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
         var report = new SuiteReport(started, clock.Elapsed, settings.Quick, command, machine, loadBefore, MachineInfo.LoadAverage(), figures, charts, notes, seconds);
         var markdown = MarkdownReport.Render(report);
         Console.Write(markdown);
-        var directory = Path.Combine(RepoPaths.Root, "bench", "results", settings.Quick ? "quick" : "");
+        var directory = Path.Combine(RepoPaths.Root, "bench", "results", settings.ResultsFolder);
         Directory.CreateDirectory(directory);
         // A run of some scenarios only does not overwrite the full run's files: results-<scenario>-….{md,json}.
         var fileName = scenarios.Count == 0 ? "results" : $"results-{string.Join('-', Scenarios.Where(scenarios.Contains))}";

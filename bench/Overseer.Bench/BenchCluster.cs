@@ -53,7 +53,8 @@ internal sealed class BenchCluster : IAsyncDisposable
             }
 
             await Task.WhenAll(cluster._silos.Select(s => s.WaitReadyAsync(SiloReadyTimeout, cancellationToken)));
-            cluster._mux = await ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString);
+            // allowAdmin: the restore scenario reads INFO cpu.
+            cluster._mux = await ConnectionMultiplexer.ConnectAsync($"{cluster.Redis.ConnectionString},allowAdmin=true");
             cluster._clientHost = BuildClientHost(cluster.Redis.ConnectionString, cluster.ClusterId, cluster.ServiceId);
             await cluster._clientHost.StartAsync(cancellationToken);
             Progress.Say($"{silos} silo(s) ready, client connected (silo logs: {string.Join(", ", cluster._silos.Select(s => s.LogPath))})");

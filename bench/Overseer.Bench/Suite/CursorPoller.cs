@@ -7,7 +7,13 @@ namespace Overseer.Bench.Suite;
 /// grain, so watching does not activate what it watches). Key layout: <c>RedisKeys.Cursor</c> in Grains.</summary>
 internal sealed class CursorPoller(IDatabase db, string serviceId, IReadOnlyList<string> ids)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(25);
+    /// <summary>25 ms, or 1 ms per 1,000 workers beyond that: each poll is one HGET per worker, and at 100,000 workers
+    /// polling every 25 ms would load Redis more than the restore it watches.</summary>
+    private readonly TimeSpan _interval = TimeSpan.FromMilliseconds(Math.Max(25, ids.Count / 1_000));
+
+    /// <summary>How long <paramref name="workers"/> workers may take to all commit past a reading: 2 min, or 2 ms a
+    /// worker beyond that (a restore of 100,000 runs about 70 s here).</summary>
+    public static TimeSpan TimeoutFor(int workers) => TimeSpan.FromSeconds(Math.Max(120, workers / 500));
 
     public async Task<long[]> ReadAsync()
     {
@@ -43,7 +49,7 @@ internal sealed class CursorPoller(IDatabase db, string serviceId, IReadOnlyList
                     $"{phase}: expected all {ids.Count} workers to commit past their checkpoint within {timeout.TotalSeconds:0} s, but only {past} did");
             }
 
-            await Task.Delay(Interval, cancellationToken);
+            await Task.Delay(_interval, cancellationToken);
         }
     }
 }

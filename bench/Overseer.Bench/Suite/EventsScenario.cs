@@ -9,7 +9,6 @@ namespace Overseer.Bench.Suite;
 internal sealed class EventsScenario(SuiteSettings settings)
 {
     private const int InFlight = 500;
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
     private static readonly WorkerSpec Endless = WorkerSpec.For("sequence", ("batch", "100"));
 
     public async Task<ScenarioOutput> RunAsync(CancellationToken cancellationToken)
@@ -91,7 +90,7 @@ internal sealed class EventsScenario(SuiteSettings settings)
         var cursors = new CursorPoller(cluster.Database, cluster.ServiceId, ids);
         try
         {
-            await cursors.WaitAllPastAsync(new long[n], Stopwatch.StartNew(), Timeout, $"events ({prefix}*): first commits", cancellationToken);
+            await cursors.WaitAllPastAsync(new long[n], Stopwatch.StartNew(), CursorPoller.TimeoutFor(n), $"events ({prefix}*): first commits", cancellationToken);
             var clock = Stopwatch.StartNew();
             var before = (await cursors.ReadAsync()).Sum();
             var t0 = clock.Elapsed;

@@ -39,8 +39,11 @@ public sealed partial class WorkerGrain(
     private WorkerSupervisor _supervisor = null!;
     private TaskScheduler _scheduler = null!;
     private long _reportSeq;
+    private string? _id;
 
-    private string Id => this.GetPrimaryKeyString();
+    /// <summary>Decoded once: <c>GetPrimaryKeyString</c> builds a new string on every call, and the supervisor, the run,
+    /// the source, the heartbeat sweep and every snapshot would each hold a copy of their own.</summary>
+    private string Id => _id ??= this.GetPrimaryKeyString();
 
     private WorkerState S => state.State;
 

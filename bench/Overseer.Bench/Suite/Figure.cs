@@ -25,6 +25,18 @@ internal sealed record Figure
     /// <summary>Whether the target is met on the medians; null when the figure has none.</summary>
     public bool? Met { get; init; }
 
+    /// <summary>A figure nothing bare answers: ours only (lower is better), the baseline column saying why there is none.</summary>
+    public static Figure Stated(string scenario, string name, string unit, IReadOnlyList<double> values, string baseline = "—") => new()
+    {
+        Scenario = scenario,
+        Name = name,
+        Unit = unit,
+        Baseline = baseline,
+        HigherIsBetter = false,
+        Ours = values,
+        BaselineValues = [.. values.Select(_ => double.NaN)],
+    };
+
     public Summary OursSummary => Summary.Of(Ours);
 
     public Summary BaselineSummary => Summary.Of(BaselineValues);

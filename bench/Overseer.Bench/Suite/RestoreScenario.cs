@@ -61,28 +61,12 @@ internal sealed class RestoreScenario(SuiteSettings settings)
             Ours = m.Ours,
             BaselineValues = m.Bare,
         };
-        var first = new Figure
-        {
-            Scenario = "restore",
-            Name = $"silo ready → first worker committed again (minus the 1 s delay; {n:N0})",
-            Unit = "ms",
-            Baseline = "— (no baseline: a bare silo restores nothing by itself)",
-            HigherIsBetter = false,
-            Ours = m.First,
-            BaselineValues = [.. m.First.Select(_ => double.NaN)],
-            Target = "first resumes at once",
-        };
-        var redis = new Figure
-        {
-            Scenario = "restore",
-            Name = $"Redis CPU while {n:N0} workers are restored (1.0 = its one thread saturated; includes the bench's cursor polling)",
-            Unit = "cores",
-            Baseline = "— (INFO cpu over silo restart → every worker committed again)",
-            HigherIsBetter = false,
-            Ours = m.RedisCores,
-            BaselineValues = [.. m.RedisCores.Select(_ => double.NaN)],
-            Target = "Redis never saturated",
-        };
+        var first = Figure.Stated(
+            "restore", $"silo ready → first worker committed again (minus the 1 s delay; {n:N0})", "ms", m.First,
+            "— (no baseline: a bare silo restores nothing by itself)") with { Target = "first resumes at once" };
+        var redis = Figure.Stated(
+            "restore", $"Redis CPU while {n:N0} workers are restored (1.0 = its one thread saturated; includes the bench's cursor polling)", "cores",
+            m.RedisCores, "— (INFO cpu over silo restart → every worker committed again)") with { Target = "Redis never saturated" };
         redis = redis with { Met = redis.OursSummary.Max < 0.9 };
         return [rate, time, first, redis];
     }

@@ -134,16 +134,7 @@ internal sealed class ViewsScenario(SuiteSettings settings)
         return new ScenarioOutput(figures, [], [note]);
     }
 
-    private static Figure Stated(string name, string unit, List<double> values) => new()
-    {
-        Scenario = "views",
-        Name = name,
-        Unit = unit,
-        Baseline = "—",
-        HigherIsBetter = false,
-        Ours = values,
-        BaselineValues = [.. values.Select(_ => double.NaN)],
-    };
+    private static Figure Stated(string name, string unit, List<double> values) => Figure.Stated("views", name, unit, values);
 
     private static async Task<LatencyStats> TimeAsync(Func<CancellationToken, Task> call, int count, CancellationToken cancellationToken)
     {

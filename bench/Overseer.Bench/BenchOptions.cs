@@ -44,7 +44,7 @@ internal sealed record BenchOptions
         "with --crash-restart: a smoke run (20 workers × 10 crashes, 3 rounds); with --suite or scenarios: every scenario at a tiny size, 2 repetitions (about a minute)");
 
     private static readonly Option<bool> LargeOption = Flag("--large",
-        "with --suite or scenarios: also the 100,000-worker points (idle, events, restore), one repetition each; about 7 more minutes, results to bench/results/large/");
+        "with --suite or scenarios: also the 100,000-worker points (idle, events, restore), one repetition each; about 10 more minutes, results to bench/results/large/");
 
     private static readonly Argument<string[]> ScenariosArgument = CreateScenarios();
 

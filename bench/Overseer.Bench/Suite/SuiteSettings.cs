@@ -3,7 +3,7 @@ namespace Overseer.Bench.Suite;
 /// <summary>Sizes and repetitions of a suite run: the sizes, tiny ones with <c>--quick</c>, and with
 /// <c>--large</c> the 100,000-worker points as well.</summary>
 /// <remarks>The 100,000-worker points are not in the default run: on 2 cores, seeding 100,000 workers through the
-/// product's start path takes about 45 s per scenario, and idle, events and restore at that size add about 7 minutes
+/// product's start path takes about 45 s per scenario, and idle, events and restore at that size add about 10 minutes
 /// (the default run stays under the 10).</remarks>
 internal sealed record SuiteSettings(bool Quick, bool Large = false)
 {

@@ -5,9 +5,6 @@ namespace Overseer.Workers;
 
 /// <summary>Writes one activation's worker state: one write at a time (a gate), transient Redis failures retried through
 /// the shared <see cref="RedisRetry"/>, and the one ETag rule.</summary>
-/// <remarks>The gate is for the turns of one activation (every caller runs on its scheduler), not for threads: a
-/// completion source while a write is in progress, nothing while none is — an idle worker holds no semaphore (88 bytes
-/// with its lock box, for each of 100,000 idle workers).</remarks>
 /// <remarks>
 /// The ETag rule: only the activation that owns the cursor's current generation may write. On a conflict (someone wrote
 /// since this activation read: a duplicate activation, a migration that carried a stale ETag, a retried write whose
@@ -16,6 +13,9 @@ namespace Overseer.Workers;
 /// then writes its own state (or, for a user command, re-applies the command to what is stored); a non-owner keeps
 /// what is stored and throws <see cref="StaleActivationException"/>. A stop bumps the generation in the same Redis step
 /// that records it, so no activation that lost the cursor can overwrite a Stopped state.
+/// <para>The gate is for the turns of one activation (every caller runs on its scheduler), not for threads: a
+/// completion source while a write is in progress, nothing while none is — an idle worker holds no semaphore (88 bytes
+/// with its lock box, for each of 100,000 idle workers).</para>
 /// </remarks>
 internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, IEventSink sink, RedisRetry retry, TimeProvider time)
 {

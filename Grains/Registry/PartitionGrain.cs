@@ -52,6 +52,10 @@ public sealed partial class PartitionGrain(
     private readonly PartitionGauges _gauges = new(instruments, partitionSnapshots, supervision.Value.GaugeInterval);
     private DateTimeOffset _lastFlush;
     private Task _loading = Task.CompletedTask;
+
+    /// <summary>Completes when every row is in the slice: the answers of pokes sent while later pages were still being
+    /// read wait for it (restore begins with the first page).</summary>
+    private readonly TaskCompletionSource _rowsLoaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RegistryGroupCommit? _commits;
 
     private int Partition => (int)this.GetPrimaryKeyLong();
@@ -93,23 +97,47 @@ public sealed partial class PartitionGrain(
         await context.Invoke();
     }
 
+    /// <remarks>Restore begins with the first page, not after the last: reading a partition of 12,500 rows takes about
+    /// 1.5 s here, and the first of 100,000 restored workers used to commit 2 s after the silo was ready. Each page's
+    /// workers that should run are brought at once; their pokes' answers wait for the whole load
+    /// (<see cref="PokeAsync"/>), and the slice takes every row in one batch at the end, as before.</remarks>
     private async Task LoadAsync()
     {
-        var rows = await store.LoadAsync(Partition);
-        var now = time.GetUtcNow();
-        _slice.Load(rows, now);
-        var restoring = 0;
-        foreach (var entry in _slice.Rows.Where(e => e.ShouldRun))
+        try
         {
-            _scheduler.Bring(entry, now);
-            restoring++;
-        }
+            var rows = new Dictionary<string, RegistryEntry>(StringComparer.Ordinal);
+            var restoring = 0;
+            await foreach (var page in store.LoadPagesAsync(Partition))
+            {
+                var seen = time.GetUtcNow();
+                foreach (var entry in page)
+                {
+                    // A row read twice (HSCAN during a rehash) is brought twice at most: the poke is idempotent.
+                    rows[entry.Info.Id] = entry;
+                    if (entry.ShouldRun)
+                    {
+                        _scheduler.Bring(entry, seen);
+                        restoring++;
+                    }
+                }
 
-        Log.Loaded(logger, Partition, _slice.Count, restoring);
-        _lastFlush = now;
-        _scheduler.Start(now);
-        this.RegisterGrainTimer(OnTickAsync, new GrainTimerCreationOptions(Options.PartitionTick, Options.PartitionTick) { KeepAlive = true });
-        PumpPokes();
+                PumpPokes();
+            }
+
+            var now = time.GetUtcNow();
+            _slice.Load(rows.Values, now);
+            _rowsLoaded.TrySetResult();
+            Log.Loaded(logger, Partition, _slice.Count, restoring);
+            _lastFlush = now;
+            _scheduler.Start(now);
+            this.RegisterGrainTimer(OnTickAsync, new GrainTimerCreationOptions(Options.PartitionTick, Options.PartitionTick) { KeepAlive = true });
+            PumpPokes();
+        }
+        catch (Exception ex)
+        {
+            _rowsLoaded.TrySetException(ex);
+            throw;
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -291,6 +319,7 @@ public sealed partial class PartitionGrain(
         {
             using var timeout = new CancellationTokenSource(Options.PokeTimeout);
             var info = await grains.Worker(id).EnsureRunningAsync(timeout.Token);
+            await _rowsLoaded.Task;
             var now = time.GetUtcNow();
             if (info is not null)
             {

@@ -27,18 +27,43 @@ public sealed class RegistryStore(IConnectionMultiplexer redis, RedisKeys keys)
     public async Task<List<RegistryEntry>> LoadAsync(int partition)
     {
         var rows = new Dictionary<string, RegistryEntry>(StringComparer.Ordinal);
+        await foreach (var page in LoadPagesAsync(partition).ConfigureAwait(false))
+        {
+            foreach (var entry in page)
+            {
+                rows[entry.Info.Id] = entry;
+            }
+        }
+
+        return [.. rows.Values];
+    }
+
+    /// <summary>The rows of one partition as they arrive, a page of up to <see cref="LoadPageSize"/> at a time, so that
+    /// a caller can act on the first page while the rest are read (a partition restores from its first page). A row may
+    /// come twice (see <see cref="LoadAsync"/>): the later one holds.</summary>
+    public async IAsyncEnumerable<IReadOnlyList<RegistryEntry>> LoadPagesAsync(int partition)
+    {
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
+        var page = new List<RegistryEntry>(LoadPageSize);
         await foreach (var row in Db.HashScanAsync(keys.Registry(partition), pageSize: LoadPageSize).ConfigureAwait(false))
         {
             if (JsonSerializer.Deserialize<RegistryEntry>(((ReadOnlyMemory<byte>)row.Value).Span, Json) is { } entry)
             {
                 // A handful of source kinds over every row: one string each, not one per row (~40 bytes a row).
                 var source = sources.TryAdd(entry.Info.Source, entry.Info.Source) ? entry.Info.Source : sources[entry.Info.Source];
-                rows[entry.Info.Id] = ReferenceEquals(source, entry.Info.Source) ? entry : entry with { Info = entry.Info with { Source = source } };
+                page.Add(ReferenceEquals(source, entry.Info.Source) ? entry : entry with { Info = entry.Info with { Source = source } });
+                if (page.Count == LoadPageSize)
+                {
+                    yield return page;
+                    page = new List<RegistryEntry>(LoadPageSize);
+                }
             }
         }
 
-        return [.. rows.Values];
+        if (page.Count > 0)
+        {
+            yield return page;
+        }
     }
 
     public Task SaveAsync(int partition, IReadOnlyCollection<RegistryEntry> entries)

@@ -51,11 +51,10 @@ public sealed partial class PartitionGrain(
     private readonly PoolWaker _pool = new(slots, poolSnapshot, supervision.Value.PoolCheckInterval, overseer.Value.Partitions);
     private readonly PartitionGauges _gauges = new(instruments, partitionSnapshots, supervision.Value.GaugeInterval);
     private DateTimeOffset _lastFlush;
-    private Task _loading = Task.CompletedTask;
 
-    /// <summary>Completes when every row is in the slice: the answers of pokes sent while later pages were still being
-    /// read wait for it (restore begins with the first page).</summary>
-    private readonly TaskCompletionSource _rowsLoaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Completes when every row is in the slice (faults if the load failed): calls wait for it, and so do the
+    /// answers of pokes sent while later pages were still being read (restore begins with the first page).</summary>
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RegistryGroupCommit? _commits;
 
     private int Partition => (int)this.GetPrimaryKeyLong();
@@ -72,7 +71,7 @@ public sealed partial class PartitionGrain(
     /// <see cref="Invoke"/>; the timer starts once it is done.</summary>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _loading = LoadAsync();
+        _ = LoadAsync();
         return Task.CompletedTask;
     }
 
@@ -80,11 +79,11 @@ public sealed partial class PartitionGrain(
     /// the partition deactivates, so that the next call loads again (as a failed activation did).</summary>
     async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
     {
-        if (!_loading.IsCompletedSuccessfully)
+        if (!_loaded.Task.IsCompletedSuccessfully)
         {
             try
             {
-                await _loading;
+                await _loaded.Task;
             }
             catch (Exception ex)
             {
@@ -126,17 +125,17 @@ public sealed partial class PartitionGrain(
 
             var now = time.GetUtcNow();
             _slice.Load(rows.Values, now);
-            _rowsLoaded.TrySetResult();
             Log.Loaded(logger, Partition, _slice.Count, restoring);
             _lastFlush = now;
             _scheduler.Start(now);
             this.RegisterGrainTimer(OnTickAsync, new GrainTimerCreationOptions(Options.PartitionTick, Options.PartitionTick) { KeepAlive = true });
             PumpPokes();
+            _loaded.TrySetResult();
         }
         catch (Exception ex)
         {
-            _rowsLoaded.TrySetException(ex);
-            throw;
+            // Reported by the first call that waits for the load (Invoke), which then deactivates the partition.
+            _loaded.TrySetException(ex);
         }
     }
 
@@ -319,7 +318,7 @@ public sealed partial class PartitionGrain(
         {
             using var timeout = new CancellationTokenSource(Options.PokeTimeout);
             var info = await grains.Worker(id).EnsureRunningAsync(timeout.Token);
-            await _rowsLoaded.Task;
+            await _loaded.Task;
             var now = time.GetUtcNow();
             if (info is not null)
             {

@@ -8,13 +8,18 @@ namespace Overseer.Models;
 /// <param name="Restart">The restart policy.</param>
 /// <param name="MaxRestarts">Restarts allowed within <paramref name="RestartWindow"/>; null = the cluster default.</param>
 /// <param name="RestartWindow">The restart-intensity window; null = the cluster default.</param>
+/// <param name="Handler">The registered handler the worker's batches go through, e.g. <c>erc20</c>; null = none (events
+/// are appended to the worker's Redis stream as the source returned them). The handler decides the worker's output.</param>
+/// <param name="HandlerOptions">Handler options as string key/values; their meaning belongs to the handler; null = none.</param>
 [GenerateSerializer, Immutable, Alias("overseer.WorkerSpec")]
 public sealed record WorkerSpec(
     [property: Id(0)] string Source,
     [property: Id(1)] ImmutableSortedDictionary<string, string> Options,
     [property: Id(2)] RestartPolicy Restart = RestartPolicy.Transient,
     [property: Id(3)] int? MaxRestarts = null,
-    [property: Id(4)] TimeSpan? RestartWindow = null)
+    [property: Id(4)] TimeSpan? RestartWindow = null,
+    [property: Id(5)] string? Handler = null,
+    [property: Id(6)] ImmutableSortedDictionary<string, string>? HandlerOptions = null)
 {
     /// <summary>A spec with no options.</summary>
     public static WorkerSpec For(string source, params (string Key, string Value)[] options) =>
@@ -26,13 +31,19 @@ public sealed record WorkerSpec(
         && Restart == other.Restart
         && MaxRestarts == other.MaxRestarts
         && RestartWindow == other.RestartWindow
-        && Options.Count == other.Options.Count
-        && Options.All(o => other.Options.TryGetValue(o.Key, out var v) && v == o.Value);
+        && Handler == other.Handler
+        && SameOptions(Options, other.Options)
+        && SameOptions(HandlerOptions ?? ImmutableSortedDictionary<string, string>.Empty, other.HandlerOptions ?? ImmutableSortedDictionary<string, string>.Empty);
 
     /// <summary>A one-line rendering for error messages.</summary>
     public string Describe() =>
         $"source={Source} restart={Restart.ToString().ToLowerInvariant()}"
         + (MaxRestarts is { } m ? $" max-restarts={m}" : "")
         + (RestartWindow is { } w ? $" restart-window={w.TotalSeconds}s" : "")
-        + string.Concat(Options.Select(o => $" {o.Key}={o.Value}"));
+        + string.Concat(Options.Select(o => $" {o.Key}={o.Value}"))
+        + (Handler is { } h ? $" handler={h}" : "")
+        + string.Concat((HandlerOptions ?? ImmutableSortedDictionary<string, string>.Empty).Select(o => $" handler.{o.Key}={o.Value}"));
+
+    private static bool SameOptions(ImmutableSortedDictionary<string, string> a, ImmutableSortedDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(o => b.TryGetValue(o.Key, out var v) && v == o.Value);
 }

@@ -10,10 +10,11 @@ namespace Overseer.Hosting;
 /// <summary>The one call a silo (the Silo host, or a test cluster) makes to run Overseer.</summary>
 public static class OverseerSiloBuilderExtensions
 {
-    /// <summary>Adds the Overseer grains and their Redis grain storage. Requires an <see cref="IConnectionMultiplexer"/>
-    /// singleton (shared by storage, sink and registry) and, optionally, configured <see cref="OverseerOptions"/> and
-    /// <see cref="SupervisionOptions"/>.</summary>
-    public static ISiloBuilder AddOverseer(this ISiloBuilder silo)
+    /// <summary>Adds the Overseer grains and their Redis grain storage, then what <paramref name="configure"/> adds (the
+    /// team's source kinds, handlers and PostgreSQL database). Requires an <see cref="IConnectionMultiplexer"/> singleton
+    /// (shared by storage, cursors and registry) and, optionally, configured <see cref="OverseerOptions"/>,
+    /// <see cref="SupervisionOptions"/> and <see cref="PoolOptions"/>.</summary>
+    public static ISiloBuilder AddOverseer(this ISiloBuilder silo, Action<OverseerBuilder>? configure = null)
     {
         silo.AddRedisGrainStorage(StorageNames.Workers, ob => ob.Configure<IConnectionMultiplexer, Serializer>((o, mux, serializer) =>
         {
@@ -26,6 +27,7 @@ public static class OverseerSiloBuilderExtensions
             o.CreateMultiplexer = _ => Task.FromResult<(IConnectionMultiplexer, bool)>((mux, true));
         }));
         silo.Services.AddOverseerGrains();
+        configure?.Invoke(new OverseerBuilder(silo.Services));
         silo.Services.AddPlacementDirector<Placement.PartitionPlacement, Placement.PartitionPlacementDirector>();
         return silo;
     }

@@ -65,6 +65,27 @@ public sealed class OverseerBuilder
         return this;
     }
 
+    /// <summary>Refuses, at start, what cannot work: a handler on PostgreSQL without a database, a name used twice.</summary>
+    internal static void EnsureComplete(IServiceCollection services)
+    {
+        var handlers = services.Where(d => d.ImplementationInstance is HandlerKind).Select(d => (HandlerKind)d.ImplementationInstance!).ToList();
+        var sources = services.Where(d => d.ImplementationInstance is SourceKind).Select(d => ((SourceKind)d.ImplementationInstance!).Name).ToList();
+        var twice = handlers.Select(h => h.Name).GroupBy(n => n).Where(g => g.Count() > 1).Select(g => $"handler '{g.Key}'")
+            .Concat(sources.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => $"source kind '{g.Key}'"))
+            .ToList();
+        if (twice.Count > 0)
+        {
+            throw new InvalidOperationException($"registered more than once: {string.Join(", ", twice)}; each name must be registered once");
+        }
+
+        var needsPostgres = handlers.Where(h => h.Output == HandlerOutput.Postgres).Select(h => h.Name).ToList();
+        if (needsPostgres.Count > 0 && !services.Any(d => d.ServiceType == typeof(Outputs.Postgres.PostgresDatabase)))
+        {
+            throw new InvalidOperationException(
+                $"handler(s) {string.Join(", ", needsPostgres.Select(n => $"'{n}'"))} write to PostgreSQL, but no database is configured: set ConnectionStrings:postgres (ConnectionStrings__postgres), or call AddPostgres(connectionString)");
+        }
+    }
+
     private static class Names
     {
         public static string Require(string name, string what)

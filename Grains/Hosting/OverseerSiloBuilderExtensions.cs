@@ -28,6 +28,7 @@ public static class OverseerSiloBuilderExtensions
         }));
         silo.Services.AddOverseerGrains();
         configure?.Invoke(new OverseerBuilder(silo.Services));
+        OverseerBuilder.EnsureComplete(silo.Services);
         silo.Services.AddPlacementDirector<Placement.PartitionPlacement, Placement.PartitionPlacementDirector>();
         return silo;
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Overseer.Hosting;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using StackExchange.Redis;
 
 namespace Overseer.Pool;

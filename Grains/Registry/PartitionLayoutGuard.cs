@@ -1,4 +1,5 @@
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using StackExchange.Redis;
 
 namespace Overseer.Registry;

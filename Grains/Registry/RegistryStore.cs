@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using StackExchange.Redis;
 
 namespace Overseer.Registry;

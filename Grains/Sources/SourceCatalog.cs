@@ -5,8 +5,9 @@ using Overseer.Models;
 
 namespace Overseer.Sources;
 
-/// <summary>Resolves source kinds by name and validates worker specs against them.</summary>
-public sealed class SourceCatalog(IServiceProvider services, IEnumerable<SourceKind> kinds)
+/// <summary>Resolves source kinds by name and validates worker specs against them (and, through
+/// <see cref="Handlers.HandlerCatalog"/>, their handler part).</summary>
+internal sealed class SourceCatalog(IServiceProvider services, IEnumerable<SourceKind> kinds, Handlers.HandlerCatalog handlers)
 {
     private readonly string[] _kinds = kinds.Select(k => k.Name).Order(StringComparer.Ordinal).ToArray();
 
@@ -53,6 +54,7 @@ public sealed class SourceCatalog(IServiceProvider services, IEnumerable<SourceK
             problems.AddRange(factory.Validate(spec.Options ?? ImmutableSortedDictionary<string, string>.Empty));
         }
 
+        handlers.Validate(spec, problems);
         if (problems.Count > 0)
         {
             throw OverseerException.Invalid(string.Join("; ", problems));

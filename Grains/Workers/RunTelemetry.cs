@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Overseer.Diagnostics;
 using Overseer.Models;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using Overseer.Sources;
 using Overseer.Supervision;
 

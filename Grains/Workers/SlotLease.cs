@@ -1,7 +1,8 @@
 using Overseer.Hosting;
 using Overseer.Models;
 using Overseer.Pool;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 
 namespace Overseer.Workers;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Overseer.Workers;
 
-public sealed partial class WorkerGrain
+internal sealed partial class WorkerGrain
 {
     private static partial class Log
     {

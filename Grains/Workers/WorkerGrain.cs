@@ -25,7 +25,7 @@ namespace Overseer.Workers;
 /// out the spread (see <see cref="MoveToAsync"/>).
 /// </remarks>
 [RandomPlacement]
-public sealed partial class WorkerGrain(
+internal sealed partial class WorkerGrain(
     [PersistentState("worker", StorageNames.Workers)] IPersistentState<WorkerState> state,
     WorkerServices services,
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IWorkerHost
@@ -56,7 +56,7 @@ public sealed partial class WorkerGrain(
             Id,
             state,
             services,
-            new WorkerStateWriter(state, services.Sink, services.Retry, services.Time),
+            new WorkerStateWriter(state, () => _supervisor.Binding.Cursors, services.Retry, services.Time),
             _lease,
             new RunTelemetry(services.Instruments),
             this,
@@ -113,6 +113,15 @@ public sealed partial class WorkerGrain(
                 + $"requested ({spec.Describe()}): stop it first, or use another id");
         }
 
+        // A worker's cursor lives with its output: a new spec may change the handler, never where the cursor is.
+        var binding = services.Outputs.Bind(spec);
+        if (S.Spec is not null && binding.Output != _supervisor.Binding.Output)
+        {
+            throw OverseerException.Conflict(
+                $"worker '{Id}' keeps its cursor in its {Describe(_supervisor.Binding)}, and the requested spec ({spec.Describe()}) would move it to the {Describe(binding)}: "
+                + $"delete the worker first ('overseer delete {Id}'), or use another id");
+        }
+
         return await StartFreshAsync(mode, spec);
     }
 
@@ -148,7 +157,7 @@ public sealed partial class WorkerGrain(
             throw OverseerException.Invalid($"invalid count {count}: expected 1..{MaxEventsPerRead} per call (page for more)");
         }
 
-        var events = await services.Sink.ReadAsync(Id, fromSeq, count, cancellationToken);
+        var events = await _supervisor.Binding.Output.ReadAsync(Id, fromSeq, count, cancellationToken);
         return [.. events.Select(e => new WorkerEvent(e.Seq, e.Payload))];
     }
 
@@ -157,26 +166,37 @@ public sealed partial class WorkerGrain(
         EnsureValidId();
         if (S.Spec is not null)
         {
+            if (!keepEvents && _supervisor.Binding.Output.WhyEffectsCannotBeRemoved(_supervisor.Binding) is { } why)
+            {
+                throw OverseerException.Conflict($"worker '{Id}' cannot be deleted with its effects: {why}; delete it with --keep-events to remove the worker and keep its rows");
+            }
+
             return await _supervisor.DeleteAsync(keepEvents);
         }
 
         // No worker, but perhaps what a delete cut short or --keep-events left: a delete removes it.
         DeactivateOnIdle();
-        var (events, hasCursor) = await services.Retry.ExecuteAsync(Id, ct => services.Sink.InspectAsync(Id, ct), _lifetime.Token);
+        var output = services.Outputs.Default;
+        var (events, hasCursor) = await output.Output.InspectAsync(Id, _lifetime.Token);
         if (keepEvents ? !hasCursor : events == 0 && !hasCursor)
         {
             throw OverseerException.Unknown(Id);
         }
 
         await Partition.ForgetAsync(Id, cancellationToken);
-        var removed = await services.Retry.ExecuteAsync(Id, ct => services.Sink.DeleteAsync(Id, keepEvents, ct), _lifetime.Token);
+        var removed = await output.Output.DeleteAsync(Id, output, keepEvents, _lifetime.Token) ?? 0;
         return new DeleteResult(Id, 0, removed, keepEvents);
     }
 
     public async Task<RewindResult> RewindAsync(long toSeq, CancellationToken cancellationToken = default)
     {
         EnsureExists();
-        var cursor = await services.Retry.ExecuteAsync(Id, ct => services.Sink.GetCursorAsync(Id, ct), _lifetime.Token);
+        if (_supervisor.Binding.Output.WhyEffectsCannotBeRemoved(_supervisor.Binding) is { } why)
+        {
+            throw OverseerException.Conflict($"worker '{Id}' cannot be rewound: {why}; add the hook to the handler, or delete the worker and start it again");
+        }
+
+        var cursor = await _supervisor.Binding.Cursors.GetAsync(Id, _lifetime.Token);
         if (toSeq < 0 || toSeq > cursor.Checkpoint)
         {
             throw OverseerException.Invalid(
@@ -244,6 +264,9 @@ public sealed partial class WorkerGrain(
 
     /// <summary>Start or resume with a fresh budget. With a full pool the worker is queued as Pending, or
     /// (<see cref="StartMode.Try"/>) refused before anything changes.</summary>
+    private static string Describe(Outputs.WorkerBinding binding) =>
+        binding.HandlerName is { } h && binding.Handler is Handlers.IPostgresHandler ? $"PostgreSQL output (handler '{h}')" : "Redis stream output";
+
     private async Task<WorkerInfo> StartFreshAsync(StartMode mode, WorkerSpec? spec)
     {
         var grant = await _lease.AcquireAsync(Id, mode, _lifetime.Token);

@@ -1,6 +1,6 @@
 using Overseer.Models;
 using Overseer.Pool;
-using Overseer.Sinks;
+using Overseer.Outputs;
 using Overseer.Sources;
 
 namespace Overseer.Workers;
@@ -17,9 +17,8 @@ internal sealed class WorkerRun(
     WorkerSpec spec,
     IEventSourceFactory factory,
     long generation,
-    SinkCursor cursor,
-    IEventSink sink,
-    RedisRetry retry,
+    WorkerCursor cursor,
+    WorkerBinding binding,
     SlotLease lease,
     CommitThrottle commits,
     RunTelemetry telemetry,
@@ -79,7 +78,7 @@ internal sealed class WorkerRun(
         while (true)
         {
             var expected = Checkpoint;
-            var request = new CommitBatch(generation, expected, batch.Events, factory.Density, batch.Token, lease.CommitLease);
+            var request = new CommitBatch(generation, expected, batch.Events, factory.Density, batch.Token, lease.CommitLease, binding);
 
             // One commit is never abandoned halfway (Redis' own timeout bounds it); only the wait for a permit and the
             // retries are cancellable.
@@ -87,7 +86,7 @@ internal sealed class WorkerRun(
             using (await commits.EnterAsync(cancellationToken))
             {
                 result = await telemetry.CommitAsync(spec.Source, expected, batch.Events.Count, () =>
-                    retry.ExecuteAsync(workerId, _ => sink.CommitAsync(workerId, request, CancellationToken.None), cancellationToken));
+                    binding.Output.CommitAsync(workerId, request, cancellationToken));
             }
 
             switch (result.Outcome)

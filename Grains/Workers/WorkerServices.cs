@@ -4,15 +4,16 @@ using Overseer.Diagnostics;
 using Overseer.Hosting;
 using Overseer.Pool;
 using Overseer.Registry;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using Overseer.Sources;
 
 namespace Overseer.Workers;
 
 /// <summary>The silo-wide services every worker activation uses, injected into <see cref="WorkerGrain"/> as one
 /// constructor parameter (a singleton: nothing here is per worker).</summary>
-public sealed class WorkerServices(
-    IEventSink sink,
+internal sealed class WorkerServices(
+    OutputCatalog outputs,
     SourceCatalog sources,
     OverseerGrains grains,
     RedisRetry retry,
@@ -27,7 +28,8 @@ public sealed class WorkerServices(
     HeartbeatSweep heartbeats)
 {
 
-    public IEventSink Sink => sink;
+    /// <summary>Each worker's output and handler, by its spec.</summary>
+    public OutputCatalog Outputs => outputs;
 
     public SourceCatalog Sources => sources;
 

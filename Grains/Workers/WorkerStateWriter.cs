@@ -1,5 +1,6 @@
 using Orleans.Storage;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 
 namespace Overseer.Workers;
 
@@ -17,7 +18,7 @@ namespace Overseer.Workers;
 /// completion source while a write is in progress, nothing while none is — an idle worker holds no semaphore (88 bytes
 /// with its lock box, for each of 100,000 idle workers).</para>
 /// </remarks>
-internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, IEventSink sink, RedisRetry retry, TimeProvider time)
+internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Func<ICursorStore> cursors, RedisRetry retry, TimeProvider time)
 {
     private const int MaxConflictRounds = 8;
     private TaskCompletionSource? _writing;
@@ -63,7 +64,7 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, IEv
 
                     // The same rule as a write: read first, then check ownership.
                     await state.ReadStateAsync(ct);
-                    var cursor = await sink.GetCursorAsync(workerId, ct);
+                    var cursor = await cursors().GetAsync(workerId, ct);
                     if (generation == 0 || cursor.Generation != generation)
                     {
                         throw new StaleActivationException(workerId, generation, cursor.Generation);
@@ -115,7 +116,7 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, IEv
             await state.ReadStateAsync(cancellationToken);
             var stored = state.State;
             state.State = desired;
-            var cursor = await sink.GetCursorAsync(workerId, cancellationToken);
+            var cursor = await cursors().GetAsync(workerId, cancellationToken);
             if (generation == 0 || cursor.Generation != generation)
             {
                 state.State = stored;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Overseer.Models;
 using Overseer.Pool;
-using Overseer.Sinks;
+using Overseer.Outputs;
 using Overseer.Supervision;
 
 namespace Overseer.Workers;
@@ -44,11 +44,15 @@ internal sealed partial class WorkerSupervisor(
     /// <summary>The checkpoint of the last snapshot handed to the sweep (or reported as the run started).</summary>
     private long _publishedCheckpoint;
     private long _generation;
-    private SinkCursor _cursor;
+    private WorkerCursor _cursor;
     private long _seenGeneration;
     private string? _runError;
+    private WorkerBinding? _binding;
 
     private WorkerState S => state.State;
+
+    /// <summary>The worker's output and handler, bound from its spec once (and again when a start brings a new spec).</summary>
+    public WorkerBinding Binding => _binding ??= services.Outputs.Bind(S.Spec);
 
     /// <summary>A run is in progress (or about to start).</summary>
     public bool IsRunning => _loop is { IsCompleted: false };
@@ -100,13 +104,18 @@ internal sealed partial class WorkerSupervisor(
         // clears the stop and takes a new generation, and writes its row through, so that a start or resume that
         // returned survives a crash of every silo.
         var known = S.Spec is not null;
+        if (spec is not null)
+        {
+            _binding = services.Outputs.Bind(spec);
+        }
+
         var cursor = known
-            ? await services.Retry.ExecuteAsync(id, ct => services.Sink.ClaimAsync(id, start: true, ct), lifetime)
-            : await services.Retry.ExecuteAsync(id, ct => services.Sink.CreateAsync(id, ct), lifetime);
+            ? await Binding.Cursors.ClaimAsync(id, start: true, lifetime)
+            : await Binding.Cursors.CreateAsync(id, lifetime);
         if (cursor is not { } owned)
         {
             await ReleaseSlotAsync();
-            var (events, _) = await services.Retry.ExecuteAsync(id, ct => services.Sink.InspectAsync(id, ct), lifetime);
+            var (events, _) = await Binding.Output.InspectAsync(id, lifetime);
             throw Errors.OverseerException.Conflict(
                 $"worker '{id}' cannot start: its event stream still holds {events} events kept by an earlier delete --keep-events, "
                 + $"and a new worker under this id begins at seq 1; remove them with 'overseer delete {id}', or use another id");
@@ -156,7 +165,7 @@ internal sealed partial class WorkerSupervisor(
         var checkpoint = S.Checkpoint;
         await host.ForgetAsync();
         await writer.ClearAsync(id, _generation, lifetime);
-        var removed = await services.Retry.ExecuteAsync(id, ct => services.Sink.DeleteAsync(id, keepEvents, ct), lifetime);
+        var removed = await Binding.Output.DeleteAsync(id, Binding, keepEvents, lifetime) ?? 0;
         host.Deactivate();
         Log.Deleted(logger, id, checkpoint, removed, keepEvents);
         return new Models.DeleteResult(id, checkpoint, removed, keepEvents);
@@ -169,7 +178,7 @@ internal sealed partial class WorkerSupervisor(
     public async Task<(long From, long Removed)> RewindAsync(long toSeq, string? token)
     {
         var cursor = await FenceAsync();
-        var removed = await services.Retry.ExecuteAsync(id, ct => services.Sink.RewindAsync(id, _generation, toSeq, token, ct), lifetime);
+        var removed = await Binding.Output.RewindAsync(id, Binding, _generation, toSeq, token, lifetime) ?? 0;
         _cursor = _cursor with { Checkpoint = toSeq, Token = token };
         void ApplyRewind(WorkerState s)
         {
@@ -339,7 +348,7 @@ internal sealed partial class WorkerSupervisor(
     {
         if (_generation == 0)
         {
-            var claimed = await services.Retry.ExecuteAsync(id, ct => services.Sink.ClaimAsync(id, start: false, ct), cancellationToken);
+            var claimed = await Binding.Cursors.ClaimAsync(id, start: false, cancellationToken);
             if (claimed.Stopped)
             {
                 // Stopped while this activation was not looking (its state was read before the stop was written).
@@ -375,7 +384,7 @@ internal sealed partial class WorkerSupervisor(
         WorkerStateMachine.RunStarted(S);
         WorkerStateMachine.Advance(S, cursor.Checkpoint);
         var factory = services.Sources.Resolve(S.Spec!.Source);
-        var run = new WorkerRun(id, S.Spec, factory, _generation, cursor, services.Sink, services.Retry, lease, services.Commits, telemetry, this);
+        var run = new WorkerRun(id, S.Spec, factory, _generation, cursor, Binding, lease, services.Commits, telemetry, this);
         _run = run;
         KeepAlive();
         Log.RunStarted(logger, id, cursor.Checkpoint, _generation);
@@ -411,7 +420,7 @@ internal sealed partial class WorkerSupervisor(
     /// nor a duplicate, and no restart counted. False if the cursor is no longer this activation's.</summary>
     private async Task<bool> ResumeFromStoreAsync(CancellationToken cancellationToken)
     {
-        var stored = await services.Retry.ExecuteAsync(id, ct => services.Sink.GetCursorAsync(id, ct), cancellationToken);
+        var stored = await Binding.Cursors.GetAsync(id, cancellationToken);
         if (stored.Generation != _generation || stored.Stopped)
         {
             return false;
@@ -570,12 +579,12 @@ internal sealed partial class WorkerSupervisor(
     /// <summary>Stop wins: the run is cancelled (the loop sees it at its next await, before anything else can
     /// interleave) and the stop recorded in the same Redis step that bumps the generation, fencing every activation
     /// anywhere; returns once the run has ended. Desired state: not running.</summary>
-    private async Task<SinkCursor> FenceAsync()
+    private async Task<WorkerCursor> FenceAsync()
     {
         WorkerStateMachine.Stop(S, Checkpoint);
         _runCts?.Cancel();
         CancelRestart();
-        var cursor = await services.Retry.ExecuteAsync(id, ct => services.Sink.StopAsync(id, ct), lifetime);
+        var cursor = await Binding.Cursors.StopAsync(id, lifetime);
         Own(cursor);
         await CancelAsync(CancellationToken.None);
         WorkerStateMachine.Advance(S, _run?.Checkpoint ?? 0);
@@ -612,7 +621,7 @@ internal sealed partial class WorkerSupervisor(
         host.Deactivate();
     }
 
-    private void Own(SinkCursor cursor)
+    private void Own(WorkerCursor cursor)
     {
         _generation = cursor.Generation;
         _cursor = cursor;

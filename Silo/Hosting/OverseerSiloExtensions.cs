@@ -8,7 +8,8 @@ using Orleans.Dashboard;
 using Overseer.Hosting;
 using Overseer.Registry;
 using Overseer.Silo.Dashboard;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using StackExchange.Redis;
 
 namespace Overseer.Silo.Hosting;

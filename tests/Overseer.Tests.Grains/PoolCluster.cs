@@ -1,4 +1,5 @@
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 
 namespace Overseer.Tests.Grains;
 

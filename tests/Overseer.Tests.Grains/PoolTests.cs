@@ -176,7 +176,7 @@ public sealed class PoolTests(PoolCluster fixture, ITestOutputHelper output) : I
                 i => i.Status == WorkerStatus.Running,
                 TimeSpan.FromSeconds(20),
                 i => $"'del-wait-1' to take the deleted worker's slot; it is {i.Status}");
-            var pending = await fixture.Overseer.Mux.GetDatabase().SortedSetRangeByRankAsync(new Sinks.RedisKeys(fixture.Overseer.ServiceId).Pool[1]);
+            var pending = await fixture.Overseer.Mux.GetDatabase().SortedSetRangeByRankAsync(new Redis.RedisKeys(fixture.Overseer.ServiceId).Pool[1]);
             Assert.DoesNotContain("del-wait-0", pending.Select(p => (string)p!));
             Assert.Equal(Cap, await fixture.HoldersAsync());
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Orleans.Persistence.Redis;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using Overseer.Testing;
 using StackExchange.Redis;
 

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Overseer.Models;
 using Overseer.Registry;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using Overseer.Testing;
 using Overseer.Workers;
 using static Overseer.Tests.Grains.WorkerAssertions;

@@ -1,5 +1,6 @@
 using Overseer.Models;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using Overseer.Testing;
 using StackExchange.Redis;
 using static Overseer.Tests.Grains.WorkerAssertions;

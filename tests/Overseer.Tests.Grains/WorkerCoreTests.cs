@@ -1,6 +1,7 @@
 using Orleans.Runtime;
 using Overseer.Models;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using Overseer.Testing;
 using static Overseer.Tests.Grains.WorkerAssertions;
 

@@ -1,6 +1,7 @@
 using Overseer.Errors;
 using Overseer.Models;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using Overseer.Sources.Sequence;
 using Overseer.Testing;
 using StackExchange.Redis;

@@ -1,7 +1,8 @@
 using Orleans.Persistence.Redis;
 using Orleans.Runtime;
 using Orleans.Storage;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using StackExchange.Redis;
 
 namespace Overseer.Tests.Unit;

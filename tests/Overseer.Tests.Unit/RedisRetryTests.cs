@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Persistence.Redis;
 using Orleans.Runtime;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using StackExchange.Redis;
 
 namespace Overseer.Tests.Unit;

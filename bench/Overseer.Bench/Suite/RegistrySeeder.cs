@@ -1,7 +1,8 @@
 using System.Globalization;
 using Overseer.Models;
 using Overseer.Registry;
-using Overseer.Sinks;
+using Overseer.Outputs;
+using Overseer.Redis;
 using StackExchange.Redis;
 
 namespace Overseer.Bench.Suite;

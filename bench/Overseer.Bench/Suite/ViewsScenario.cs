@@ -39,7 +39,7 @@ internal sealed class ViewsScenario(SuiteSettings settings)
         var usedBefore = await RedisMemory.UsedAsync(mux);
         var clock = Stopwatch.StartNew();
         await RegistrySeeder.SeedAsync(mux, serviceId, n, Partitions, cancellationToken);
-        var keys = new Overseer.Sinks.RedisKeys(serviceId);
+        var keys = new Overseer.Redis.RedisKeys(serviceId);
         var registryKeys = Enumerable.Range(0, Partitions).Select(keys.Registry).ToList();
         var stored = (await Task.WhenAll(registryKeys.Select(k => mux.GetDatabase().HashLengthAsync(k)))).Sum();
         if (stored != n)

@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 
-namespace Overseer.Sinks;
+namespace Overseer.Redis;
 
 /// <summary>
-/// The one retry for Redis calls: a Redis outage (<see cref="RedisFaults.IsTransient"/>) is ridden out with
+/// The one retry for store calls: a Redis or PostgreSQL outage (<see cref="Outputs.StoreFaults.IsTransient"/>) is ridden out with
 /// exponential backoff and jitter from 50 ms up to 2 s, for as long as it lasts, and is never reported as a failure.
 /// Anything else fails at once.
 /// </summary>
@@ -50,9 +50,9 @@ public sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> lo
             return await retry.Pipeline.ExecuteAsync(
                 static async (ctx, state) => await RunOn(state.Current, state.operation, ctx.CancellationToken).ConfigureAwait(false), context, caller).ConfigureAwait(false);
         }
-        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException && RedisFaults.IsTransient(ex))
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException && Outputs.StoreFaults.IsTransient(ex))
         {
-            throw new OperationCanceledException($"Worker {workerId}: cancelled while Redis was unavailable ({RedisFaults.Describe(ex)}).", ex, cancellationToken);
+            throw new OperationCanceledException($"Worker {workerId}: cancelled while Redis was unavailable ({Outputs.StoreFaults.Describe(ex)}).", ex, cancellationToken);
         }
         finally
         {
@@ -88,7 +88,7 @@ public sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> lo
                 ShouldHandle = static args => ValueTask.FromResult(
                     args.Outcome.Exception is { } ex
                     && !args.Context.CancellationToken.IsCancellationRequested
-                    && RedisFaults.IsTransient(ex)),
+                    && Outputs.StoreFaults.IsTransient(ex)),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -104,7 +104,7 @@ public sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> lo
                         args.AttemptNumber + 1,
                         args.RetryDelay,
                         exception.GetType().Name,
-                        RedisFaults.Describe(exception));
+                        Outputs.StoreFaults.Describe(exception));
                     return default;
                 },
             })

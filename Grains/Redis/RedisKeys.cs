@@ -1,4 +1,4 @@
-namespace Overseer.Sinks;
+namespace Overseer.Redis;
 
 /// <summary>Redis key layout of Overseer's own data, scoped by ServiceId like Orleans' grain state.</summary>
 /// <remarks>Per-worker keys carry the id as a hash tag (<c>{id}</c>) so a worker's stream and cursor live in one

@@ -1,7 +1,7 @@
-namespace Overseer.Sinks;
+namespace Overseer.Outputs;
 
 /// <summary>Result of one batch commit.</summary>
-public enum CommitOutcome
+internal enum CommitOutcome
 {
     /// <summary>The batch, the new checkpoint and the source token were written together.</summary>
     Committed = 0,

@@ -3,7 +3,7 @@ using Orleans.Persistence.Redis;
 using Orleans.Storage;
 using StackExchange.Redis;
 
-namespace Overseer.Sinks;
+namespace Overseer.Redis;
 
 /// <summary>
 /// Which failures mean "Redis is briefly unavailable" (pause and retry; never a crash, never a restart), and a

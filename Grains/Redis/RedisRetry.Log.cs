@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Overseer.Sinks;
+namespace Overseer.Redis;
 
 public sealed partial class RedisRetry
 {

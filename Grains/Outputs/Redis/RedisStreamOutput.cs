@@ -1,16 +1,18 @@
 using System.Globalization;
+using Overseer.Handlers;
+using Overseer.Redis;
 using Overseer.Sources;
 using StackExchange.Redis;
 
-namespace Overseer.Sinks;
+namespace Overseer.Outputs.Redis;
 
-/// <summary>Commits events to one Redis stream per worker, with the cursor beside it in a hash, in one Lua script.</summary>
-/// <remarks>The cursor hash (<see cref="RedisKeys.Cursor"/>) holds <c>gen</c> (fencing generation), <c>cp</c>
-/// (checkpoint), <c>tok</c> (source token, absent until a source commits one) and <c>stop</c> (present while the worker
-/// is stopped). Every rule about who may commit lives in these scripts: a generation older than <c>gen</c>, a set
+/// <summary>The default output: events are appended to one Redis stream per worker, with the cursor beside it in a hash
+/// (<see cref="RedisCursorStore"/>), in one Lua script. A worker's <see cref="IStreamHandler"/>, if it has one, rewrites
+/// the payloads first.</summary>
+/// <remarks>Every rule about who may commit lives in these scripts: a generation older than <c>gen</c>, a set
 /// <c>stop</c>, an expired pool lease, a batch that does not follow <c>cp</c> or (dense) has a hole — all refused here,
 /// atomically with the write, so no interleaving of activations, pauses or retries can break them.</remarks>
-internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys keys) : IEventSink
+internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys keys) : IWorkerOutput
 {
     private const int FirstEventArg = 6;
 
@@ -46,35 +48,6 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
         return {1, last}
         """;
 
-    // KEYS: cursor. ARGV: start (1 = clear the stop first). Returns {claimed 1/0, gen, cp, tok}. A cursor without cp was
-    // never created (or was deleted; a stop alone leaves gen and stop): only a start creates one.
-    private const string ClaimScript = """
-        if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'stop') end
-        local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'stop', 'gen')
-        if c[3] or (not c[1] and ARGV[1] ~= '1') then return {0, tonumber(c[4] or '0'), tonumber(c[1] or '0'), c[2] or ''} end
-        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
-        if not c[1] then redis.call('HSET', KEYS[1], 'cp', 0) end
-        return {1, gen, tonumber(c[1] or '0'), c[2] or ''}
-        """;
-
-    // KEYS: cursor. Returns {gen, cp, tok}: the stop and the generation bump are one step.
-    private const string StopScript = """
-        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
-        redis.call('HSET', KEYS[1], 'stop', 1)
-        local c = redis.call('HMGET', KEYS[1], 'cp', 'tok')
-        return {gen, tonumber(c[1] or '0'), c[2] or ''}
-        """;
-
-    // KEYS: cursor, stream. Returns {gen} or {-1, events} when the stream still holds events.
-    private const string CreateScript = """
-        local n = redis.call('XLEN', KEYS[2])
-        if n > 0 then return {-1, n} end
-        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
-        redis.call('HSET', KEYS[1], 'cp', 0)
-        redis.call('HDEL', KEYS[1], 'tok', 'stop')
-        return {gen}
-        """;
-
     // KEYS: cursor, stream. ARGV: generation, target seq, first id to remove ("{seq+1}-0"), token ('' = none), chunk.
     // Removes up to chunk events after the target; returns {done 1/0, removed}. When none are left it sets the stream's
     // last id back to the target (so the next commit's XADD of target + 1 is accepted) and the cursor's cp and tok.
@@ -108,21 +81,9 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task<SinkCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken)
-    {
-        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)], [start ? 1 : 0])
-            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        return new SinkCursor((long)r[1], (long)r[2], Token(r[3]), Stopped: (long)r[0] == 0);
-    }
+    public ICursorStore Cursors { get; } = new RedisCursorStore(redis, keys);
 
-    public async Task<SinkCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)
-    {
-        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(CreateScript, [keys.Cursor(workerId), keys.Events(workerId)])
-            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        return (long)r[0] < 0 ? null : new SinkCursor((long)r[0], 0, null, Stopped: false);
-    }
-
-    public async Task<long> RewindAsync(string workerId, long generation, long toSeq, string? token, CancellationToken cancellationToken)
+    public async Task<long?> RewindAsync(string workerId, WorkerBinding binding, long generation, long toSeq, string? token, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(toSeq);
         RedisValue[] args =
@@ -152,23 +113,19 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
         }
     }
 
-    public async Task<long> DeleteAsync(string workerId, bool keepEvents, CancellationToken cancellationToken) =>
-        (long)(await Db.ScriptEvaluateAsync(DeleteScript, [keys.Cursor(workerId), keys.Events(workerId)], [keepEvents ? 1 : 0])
+    public async Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken) =>
+        (long)(await Db.ScriptEvaluateAsync(DeleteScript, [keys.Cursor(workerId), keys.Events(workerId)], [keepEffects ? 1 : 0])
             .WaitAsync(cancellationToken).ConfigureAwait(false));
 
-    public async Task<(long Events, bool HasCursor)> InspectAsync(string workerId, CancellationToken cancellationToken)
+    /// <summary>Events are Overseer's own: a rewind or delete can always remove them.</summary>
+    public string? WhyEffectsCannotBeRemoved(WorkerBinding binding) => null;
+
+    public async Task<(long Effects, bool HasCursor)> InspectAsync(string workerId, CancellationToken cancellationToken)
     {
         var events = Db.StreamLengthAsync(keys.Events(workerId));
         var cursor = Db.KeyExistsAsync(keys.Cursor(workerId));
         await Task.WhenAll(events, cursor).WaitAsync(cancellationToken).ConfigureAwait(false);
         return (await events, await cursor);
-    }
-
-    public async Task<SinkCursor> StopAsync(string workerId, CancellationToken cancellationToken)
-    {
-        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(StopScript, [keys.Cursor(workerId)])
-            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        return new SinkCursor((long)r[0], (long)r[1], Token(r[2]), Stopped: true);
     }
 
     public async Task<CommitResult> CommitAsync(string workerId, CommitBatch batch, CancellationToken cancellationToken)
@@ -179,6 +136,10 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
             return new CommitResult(CommitOutcome.Committed, batch.Checkpoint);
         }
 
+        batch.EnsureFollowsCheckpoint(workerId);
+        var payloads = batch.Binding.Handler is IStreamHandler handler
+            ? await TransformAsync(workerId, handler, batch, cancellationToken).ConfigureAwait(false)
+            : null;
         var dense = batch.Density == SequenceDensity.Dense;
         var args = new RedisValue[FirstEventArg - 1 + (events.Count * 2)];
         args[0] = batch.Generation.ToString(CultureInfo.InvariantCulture);
@@ -186,20 +147,11 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
         args[2] = dense ? 1 : 0;
         args[3] = batch.Token ?? string.Empty;
         args[4] = batch.LeaseUntil;
-        var previous = batch.Checkpoint;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            if (dense ? e.Seq != previous + 1 : e.Seq <= previous)
-            {
-                throw new InvalidOperationException(dense
-                    ? $"source returned seq {e.Seq} after {previous} for worker '{workerId}': its sequence is dense, so the next event must be {previous + 1} (a gap is never committed)"
-                    : $"source returned seq {e.Seq} after {previous} for worker '{workerId}': sequence numbers must increase past the checkpoint");
-            }
-
-            previous = e.Seq;
             args[FirstEventArg - 1 + (2 * i)] = e.Seq;
-            args[FirstEventArg + (2 * i)] = e.Payload;
+            args[FirstEventArg + (2 * i)] = payloads is null ? e.Payload : payloads[i];
         }
 
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(CommitScript, [keys.Cursor(workerId), keys.Events(workerId)], args)
@@ -212,6 +164,18 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
             _ => CommitOutcome.Fenced,
         };
         return new CommitResult(outcome, (long)result[1]);
+    }
+
+    private static async Task<IReadOnlyList<string>> TransformAsync(string workerId, IStreamHandler handler, CommitBatch batch, CancellationToken cancellationToken)
+    {
+        var payloads = await handler.TransformAsync(new HandlerBatch(workerId, batch.Events, batch.Binding.HandlerOptions), cancellationToken).ConfigureAwait(false);
+        if (payloads is null || payloads.Count != batch.Events.Count)
+        {
+            throw new InvalidOperationException(
+                $"handler '{batch.Binding.HandlerName}' of worker '{workerId}' returned {payloads?.Count.ToString(CultureInfo.InvariantCulture) ?? "no"} payloads for {batch.Events.Count} events: a stream handler returns one payload per event, in order");
+        }
+
+        return payloads;
     }
 
     public async Task<IReadOnlyList<SourceEvent>> ReadAsync(string workerId, long fromSeq, int count, CancellationToken cancellationToken)
@@ -229,15 +193,4 @@ internal sealed class RedisEventSink(IConnectionMultiplexer redis, RedisKeys key
         return events;
     }
 
-    public async Task<SinkCursor> GetCursorAsync(string workerId, CancellationToken cancellationToken)
-    {
-        var v = await Db.HashGetAsync(keys.Cursor(workerId), ["gen", "cp", "tok", "stop"]).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new SinkCursor(v[0].IsNull ? 0 : (long)v[0], v[1].IsNull ? 0 : (long)v[1], v[2].IsNull ? null : v[2].ToString(), !v[3].IsNull);
-    }
-
-    private static string? Token(RedisResult value)
-    {
-        var token = value.IsNull ? null : (string?)value;
-        return string.IsNullOrEmpty(token) ? null : token;
-    }
 }

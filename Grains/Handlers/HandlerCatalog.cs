@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
+using Overseer.Models;
+
+namespace Overseer.Handlers;
+
+/// <summary>The handlers registered with <see cref="Hosting.OverseerBuilder.AddHandler{THandler}"/>: resolves them by
+/// name, knows each one's output, and validates a worker spec's handler part.</summary>
+internal sealed class HandlerCatalog(IServiceProvider services, IEnumerable<HandlerKind> kinds)
+{
+    private readonly Dictionary<string, HandlerKind> _kinds = kinds.ToDictionary(k => k.Name, StringComparer.Ordinal);
+
+    /// <summary>The registered names, sorted.</summary>
+    public IReadOnlyList<string> Names => [.. _kinds.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>The handler <paramref name="name"/> and its output; null when no handler has that name.</summary>
+    public (IEventHandler Handler, HandlerOutput Output)? Find(string name) =>
+        _kinds.TryGetValue(name, out var kind) && services.GetKeyedService<IEventHandler>(name) is { } handler
+            ? (handler, kind.Output)
+            : null;
+
+    /// <summary>Adds to <paramref name="problems"/> what is wrong with <paramref name="spec"/>'s handler and its options.</summary>
+    public void Validate(WorkerSpec spec, List<string> problems)
+    {
+        var options = spec.HandlerOptions ?? ImmutableSortedDictionary<string, string>.Empty;
+        if (spec.Handler is null)
+        {
+            if (options.Count > 0)
+            {
+                problems.Add($"handler options ({string.Join(", ", options.Keys)}) were given without a handler: add --handler NAME ({Valid()})");
+            }
+
+            return;
+        }
+
+        if (Find(spec.Handler) is not { } found)
+        {
+            problems.Add($"unknown handler '{spec.Handler}': {Valid()}");
+            return;
+        }
+
+        problems.AddRange(found.Handler.Validate(options));
+    }
+
+    private string Valid() => _kinds.Count == 0
+        ? "no handler is registered in this cluster (a silo host registers them with AddHandler<T>(name))"
+        : $"valid handlers are {string.Join(", ", Names)}";
+}

@@ -1,0 +1,24 @@
+namespace Overseer.Outputs;
+
+/// <summary>The cursor half of an output: who owns a worker's progress. Every activation claims a new generation, and a
+/// stop bumps it in the same step that records it, so that a stale or stopped run can never commit (the output's commit
+/// checks the generation atomically with its effects). Each output keeps its cursors beside its effects, so that there
+/// is never a second cursor that could disagree.</summary>
+internal interface ICursorStore
+{
+    /// <summary>Takes a new generation (fencing out every older one) and returns the cursor. While the worker is stopped,
+    /// or has no cursor (never created, or deleted), nothing is claimed (<see cref="WorkerCursor.Stopped"/>) unless
+    /// <paramref name="start"/> (a start or resume) clears the stop first.</summary>
+    Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken);
+
+    /// <summary>The cursor of a brand-new worker: checkpoint 0, no token, not stopped, a generation above any left over;
+    /// null (and nothing changed) when the output still holds effects of this id that a delete kept.</summary>
+    Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken);
+
+    /// <summary>Records the stop and bumps the generation in one atomic step, fencing every activation; returns the
+    /// cursor the stopper now owns.</summary>
+    Task<WorkerCursor> StopAsync(string workerId, CancellationToken cancellationToken);
+
+    /// <summary>The cursor as stored, without claiming it.</summary>
+    Task<WorkerCursor> GetAsync(string workerId, CancellationToken cancellationToken);
+}

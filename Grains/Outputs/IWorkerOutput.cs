@@ -1,0 +1,42 @@
+using Overseer.Sources;
+
+namespace Overseer.Outputs;
+
+/// <summary>Where a worker's batches take effect, with its <see cref="Cursors"/> beside them: a batch's effects, the
+/// checkpoint advance and the source token are one atomic step of one store (a Lua script, a PostgreSQL transaction),
+/// fenced by the cursor's generation, the stop, the pool lease and the sequence rules. That step is the seam: nothing
+/// that must be atomic crosses it.</summary>
+internal interface IWorkerOutput
+{
+    /// <summary>The cursors of the workers on this output, kept in the same store as their effects.</summary>
+    ICursorStore Cursors { get; }
+
+    /// <summary>Applies the batch (through its handler, if any) and advances the checkpoint (and token) atomically if the
+    /// generation is still current, the worker is not stopped and the lease has not expired. Retrying a commit whose
+    /// reply was lost is safe: it reports Committed without applying twice. A batch that breaks the cursor contract
+    /// (not increasing, or a gap in a dense sequence) is refused with an <see cref="InvalidOperationException"/>.</summary>
+    Task<CommitResult> CommitAsync(string workerId, CommitBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Moves the cursor of a stopped worker back to <paramref name="toSeq"/>: removes every effect after it and
+    /// sets the checkpoint and <paramref name="token"/>, if <paramref name="generation"/> (the stopper's) is still
+    /// current. Returns the events removed (null when the output cannot count them). Refused with an
+    /// <see cref="InvalidOperationException"/> when the generation moved on, the worker is not stopped,
+    /// <paramref name="toSeq"/> is beyond the checkpoint, or the output cannot remove effects.</summary>
+    Task<long?> RewindAsync(string workerId, WorkerBinding binding, long generation, long toSeq, string? token, CancellationToken cancellationToken);
+
+    /// <summary>Removes the cursor and, unless <paramref name="keepEffects"/>, the effects. Returns the events removed
+    /// (null when the output cannot count them).</summary>
+    Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken);
+
+    /// <summary>Why a rewind, or a delete that does not keep effects, cannot remove <paramref name="binding"/>'s
+    /// effects (a PostgreSQL handler without a rewind hook), as a sentence for the operator; null when it can. Asked
+    /// before anything changes, so that such a command is refused whole.</summary>
+    string? WhyEffectsCannotBeRemoved(WorkerBinding binding);
+
+    /// <summary>Effects held for the worker (events, where countable; else 0) and whether a cursor exists.</summary>
+    Task<(long Effects, bool HasCursor)> InspectAsync(string workerId, CancellationToken cancellationToken);
+
+    /// <summary>Committed events from <paramref name="fromSeq"/> inclusive, in order; refused with an
+    /// <see cref="Errors.OverseerException"/> by an output whose effects are not events.</summary>
+    Task<IReadOnlyList<SourceEvent>> ReadAsync(string workerId, long fromSeq, int count, CancellationToken cancellationToken);
+}

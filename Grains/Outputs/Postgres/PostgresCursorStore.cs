@@ -1,0 +1,114 @@
+using Npgsql;
+
+namespace Overseer.Outputs.Postgres;
+
+/// <summary>The cursors of workers on the PostgreSQL output: one row each in <see cref="PostgresSchema.CursorTable"/>,
+/// in the same database as the handlers' rows, so that a batch's effects and its cursor advance are one transaction.</summary>
+/// <remarks>Each operation is one statement or one transaction that locks the worker's row: a stop waits for a batch in
+/// flight to commit or roll back, and every batch after the stop finds the new generation and commits nothing. The
+/// rules are those of the Redis cursor (<see cref="Redis.RedisCursorStore"/>): a row without a checkpoint exists only
+/// because of a stop, and only a start creates the checkpoint.</remarks>
+internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSchema schema) : ICursorStore
+{
+    private const string Table = PostgresSchema.CursorTable;
+
+    public async Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken)
+    {
+        await schema.EnsureAsync(null, null, cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var row = await LockAsync(connection, transaction, workerId, create: start, cancellationToken);
+        if (row is not { } c || (!start && (c.Stopped || c.Checkpoint is null)))
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return new WorkerCursor(row?.Generation ?? 0, row?.Checkpoint ?? 0, row?.Token, Stopped: true);
+        }
+
+        await using var claim = new NpgsqlCommand(
+            $"UPDATE {Table} SET generation = generation + 1, stopped = false, checkpoint = coalesce(checkpoint, 0), updated_at = now() WHERE worker = $1 RETURNING generation, checkpoint, token",
+            connection,
+            transaction);
+        claim.Parameters.Add(new() { Value = workerId });
+        var claimed = await ReadCursorAsync(claim, stopped: false, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return claimed;
+    }
+
+    public async Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)
+    {
+        await schema.EnsureAsync(null, null, cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using var create = new NpgsqlCommand(
+            $"""
+            INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped) VALUES ($1, 1, 0, NULL, false)
+            ON CONFLICT (worker) DO UPDATE SET generation = c.generation + 1, checkpoint = 0, token = NULL, stopped = false, updated_at = now()
+            RETURNING generation, checkpoint, token
+            """,
+            connection);
+        create.Parameters.Add(new() { Value = workerId });
+        return await ReadCursorAsync(create, stopped: false, cancellationToken);
+    }
+
+    public async Task<WorkerCursor> StopAsync(string workerId, CancellationToken cancellationToken)
+    {
+        await schema.EnsureAsync(null, null, cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using var stop = new NpgsqlCommand(
+            $"""
+            INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped) VALUES ($1, 1, NULL, NULL, true)
+            ON CONFLICT (worker) DO UPDATE SET generation = c.generation + 1, stopped = true, updated_at = now()
+            RETURNING generation, checkpoint, token
+            """,
+            connection);
+        stop.Parameters.Add(new() { Value = workerId });
+        return await ReadCursorAsync(stop, stopped: true, cancellationToken);
+    }
+
+    public async Task<WorkerCursor> GetAsync(string workerId, CancellationToken cancellationToken)
+    {
+        await schema.EnsureAsync(null, null, cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using var get = new NpgsqlCommand($"SELECT generation, checkpoint, token, stopped FROM {Table} WHERE worker = $1", connection);
+        get.Parameters.Add(new() { Value = workerId });
+        await using var reader = await get.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new WorkerCursor(reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3))
+            : default;
+    }
+
+    /// <summary>The worker's row, locked until <paramref name="transaction"/> ends; with <paramref name="create"/>, an
+    /// empty row is made first if there is none (so that two starts of a new worker serialise on it).</summary>
+    internal static async Task<CursorRow?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, bool create, CancellationToken cancellationToken)
+    {
+        if (create)
+        {
+            await using var insert = new NpgsqlCommand(
+                $"INSERT INTO {Table} (worker, generation, checkpoint, token, stopped) VALUES ($1, 0, NULL, NULL, false) ON CONFLICT (worker) DO NOTHING",
+                connection,
+                transaction);
+            insert.Parameters.Add(new() { Value = workerId });
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var select = new NpgsqlCommand($"SELECT generation, checkpoint, token, stopped FROM {Table} WHERE worker = $1 FOR UPDATE", connection, transaction);
+        select.Parameters.Add(new() { Value = workerId });
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new CursorRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3))
+            : null;
+    }
+
+    private static async Task<WorkerCursor> ReadCursorAsync(NpgsqlCommand command, bool stopped, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException($"{Table}: the statement returned no row");
+        }
+
+        return new WorkerCursor(reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), stopped);
+    }
+
+    /// <summary>A cursor row as locked: <see cref="Checkpoint"/> is null until a start created it.</summary>
+    internal readonly record struct CursorRow(long Generation, long? Checkpoint, string? Token, bool Stopped);
+}

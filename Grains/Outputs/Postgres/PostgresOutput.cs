@@ -1,0 +1,179 @@
+using Npgsql;
+using Overseer.Errors;
+using Overseer.Handlers;
+using Overseer.Sources;
+
+namespace Overseer.Outputs.Postgres;
+
+/// <summary>The PostgreSQL output: a worker's <see cref="IPostgresHandler"/> writes a batch's effects through the
+/// transaction that also advances the worker's cursor row, so that the effects of each event are committed exactly once.
+/// </summary>
+/// <remarks>
+/// A batch is one transaction: (1) one <c>UPDATE</c> of the cursor row that is the whole fence — the generation is still
+/// this run's, the worker is not stopped, the checkpoint is the one the batch follows, and the pool lease has not
+/// expired — and that locks the row; (2) the handler's writes; (3) <c>COMMIT</c>. When the fence refuses, the
+/// transaction is rolled back before the handler runs, and the row read again tells why, by the same rules and in the
+/// same order as the Redis script: fenced, then already committed (a retry after a lost reply), then behind (the store
+/// lost commits), then moved (a bug), then the lease.
+/// The lease is compared with the database's clock (<c>clock_timestamp()</c>), while the pool sets it by Redis's: the
+/// two servers' clocks must agree to well within the slot lease (NTP does this; on one machine they are one clock).
+/// </remarks>
+internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema schema) : IWorkerOutput
+{
+    private const string Table = PostgresSchema.CursorTable;
+
+    private const string Advance = $"""
+        UPDATE {Table} SET checkpoint = $1, token = coalesce($2, token), updated_at = now()
+        WHERE worker = $3 AND generation = $4 AND NOT stopped AND checkpoint = $5
+          AND ($6 = 0 OR (extract(epoch FROM clock_timestamp()) * 1000)::bigint < $6)
+        """;
+
+    public ICursorStore Cursors { get; } = new PostgresCursorStore(database, schema);
+
+    public async Task<CommitResult> CommitAsync(string workerId, CommitBatch batch, CancellationToken cancellationToken)
+    {
+        var events = batch.Events;
+        if (events.Count == 0)
+        {
+            return new CommitResult(CommitOutcome.Committed, batch.Checkpoint);
+        }
+
+        batch.EnsureFollowsCheckpoint(workerId);
+        var handler = Handler(workerId, batch.Binding);
+        await schema.EnsureAsync(batch.Binding.HandlerName, handler, cancellationToken);
+        var last = events[^1].Seq;
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var advance = new NpgsqlCommand(Advance, connection, transaction))
+        {
+            advance.Parameters.Add(new() { Value = last });
+            advance.Parameters.Add(new() { Value = (object?)batch.Token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            advance.Parameters.Add(new() { Value = workerId });
+            advance.Parameters.Add(new() { Value = batch.Generation });
+            advance.Parameters.Add(new() { Value = batch.Checkpoint });
+            advance.Parameters.Add(new() { Value = batch.LeaseUntil });
+            if (await advance.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return await RefusedAsync(connection, workerId, batch, last, cancellationToken);
+            }
+        }
+
+        await handler.HandleAsync(
+            new HandlerBatch(workerId, events, batch.Binding.HandlerOptions),
+            new PostgresHandlerContext(workerId, batch.Binding.HandlerOptions, connection, transaction),
+            cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new CommitResult(CommitOutcome.Committed, last);
+    }
+
+    public string? WhyEffectsCannotBeRemoved(WorkerBinding binding) =>
+        binding.Handler is IRewindableHandler
+            ? null
+            : $"handler '{binding.HandlerName}' writes to PostgreSQL and has no rewind hook ({nameof(IRewindableHandler)}), so Overseer cannot remove its rows";
+
+    public async Task<long?> RewindAsync(string workerId, WorkerBinding binding, long generation, long toSeq, string? token, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(toSeq);
+        var hook = binding.Handler as IRewindableHandler
+            ?? throw new InvalidOperationException($"rewind of worker '{workerId}' refused: {WhyEffectsCannotBeRemoved(binding)}");
+        await schema.EnsureAsync(binding.HandlerName, hook, cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var row = await PostgresCursorStore.LockAsync(connection, transaction, workerId, create: false, cancellationToken);
+        if (row is not { } c || c.Generation != generation || !c.Stopped)
+        {
+            throw new InvalidOperationException($"rewind of worker '{workerId}' refused: fenced: the worker was started or stopped again");
+        }
+
+        if (toSeq > (c.Checkpoint ?? 0))
+        {
+            throw new InvalidOperationException($"rewind of worker '{workerId}' refused: rewind target {toSeq} is beyond the checkpoint {c.Checkpoint ?? 0}");
+        }
+
+        await hook.RewindAsync(toSeq, new PostgresHandlerContext(workerId, binding.HandlerOptions, connection, transaction), cancellationToken);
+        await using var move = new NpgsqlCommand($"UPDATE {Table} SET checkpoint = $1, token = $2, updated_at = now() WHERE worker = $3", connection, transaction);
+        move.Parameters.Add(new() { Value = toSeq });
+        move.Parameters.Add(new() { Value = (object?)token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        move.Parameters.Add(new() { Value = workerId });
+        await move.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    public async Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken)
+    {
+        var hook = keepEffects ? null : binding.Handler as IRewindableHandler;
+        if (!keepEffects && hook is null)
+        {
+            throw new InvalidOperationException($"delete of worker '{workerId}' refused: {WhyEffectsCannotBeRemoved(binding)}");
+        }
+
+        await schema.EnsureAsync(binding.HandlerName, hook, cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (hook is not null)
+        {
+            await hook.RewindAsync(0, new PostgresHandlerContext(workerId, binding.HandlerOptions, connection, transaction), cancellationToken);
+        }
+
+        await using var delete = new NpgsqlCommand($"DELETE FROM {Table} WHERE worker = $1", connection, transaction);
+        delete.Parameters.Add(new() { Value = workerId });
+        await delete.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    public async Task<(long Effects, bool HasCursor)> InspectAsync(string workerId, CancellationToken cancellationToken)
+    {
+        var cursor = await Cursors.GetAsync(workerId, cancellationToken);
+        return (0, cursor.Generation > 0);
+    }
+
+    public Task<IReadOnlyList<SourceEvent>> ReadAsync(string workerId, long fromSeq, int count, CancellationToken cancellationToken) =>
+        throw OverseerException.Invalid(
+            $"worker '{workerId}' writes to PostgreSQL through its handler: its events are that handler's rows, so query them in {database.Describe()}; 'events' reads only workers on the Redis stream output");
+
+    private static IPostgresHandler Handler(string workerId, WorkerBinding binding) =>
+        binding.Handler as IPostgresHandler
+        ?? throw new InvalidOperationException($"worker '{workerId}' is bound to the PostgreSQL output but its handler '{binding.HandlerName}' is not an {nameof(IPostgresHandler)}");
+
+    /// <summary>Why the fence refused a batch (the row read again, outside the rolled-back transaction).</summary>
+    private static async Task<CommitResult> RefusedAsync(NpgsqlConnection connection, string workerId, CommitBatch batch, long last, CancellationToken cancellationToken)
+    {
+        await using var read = new NpgsqlCommand(
+            $"SELECT generation, checkpoint, stopped, (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM {Table} WHERE worker = $1",
+            connection);
+        read.Parameters.Add(new() { Value = workerId });
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return new CommitResult(CommitOutcome.Fenced, 0);
+        }
+
+        var generation = reader.GetInt64(0);
+        var checkpoint = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
+        var stopped = reader.GetBoolean(2);
+        if (generation != batch.Generation || stopped)
+        {
+            return new CommitResult(CommitOutcome.Fenced, checkpoint);
+        }
+
+        if (checkpoint == last)
+        {
+            return new CommitResult(CommitOutcome.Committed, checkpoint);
+        }
+
+        if (checkpoint < batch.Checkpoint)
+        {
+            return new CommitResult(CommitOutcome.StoreBehind, checkpoint);
+        }
+
+        if (checkpoint != batch.Checkpoint)
+        {
+            throw new InvalidOperationException($"checkpoint of worker '{workerId}' moved: expected {batch.Checkpoint}, found {checkpoint}");
+        }
+
+        return new CommitResult(CommitOutcome.LeaseExpired, checkpoint);
+    }
+}

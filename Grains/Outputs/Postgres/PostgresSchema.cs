@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using Npgsql;
+using Overseer.Handlers;
+
+namespace Overseer.Outputs.Postgres;
+
+/// <summary>Creates what the PostgreSQL output needs, once per silo: Overseer's one table (<c>overseer_cursors</c>), and
+/// each handler's own schema (<see cref="IPostgresHandler.EnsureSchemaAsync"/>), each under an advisory lock so that
+/// silos starting together do not race their DDL. A failed attempt is tried again by the next batch.</summary>
+internal sealed class PostgresSchema(PostgresDatabase database)
+{
+    /// <summary>The cursor of every worker on this output: the fence (generation, stopped), the checkpoint (null until a
+    /// start created the cursor) and the source token. A batch's effects and the row's advance are one transaction.</summary>
+    public const string CursorTable = "overseer_cursors";
+
+    private const string CreateCursors = $"""
+        CREATE TABLE IF NOT EXISTS {CursorTable} (
+            worker      text PRIMARY KEY,
+            generation  bigint NOT NULL,
+            checkpoint  bigint,
+            token       text,
+            stopped     boolean NOT NULL DEFAULT false,
+            updated_at  timestamptz NOT NULL DEFAULT now()
+        )
+        """;
+
+    // One advisory lock key for all of Overseer's DDL ("overseer" in ASCII).
+    private const long DdlLock = 0x6F7665727365L;
+
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _ready = new(StringComparer.Ordinal);
+
+    /// <summary>Overseer's table and <paramref name="handler"/>'s schema exist.</summary>
+    public Task EnsureAsync(string? handlerName, IPostgresHandler? handler, CancellationToken cancellationToken)
+    {
+        var own = Once(string.Empty, ct => RunLockedAsync(async c =>
+        {
+            await using var command = new NpgsqlCommand(CreateCursors, c);
+            await command.ExecuteNonQueryAsync(ct);
+        }, ct), cancellationToken);
+        return handler is null || handlerName is null
+            ? own
+            : AndThen(own, () => Once("handler:" + handlerName, ct => RunLockedAsync(c => handler.EnsureSchemaAsync(c, ct), ct), cancellationToken));
+    }
+
+    private static async Task AndThen(Task first, Func<Task> next)
+    {
+        await first;
+        await next();
+    }
+
+    private Task Once(string key, Func<CancellationToken, Task> create, CancellationToken cancellationToken)
+    {
+        var ready = _ready.GetOrAdd(key, _ => new Lazy<Task>(() => create(CancellationToken.None)));
+        if (ready.Value.IsFaulted || ready.Value.IsCanceled)
+        {
+            _ready.TryRemove(new KeyValuePair<string, Lazy<Task>>(key, ready));
+        }
+
+        return ready.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task RunLockedAsync(Func<NpgsqlConnection, Task> ddl, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({DdlLock})", connection))
+        {
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            await ddl(connection);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({DdlLock})", connection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using StackExchange.Redis;
+using Overseer.Redis;
+
+namespace Overseer.Outputs.Redis;
+
+/// <summary>The cursors of workers on the Redis stream output: a hash per worker beside its stream.</summary>
+/// <remarks>The cursor hash (<see cref="RedisKeys.Cursor"/>) holds <c>gen</c> (fencing generation), <c>cp</c>
+/// (checkpoint), <c>tok</c> (source token, absent until a source commits one) and <c>stop</c> (present while the worker
+/// is stopped). The commit that checks them is <see cref="RedisStreamOutput"/>'s script.</remarks>
+internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys keys) : ICursorStore
+{
+    // KEYS: cursor. ARGV: start (1 = clear the stop first). Returns {claimed 1/0, gen, cp, tok}. A cursor without cp was
+    // never created (or was deleted; a stop alone leaves gen and stop): only a start creates one.
+    private const string ClaimScript = """
+        if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'stop') end
+        local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'stop', 'gen')
+        if c[3] or (not c[1] and ARGV[1] ~= '1') then return {0, tonumber(c[4] or '0'), tonumber(c[1] or '0'), c[2] or ''} end
+        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+        if not c[1] then redis.call('HSET', KEYS[1], 'cp', 0) end
+        return {1, gen, tonumber(c[1] or '0'), c[2] or ''}
+        """;
+
+    // KEYS: cursor. Returns {gen, cp, tok}: the stop and the generation bump are one step.
+    private const string StopScript = """
+        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+        redis.call('HSET', KEYS[1], 'stop', 1)
+        local c = redis.call('HMGET', KEYS[1], 'cp', 'tok')
+        return {gen, tonumber(c[1] or '0'), c[2] or ''}
+        """;
+
+    // KEYS: cursor, stream. Returns {gen} or {-1, events} when the stream still holds events.
+    private const string CreateScript = """
+        local n = redis.call('XLEN', KEYS[2])
+        if n > 0 then return {-1, n} end
+        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+        redis.call('HSET', KEYS[1], 'cp', 0)
+        redis.call('HDEL', KEYS[1], 'tok', 'stop')
+        return {gen}
+        """;
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken)
+    {
+        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)], [start ? 1 : 0])
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        return new WorkerCursor((long)r[1], (long)r[2], Token(r[3]), Stopped: (long)r[0] == 0);
+    }
+
+    public async Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)
+    {
+        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(CreateScript, [keys.Cursor(workerId), keys.Events(workerId)])
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        return (long)r[0] < 0 ? null : new WorkerCursor((long)r[0], 0, null, Stopped: false);
+    }
+
+    public async Task<WorkerCursor> StopAsync(string workerId, CancellationToken cancellationToken)
+    {
+        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(StopScript, [keys.Cursor(workerId)])
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        return new WorkerCursor((long)r[0], (long)r[1], Token(r[2]), Stopped: true);
+    }
+
+    public async Task<WorkerCursor> GetAsync(string workerId, CancellationToken cancellationToken)
+    {
+        var v = await Db.HashGetAsync(keys.Cursor(workerId), ["gen", "cp", "tok", "stop"]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new WorkerCursor(v[0].IsNull ? 0 : (long)v[0], v[1].IsNull ? 0 : (long)v[1], v[2].IsNull ? null : v[2].ToString(), !v[3].IsNull);
+    }
+
+    internal static string? Token(RedisResult value)
+    {
+        var token = value.IsNull ? null : (string?)value;
+        return string.IsNullOrEmpty(token) ? null : token;
+    }
+}

@@ -1,0 +1,50 @@
+using Overseer.Redis;
+using Overseer.Sources;
+
+namespace Overseer.Outputs;
+
+/// <summary>The one place where an output's store outage is ridden out: every call of the wrapped output and its cursor
+/// store goes through <see cref="RedisRetry"/> (Redis and PostgreSQL faults alike; see <see cref="StoreFaults"/>), so a
+/// worker never sees an outage as a failure, and no call site retries by hand.</summary>
+/// <remarks>A commit attempt is never abandoned halfway (the store's own timeout bounds it); only the wait between
+/// attempts is cancellable, so a stop during an outage ends the retrying without leaving a commit's outcome unknown
+/// to the store.</remarks>
+internal sealed class RetryingOutput(IWorkerOutput inner, RedisRetry retry) : IWorkerOutput
+{
+    public ICursorStore Cursors { get; } = new RetryingCursorStore(inner.Cursors, retry);
+
+    /// <summary>The output without the retrying (for tests of its own rules).</summary>
+    public IWorkerOutput Inner => inner;
+
+    public Task<CommitResult> CommitAsync(string workerId, CommitBatch batch, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(workerId, _ => inner.CommitAsync(workerId, batch, CancellationToken.None), cancellationToken);
+
+    public Task<long?> RewindAsync(string workerId, WorkerBinding binding, long generation, long toSeq, string? token, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(workerId, ct => inner.RewindAsync(workerId, binding, generation, toSeq, token, ct), cancellationToken);
+
+    public Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(workerId, ct => inner.DeleteAsync(workerId, binding, keepEffects, ct), cancellationToken);
+
+    public string? WhyEffectsCannotBeRemoved(WorkerBinding binding) => inner.WhyEffectsCannotBeRemoved(binding);
+
+    public Task<(long Effects, bool HasCursor)> InspectAsync(string workerId, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(workerId, ct => inner.InspectAsync(workerId, ct), cancellationToken);
+
+    public Task<IReadOnlyList<SourceEvent>> ReadAsync(string workerId, long fromSeq, int count, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(workerId, ct => inner.ReadAsync(workerId, fromSeq, count, ct), cancellationToken);
+
+    private sealed class RetryingCursorStore(ICursorStore inner, RedisRetry retry) : ICursorStore
+    {
+        public Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.ClaimAsync(workerId, start, ct), cancellationToken);
+
+        public Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.CreateAsync(workerId, ct), cancellationToken);
+
+        public Task<WorkerCursor> StopAsync(string workerId, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.StopAsync(workerId, ct), cancellationToken);
+
+        public Task<WorkerCursor> GetAsync(string workerId, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.GetAsync(workerId, ct), cancellationToken);
+    }
+}

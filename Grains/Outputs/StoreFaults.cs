@@ -1,0 +1,14 @@
+using Overseer.Outputs.Postgres;
+using Overseer.Redis;
+
+namespace Overseer.Outputs;
+
+/// <summary>The one rule for "a store is briefly unavailable": a Redis outage (<see cref="RedisFaults"/>) or a PostgreSQL
+/// outage (<see cref="PostgresFaults"/>). Such a failure is ridden out by <see cref="RedisRetry"/>, never a crash.</summary>
+internal static class StoreFaults
+{
+    public static bool IsTransient(Exception exception) => RedisFaults.IsTransient(exception) || PostgresFaults.IsTransient(exception);
+
+    /// <summary>A log-safe one-line description (see <see cref="RedisFaults.Describe"/>: passwords removed).</summary>
+    public static string Describe(Exception exception) => RedisFaults.Describe(exception);
+}

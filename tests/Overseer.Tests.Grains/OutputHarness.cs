@@ -1,0 +1,37 @@
+using Overseer.Outputs;
+using Overseer.Sources;
+
+namespace Overseer.Tests.Grains;
+
+/// <summary>An output under test, with its cursor store and the binding its batches carry, and a way to read back what
+/// it committed (the stream's events, or the rows a test handler wrote).</summary>
+internal sealed class OutputHarness(IWorkerOutput output, WorkerBinding binding, Func<string, Task<long[]>> seqs, bool countsEffects)
+{
+    public IWorkerOutput Output => output;
+
+    public WorkerBinding Binding => binding;
+
+    /// <summary>Whether rewind and delete report how many events they removed.</summary>
+    public bool CountsEffects => countsEffects;
+
+    public Task<long[]> SeqsAsync(string id) => seqs(id);
+
+    public Task<WorkerCursor> ClaimAsync(string id, bool start, CancellationToken ct) => output.Cursors.ClaimAsync(id, start, ct);
+
+    public Task<WorkerCursor?> CreateAsync(string id, CancellationToken ct) => output.Cursors.CreateAsync(id, ct);
+
+    public Task<WorkerCursor> StopAsync(string id, CancellationToken ct) => output.Cursors.StopAsync(id, ct);
+
+    public Task<WorkerCursor> GetCursorAsync(string id, CancellationToken ct) => output.Cursors.GetAsync(id, ct);
+
+    public Task<CommitResult> CommitAsync(string id, CommitBatch batch, CancellationToken ct) => output.CommitAsync(id, batch, ct);
+
+    public Task<long?> RewindAsync(string id, long generation, long toSeq, string? token, CancellationToken ct) =>
+        output.RewindAsync(id, binding, generation, toSeq, token, ct);
+
+    public Task<long?> DeleteAsync(string id, bool keepEvents, CancellationToken ct) => output.DeleteAsync(id, binding, keepEvents, ct);
+
+    public Task<(long Effects, bool HasCursor)> InspectAsync(string id, CancellationToken ct) => output.InspectAsync(id, ct);
+
+    public Task<IReadOnlyList<SourceEvent>> ReadAsync(string id, long from, int count, CancellationToken ct) => output.ReadAsync(id, from, count, ct);
+}

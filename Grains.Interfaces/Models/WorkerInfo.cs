@@ -27,4 +27,7 @@ public sealed record WorkerInfo
     /// <summary>Orders snapshots of one worker: a higher version is newer. Reports are one-way messages that may
     /// arrive out of order; the registry keeps the newest.</summary>
     [Id(13)] public long Version { get; init; }
+    /// <summary>The registered handler the worker's batches go through (<c>start --handler</c>); null when it has none
+    /// (its events are appended to its Redis stream as the source returned them).</summary>
+    [Id(14)] public string? EventHandler { get; init; }
 }

@@ -314,6 +314,7 @@ internal sealed partial class WorkerGrain(
             Restarts = S.Restarts,
             Silo = services.SiloEndpoint,
             Source = S.Spec?.Source ?? "",
+            EventHandler = S.Spec?.Handler,
             LastError = S.LastError,
             Restart = S.Spec?.Restart ?? RestartPolicy.Transient,
             NextRestartAt = S.NextRestartAt,

@@ -33,6 +33,9 @@ public sealed class OverseerCluster : IAsyncLifetime
     /// <summary>More silo configuration, applied after Overseer's (e.g. grain collection ages).</summary>
     public Action<ISiloBuilder>? ConfigureSilo { get; init; }
 
+    /// <summary>What a team's silo host adds (handlers, a PostgreSQL database, sources), as its AddOverseer callback.</summary>
+    public Action<OverseerBuilder>? Overseer { get; init; }
+
     /// <summary>More redis-server arguments for this fixture's server (e.g. to allow DEBUG in a fault test). Default none.</summary>
     public IReadOnlyList<string> RedisArguments { get; init; } = [];
 
@@ -55,8 +58,11 @@ public sealed class OverseerCluster : IAsyncLifetime
         builder.ConfigureClient(client => client.AddActivityPropagation());
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddOverseer();
-            silo.Services.AddEventSource<ProbeSourceFactory>(ProbeSourceFactory.Kind);
+            silo.AddOverseer(o =>
+            {
+                o.AddSource<ProbeSourceFactory>(ProbeSourceFactory.Kind);
+                Overseer?.Invoke(o);
+            });
             ConfigureSilo?.Invoke(silo);
             silo.AddActivityPropagation();
             silo.Services.Configure<OverseerOptions>(o => o.Partitions = Partitions);

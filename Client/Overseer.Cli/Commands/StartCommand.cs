@@ -10,7 +10,9 @@ internal static class StartCommand
     {
         var id = CliOptions.WorkerId();
         var source = new Option<string>("--source") { Description = "the source kind, e.g. sequence, feed, http-poll, websocket", HelpName = "kind", Required = true };
-        var options = SourceOptions();
+        var options = KeyValues("--option", "a source option (see the source kinds in README.md); repeat for more");
+        var handler = new Option<string>("--handler") { Description = "a handler registered in the silo host (e.g. erc20): it decides where the worker's effects and cursor live", HelpName = "name" };
+        var handlerOptions = KeyValues("--handler-option", "a handler option (its meaning belongs to the handler); repeat for more");
         var restart = CliOptions.Choice<RestartPolicy>("--restart", "when a finished or crashed worker runs again (default transient)");
         var maxRestarts = CliOptions.WholeNumber("--max-restarts", "N", "restarts allowed within the restart window (default: the cluster's)", min: 0);
         var restartWindow = CliOptions.Seconds("--restart-window", "the window --max-restarts counts over (default: the cluster's)");
@@ -27,7 +29,9 @@ internal static class StartCommand
                     parse.GetValue(options) ?? ImmutableSortedDictionary<string, string>.Empty,
                     parse.GetValue(restart) ?? RestartPolicy.Transient,
                     parse.GetValue(maxRestarts),
-                    parse.GetValue(restartWindow));
+                    parse.GetValue(restartWindow),
+                    parse.GetValue(handler),
+                    parse.GetValue(handlerOptions) is { Count: > 0 } h ? h : null);
                 var client = await context.ConnectAsync(ct);
                 var worker = parse.GetValue(wait) is { } timeout
                     ? await client.StartAndWaitAsync(parse.GetRequiredValue(id), spec, timeout, ct)
@@ -38,6 +42,8 @@ internal static class StartCommand
             id,
             source,
             options,
+            handler,
+            handlerOptions,
             restart,
             maxRestarts,
             restartWindow,
@@ -54,10 +60,10 @@ internal static class StartCommand
         return command;
     }
 
-    /// <summary><c>--option key=value</c>, repeatable; each key at most once.</summary>
-    private static Option<ImmutableSortedDictionary<string, string>> SourceOptions() => new("--option")
+    /// <summary><c>--option key=value</c> (or <c>--handler-option</c>), repeatable; each key at most once.</summary>
+    private static Option<ImmutableSortedDictionary<string, string>> KeyValues(string name, string description) => new(name)
     {
-        Description = "a source option (see the source kinds in README.md); repeat for more",
+        Description = description,
         HelpName = "key=value",
         Arity = ArgumentArity.OneOrMore,
         DefaultValueFactory = _ => ImmutableSortedDictionary<string, string>.Empty,
@@ -70,14 +76,14 @@ internal static class StartCommand
                 var equals = option.IndexOf('=', StringComparison.Ordinal);
                 if (equals <= 0)
                 {
-                    result.AddError($"invalid --option '{option}': expected key=value");
+                    result.AddError($"invalid {name} '{option}': expected key=value");
                     break;
                 }
 
                 var key = option[..equals];
                 if (!options.TryAdd(key, option[(equals + 1)..]))
                 {
-                    result.AddError($"invalid --option '{option}': key '{key}' is already set; give each key once");
+                    result.AddError($"invalid {name} '{option}': key '{key}' is already set; give each key once");
                     break;
                 }
             }

@@ -24,6 +24,7 @@ internal sealed class TextOutput(Stream stream) : IOutput
             .Append(CultureInfo.InvariantCulture, $" checkpoint={worker.Checkpoint} restarts={worker.Restarts}")
             .Append(CultureInfo.InvariantCulture, $" source={worker.Source} restart={EnumNames.Of(worker.Restart)}")
             .Append(CultureInfo.InvariantCulture, $" handler={worker.Handler ?? "-"} failovers={worker.Failovers}")
+            .Append(worker.EventHandler is { } eventHandler ? $" event-handler={eventHandler}" : "")
             .Append(CultureInfo.InvariantCulture, $" silo={worker.Silo ?? "-"} updated={Time(worker.UpdatedAt)}");
         if (worker.NextRestartAt is { } next)
         {

@@ -1,0 +1,45 @@
+using Overseer.Testing;
+
+namespace Overseer.Tests.Grains;
+
+/// <summary>A 2-silo in-process cluster whose silos, as a team's host would, register PostgreSQL handlers and a real,
+/// private PostgreSQL (beside the cluster's own Redis).</summary>
+public sealed class PostgresCluster : IAsyncLifetime
+{
+    private OverseerCluster? _cluster;
+
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    /// <summary>The database the handlers write to (and where their workers' cursors live).</summary>
+    public string ConnectionString { get; private set; } = null!;
+
+    public OverseerCluster Cluster => _cluster ?? throw new InvalidOperationException("the cluster has not started");
+
+    public IClusterClient Client => Cluster.Client;
+
+    public IManagerGrain Manager => Cluster.Manager;
+
+    public async Task InitializeAsync()
+    {
+        Postgres = await PostgresServer.StartNewAsync();
+        ConnectionString = await Postgres.CreateDatabaseAsync("indexer");
+        _cluster = new OverseerCluster
+        {
+            Overseer = o => o
+                .AddPostgres(ConnectionString)
+                .AddHandler<RecordingHandler>(RecordingHandler.Name)
+                .AddHandler<HooklessHandler>(HooklessHandler.Name),
+        };
+        await _cluster.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+
+        await Postgres.DisposeAsync();
+    }
+}

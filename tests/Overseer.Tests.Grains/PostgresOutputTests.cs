@@ -1,0 +1,176 @@
+using System.Collections.Immutable;
+using Npgsql;
+using Overseer.Outputs;
+using Overseer.Outputs.Postgres;
+using Overseer.Sources;
+using Overseer.Testing;
+
+namespace Overseer.Tests.Grains;
+
+/// <summary>The output contract on the PostgreSQL output against a real PostgreSQL (a handler's rows and the cursor row
+/// in one transaction per batch), plus what only this output has: a handler that throws commits nothing, a stop waits
+/// for a batch in flight and fences every later one, a database killed mid-transaction keeps neither half, and rewind
+/// or delete need the handler's hook.</summary>
+public sealed class PostgresOutputTests : OutputContractTests
+{
+    private PostgresServer _postgres = null!;
+    private PostgresDatabase _database = null!;
+    private string _connectionString = null!;
+    private readonly RecordingHandler _handler = new();
+
+    private protected override async Task<OutputHarness> StartAsync()
+    {
+        _postgres = await PostgresServer.StartNewAsync();
+        _connectionString = await _postgres.CreateDatabaseAsync($"out_{Guid.NewGuid():N}");
+        _database = new PostgresDatabase(_connectionString);
+        var output = new PostgresOutput(_database, new PostgresSchema(_database));
+        return new OutputHarness(output, Bind(output, _handler, RecordingHandler.Name), id => RecordingHandler.SeqsAsync(_connectionString, id), countsEffects: false);
+    }
+
+    private static WorkerBinding Bind(IWorkerOutput output, Handlers.IEventHandler handler, string name, params (string Key, string Value)[] options) =>
+        new(output, name, handler, options.ToImmutableSortedDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal));
+
+    private protected override async Task StopAsync()
+    {
+        await _database.DisposeAsync();
+        await _postgres.DisposeAsync();
+    }
+
+    private protected override async Task<long> StoreNowMsAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var now = new NpgsqlCommand("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint", connection);
+        return (long)(await now.ExecuteScalarAsync())!;
+    }
+
+    private protected override async Task RestartStoreAsync()
+    {
+        await _postgres.KillAsync();
+        await _postgres.StartAsync();
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public async Task Commit_WhenTheHandlerThrows_CommitsNeitherRowsNorCursor()
+    {
+        var cursor = await _sink.ClaimAsync("boom", start: true, CancellationToken.None);
+        await CommitAsync("boom", Batch(cursor, 0, Range(1, 3)));
+        var failing = Batch(cursor, 3, Range(4, 6)) with { Binding = Bind(_sink.Output, _handler, RecordingHandler.Name, ("failAt", "5")) };
+
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => CommitAsync("boom", failing));
+
+        Assert.Contains("seq 5", thrown.Message);
+        Assert.Equal(3, (await _sink.GetCursorAsync("boom", CancellationToken.None)).Checkpoint);
+        Assert.Equal(new long[] { 1, 2, 3 }, await SeqsAsync("boom"));
+    }
+
+    [Fact]
+    public async Task Stop_WhileABatchIsInFlight_WaitsForIt_AndFencesEveryLaterBatch()
+    {
+        var cursor = await _sink.ClaimAsync("zombie", start: true, CancellationToken.None);
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _handler.Gate = async batch =>
+        {
+            if (batch.WorkerId == "zombie")
+            {
+                inside.TrySetResult();
+                await release.Task;
+            }
+        };
+
+        var inFlight = CommitAsync("zombie", Batch(cursor, 0, Range(1, 4)));
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var stop = _sink.StopAsync("zombie", CancellationToken.None);
+        var stopWaited = await Task.WhenAny(stop, Task.Delay(TimeSpan.FromMilliseconds(300))) != stop;
+        release.SetResult();
+        _handler.Gate = null;
+        var committed = await inFlight;
+        var stopped = await stop;
+        var late = await CommitAsync("zombie", Batch(cursor, 4, Range(5, 6)));
+
+        Assert.True(stopWaited, "the stop must wait on the cursor row a batch in flight holds");
+        Assert.Equal(CommitOutcome.Committed, committed.Outcome);
+        Assert.Equal(4, stopped.Checkpoint);
+        Assert.Equal(CommitOutcome.Fenced, late.Outcome);
+        Assert.Equal(new long[] { 1, 2, 3, 4 }, await SeqsAsync("zombie"));
+    }
+
+    [Fact]
+    public async Task Commit_WhenPostgresIsKilledMidTransaction_KeepsNeitherHalf_AndTheRetryCommitsOnce()
+    {
+        var cursor = await _sink.ClaimAsync("kill", start: true, CancellationToken.None);
+        await CommitAsync("kill", Batch(cursor, 0, Range(1, 2)));
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _handler.Gate = async batch =>
+        {
+            inside.TrySetResult();
+            await release.Task;
+        };
+
+        var inFlight = CommitAsync("kill", Batch(cursor, 2, Range(3, 5)));
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await _postgres.KillAsync();
+        _handler.Gate = null;
+        release.SetResult();
+        var failed = await Assert.ThrowsAnyAsync<Exception>(() => inFlight);
+        await _postgres.StartAsync();
+        NpgsqlConnection.ClearAllPools();
+        var retried = await Eventually.UntilAsync(
+            async () => { try { return await CommitAsync("kill", Batch(cursor, 2, Range(3, 5))); } catch (Exception ex) when (StoreFaults.IsTransient(ex)) { return new CommitResult(CommitOutcome.Fenced, -1); } },
+            r => r.Checkpoint >= 0,
+            TimeSpan.FromSeconds(30),
+            r => $"the retried commit after PostgreSQL came back (last result {r})");
+
+        Assert.True(StoreFaults.IsTransient(failed), $"a killed database must be an outage, not a crash: {failed.GetType().Name}: {failed.Message}");
+        Assert.Equal(new CommitResult(CommitOutcome.Committed, 5), retried);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, await SeqsAsync("kill"));
+    }
+
+    [Fact]
+    public async Task RewindAndDelete_WithoutTheHandlersHook_AreRefused_AndChangeNothing()
+    {
+        var hookless = Bind(_sink.Output, new HooklessHandler(), HooklessHandler.Name);
+        var cursor = await _sink.ClaimAsync("nohook", start: true, CancellationToken.None);
+        await CommitAsync("nohook", Batch(cursor, 0, Range(1, 5)) with { Binding = hookless });
+        var stop = await _sink.StopAsync("nohook", CancellationToken.None);
+
+        var rewind = await Assert.ThrowsAsync<InvalidOperationException>(() => _sink.Output.RewindAsync("nohook", hookless, stop.Generation, 2, null, CancellationToken.None));
+        var delete = await Assert.ThrowsAsync<InvalidOperationException>(() => _sink.Output.DeleteAsync("nohook", hookless, keepEffects: false, CancellationToken.None));
+
+        Assert.Contains("no rewind hook", rewind.Message);
+        Assert.Contains("no rewind hook", delete.Message);
+        Assert.NotNull(_sink.Output.WhyEffectsCannotBeRemoved(hookless));
+        Assert.Equal(5, (await _sink.GetCursorAsync("nohook", CancellationToken.None)).Checkpoint);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, await SeqsAsync("nohook"));
+        Assert.Null(await _sink.Output.DeleteAsync("nohook", hookless, keepEffects: true, CancellationToken.None));
+        Assert.Equal((0L, false), await _sink.InspectAsync("nohook", CancellationToken.None));
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, await SeqsAsync("nohook"));
+    }
+
+    [Fact]
+    public async Task Delete_WithTheHook_RemovesTheRowsAndTheCursor_AndANewWorkerBeginsAtOne()
+    {
+        var cursor = await _sink.ClaimAsync("del", start: true, CancellationToken.None);
+        await CommitAsync("del", Batch(cursor, 0, Range(1, 5)));
+        await _sink.StopAsync("del", CancellationToken.None);
+
+        await _sink.DeleteAsync("del", keepEvents: false, CancellationToken.None);
+        var fresh = await _sink.CreateAsync("del", CancellationToken.None);
+        var again = await CommitAsync("del", Batch(fresh!.Value, 0, Range(1, 2)));
+
+        Assert.Equal(0, fresh.Value.Checkpoint);
+        Assert.Equal(CommitOutcome.Committed, again.Outcome);
+        Assert.Equal(new long[] { 1, 2 }, await SeqsAsync("del"));
+    }
+
+    [Fact]
+    public async Task Read_OfAPostgresWorker_IsRefused_NamingWhereItsRowsAre()
+    {
+        var refused = await Assert.ThrowsAsync<Errors.OverseerException>(() => _sink.ReadAsync("r", 1, 10, CancellationToken.None));
+
+        Assert.Contains("writes to PostgreSQL", refused.Message);
+    }
+}

@@ -14,7 +14,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
     private const string Token = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
     private const string A = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
     private const string B = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
-    private const string C = "0x90f79bf6eb2c31f633ced3c7171e67d7a8e6c3a9";
+    private const string C = "0x90f79bf6eb2c4f870365e785982e1f101e93b906";
     private const string Zero = TransferLog.ZeroAddress;
 
     private static readonly Dictionary<string, string> NoOptions = [];

@@ -71,6 +71,21 @@ public sealed class EvmRpc(string url) : IDisposable
     public async Task<string> EmitAsync(string emitter, string data, CancellationToken cancellationToken = default, string account = DevAccount) =>
         (await CallAsync("eth_sendTransaction", [new { from = account, to = emitter, data }], cancellationToken).ConfigureAwait(false)).GetString()!;
 
+    /// <summary>Sends a transaction from <paramref name="from"/> (an unlocked dev account) to <paramref name="to"/> (null
+    /// deploys <paramref name="data"/>), waits until it is mined and returns its receipt; throws if it reverted.</summary>
+    public async Task<JsonElement> SendAsync(string from, string? to, string data, CancellationToken cancellationToken = default)
+    {
+        object transaction = to is null ? new { from, data } : new { from, to, data };
+        var tx = (await CallAsync("eth_sendTransaction", [transaction], cancellationToken).ConfigureAwait(false)).GetString()!;
+        var receipt = await ReceiptAsync(tx, cancellationToken).ConfigureAwait(false);
+        return receipt.GetProperty("status").GetString() == "0x1" ? receipt
+            : throw new InvalidOperationException($"transaction {tx} from {from} to {to ?? "(deploy)"} reverted on {url}: {receipt.GetRawText()}");
+    }
+
+    /// <summary><c>eth_call</c> of <paramref name="data"/> on <paramref name="to"/> at the latest block; the returned hex.</summary>
+    public async Task<string> EthCallAsync(string to, string data, CancellationToken cancellationToken = default) =>
+        (await CallAsync("eth_call", [new { to, data }, "latest"], cancellationToken).ConfigureAwait(false)).GetString()!;
+
     /// <summary>anvil's unlocked dev accounts.</summary>
     public async Task<string[]> AccountsAsync(CancellationToken cancellationToken = default) =>
         [.. (await CallAsync("eth_accounts", [], cancellationToken).ConfigureAwait(false)).EnumerateArray().Select(a => a.GetString()!)];

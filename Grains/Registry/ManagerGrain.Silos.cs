@@ -6,7 +6,7 @@ using Overseer.Models;
 namespace Overseer.Registry;
 
 /// <summary>Operational views over the partitions' loads: which silo hosts what, and who is slowest.</summary>
-public sealed partial class ManagerGrain
+internal sealed partial class ManagerGrain
 {
     public async Task<ImmutableArray<SiloInfo>> GetSilosAsync(CancellationToken cancellationToken = default)
     {

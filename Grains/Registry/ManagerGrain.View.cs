@@ -4,7 +4,7 @@ using Overseer.Models;
 namespace Overseer.Registry;
 
 /// <summary>Totals for the worker view, summed over the partitions' in-memory registries.</summary>
-public sealed partial class ManagerGrain : IWorkerViewGrain
+internal sealed partial class ManagerGrain : IWorkerViewGrain
 {
     async Task<RegistryTotals> IWorkerViewGrain.GetTotalsAsync(CancellationToken cancellationToken)
     {

@@ -21,7 +21,7 @@ namespace Overseer.Registry;
 /// so about four starts were in flight cluster-wide whatever the client sent (issue 10, Little's law).</remarks>
 [StatelessWorker]
 [Reentrant]
-public sealed partial class ManagerGrain(
+internal sealed partial class ManagerGrain(
     SourceCatalog sources,
     IOptions<OverseerOptions> overseer,
     IClusterMembershipService membership,

@@ -1,7 +1,7 @@
 namespace Overseer;
 
 /// <summary>Names of the grain-storage providers the grains use.</summary>
-public static class StorageNames
+internal static class StorageNames
 {
     /// <summary>The Redis grain storage holding worker state.</summary>
     public const string Workers = "overseer";

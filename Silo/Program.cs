@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Overseer.Silo.Hosting;
+using Overseer.Hosting;
 
 try
 {
@@ -8,9 +8,9 @@ try
         Args = args,
         ContentRootPath = AppContext.BaseDirectory, // appsettings.json ships next to the binary
     });
-    builder.AddOverseerSilo();
+    builder.AddOverseer();
     var app = builder.Build();
-    app.MapOverseerEndpoints();
+    app.MapOverseer();
     await app.RunAsync();
     return 0;
 }

@@ -9,17 +9,17 @@ namespace Overseer.Diagnostics;
 /// <remarks>Tags are low-cardinality only: source kind, restart reason, status, partition number — never a worker id.</remarks>
 public sealed class OverseerInstruments
 {
-    public const string EventsIndexedName = "overseer.events-indexed";
-    public const string CommitDurationName = "overseer.commit-duration";
-    public const string RestartsName = "overseer.restarts";
-    public const string FailuresName = "overseer.failures";
-    public const string FailoversName = "overseer.failovers";
-    public const string SwitchBacksName = "overseer.switch-backs";
-    public const string WorkersName = "overseer.workers";
-    public const string LagName = "overseer.lag";
-    public const string PoolInUseName = "overseer.pool-in-use";
-    public const string PoolPendingName = "overseer.pool-pending";
-    public const string PoolWaitName = "overseer.pool-wait";
+    internal const string EventsIndexedName = "overseer.events-indexed";
+    internal const string CommitDurationName = "overseer.commit-duration";
+    internal const string RestartsName = "overseer.restarts";
+    internal const string FailuresName = "overseer.failures";
+    internal const string FailoversName = "overseer.failovers";
+    internal const string SwitchBacksName = "overseer.switch-backs";
+    internal const string WorkersName = "overseer.workers";
+    internal const string LagName = "overseer.lag";
+    internal const string PoolInUseName = "overseer.pool-in-use";
+    internal const string PoolPendingName = "overseer.pool-pending";
+    internal const string PoolWaitName = "overseer.pool-wait";
 
     private static readonly WorkerStatus[] Statuses = Enum.GetValues<WorkerStatus>();
     private static readonly string[] StatusNames = [.. Statuses.Select(s => s.ToString().ToLowerInvariant())];
@@ -38,6 +38,7 @@ public sealed class OverseerInstruments
     private readonly ObservableGauge<long> _poolPending;
     private readonly Histogram<double> _poolWait;
 
+    /// <summary>Created by DI in the silo; not for use outside Overseer.</summary>
     public OverseerInstruments(IMeterFactory meters, PartitionSnapshots snapshots, PoolSnapshot pool)
     {
         _snapshots = snapshots;
@@ -57,31 +58,31 @@ public sealed class OverseerInstruments
     }
 
     /// <summary>This silo's Overseer meter.</summary>
-    public Meter Meter { get; }
+    internal Meter Meter { get; }
 
     /// <summary>Whether anyone listens to the registry gauges; partitions skip building snapshots otherwise.</summary>
-    public bool SnapshotsObserved => _workers.Enabled || _lag.Enabled;
+    internal bool SnapshotsObserved => _workers.Enabled || _lag.Enabled;
 
     /// <summary>Whether anyone listens to the pool gauges; partition 0 skips reading the pool's status otherwise.</summary>
-    public bool PoolObserved => _poolInUse.Enabled || _poolPending.Enabled;
+    internal bool PoolObserved => _poolInUse.Enabled || _poolPending.Enabled;
 
-    public void PoolWaited(TimeSpan wait) => _poolWait.Record(wait.TotalMilliseconds);
+    internal void PoolWaited(TimeSpan wait) => _poolWait.Record(wait.TotalMilliseconds);
 
-    public void Committed(string source, long events, TimeSpan duration)
+    internal void Committed(string source, long events, TimeSpan duration)
     {
         var tag = new KeyValuePair<string, object?>("source", source);
         _eventsIndexed.Add(events, tag);
         _commitDuration.Record(duration.TotalMilliseconds, tag);
     }
 
-    public void Restarted(ExitKind exit) =>
+    internal void Restarted(ExitKind exit) =>
         _restarts.Add(1, new KeyValuePair<string, object?>("reason", exit == ExitKind.Crash ? "crash" : "completed"));
 
-    public void Failed() => _failures.Add(1);
+    internal void Failed() => _failures.Add(1);
 
-    public void FailedOver() => _failovers.Add(1);
+    internal void FailedOver() => _failovers.Add(1);
 
-    public void SwitchedBack() => _switchBacks.Add(1);
+    internal void SwitchedBack() => _switchBacks.Add(1);
 
     private IEnumerable<Measurement<int>> ObserveWorkers()
     {

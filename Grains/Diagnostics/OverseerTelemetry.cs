@@ -7,7 +7,7 @@ namespace Overseer.Diagnostics;
 /// <see cref="Name"/>, plus the span, event and tag names used with them.</summary>
 /// <remarks>The source is static (there is no factory for activity sources); <see cref="ActivitySource.StartActivity(string, ActivityKind)"/>
 /// returns null when no listener samples it, so the spans cost a branch when nobody listens.</remarks>
-public static class OverseerTelemetry
+internal static class OverseerTelemetry
 {
     public const string Name = "Overseer";
 

@@ -9,9 +9,9 @@ public sealed class PartitionSnapshots
 {
     private readonly ConcurrentDictionary<int, PartitionSnapshot> _snapshots = new();
 
-    public void Publish(PartitionSnapshot snapshot) => _snapshots[snapshot.Partition] = snapshot;
+    internal void Publish(PartitionSnapshot snapshot) => _snapshots[snapshot.Partition] = snapshot;
 
-    public void Withdraw(int partition) => _snapshots.TryRemove(partition, out _);
+    internal void Withdraw(int partition) => _snapshots.TryRemove(partition, out _);
 
-    public IReadOnlyCollection<PartitionSnapshot> Current() => [.. _snapshots.Values];
+    internal IReadOnlyCollection<PartitionSnapshot> Current() => [.. _snapshots.Values];
 }

@@ -9,9 +9,9 @@ public sealed class PoolSnapshot
 {
     private volatile PoolStatus? _current;
 
-    public PoolStatus? Current => _current;
+    internal PoolStatus? Current => _current;
 
-    public void Publish(PoolStatus status) => _current = status;
+    internal void Publish(PoolStatus status) => _current = status;
 
-    public void Withdraw() => _current = null;
+    internal void Withdraw() => _current = null;
 }

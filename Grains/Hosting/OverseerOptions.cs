@@ -3,6 +3,7 @@ namespace Overseer.Hosting;
 /// <summary>Product settings, bound from the <c>Overseer</c> configuration section.</summary>
 public sealed class OverseerOptions
 {
+    /// <summary>The configuration section these options are bound from: <c>Overseer</c>.</summary>
     public const string SectionName = "Overseer";
 
     /// <summary>Number of registry/supervisor partitions (P). Default 8. Fixed for the life of a ServiceId:

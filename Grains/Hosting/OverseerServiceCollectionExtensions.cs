@@ -21,7 +21,7 @@ namespace Overseer.Hosting;
 
 /// <summary>Registers what the Overseer grains need inside a silo. The host provides an
 /// <c>IConnectionMultiplexer</c>, the grain storage named <see cref="StorageNames.Workers"/>, and the options.</summary>
-public static class OverseerServiceCollectionExtensions
+internal static class OverseerServiceCollectionExtensions
 {
     public static IServiceCollection AddOverseerGrains(this IServiceCollection services)
     {

@@ -3,6 +3,7 @@ namespace Overseer.Hosting;
 /// <summary>Pool and backpressure settings, bound from <c>Overseer:Pool</c>. Every cap but the commit cap defaults to 0 = unlimited.</summary>
 public sealed class PoolOptions
 {
+    /// <summary>The configuration section these options are bound from: <c>Overseer:Pool</c>.</summary>
     public const string SectionName = "Overseer:Pool";
 
     /// <summary>Cluster-wide cap on slots held (running workers, and crashed workers in backoff). Starts beyond it queue

@@ -3,6 +3,7 @@ namespace Overseer.Hosting;
 /// <summary>Supervision defaults, bound from <c>Overseer:Supervision</c>.</summary>
 public sealed class SupervisionOptions
 {
+    /// <summary>The configuration section these options are bound from: <c>Overseer:Supervision</c>.</summary>
     public const string SectionName = "Overseer:Supervision";
 
     /// <summary>Restarts allowed within <see cref="RestartWindow"/> before a worker is Failed. Default 3.</summary>

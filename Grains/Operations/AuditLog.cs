@@ -11,7 +11,7 @@ namespace Overseer.Operations;
 /// Redis server's clock, trimmed to about <see cref="MaxEntries"/> entries.</summary>
 /// <remarks>Each command writes <c>requested</c> before it changes anything (a command that cannot be recorded does not
 /// run), then its outcome. Retried through <see cref="RedisRetry"/> like every other Redis call.</remarks>
-public sealed class AuditLog(IConnectionMultiplexer redis, RedisKeys keys, RedisRetry retry)
+internal sealed class AuditLog(IConnectionMultiplexer redis, RedisKeys keys, RedisRetry retry)
 {
     /// <summary>About how many entries the stream keeps (older ones are trimmed as new ones arrive).</summary>
     public const int MaxEntries = 100_000;

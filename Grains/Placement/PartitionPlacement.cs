@@ -7,11 +7,11 @@ namespace Overseer.Placement;
 /// <remarks>Hash placement can put 5 of 8 partitions on one of 3 silos, and the 10.x default (resource-optimised)
 /// piles them onto one silo of an idle cluster. See <see cref="PartitionLayout"/> for the rule itself.</remarks>
 [GenerateSerializer, Immutable, SuppressReferenceTracking]
-public sealed class PartitionPlacement : PlacementStrategy
+internal sealed class PartitionPlacement : PlacementStrategy
 {
     internal static readonly PartitionPlacement Instance = new();
 }
 
 /// <summary>Marks a grain class keyed by partition number for <see cref="PartitionPlacement"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
-public sealed class PartitionPlacementAttribute() : PlacementAttribute(PartitionPlacement.Instance);
+internal sealed class PartitionPlacementAttribute() : PlacementAttribute(PartitionPlacement.Instance);

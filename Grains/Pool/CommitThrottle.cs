@@ -12,13 +12,13 @@ public sealed class CommitThrottle(IOptions<PoolOptions> options)
     private readonly FairGate? _gate = options.Value.MaxConcurrentCommitsPerSilo > 0 ? new FairGate(options.Value.MaxConcurrentCommitsPerSilo) : null;
 
     /// <summary>Commits holding a permit now.</summary>
-    public int InFlight => _gate?.InUse ?? 0;
+    internal int InFlight => _gate?.InUse ?? 0;
 
     /// <summary>Commits waiting for a permit now.</summary>
-    public int Waiting => _gate?.Waiting ?? 0;
+    internal int Waiting => _gate?.Waiting ?? 0;
 
     /// <summary>Waits for a commit permit; dispose the result to give it back.</summary>
-    public async ValueTask<Permit> EnterAsync(CancellationToken cancellationToken)
+    internal async ValueTask<Permit> EnterAsync(CancellationToken cancellationToken)
     {
         if (_gate is not null)
         {
@@ -29,7 +29,7 @@ public sealed class CommitThrottle(IOptions<PoolOptions> options)
     }
 
     /// <summary>One commit's permit.</summary>
-    public readonly struct Permit(FairGate? gate) : IDisposable
+    internal readonly struct Permit(FairGate? gate) : IDisposable
     {
         public void Dispose() => gate?.Release();
     }

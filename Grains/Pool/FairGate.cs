@@ -3,7 +3,7 @@ namespace Overseer.Pool;
 /// <summary>A fair async semaphore: at most <c>permits</c> holders, waiters served strictly first come, first served
 /// (a newcomer never overtakes a waiter, unlike <see cref="SemaphoreSlim"/>), cancellable while waiting. The silo's fetch
 /// and commit caps (<see cref="FetchThrottle"/>, <see cref="CommitThrottle"/>) are made of these.</summary>
-public sealed class FairGate(int permits)
+internal sealed class FairGate(int permits)
 {
     private readonly LinkedList<TaskCompletionSource> _waiters = new();
     private int _free = permits > 0 ? permits : throw new ArgumentOutOfRangeException(nameof(permits), permits, "expected 1 or more");

@@ -9,7 +9,7 @@ namespace Overseer.Pool;
 /// instead of flooding the source or the thread pool. A cap of 0 costs nothing.</summary>
 /// <remarks>The host permit is taken first, so a fetch waiting for a busy host never holds a silo permit that a fetch to
 /// another host could use. Caps are read once (options are fixed for the life of the silo).</remarks>
-public sealed class FetchThrottle
+internal sealed class FetchThrottle
 {
     private readonly FairGate? _silo;
     private readonly int _perHost;

@@ -6,7 +6,7 @@ namespace Overseer.Pool;
 /// <param name="Pending">Workers queued for a slot.</param>
 /// <param name="AverageWaitMs">Average queueing time over every slot granted so far.</param>
 /// <param name="Next">The pending workers a free slot is waiting for, first in line first.</param>
-public sealed record PoolStatus(int Size, long InUse, long Pending, double AverageWaitMs, IReadOnlyList<string> Next)
+internal sealed record PoolStatus(int Size, long InUse, long Pending, double AverageWaitMs, IReadOnlyList<string> Next)
 {
     public static readonly PoolStatus Unlimited = new(0, 0, 0, 0, []);
 }

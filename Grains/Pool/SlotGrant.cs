@@ -7,4 +7,4 @@ namespace Overseer.Pool;
 /// already held the slot (a restart after backoff, a move, a recovery).</param>
 /// <param name="LeaseUntil">When granted: the lease's expiry in Redis time (Unix ms), which every commit checks; 0 when
 /// the pool is uncapped (nothing to check) or not granted.</param>
-public sealed record SlotGrant(bool Granted, long Position, TimeSpan? Waited, long LeaseUntil);
+internal sealed record SlotGrant(bool Granted, long Position, TimeSpan? Waited, long LeaseUntil);

@@ -16,7 +16,7 @@ namespace Overseer.Pool;
 public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOptions<PoolOptions> options)
 {
     /// <summary>Pending ids one status or release call returns at most (the ones a poke can start now).</summary>
-    public const int MaxNext = 256;
+    internal const int MaxNext = 256;
 
     // KEYS: holders, pending, since, stats, seq (RedisKeys.Pool). Every script first returns expired slots.
     private const string Now = """
@@ -101,11 +101,11 @@ public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOpti
     private IDatabase Db => redis.GetDatabase();
 
     /// <summary>Whether a cap is configured; without one every call is a no-op that grants.</summary>
-    public bool Capped => Options.Capped;
+    internal bool Capped => Options.Capped;
 
     /// <summary>Takes a slot for <paramref name="workerId"/> (or renews the one it holds). If none is free: with
     /// <paramref name="queue"/> the id joins the pending queue (keeping its place if already there), otherwise nothing changes.</summary>
-    public async Task<SlotGrant> AcquireAsync(string workerId, bool queue, CancellationToken cancellationToken)
+    internal async Task<SlotGrant> AcquireAsync(string workerId, bool queue, CancellationToken cancellationToken)
     {
         if (!Capped)
         {
@@ -122,7 +122,7 @@ public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOpti
     /// <summary>Extends the slot's lease to <paramref name="lease"/> from now (never shortens it) and returns its expiry
     /// in Redis time (Unix ms). 0 if the worker no longer holds a slot (its lease expired, e.g. after a long pause): it
     /// must acquire again before running on. Uncapped: 0, and nothing is checked.</summary>
-    public async Task<long> RenewAsync(string workerId, TimeSpan lease, CancellationToken cancellationToken)
+    internal async Task<long> RenewAsync(string workerId, TimeSpan lease, CancellationToken cancellationToken)
     {
         if (!Capped)
         {
@@ -134,7 +134,7 @@ public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOpti
 
     /// <summary><see cref="RenewAsync"/> for many workers in one script (the silo's heartbeat sweep): each expiry in the
     /// order of <paramref name="workerIds"/>, 0 for a worker that no longer holds a slot. Uncapped: all 0.</summary>
-    public async Task<long[]> RenewManyAsync(IReadOnlyList<string> workerIds, TimeSpan lease, CancellationToken cancellationToken)
+    internal async Task<long[]> RenewManyAsync(IReadOnlyList<string> workerIds, TimeSpan lease, CancellationToken cancellationToken)
     {
         if (!Capped || workerIds.Count == 0)
         {
@@ -155,7 +155,7 @@ public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOpti
 
     /// <summary>Gives the worker's slot back and removes it from the queue (idempotent). Returns the pending ids that
     /// can take a slot now, first in line first; the caller wakes them.</summary>
-    public async Task<IReadOnlyList<string>> ReleaseAsync(string workerId, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<string>> ReleaseAsync(string workerId, CancellationToken cancellationToken)
     {
         if (!Capped)
         {
@@ -168,7 +168,7 @@ public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOpti
     }
 
     /// <summary>Size, slots in use, queue length, average wait, and the pending ids a free slot is waiting for.</summary>
-    public async Task<PoolStatus> GetStatusAsync(CancellationToken cancellationToken)
+    internal async Task<PoolStatus> GetStatusAsync(CancellationToken cancellationToken)
     {
         if (!Capped)
         {

@@ -15,6 +15,7 @@ public sealed class OverseerGrains
     private readonly GrainInterfaceType _workerInterface;
     private readonly IPartitionGrain[] _partitions;
 
+    /// <summary>Created by DI in the silo; not for use outside Overseer.</summary>
     public OverseerGrains(IGrainFactory factory, IOptions<OverseerOptions> overseer)
     {
         _factory = factory;
@@ -25,15 +26,15 @@ public sealed class OverseerGrains
     }
 
     /// <summary>The number of partitions (P).</summary>
-    public int PartitionCount => _partitions.Length;
+    internal int PartitionCount => _partitions.Length;
 
     /// <summary>Every partition, 0..P-1.</summary>
-    public IReadOnlyList<IPartitionGrain> Partitions => _partitions;
+    internal IReadOnlyList<IPartitionGrain> Partitions => _partitions;
 
-    public IWorkerGrain Worker(string id) => (IWorkerGrain)_factory.GetGrain(GrainId.Create(_workerType, id), _workerInterface);
+    internal IWorkerGrain Worker(string id) => (IWorkerGrain)_factory.GetGrain(GrainId.Create(_workerType, id), _workerInterface);
 
-    public IPartitionGrain Partition(int partition) => _partitions[partition];
+    internal IPartitionGrain Partition(int partition) => _partitions[partition];
 
     /// <summary>The partition that owns <paramref name="workerId"/>'s registry row and supervision.</summary>
-    public IPartitionGrain PartitionOf(string workerId) => _partitions[WorkerPartitioner.PartitionOf(workerId, _partitions.Length)];
+    internal IPartitionGrain PartitionOf(string workerId) => _partitions[WorkerPartitioner.PartitionOf(workerId, _partitions.Length)];
 }

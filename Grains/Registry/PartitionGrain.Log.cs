@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Overseer.Registry;
 
-public sealed partial class PartitionGrain
+internal sealed partial class PartitionGrain
 {
     private static partial class Log
     {

@@ -24,7 +24,7 @@ namespace Overseer.Registry;
 /// same invariant: they change the slice in one synchronous section and then only await their row's grouped write
 /// (<see cref="RegistryGroupCommit"/>), so a partition no longer serialises every start behind one Redis round trip.</para></remarks>
 [PartitionPlacement]
-public sealed partial class PartitionGrain(
+internal sealed partial class PartitionGrain(
     RegistryStore store,
     SlotPool slots,
     PoolSnapshot poolSnapshot,
@@ -68,7 +68,7 @@ public sealed partial class PartitionGrain(
     /// <summary>Starts loading the rows and returns: the load is not bounded by Orleans' activation timeout (30 s),
     /// which a partition of 125,000 rows (1,000,000 workers) outlasted on a loaded machine — the activation was
     /// cancelled, and the next call began the same load again, for ever. Calls wait for the load in
-    /// <see cref="Invoke"/>; the timer starts once it is done.</summary>
+    /// <c>Invoke</c>; the timer starts once it is done.</summary>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _ = LoadAsync();

@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace Overseer.Registry;
 
 /// <summary>Persists partition registries: one Redis hash per partition, worker id → JSON row (the recipe's DETS).</summary>
-public sealed class RegistryStore(IConnectionMultiplexer redis, RedisKeys keys)
+internal sealed class RegistryStore(IConnectionMultiplexer redis, RedisKeys keys)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -8,7 +8,7 @@ namespace Overseer.Registry;
 /// comes after every worker with a known lag, since "unknown" cannot be compared with a measured lag.</summary>
 /// <remarks>Partitions pick their own top N and the manager merges them with the same order, which gives the
 /// exact cluster-wide top N: no worker outside a partition's top N can be in the overall one.</remarks>
-public static class SlowestWorkers
+internal static class SlowestWorkers
 {
     /// <summary>Slowest first; ties broken by id so the order is total and stable across partitions.</summary>
     public static readonly IComparer<WorkerInfo> Order = Comparer<WorkerInfo>.Create(Compare);

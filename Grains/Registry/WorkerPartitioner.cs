@@ -4,7 +4,7 @@ namespace Overseer.Registry;
 
 /// <summary>Maps a worker id to its partition with a stable hash (FNV-1a over UTF-8), never string.GetHashCode,
 /// which differs per process.</summary>
-public static class WorkerPartitioner
+internal static class WorkerPartitioner
 {
     public static int PartitionOf(string workerId, int partitions)
     {

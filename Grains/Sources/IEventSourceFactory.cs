@@ -1,7 +1,7 @@
 namespace Overseer.Sources;
 
 /// <summary>Creates sources of one kind. Registered as a keyed singleton under the kind name
-/// (see <see cref="SourceServiceCollectionExtensions.AddEventSource{TFactory}"/>).</summary>
+/// (see <see cref="Hosting.OverseerBuilder.AddSource{TFactory}"/>).</summary>
 public interface IEventSourceFactory
 {
     /// <summary>Problems with the options, each naming the option, the bad value and what is valid; empty when valid.</summary>

@@ -7,5 +7,6 @@ namespace Overseer.Sources;
 /// atomically with them and handed back in <see cref="SourceContext.ResumeToken"/> on resume; null = unchanged.</param>
 public sealed record SourceBatch(IReadOnlyList<SourceEvent> Events, bool Exhausted, string? Token = null)
 {
+    /// <summary>No events, and the source is exhausted: the worker's run completes.</summary>
     public static SourceBatch Done { get; } = new([], true);
 }

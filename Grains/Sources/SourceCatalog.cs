@@ -11,14 +11,14 @@ internal sealed class SourceCatalog(IServiceProvider services, IEnumerable<Sourc
 {
     private readonly string[] _kinds = kinds.Select(k => k.Name).Order(StringComparer.Ordinal).ToArray();
 
-    public IReadOnlyList<string> Kinds => _kinds;
+    internal IReadOnlyList<string> Kinds => _kinds;
 
-    public IEventSourceFactory Resolve(string kind) =>
+    internal IEventSourceFactory Resolve(string kind) =>
         services.GetKeyedService<IEventSourceFactory>(kind)
         ?? throw OverseerException.Invalid($"unknown source kind '{kind}': valid kinds are {string.Join(", ", _kinds)}");
 
     /// <summary>Throws <see cref="OverseerException"/> naming every problem with the spec.</summary>
-    public void Validate(WorkerSpec spec)
+    internal void Validate(WorkerSpec spec)
     {
         if (spec is null)
         {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Overseer.Sources;
 
 /// <summary>Reads typed source options and collects problems that name the option, the value and the valid range.</summary>
-public sealed class SourceOptionReader(string kind, IReadOnlyDictionary<string, string> options, IReadOnlyCollection<string> known)
+internal sealed class SourceOptionReader(string kind, IReadOnlyDictionary<string, string> options, IReadOnlyCollection<string> known)
 {
     private readonly List<string> _problems = [];
 

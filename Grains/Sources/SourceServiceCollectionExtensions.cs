@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Overseer.Sources;
 
 /// <summary>Registration of source kinds: one line per kind.</summary>
-public static class SourceServiceCollectionExtensions
+internal static class SourceServiceCollectionExtensions
 {
     /// <summary>Registers <typeparamref name="TFactory"/> as the source kind <paramref name="kind"/>
     /// (usable as <c>start &lt;id&gt; --source kind</c>).</summary>

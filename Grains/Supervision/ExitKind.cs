@@ -1,7 +1,7 @@
 namespace Overseer.Supervision;
 
 /// <summary>How a worker's run ended.</summary>
-public enum ExitKind
+internal enum ExitKind
 {
     /// <summary>The source threw, or a commit failed.</summary>
     Crash = 0,

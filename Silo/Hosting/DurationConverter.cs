@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 
-namespace Overseer.Silo.Hosting;
+namespace Overseer.Hosting;
 
 /// <summary>Lets the configuration binder read every <see cref="TimeSpan"/> setting as operators write it (<c>500ms</c>,
 /// <c>2s</c>, <c>1m</c>, or a plain <c>00:00:02</c>; see <see cref="DurationParser"/>). The binder converts through

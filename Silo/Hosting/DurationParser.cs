@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Overseer.Silo.Hosting;
+namespace Overseer.Hosting;
 
 /// <summary>Durations as operators write them: <c>500ms</c>, <c>2s</c>, <c>1.5m</c>, <c>1h</c> or <c>00:00:02</c>.</summary>
 internal static class DurationParser

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Runtime;
 using StackExchange.Redis;
 
-namespace Overseer.Silo.Hosting;
+namespace Overseer.Hosting;
 
 /// <summary>Ready = this silo is Active in the cluster and Redis answers.</summary>
 internal sealed class ReadinessHealthCheck(

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Overseer.Silo.Hosting;
+namespace Overseer.Hosting;
 
 /// <summary>Connects the silo's shared multiplexer and proves Redis answers before the silo joins the cluster.</summary>
 internal static class RedisConnector

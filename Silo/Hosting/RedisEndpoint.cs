@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Overseer.Silo.Hosting;
+namespace Overseer.Hosting;
 
 /// <summary>Parses <c>ConnectionStrings:redis</c> and renders it without secrets for messages and logs.</summary>
 internal static class RedisEndpoint

@@ -2,10 +2,9 @@ using System.ComponentModel;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Overseer.Hosting;
-using Overseer.Silo.Dashboard;
+using Overseer.Hosting.Dashboard;
 
-namespace Overseer.Silo.Hosting;
+namespace Overseer.Hosting;
 
 /// <summary>
 /// Options sections bound by the configuration binder with its own strictness

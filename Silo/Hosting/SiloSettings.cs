@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using StackExchange.Redis;
 
-namespace Overseer.Silo.Hosting;
+namespace Overseer.Hosting;
 
 /// <summary>The silo's configuration contract, read and validated eagerly so a bad value stops start-up with a
 /// message naming its key.</summary>

@@ -5,7 +5,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Overseer.Diagnostics;
 
-namespace Overseer.Silo.Hosting;
+namespace Overseer.Hosting;
 
 /// <summary>OpenTelemetry for the silo: the Overseer and Orleans meters, always; OTLP export of metrics, and the
 /// activity sources' spans, only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the exporter reads it and the other

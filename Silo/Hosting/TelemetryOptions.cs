@@ -1,7 +1,7 @@
-namespace Overseer.Silo.Hosting;
+namespace Overseer.Hosting;
 
 /// <summary>Telemetry switch, bound from <c>Overseer:Telemetry</c>.</summary>
-public sealed class TelemetryOptions
+internal sealed class TelemetryOptions
 {
     public const string SectionName = "Overseer:Telemetry";
 

@@ -60,7 +60,7 @@ public sealed class SiloProcess : IAsyncDisposable
     public static SiloProcess Start(SiloProcessOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var siloDll = RepoPaths.SiloDll;
+        var siloDll = options.HostDll ?? RepoPaths.SiloDll;
         var resolved = options with
         {
             SiloPort = options.SiloPort == 0 ? PortAllocator.GetFreePort() : options.SiloPort,

@@ -32,6 +32,10 @@ public sealed record SiloProcessOptions
     /// <summary>The Orleans service id, which scopes persisted state.</summary>
     public required string ServiceId { get; init; }
 
+    /// <summary>The host assembly to run with <c>dotnet</c>: null runs the repository's silo (<see cref="RepoPaths.SiloDll"/>);
+    /// a team's own host built on Overseer.Hosting takes the same environment.</summary>
+    public string? HostDll { get; init; }
+
     /// <summary>A label for logs and failure messages.</summary>
     public string Name { get; init; } = "silo";
 

@@ -72,7 +72,8 @@ public sealed class RecordingHandler : IRewindableHandler
     /// <summary>The seqs recorded for <paramref name="worker"/>, in order (a duplicate would have failed the insert).</summary>
     public static async Task<long[]> SeqsAsync(string connectionString, string worker)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        // Not pooled: a test that restarts PostgreSQL would otherwise read through a connection the restart ended.
+        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
         await connection.OpenAsync();
         await using var exists = new NpgsqlCommand($"SELECT to_regclass('{Table}') IS NOT NULL", connection);
         if (!(bool)(await exists.ExecuteScalarAsync())!)

@@ -9,15 +9,15 @@ public sealed class RestartDeciderTests
     private static readonly RestartLimits Limits = new(3, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
 
     [Theory]
-    [InlineData(RestartPolicy.Transient, ExitKind.Crash, WorkerStatus.Backoff)]
-    [InlineData(RestartPolicy.Transient, ExitKind.Completed, WorkerStatus.Completed)]
-    [InlineData(RestartPolicy.Permanent, ExitKind.Crash, WorkerStatus.Backoff)]
-    [InlineData(RestartPolicy.Permanent, ExitKind.Completed, WorkerStatus.Backoff)]
-    [InlineData(RestartPolicy.Temporary, ExitKind.Crash, WorkerStatus.Failed)]
-    [InlineData(RestartPolicy.Temporary, ExitKind.Completed, WorkerStatus.Completed)]
-    public void Decide_PolicyAndExit_FollowsOtpRestartValues(RestartPolicy policy, ExitKind exit, WorkerStatus expected)
+    [InlineData(RestartPolicy.Transient, nameof(ExitKind.Crash), WorkerStatus.Backoff)]
+    [InlineData(RestartPolicy.Transient, nameof(ExitKind.Completed), WorkerStatus.Completed)]
+    [InlineData(RestartPolicy.Permanent, nameof(ExitKind.Crash), WorkerStatus.Backoff)]
+    [InlineData(RestartPolicy.Permanent, nameof(ExitKind.Completed), WorkerStatus.Backoff)]
+    [InlineData(RestartPolicy.Temporary, nameof(ExitKind.Crash), WorkerStatus.Failed)]
+    [InlineData(RestartPolicy.Temporary, nameof(ExitKind.Completed), WorkerStatus.Completed)]
+    public void Decide_PolicyAndExit_FollowsOtpRestartValues(RestartPolicy policy, string exit, WorkerStatus expected)
     {
-        var decision = RestartDecider.Decide(exit, policy, [], Limits, Now, 0.5);
+        var decision = RestartDecider.Decide(Enum.Parse<ExitKind>(exit), policy, [], Limits, Now, 0.5);
 
         Assert.Equal(expected, decision.Status);
     }

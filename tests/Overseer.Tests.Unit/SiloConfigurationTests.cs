@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using Overseer.Hosting;
-using Overseer.Silo.Hosting;
 
 namespace Overseer.Tests.Unit;
 

@@ -75,17 +75,17 @@ public sealed class WorkerStateMachineTests
 
     // The OTP table: policy × exit → next status, and whether it counts as a restart.
     [Theory]
-    [InlineData(RestartPolicy.Transient, ExitKind.Crash, WorkerStatus.Backoff, 1)]
-    [InlineData(RestartPolicy.Transient, ExitKind.Completed, WorkerStatus.Completed, 0)]
-    [InlineData(RestartPolicy.Permanent, ExitKind.Crash, WorkerStatus.Backoff, 1)]
-    [InlineData(RestartPolicy.Permanent, ExitKind.Completed, WorkerStatus.Backoff, 1)]
-    [InlineData(RestartPolicy.Temporary, ExitKind.Crash, WorkerStatus.Failed, 0)]
-    [InlineData(RestartPolicy.Temporary, ExitKind.Completed, WorkerStatus.Completed, 0)]
-    public void Exit_PolicyAndExit_FollowsOtp(RestartPolicy policy, ExitKind exit, WorkerStatus expected, int restarts)
+    [InlineData(RestartPolicy.Transient, nameof(ExitKind.Crash), WorkerStatus.Backoff, 1)]
+    [InlineData(RestartPolicy.Transient, nameof(ExitKind.Completed), WorkerStatus.Completed, 0)]
+    [InlineData(RestartPolicy.Permanent, nameof(ExitKind.Crash), WorkerStatus.Backoff, 1)]
+    [InlineData(RestartPolicy.Permanent, nameof(ExitKind.Completed), WorkerStatus.Backoff, 1)]
+    [InlineData(RestartPolicy.Temporary, nameof(ExitKind.Crash), WorkerStatus.Failed, 0)]
+    [InlineData(RestartPolicy.Temporary, nameof(ExitKind.Completed), WorkerStatus.Completed, 0)]
+    public void Exit_PolicyAndExit_FollowsOtp(RestartPolicy policy, string exit, WorkerStatus expected, int restarts)
     {
         var s = State(WorkerStatus.Running, policy: policy);
 
-        var decision = WorkerStateMachine.Exit(s, exit, "boom", checkpoint: 20, Limits, Now, 0.5);
+        var decision = WorkerStateMachine.Exit(s, Enum.Parse<ExitKind>(exit), "boom", checkpoint: 20, Limits, Now, 0.5);
 
         Assert.NotNull(decision);
         Assert.Equal(expected, s.Status);

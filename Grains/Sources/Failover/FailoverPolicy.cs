@@ -4,7 +4,7 @@ namespace Overseer.Sources.Failover;
 /// <remarks>Push is preferred. Any push failure or stall switches to poll at once; while polling, push is probed
 /// after <c>probeInterval</c>, backing off (doubling) up to <c>maxProbeInterval</c> while probes keep failing; a
 /// successful probe switches back. Both directions resume from the worker's checkpoint, so neither skips nor repeats.</remarks>
-public sealed class FailoverPolicy(TimeSpan probeInterval, TimeSpan maxProbeInterval)
+internal sealed class FailoverPolicy(TimeSpan probeInterval, TimeSpan maxProbeInterval)
 {
     private TimeSpan _probeDelay;
     private DateTimeOffset _nextProbe;

@@ -1,7 +1,7 @@
 namespace Overseer.Sources.Failover;
 
 /// <summary>Which handler a failover source is reading through.</summary>
-public enum FeedHandler
+internal enum FeedHandler
 {
     /// <summary>The preferred, passive handler (socket, queue).</summary>
     Push = 0,

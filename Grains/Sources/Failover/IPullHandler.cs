@@ -1,7 +1,7 @@
 namespace Overseer.Sources.Failover;
 
 /// <summary>An active handler (HTTP polling) that a <see cref="FailoverSource"/> falls back to.</summary>
-public interface IPullHandler
+internal interface IPullHandler
 {
     long? Head { get; }
 

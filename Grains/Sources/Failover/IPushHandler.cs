@@ -2,7 +2,7 @@ namespace Overseer.Sources.Failover;
 
 /// <summary>A passive handler (socket, queue) that a <see cref="FailoverSource"/> prefers. It throws on any
 /// failure instead of retrying, so the failover source can react.</summary>
-public interface IPushHandler : IAsyncDisposable
+internal interface IPushHandler : IAsyncDisposable
 {
     long? Head { get; }
 

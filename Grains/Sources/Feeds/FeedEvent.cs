@@ -1,4 +1,4 @@
 namespace Overseer.Sources.Feeds;
 
 /// <summary>One event on the feed protocol (HTTP and WebSocket): <c>{"seq":1,"ts":"…","payload":"…"}</c>.</summary>
-public sealed record FeedEvent(long Seq, DateTimeOffset Ts, string Payload);
+internal sealed record FeedEvent(long Seq, DateTimeOffset Ts, string Payload);

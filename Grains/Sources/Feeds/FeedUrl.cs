@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Overseer.Sources.Feeds;
 
 /// <summary>The base URL of one feed (<c>http://host:port/feeds/{feed}</c>) and the endpoints derived from it.</summary>
-public sealed class FeedUrl
+internal sealed class FeedUrl
 {
     private readonly string _base;
 

@@ -10,7 +10,7 @@ namespace Overseer.Sources.Feeds;
 /// <summary>The HttpClient every HTTP source uses: timeout per attempt, jittered exponential retry and a circuit
 /// breaker per host, so that a short outage (a few seconds of 5xx or refused connections) costs waiting, not a crash.
 /// Innermost, each attempt takes this silo's fetch permits (<see cref="FetchPermitHandler"/>).</summary>
-public static class SourceHttp
+internal static class SourceHttp
 {
     public const string ClientName = "overseer-sources";
 

@@ -1,5 +1,5 @@
 namespace Overseer.Sources.Sequence;
 
 /// <summary>The injected failure of the sequence source's <c>failAfter</c> option.</summary>
-public sealed class SequenceSourceFailureException(string workerId, long failAfter, long checkpoint)
+internal sealed class SequenceSourceFailureException(string workerId, long failAfter, long checkpoint)
     : Exception($"sequence source of '{workerId}' failed as configured (failAfter={failAfter}) at checkpoint {checkpoint}");

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Orleans.Dashboard;
 
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>The Orleans dashboard at <c>/dashboard</c> and the worker view at <c>/workers</c>, behind the access rule
 /// of <see cref="DashboardAccessOptions"/>.</summary>

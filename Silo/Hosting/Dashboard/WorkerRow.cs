@@ -1,4 +1,4 @@
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>One worker as the view shows it; <see cref="Lag"/> is head − checkpoint when the source reports a head.</summary>
 internal sealed record WorkerRow(

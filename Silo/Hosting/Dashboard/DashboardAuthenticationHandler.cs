@@ -5,7 +5,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>Authenticates dashboard and worker-view requests with basic credentials (<c>Authorization: Basic</c>) or
 /// the API key (<c>X-Api-Key</c> or <c>Authorization: Bearer</c>), compared in constant time.</summary>

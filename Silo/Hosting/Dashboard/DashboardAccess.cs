@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>Decides at start-up whether the dashboard and the worker view require authentication, from the
 /// configured credentials and the addresses in <c>Urls</c>.</summary>

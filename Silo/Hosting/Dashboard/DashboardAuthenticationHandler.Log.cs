@@ -1,4 +1,4 @@
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 internal sealed partial class DashboardAuthenticationHandler
 {

@@ -1,6 +1,6 @@
 using Overseer.Models;
 
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>Builds the worker view from the manager: one totals call (one call per partition) and one page of the
 /// registry via <see cref="IManagerGrain.ListAsync"/> — or, when searching, at most <see cref="SearchBudget"/> rows

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Overseer.Models;
 
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>Renders the worker view as one self-contained HTML page (no script, no external asset). Every value
 /// that comes from a worker or the request is HTML-encoded.</summary>

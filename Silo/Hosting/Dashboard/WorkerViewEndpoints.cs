@@ -1,6 +1,6 @@
 using Overseer.Errors;
 
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>Maps the worker view: <c>GET /workers</c> (HTML) and <c>GET /workers/api</c> (the same data as JSON).</summary>
 internal static class WorkerViewEndpoints

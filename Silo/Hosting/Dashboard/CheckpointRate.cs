@@ -1,4 +1,4 @@
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>Events per second cluster-wide for the worker view: each page load samples the registry's checkpoint
 /// total, and the rate is the change over the samples of the last <see cref="Window"/>.</summary>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>Checks <see cref="DashboardAccessOptions"/>; messages name the key and never echo a secret.</summary>
 internal sealed class DashboardAccessOptionsValidator : IValidateOptions<DashboardAccessOptions>

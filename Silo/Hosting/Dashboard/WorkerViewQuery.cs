@@ -1,7 +1,7 @@
 using System.Globalization;
 using Overseer.Models;
 
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>The worker view's query string: <c>status</c>, <c>q</c> (id substring), <c>after</c> (page start,
 /// exclusive), <c>limit</c> (rows per page) and <c>refresh</c> (seconds between automatic reloads, 0 = off).</summary>

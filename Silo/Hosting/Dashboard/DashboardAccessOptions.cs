@@ -1,11 +1,11 @@
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>Who may open the Orleans dashboard (<c>/dashboard</c>) and the worker view (<c>/workers</c>), bound from
 /// <c>Overseer:Dashboard</c>. Health endpoints are always anonymous.</summary>
 /// <remarks>With credentials set, both pages require them wherever the silo listens. Without credentials they are
 /// anonymous only while <c>Urls</c> binds loopback addresses; bound to any other address the silo refuses to start
 /// unless <see cref="AllowAnonymous"/> is true.</remarks>
-public sealed class DashboardAccessOptions
+internal sealed class DashboardAccessOptions
 {
     public const string SectionName = "Overseer:Dashboard";
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Overseer.Silo.Dashboard;
+namespace Overseer.Hosting.Dashboard;
 
 /// <summary>Compares a presented secret with the configured one in constant time: both are hashed first, so neither
 /// the content nor the length leaks through timing.</summary>

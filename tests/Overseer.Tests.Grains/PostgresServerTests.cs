@@ -79,6 +79,43 @@ public sealed class PostgresServerTests : IAsyncLifetime
         Assert.Equal(["while-paused"], await ReadValuesAsync(connectionString));
     }
 
+    [Fact]
+    public async Task Kill_WhilePaused_RestartsOnTheSameDirectory()
+    {
+        var connectionString = await _server.CreateDatabaseAsync(UniqueName("pausedkill"));
+        await using (var setup = await OpenAsync(connectionString))
+        {
+            await ExecuteAsync(setup, "CREATE TABLE t (v text PRIMARY KEY)");
+            await ExecuteAsync(setup, "INSERT INTO t VALUES ('before')");
+        }
+
+        await _server.PauseAsync();
+        await _server.KillAsync();
+        await _server.StartAsync();
+
+        Assert.False(_server.IsPaused);
+        Assert.Equal(["before"], await ReadValuesAsync(connectionString));
+    }
+
+    [Fact]
+    public async Task Stop_ThenStart_KeepsTheRowsWithoutRecovery()
+    {
+        var connectionString = await _server.CreateDatabaseAsync(UniqueName("stop"));
+        await using (var setup = await OpenAsync(connectionString))
+        {
+            await ExecuteAsync(setup, "CREATE TABLE t (v text PRIMARY KEY)");
+            await ExecuteAsync(setup, "INSERT INTO t VALUES ('kept')");
+        }
+
+        await _server.StopAsync();
+        var runningAfterStop = _server.IsRunning;
+        await _server.StartAsync();
+
+        Assert.False(runningAfterStop);
+        Assert.DoesNotContain("automatic recovery in progress", File.ReadAllText(_server.LogPath), StringComparison.Ordinal);
+        Assert.Equal(["kept"], await ReadValuesAsync(connectionString));
+    }
+
     private static string UniqueName(string prefix) => $"{prefix}_{Guid.NewGuid():N}";
 
     // Unpooled, so no test is handed a pooled connection that a killed server has broken.

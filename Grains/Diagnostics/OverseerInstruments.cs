@@ -7,7 +7,7 @@ namespace Overseer.Diagnostics;
 /// <summary>The Overseer meter (named <see cref="OverseerTelemetry.Name"/>) and its instruments, one per silo (created
 /// through <see cref="IMeterFactory"/>, so a test can tell silos' meters apart by <see cref="Meter.Scope"/>).</summary>
 /// <remarks>Tags are low-cardinality only: source kind, restart reason, status, partition number — never a worker id.</remarks>
-public sealed class OverseerInstruments
+internal sealed class OverseerInstruments
 {
     internal const string EventsIndexedName = "overseer.events-indexed";
     internal const string CommitDurationName = "overseer.commit-duration";

@@ -7,7 +7,7 @@ namespace Overseer.Pool;
 /// first served, for one of a bounded number of commits in flight, so the silo's one Redis connection never queues more
 /// than that many scripts, however many workers commit at once. A cap of 0 costs nothing.</summary>
 /// <remarks>Waiting happens before anything is sent, so a wait cancelled by a stop or a move leaves nothing behind.</remarks>
-public sealed class CommitThrottle(IOptions<PoolOptions> options)
+internal sealed class CommitThrottle(IOptions<PoolOptions> options)
 {
     private readonly FairGate? _gate = options.Value.MaxConcurrentCommitsPerSilo > 0 ? new FairGate(options.Value.MaxConcurrentCommitsPerSilo) : null;
 

@@ -13,7 +13,7 @@ namespace Overseer.Pool;
 /// activation or run: a restart after backoff, a move and a recovery on another silo find the slot still theirs.
 /// Fairness: a free slot goes to the first pending ids; a newcomer gets one only when there are more free slots than
 /// pending ids. Knows nothing of grains: the worker acquires before a run and releases when it ends for good.</remarks>
-public sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOptions<PoolOptions> options)
+internal sealed class SlotPool(IConnectionMultiplexer redis, RedisKeys keys, IOptions<PoolOptions> options)
 {
     /// <summary>Pending ids one status or release call returns at most (the ones a poke can start now).</summary>
     internal const int MaxNext = 256;

@@ -3,7 +3,7 @@ namespace Overseer.Redis;
 /// <summary>Redis key layout of Overseer's own data, scoped by ServiceId like Orleans' grain state.</summary>
 /// <remarks>Per-worker keys carry the id as a hash tag (<c>{id}</c>) so a worker's stream and cursor live in one
 /// slot, which the atomic commit script needs on Redis Cluster. Ids cannot contain braces.</remarks>
-public sealed class RedisKeys(string serviceId)
+internal sealed class RedisKeys(string serviceId)
 {
     private readonly string _prefix = $"overseer:{serviceId}:";
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Overseer.Redis;
 
-public sealed partial class RedisRetry
+internal sealed partial class RedisRetry
 {
     private static partial class Log
     {

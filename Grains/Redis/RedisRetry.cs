@@ -16,7 +16,7 @@ namespace Overseer.Redis;
 /// cancelled the call ends with <see cref="OperationCanceledException"/>, never with the Redis fault it was riding
 /// out, so a stop during an outage is not mistaken for a crash.
 /// </remarks>
-public sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> logger)
+internal sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> logger)
 {
     public static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(2);

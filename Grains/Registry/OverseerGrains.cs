@@ -8,7 +8,7 @@ namespace Overseer.Registry;
 /// <c>GetGrain&lt;T&gt;(key)</c> looks up the interface's grain type through its attributes on every call (reflection:
 /// about 3 % of a start's CPU and 6 % of its allocations, measured), which a start, a report and a poke each paid.</summary>
 /// <remarks>A silo singleton; grain references are immutable and may be shared by every activation.</remarks>
-public sealed class OverseerGrains
+internal sealed class OverseerGrains
 {
     private readonly IGrainFactory _factory;
     private readonly GrainType _workerType;

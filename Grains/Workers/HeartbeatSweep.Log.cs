@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Overseer.Workers;
 
-public sealed partial class HeartbeatSweep
+internal sealed partial class HeartbeatSweep
 {
     private static partial class Log
     {

@@ -17,7 +17,7 @@ namespace Overseer.Workers;
 /// activation died (it stops being named) and one whose run ended without a word. The sweep runs on the thread pool; it
 /// only touches the workers through <see cref="IRunningWorker"/>, whose members are safe from any thread, and posts
 /// anything else (a lost lease) to the worker's activation.</remarks>
-public sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecycle>
+internal sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>Workers per renewal script: a script blocks Redis while it runs.</summary>
     private const int RenewChunk = 500;

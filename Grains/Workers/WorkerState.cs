@@ -9,7 +9,7 @@ namespace Overseer.Workers;
 /// this copy's lag behind the cursor (the next run reads the cursor), and a status change not yet written: a run that
 /// started after a backoff or a queue is still stored as Backoff (due) or Pending, which restore treats alike.</remarks>
 [GenerateSerializer, Alias("overseer.WorkerState")]
-public sealed class WorkerState
+internal sealed class WorkerState
 {
     [Id(0)] public WorkerSpec? Spec { get; set; }
     [Id(1)] public WorkerStatus Status { get; set; }

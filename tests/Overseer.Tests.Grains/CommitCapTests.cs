@@ -12,7 +12,7 @@ public sealed class CommitCapCluster : IAsyncLifetime
 
     public OverseerCluster Overseer { get; } = new() { Silos = 1, Pool = o => o.MaxConcurrentCommitsPerSilo = Cap };
 
-    public CommitThrottle Throttle => Overseer.Cluster.Silos[0].ServiceProvider.GetRequiredService<CommitThrottle>();
+    internal CommitThrottle Throttle => Overseer.Cluster.Silos[0].ServiceProvider.GetRequiredService<CommitThrottle>();
 
     public Task InitializeAsync() => Overseer.InitializeAsync();
 

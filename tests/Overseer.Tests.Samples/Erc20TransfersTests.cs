@@ -9,7 +9,7 @@ namespace Overseer.Tests.Samples;
 
 /// <summary>The sample's handler against a real PostgreSQL: each test in a schema of its own (dropped afterwards), each
 /// batch and rewind in a transaction of the test's, committed as Overseer's PostgreSQL output would.</summary>
-public sealed class Erc20TransfersTests : IAsyncLifetime
+public sealed class Erc20TransfersTests(PostgresFixture postgres) : IAsyncLifetime, IClassFixture<PostgresFixture>
 {
     private const string Token = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
     private const string A = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
@@ -26,12 +26,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (PostgresFactAttribute.ConnectionString is not { Length: > 0 } connectionString)
-        {
-            return; // every test here is skipped
-        }
-
-        database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString);
+        database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { SearchPath = schema }.ConnectionString);
         await using var create = Database.CreateCommand($"CREATE SCHEMA {schema}");
         await create.ExecuteNonQueryAsync();
         await using var connection = await Database.OpenConnectionAsync();
@@ -48,7 +43,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
         }
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task HandleAsync_MintAndTransfers_WritesEachTransferAndNetBalances()
     {
         var big = (BigInteger.One << 256) - 1;
@@ -62,7 +57,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, BigInteger> { [A] = 70, [B] = big, [C] = 30 }, await BalancesAsync("w"));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task HandleAsync_HolderBackToZero_HasNoBalanceRow()
     {
         await HandleAsync("w", Transfer(1, 0, Zero, A, 5));
@@ -72,7 +67,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, BigInteger> { [B] = 5 }, await BalancesAsync("w"));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task HandleAsync_SeqAlreadyWritten_FailsAndChangesNothing()
     {
         await HandleAsync("w", Transfer(1, 0, Zero, A, 5));
@@ -83,7 +78,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, BigInteger> { [A] = 5 }, await BalancesAsync("w"));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task HandleAsync_TwoWorkers_KeepTheirOwnRows()
     {
         await HandleAsync("usdc", Transfer(1, 0, Zero, A, 5));
@@ -95,7 +90,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
         Assert.Equal(2, (await TransfersAsync("dai")).Count);
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task HandleAsync_OtherEventsOfTheToken_AreSkipped()
     {
         await HandleAsync("w", EvmPayloads.Approval(1, 0, Token, A, B), Transfer(1, 1, Zero, A, 5), EvmPayloads.Approval(2, 0, Token, A, B));
@@ -103,7 +98,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
         Assert.Equal([(1_000_001L, Zero, A, new BigInteger(5))], await TransfersAsync("w"));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task HandleAsync_MalformedTransferInTheBatch_ThrowsAndWritesNothing()
     {
         var erc721 = new SourceEvent(2_000_000, Transfer(2, 0, A, B, 1).Payload.Replace("\"],\"data\"", "\",\"0x" + new string('0', 63) + "1\"],\"data\"", StringComparison.Ordinal));
@@ -115,7 +110,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
         Assert.Empty(await BalancesAsync("w"));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task RewindAsync_ToAnEarlierSeq_LeavesExactlyWhatTheEarlierBatchesWrote()
     {
         await HandleAsync("w", Transfer(1, 0, Zero, A, 100), Transfer(1, 1, A, B, 40));
@@ -132,7 +127,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, BigInteger> { [A] = 9 }, await BalancesAsync("other"));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task RewindAsync_ToZero_RemovesEveryRowOfTheWorkerOnly()
     {
         await HandleAsync("w", Transfer(1, 0, Zero, A, 100), Transfer(2, 0, A, B, 40));
@@ -145,7 +140,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, BigInteger> { [A] = 9 }, await BalancesAsync("other"));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task EnsureSchemaAsync_FromFourConnectionsAtOnce_Succeeds()
     {
         await using var drop = Database.CreateCommand("DROP TABLE transfers, balances");
@@ -161,7 +156,7 @@ public sealed class Erc20TransfersTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, BigInteger> { [A] = 1 }, await BalancesAsync("w"));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task HandleAsync_LogsOfARealToken_BalancesEqualBalanceOf()
     {
         await using var anvil = await AnvilNode.StartNewAsync(blockTimeSeconds: null);

@@ -14,13 +14,15 @@ public sealed class ProcessCluster : IAsyncDisposable
 {
     private readonly List<SiloProcess> _silos = [];
     private readonly bool _fastDetection;
+    private readonly string? _hostDll;
     private IHost? _clientHost;
 
-    private ProcessCluster(RedisServer redis, ConnectionMultiplexer mux, bool fastDetection)
+    private ProcessCluster(RedisServer redis, ConnectionMultiplexer mux, bool fastDetection, string? hostDll)
     {
         Redis = redis;
         Mux = mux;
         _fastDetection = fastDetection;
+        _hostDll = hostDll;
     }
 
     /// <summary>The reference event source, when the cluster was started with one.</summary>
@@ -46,12 +48,13 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <param name="fastDetection">Fast failure detection (about 1 s for a killed silo) instead of Orleans' defaults.</param>
     /// <param name="feedRate">If set, also start the reference event source with this many events/s per feed.</param>
     /// <param name="environment">Extra environment variables for every silo (e.g. <c>Overseer__Pool__MaxRunningWorkers</c>).</param>
+    /// <param name="hostDll">The host every silo runs (<see cref="SiloProcessOptions.HostDll"/>); null = the repository's silo.</param>
     public static async Task<ProcessCluster> StartAsync(
-        int silos, bool fastDetection = true, int? feedRate = null, IReadOnlyDictionary<string, string>? environment = null)
+        int silos, bool fastDetection = true, int? feedRate = null, IReadOnlyDictionary<string, string>? environment = null, string? hostDll = null)
     {
         var redis = await RedisServer.StartNewAsync();
         var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var cluster = new ProcessCluster(redis, mux, fastDetection) { _environment = environment ?? new Dictionary<string, string>() };
+        var cluster = new ProcessCluster(redis, mux, fastDetection, hostDll) { _environment = environment ?? new Dictionary<string, string>() };
         if (feedRate is { } rate)
         {
             cluster.Feed = ReferenceSourceProcess.Start(rate: rate, heartbeatMs: 200);
@@ -79,6 +82,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         var options = reuse ?? new SiloProcessOptions
         {
             Name = name,
+            HostDll = _hostDll,
             RedisConnectionString = Redis.ConnectionString,
             ClusterId = ClusterId,
             ServiceId = ServiceId,

@@ -9,6 +9,9 @@ internal static class StoreFaults
 {
     public static bool IsTransient(Exception exception) => RedisFaults.IsTransient(exception) || PostgresFaults.IsTransient(exception);
 
+    /// <summary>Which store an outage is of, for the operator reading the log.</summary>
+    public static string StoreOf(Exception exception) => PostgresFaults.IsTransient(exception) ? "PostgreSQL" : "Redis";
+
     /// <summary>A log-safe one-line description (see <see cref="RedisFaults.Describe"/>: passwords removed).</summary>
     public static string Describe(Exception exception) => RedisFaults.Describe(exception);
 }

@@ -8,7 +8,7 @@ internal sealed partial class RedisRetry
     {
         // No exception object: its stack trace every 2 s of an outage is noise, and Describe strips anything
         // password-shaped from the message.
-        [LoggerMessage(1, LogLevel.Warning, "Worker {WorkerId}: Redis is unavailable; retry {Attempt} in {Delay} after {ExceptionType}: {Reason}")]
-        public static partial void RedisUnavailable(ILogger logger, string workerId, int attempt, TimeSpan delay, string exceptionType, string reason);
+        [LoggerMessage(1, LogLevel.Warning, "Worker {WorkerId}: {Store} is unavailable; retry {Attempt} in {Delay} after {ExceptionType}: {Reason}")]
+        public static partial void StoreUnavailable(ILogger logger, string workerId, string store, int attempt, TimeSpan delay, string exceptionType, string reason);
     }
 }

@@ -52,7 +52,7 @@ internal sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> 
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException && Outputs.StoreFaults.IsTransient(ex))
         {
-            throw new OperationCanceledException($"Worker {workerId}: cancelled while Redis was unavailable ({Outputs.StoreFaults.Describe(ex)}).", ex, cancellationToken);
+            throw new OperationCanceledException($"Worker {workerId}: cancelled while {Outputs.StoreFaults.StoreOf(ex)} was unavailable ({Outputs.StoreFaults.Describe(ex)}).", ex, cancellationToken);
         }
         finally
         {
@@ -98,9 +98,10 @@ internal sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> 
                 {
                     Interlocked.Increment(ref retries.Value);
                     var exception = args.Outcome.Exception!;
-                    Log.RedisUnavailable(
+                    Log.StoreUnavailable(
                         logger,
                         args.Context.Properties.GetValue(WorkerIdKey, "?"),
+                        Outputs.StoreFaults.StoreOf(exception),
                         args.AttemptNumber + 1,
                         args.RetryDelay,
                         exception.GetType().Name,

@@ -16,7 +16,7 @@ internal static class NpgsqlBaseline
         NpgsqlDataSource source, Func<Task<int>> connections, string prefix, int writers, int batch, TimeSpan window, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var warm = new CountdownEvent(writers);
+        var (unwarmed, warmed) = (writers, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         var measuring = 0;
         var durations = new List<double>[writers];
         var events = new long[writers];
@@ -49,18 +49,26 @@ internal static class NpgsqlBaseline
                     events[w] += batch;
                 }
 
-                if (seq == batch)
+                if (seq == batch && Interlocked.Decrement(ref unwarmed) == 0)
                 {
-                    warm.Signal();
+                    warmed.TrySetResult();
                 }
             }
         }, CancellationToken.None)).ToArray();
 
         try
         {
-            if (!await Task.Run(() => warm.Wait(WarmTimeout, cancellationToken), cancellationToken))
+            // A writer's loop ends before the stop only by throwing: that error, at once, rather than a timeout.
+            var ended = Task.WhenAny(loops);
+            var first = await Task.WhenAny(warmed.Task, ended, Task.Delay(WarmTimeout, cancellationToken));
+            if (first == ended)
             {
-                throw new BenchFailedException($"handler baseline ({prefix}*): expected all {writers} writers to commit once within {WarmTimeout.TotalSeconds:0} s, but {warm.CurrentCount} had not");
+                await await ended;
+            }
+
+            if (first != warmed.Task)
+            {
+                throw new BenchFailedException($"handler baseline ({prefix}*): expected all {writers} writers to commit once within {WarmTimeout.TotalSeconds:0} s, but {Volatile.Read(ref unwarmed)} had not");
             }
 
             var clock = Stopwatch.StartNew();
@@ -78,7 +86,6 @@ internal static class NpgsqlBaseline
         {
             await stop.CancelAsync();
             await Task.WhenAll(loops).ContinueWith(_ => { }, TaskScheduler.Default);
-            warm.Dispose();
         }
     }
 }

@@ -93,7 +93,9 @@ internal sealed class InProcessSilo : IAsyncDisposable
     }
 
     /// <summary>Starts a private redis-server and a silo with the shipped supervision settings on it.</summary>
-    public static async Task<InProcessSilo> StartShippedAsync(CancellationToken cancellationToken)
+    /// <param name="configure">What the silo's host adds to Overseer (<c>AddOverseer(o => …)</c>), e.g. the handler
+    /// scenario's PostgreSQL database and bench handler.</param>
+    public static async Task<InProcessSilo> StartShippedAsync(CancellationToken cancellationToken, Action<OverseerBuilder>? configure = null)
     {
         var redis = await RedisServer.StartNewAsync(cancellationToken: cancellationToken);
         IConnectionMultiplexer? mux = null;
@@ -102,7 +104,7 @@ internal sealed class InProcessSilo : IAsyncDisposable
             mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
             var serviceId = $"bench-{Guid.NewGuid():N}";
             var shipped = new SupervisionOptions().BackoffMin;
-            return new InProcessSilo(await StartHostAsync(mux, serviceId, backoff: null, cancellationToken), redis, mux, shipped, serviceId);
+            return new InProcessSilo(await StartHostAsync(mux, serviceId, backoff: null, cancellationToken, configure), redis, mux, shipped, serviceId);
         }
         catch
         {
@@ -147,14 +149,14 @@ internal sealed class InProcessSilo : IAsyncDisposable
             _ => [],
         };
 
-    private static async Task<IHost> StartHostAsync(IConnectionMultiplexer mux, string serviceId, TimeSpan? backoff, CancellationToken cancellationToken)
+    private static async Task<IHost> StartHostAsync(IConnectionMultiplexer mux, string serviceId, TimeSpan? backoff, CancellationToken cancellationToken, Action<OverseerBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton(mux);
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(PortAllocator.GetFreePort(), PortAllocator.GetFreePort(), serviceId: serviceId, clusterId: $"bench-{Guid.NewGuid():N}");
-            silo.AddOverseer();
+            silo.AddOverseer(configure);
             silo.AddActivityPropagation();
             if (backoff is { } fixedBackoff)
             {

@@ -10,7 +10,7 @@ namespace Overseer.Bench.Suite;
 /// (<c>bench/results/quick/</c> with <c>--quick</c>, which is not kept in git).</summary>
 internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> scenarios, string command)
 {
-    public static readonly IReadOnlyList<string> Scenarios = ["starts", "restore", "idle", "events", "crash-restart", "views"];
+    public static readonly IReadOnlyList<string> Scenarios = ["starts", "restore", "idle", "events", "crash-restart", "views", "handler"];
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -76,6 +76,7 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
         "events" => new EventsScenario(settings).RunAsync(cancellationToken),
         "crash-restart" => new CrashRestartScenario(settings).RunAsync(cancellationToken),
         "views" => new ViewsScenario(settings).RunAsync(cancellationToken),
+        "handler" => new Handler.HandlerScenario(settings).RunAsync(cancellationToken),
         _ => throw new UsageException($"unknown scenario '{name}': expected {string.Join(", ", Scenarios)}"),
     };
 }

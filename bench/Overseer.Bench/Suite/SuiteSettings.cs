@@ -41,6 +41,11 @@ internal sealed record SuiteSettings(bool Quick, bool Large = false)
 
     public TimeSpan EventWindow => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
 
+    /// <summary>Workers of the handler scenario (one row per event into PostgreSQL), one headline figure each.</summary>
+    public IReadOnlyList<int> HandlerWorkers => Quick ? [20] : [100, 1_000];
+
+    public TimeSpan HandlerWindow => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
+
     /// <summary>Registered workers for list/summary/watch (<c>views</c>).</summary>
     public int ViewWorkers => Quick ? 2_000 : 1_000_000;
 

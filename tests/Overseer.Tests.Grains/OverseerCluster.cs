@@ -60,7 +60,7 @@ public sealed class OverseerCluster : IAsyncLifetime
         {
             silo.AddOverseer(o =>
             {
-                o.AddSource<ProbeSourceFactory>(ProbeSourceFactory.Kind);
+                o.AddSource<ProbeSourceFactory>(ProbeSourceFactory.Kind).AddHandler<PrefixHandler>(PrefixHandler.Name);
                 Overseer?.Invoke(o);
             });
             ConfigureSilo?.Invoke(silo);

@@ -38,6 +38,9 @@ internal static class LinuxProcesses
     /// <summary>Whether the process is stopped by a signal (state T), e.g. after SIGSTOP.</summary>
     public static bool IsStopped(int pid) => ReadStat(pid) is { State: 'T' };
 
+    /// <summary>Whether <paramref name="pid"/> has exited: gone, or a zombie its (perhaps stopped) parent has not reaped.</summary>
+    public static bool HasExited(int pid) => ReadStat(pid) is not { } stat || stat.IsDead;
+
     private readonly record struct Stat(char State, int ParentPid, long StartTime)
     {
         public bool IsDead => State is 'Z' or 'X';

@@ -37,7 +37,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan SignalTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SignalTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
     // PublicationOnly: a failed lookup is not cached, so installing PostgreSQL mid-run is noticed.
@@ -238,7 +238,7 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Freezes the server with SIGSTOP to the postmaster and each of its workers, and waits until all are
     /// stopped: connections stay open, queries hang until <see cref="ResumeAsync"/>, new connections are not accepted.</summary>
     /// <exception cref="InvalidOperationException">The server is not running.</exception>
-    /// <exception cref="TimeoutException">A process was not stopped within 5 s.</exception>
+    /// <exception cref="TimeoutException">A process was not stopped within 15 s (one in uninterruptible I/O on a loaded machine can take seconds).</exception>
     public async Task PauseAsync(CancellationToken cancellationToken = default)
     {
         var running = RunningProcess("pause");
@@ -262,9 +262,11 @@ public sealed class PostgresServer : IAsyncDisposable
         // kill() returns before a process running on another core has stopped; a query issued after this method
         // returns must find every process frozen.
         await Eventually.UntilAsync(
-                () => Task.FromResult(pids.All(pid => LinuxProcesses.IsStopped(pid) || !PosixSignals.Send(pid, 0))),
+                // A worker that exited as the postmaster stopped stays a zombie until the postmaster runs again: it is
+                // not running either.
+                () => Task.FromResult(pids.All(pid => LinuxProcesses.IsStopped(pid) || LinuxProcesses.HasExited(pid))),
                 SignalTimeout,
-                () => $"postgres on port {Port}: every process stopped after SIGSTOP; still running: {string.Join(", ", pids.Where(pid => !LinuxProcesses.IsStopped(pid)))}",
+                () => $"postgres on port {Port}: every process stopped after SIGSTOP; still running: {string.Join(", ", pids.Where(pid => !LinuxProcesses.IsStopped(pid) && !LinuxProcesses.HasExited(pid)))}",
                 cancellationToken)
             .ConfigureAwait(false);
     }

@@ -27,7 +27,7 @@ internal sealed class HandlerCatalog(IServiceProvider services, IEnumerable<Hand
         {
             if (options.Count > 0)
             {
-                problems.Add($"handler options ({string.Join(", ", options.Keys)}) were given without a handler: add --handler NAME ({Valid()})");
+                problems.Add($"handler options ({string.Join(", ", options.Keys)}) were given without a handler: name the handler they are for ({Valid()})");
             }
 
             return;

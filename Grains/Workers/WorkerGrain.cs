@@ -119,7 +119,7 @@ internal sealed partial class WorkerGrain(
         {
             throw OverseerException.Conflict(
                 $"worker '{Id}' keeps its cursor in its {Describe(_supervisor.Binding)}, and the requested spec ({spec.Describe()}) would move it to the {Describe(binding)}: "
-                + $"delete the worker first ('overseer delete {Id}'), or use another id");
+                + "delete the worker first, or use another id");
         }
 
         return await StartFreshAsync(mode, spec);
@@ -168,7 +168,7 @@ internal sealed partial class WorkerGrain(
         {
             if (!keepEvents && _supervisor.Binding.Output.WhyEffectsCannotBeRemoved(_supervisor.Binding) is { } why)
             {
-                throw OverseerException.Conflict($"worker '{Id}' cannot be deleted with its effects: {why}; delete it with --keep-events to remove the worker and keep its rows");
+                throw OverseerException.Conflict($"worker '{Id}' cannot be deleted with its effects: {why}; a delete that keeps the events removes the worker and keeps its rows");
             }
 
             return await _supervisor.DeleteAsync(keepEvents);
@@ -329,7 +329,7 @@ internal sealed partial class WorkerGrain(
     private OverseerException PoolFull(SlotGrant grant) =>
         OverseerException.PoolFull(grant.Position > 0
             ? $"pool full: worker '{Id}' is already queued at position {grant.Position} for one of the {services.Pool.MaxRunningWorkers} running-worker slots (Overseer:Pool:MaxRunningWorkers)"
-            : $"pool full: all {services.Pool.MaxRunningWorkers} running-worker slots are held (Overseer:Pool:MaxRunningWorkers); worker '{Id}' was not started or queued — start it without --try to queue it, or stop another worker");
+            : $"pool full: all {services.Pool.MaxRunningWorkers} running-worker slots are held (Overseer:Pool:MaxRunningWorkers); worker '{Id}' was not started or queued — start it in queue mode to wait for a slot, or stop another worker");
 
     private void EnsureValidId()
     {

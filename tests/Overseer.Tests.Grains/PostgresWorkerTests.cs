@@ -100,7 +100,7 @@ public sealed class PostgresWorkerTests(PostgresCluster fixture) : IClassFixture
         var delete = await Assert.ThrowsAsync<OverseerException>(() => fixture.Manager.DeleteAsync(id, keepEvents: false, "test"));
 
         Assert.Contains("no rewind hook", rewind.Message);
-        Assert.Contains("--keep-events", delete.Message);
+        Assert.Contains("a delete that keeps the events", delete.Message);
         Assert.Equal(WorkerStatus.Completed, (await fixture.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync()).Status);
         await AssertRowsExactlyOnceAsync(id, 50);
     }

@@ -37,7 +37,7 @@ internal static class OverseerServiceCollectionExtensions
         services.AddSingleton<CommitThrottle>();
         services.AddSingleton<PoolSnapshot>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
-        services.AddSingleton<RedisRetry>();
+        services.AddSingleton<StoreRetry>();
         services.AddSingleton<Outputs.Redis.RedisStreamOutput>();
         services.AddSingleton<Outputs.Postgres.PostgresSchema>();
         services.AddSingleton<Handlers.HandlerCatalog>();

@@ -12,7 +12,7 @@ namespace Overseer.Workers;
 /// <remarks>The lease's expiry is Redis' own clock, returned by the pool's scripts and passed with each commit, which
 /// the sink refuses once it is past: a worker whose silo was paused longer than the lease cannot commit until it holds
 /// a slot again, so the cap holds across any pause. With no cap every call returns at once without touching Redis.</remarks>
-internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry retry)
+internal sealed class SlotLease(SlotPool pool, PoolOptions options, StoreRetry retry)
 {
     private long _commitLease;
 

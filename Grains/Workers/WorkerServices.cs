@@ -16,7 +16,7 @@ internal sealed class WorkerServices(
     OutputCatalog outputs,
     SourceCatalog sources,
     OverseerGrains grains,
-    RedisRetry retry,
+    StoreRetry retry,
     SlotPool slots,
     CommitThrottle commits,
     OverseerInstruments instruments,
@@ -36,7 +36,7 @@ internal sealed class WorkerServices(
     /// <summary>Worker and partition references, resolved once.</summary>
     public OverseerGrains Grains => grains;
 
-    public RedisRetry Retry => retry;
+    public StoreRetry Retry => retry;
 
     public SlotPool Slots => slots;
 

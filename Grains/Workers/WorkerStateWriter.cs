@@ -5,7 +5,7 @@ using Overseer.Redis;
 namespace Overseer.Workers;
 
 /// <summary>Writes one activation's worker state: one write at a time (a gate), transient Redis failures retried through
-/// the shared <see cref="RedisRetry"/>, and the one ETag rule.</summary>
+/// the shared <see cref="StoreRetry"/>, and the one ETag rule.</summary>
 /// <remarks>
 /// The ETag rule: only the activation that owns the cursor's current generation may write. On a conflict (someone wrote
 /// since this activation read: a duplicate activation, a migration that carried a stale ETag, a retried write whose
@@ -18,7 +18,7 @@ namespace Overseer.Workers;
 /// completion source while a write is in progress, nothing while none is — an idle worker holds no semaphore (88 bytes
 /// with its lock box, for each of 100,000 idle workers).</para>
 /// </remarks>
-internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Func<ICursorStore> cursors, RedisRetry retry, TimeProvider time)
+internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Func<ICursorStore> cursors, StoreRetry retry, TimeProvider time)
 {
     private const int MaxConflictRounds = 8;
     private TaskCompletionSource? _writing;

@@ -33,6 +33,7 @@ internal static class OverseerServiceCollectionExtensions
         services.AddOptions<PoolOptions>().ValidateOnStart();
         services.AddSingleton<IValidateOptions<PoolOptions>, PoolOptionsValidator>();
         services.AddSingleton<SlotPool>();
+        services.AddSingleton<RetryingSlotPool>();
         services.AddSingleton<FetchThrottle>();
         services.AddSingleton<CommitThrottle>();
         services.AddSingleton<PoolSnapshot>();

@@ -32,7 +32,7 @@ internal sealed partial class WorkerGrain(
 {
     private const int MaxEventsPerRead = 10_000;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly SlotLease _lease = new(services.Slots, services.Pool, services.Retry);
+    private readonly SlotLease _lease = new(services.Slots, services.Pool);
     /// <summary>Far enough to mean "while running", finite so that the collector's arithmetic never overflows.</summary>
     private static readonly TimeSpan KeptAliveFor = TimeSpan.FromDays(365);
 

@@ -17,7 +17,7 @@ internal sealed class WorkerServices(
     SourceCatalog sources,
     OverseerGrains grains,
     StoreRetry retry,
-    SlotPool slots,
+    RetryingSlotPool slots,
     CommitThrottle commits,
     OverseerInstruments instruments,
     IOptions<SupervisionOptions> supervision,
@@ -38,7 +38,8 @@ internal sealed class WorkerServices(
 
     public StoreRetry Retry => retry;
 
-    public SlotPool Slots => slots;
+    /// <summary>The pool, with store outages ridden out.</summary>
+    public RetryingSlotPool Slots => slots;
 
     public CommitThrottle Commits => commits;
 

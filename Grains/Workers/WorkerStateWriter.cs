@@ -17,6 +17,9 @@ namespace Overseer.Workers;
 /// <para>The gate is for the turns of one activation (every caller runs on its scheduler), not for threads: a
 /// completion source while a write is in progress, nothing while none is — an idle worker holds no semaphore (88 bytes
 /// with its lock box, for each of 100,000 idle workers).</para>
+/// <para>Retried by hand, not through a decorator: the writer is already the one door every state write goes through,
+/// and each retry wraps a whole conflict round (write, re-read, ownership check, with what this activation means to
+/// store carried across attempts), which a decorator of Orleans' <c>IPersistentState</c> could only split into calls.</para>
 /// </remarks>
 internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Func<ICursorStore> cursors, StoreRetry retry, TimeProvider time)
 {

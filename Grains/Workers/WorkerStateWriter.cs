@@ -21,7 +21,7 @@ namespace Overseer.Workers;
 /// and each retry wraps a whole conflict round (write, re-read, ownership check, with what this activation means to
 /// store carried across attempts), which a decorator of Orleans' <c>IPersistentState</c> could only split into calls.</para>
 /// </remarks>
-internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Func<ICursorStore> cursors, StoreRetry retry, TimeProvider time)
+internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, CursorOwnership ownership, StoreRetry retry, TimeProvider time)
 {
     private const int MaxConflictRounds = 8;
     private TaskCompletionSource? _writing;
@@ -67,7 +67,7 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Fun
 
                     // The same rule as a write: read first, then check ownership.
                     await state.ReadStateAsync(ct);
-                    var cursor = await cursors().GetAsync(workerId, ct);
+                    var cursor = await ownership.Binding.Cursors.GetAsync(workerId, ct);
                     if (generation == 0 || cursor.Generation != generation)
                     {
                         throw new StaleActivationException(workerId, generation, cursor.Generation);
@@ -119,7 +119,7 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Fun
             await state.ReadStateAsync(cancellationToken);
             var stored = state.State;
             state.State = desired;
-            var cursor = await cursors().GetAsync(workerId, cancellationToken);
+            var cursor = await ownership.Binding.Cursors.GetAsync(workerId, cancellationToken);
             if (generation == 0 || cursor.Generation != generation)
             {
                 state.State = stored;

@@ -33,11 +33,12 @@ internal static class OverseerServiceCollectionExtensions
         services.AddOptions<PoolOptions>().ValidateOnStart();
         services.AddSingleton<IValidateOptions<PoolOptions>, PoolOptionsValidator>();
         services.AddSingleton<SlotPool>();
+        services.AddSingleton<RetryingSlotPool>();
         services.AddSingleton<FetchThrottle>();
         services.AddSingleton<CommitThrottle>();
         services.AddSingleton<PoolSnapshot>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
-        services.AddSingleton<RedisRetry>();
+        services.AddSingleton<StoreRetry>();
         services.AddSingleton<Outputs.Redis.RedisStreamOutput>();
         services.AddSingleton<Outputs.Postgres.PostgresSchema>();
         services.AddSingleton<Handlers.HandlerCatalog>();

@@ -10,8 +10,9 @@ namespace Overseer.Operations;
 /// <summary>The audit stream of destructive operator commands (delete, rewind): one Redis stream, its entry ids by the
 /// Redis server's clock, trimmed to about <see cref="MaxEntries"/> entries.</summary>
 /// <remarks>Each command writes <c>requested</c> before it changes anything (a command that cannot be recorded does not
-/// run), then its outcome. Retried through <see cref="RedisRetry"/> like every other Redis call.</remarks>
-internal sealed class AuditLog(IConnectionMultiplexer redis, RedisKeys keys, RedisRetry retry)
+/// run), then its outcome. Retried through <see cref="StoreRetry"/> like every other Redis call, at its two calls by hand:
+/// this class is the audit stream's only door, and a decorator would need an interface with no second implementation.</remarks>
+internal sealed class AuditLog(IConnectionMultiplexer redis, RedisKeys keys, StoreRetry retry)
 {
     /// <summary>About how many entries the stream keeps (older ones are trimmed as new ones arrive).</summary>
     public const int MaxEntries = 100_000;

@@ -12,7 +12,7 @@ namespace Overseer.Outputs;
 /// <summary>Binds a worker to its output: the Redis stream (no handler, or an <see cref="IStreamHandler"/>) or PostgreSQL
 /// (an <see cref="IPostgresHandler"/>). Every output it hands out retries store outages (<see cref="RetryingOutput"/>).
 /// </summary>
-internal sealed class OutputCatalog(IServiceProvider services, RedisStreamOutput redis, HandlerCatalog handlers, RedisRetry retry)
+internal sealed class OutputCatalog(IServiceProvider services, RedisStreamOutput redis, HandlerCatalog handlers, StoreRetry retry)
 {
     private readonly Lazy<RetryingOutput?> _postgres = new(() =>
         services.GetService<PostgresDatabase>() is { } database

@@ -4,12 +4,12 @@ using Overseer.Sources;
 namespace Overseer.Outputs;
 
 /// <summary>The one place where an output's store outage is ridden out: every call of the wrapped output and its cursor
-/// store goes through <see cref="RedisRetry"/> (Redis and PostgreSQL faults alike; see <see cref="StoreFaults"/>), so a
+/// store goes through <see cref="StoreRetry"/> (Redis and PostgreSQL faults alike; see <see cref="StoreFaults"/>), so a
 /// worker never sees an outage as a failure, and no call site retries by hand.</summary>
 /// <remarks>A commit attempt is never abandoned halfway (the store's own timeout bounds it); only the wait between
 /// attempts is cancellable, so a stop during an outage ends the retrying without leaving a commit's outcome unknown
 /// to the store.</remarks>
-internal sealed class RetryingOutput(IWorkerOutput inner, RedisRetry retry) : IWorkerOutput
+internal sealed class RetryingOutput(IWorkerOutput inner, StoreRetry retry) : IWorkerOutput
 {
     public ICursorStore Cursors { get; } = new RetryingCursorStore(inner.Cursors, retry);
 
@@ -33,7 +33,7 @@ internal sealed class RetryingOutput(IWorkerOutput inner, RedisRetry retry) : IW
     public Task<IReadOnlyList<SourceEvent>> ReadAsync(string workerId, long fromSeq, int count, CancellationToken cancellationToken) =>
         retry.ExecuteAsync(workerId, ct => inner.ReadAsync(workerId, fromSeq, count, ct), cancellationToken);
 
-    private sealed class RetryingCursorStore(ICursorStore inner, RedisRetry retry) : ICursorStore
+    private sealed class RetryingCursorStore(ICursorStore inner, StoreRetry retry) : ICursorStore
     {
         public Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
             retry.ExecuteAsync(workerId, ct => inner.ClaimAsync(workerId, start, ct), cancellationToken);

@@ -4,7 +4,7 @@ using Overseer.Redis;
 namespace Overseer.Outputs;
 
 /// <summary>The one rule for "a store is briefly unavailable": a Redis outage (<see cref="RedisFaults"/>) or a PostgreSQL
-/// outage (<see cref="PostgresFaults"/>). Such a failure is ridden out by <see cref="RedisRetry"/>, never a crash.</summary>
+/// outage (<see cref="PostgresFaults"/>). Such a failure is ridden out by <see cref="StoreRetry"/>, never a crash.</summary>
 internal static class StoreFaults
 {
     public static bool IsTransient(Exception exception) => RedisFaults.IsTransient(exception) || PostgresFaults.IsTransient(exception);

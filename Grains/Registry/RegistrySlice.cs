@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Overseer.Models;
+using Overseer.Supervision;
 
 namespace Overseer.Registry;
 
@@ -158,10 +159,10 @@ internal sealed class RegistrySlice
     }
 
     /// <summary>A worker's answer to a poke is its own word: it also heals a row left stale by a lost report. A live
-    /// worker wants to run and a stopped one does not; otherwise (finished) the row's wish stands.</summary>
+    /// worker wants to run and a stopped one does not; otherwise (finished) the row's wish stands (<see cref="RunRule.WantsRunOf"/>).</summary>
     public bool ApplyAnswer(WorkerInfo info, DateTimeOffset now)
     {
-        var wantsRun = info.Status.IsLive() || (info.Status != WorkerStatus.Stopped && (Find(info.Id)?.WantsRun ?? true));
+        var wantsRun = RunRule.WantsRunOf(info.Status, Find(info.Id)?.WantsRun ?? true);
         _lastSeen[info.Id] = now;
         return Apply(new WorkerReport(info, wantsRun), now);
     }

@@ -1,7 +1,7 @@
 namespace Overseer.Workers;
 
-/// <summary>What <see cref="WorkerSupervisor"/> needs from the activation it runs in: the grain-only services (timers,
-/// messages, deactivation), so that the supervisor itself is a plain class.</summary>
+/// <summary>What a worker's supervision (<see cref="SupervisionLoop"/>, <see cref="WorkerCommands"/>) needs from the activation it runs in: the grain-only services (timers,
+/// messages, deactivation), so that they are plain classes.</summary>
 internal interface IWorkerHost
 {
     /// <summary>Sends the worker's snapshot to its partition (one-way).</summary>

@@ -2,7 +2,6 @@ using Overseer.Hosting;
 using Overseer.Models;
 using Overseer.Pool;
 using Overseer.Outputs;
-using Overseer.Redis;
 
 namespace Overseer.Workers;
 
@@ -11,8 +10,9 @@ namespace Overseer.Workers;
 /// back when the worker stops, completes or fails.</summary>
 /// <remarks>The lease's expiry is Redis' own clock, returned by the pool's scripts and passed with each commit, which
 /// the sink refuses once it is past: a worker whose silo was paused longer than the lease cannot commit until it holds
-/// a slot again, so the cap holds across any pause. With no cap every call returns at once without touching Redis.</remarks>
-internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry retry)
+/// a slot again, so the cap holds across any pause. With no cap every call returns at once without touching Redis. Every
+/// pool call rides out a store outage through <see cref="RetryingSlotPool"/>.</remarks>
+internal sealed class SlotLease(RetryingSlotPool pool, PoolOptions options)
 {
     private long _commitLease;
 
@@ -47,7 +47,7 @@ internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry r
     /// <see cref="StartMode.Try"/>, left as it was).</summary>
     public async Task<SlotGrant> AcquireAsync(string workerId, StartMode mode, CancellationToken cancellationToken)
     {
-        var grant = await retry.ExecuteAsync(workerId, ct => pool.AcquireAsync(workerId, mode == StartMode.Queue, ct), cancellationToken);
+        var grant = await pool.AcquireAsync(workerId, mode == StartMode.Queue, cancellationToken);
         Held = grant.Granted;
         _commitLease = grant.LeaseUntil;
         Volatile.Write(ref _swept, 0);
@@ -63,7 +63,7 @@ internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry r
             return Held = true;
         }
 
-        var until = await retry.ExecuteAsync(workerId, ct => pool.RenewAsync(workerId, options.SlotLease, ct), cancellationToken);
+        var until = await pool.RenewAsync(workerId, options.SlotLease, cancellationToken);
         if (until > 0)
         {
             _commitLease = until;
@@ -81,7 +81,7 @@ internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry r
             return;
         }
 
-        var until = await retry.ExecuteAsync(workerId, ct => pool.RenewAsync(workerId, backoff + options.SlotLease, ct), cancellationToken);
+        var until = await pool.RenewAsync(workerId, backoff + options.SlotLease, cancellationToken);
         Held = until > 0;
         _commitLease = until;
     }
@@ -95,7 +95,7 @@ internal sealed class SlotLease(SlotPool pool, PoolOptions options, RedisRetry r
             return [];
         }
 
-        return await retry.ExecuteAsync(workerId, ct => pool.ReleaseAsync(workerId, ct), cancellationToken);
+        return await pool.ReleaseAsync(workerId, cancellationToken);
     }
 
     /// <summary>Forgets the hold without telling Redis (a move or deactivation: the lease bounds it).</summary>

@@ -12,15 +12,17 @@ using Overseer.Sources;
 namespace Overseer.Workers;
 
 /// <summary>One worker: the grain interface and the activation's lifecycle. Its supervision — runs, restart decisions,
-/// the backoff timer, the cursor generation — is <see cref="WorkerSupervisor"/>'s, inside this activation: a crash ends
-/// the run, not the activation.</summary>
+/// the backoff timer, the cursor generation — happens inside this activation (<see cref="SupervisionLoop"/>): a crash
+/// ends the run, not the activation.</summary>
 /// <remarks>
-/// Collaborators, one per concern: <see cref="WorkerSupervisor"/> (the supervision loop and cursor ownership),
-/// <see cref="WorkerStateMachine"/> (every status change), <see cref="WorkerRun"/> (one run's fetch/commit loop),
-/// <see cref="WorkerStateWriter"/> (the ETag rule), <see cref="SlotLease"/> (the pool), <see cref="RunTelemetry"/>. The
-/// grain validates requests, applies the idempotence and conflict rules of start, and hosts the supervisor (timers,
-/// reports, deactivation). The partition is informed by one-way reports and only does what a worker cannot do for
-/// itself: stall detection, silo-loss recovery, restore and the pool queue.
+/// Collaborators, one per concern, composed here: <see cref="CursorOwnership"/> (the binding to the output, the
+/// generation, claim and fence), <see cref="SupervisionLoop"/> (the run loop, the backoff timer, the slot a run needs,
+/// and the keep-alive and heartbeat membership of <see cref="RunPresence"/>), <see cref="WorkerCommands"/> (start, stop,
+/// delete, rewind, hand-over), <see cref="WorkerStateMachine"/> (every status change), <see cref="WorkerRun"/> (one
+/// run's fetch/commit loop), <see cref="WorkerStateWriter"/> (the ETag rule), <see cref="SlotLease"/> (the pool),
+/// <see cref="RunTelemetry"/>. The grain validates requests, applies the idempotence and conflict rules of start, and
+/// hosts the rest (timers, reports, deactivation). The partition is informed by one-way reports and only does what a
+/// worker cannot do for itself: stall detection, silo-loss recovery, restore and the pool queue.
 /// Placement: random, so workers spread over the silos whatever silo starts or restarts them; partitions then even
 /// out the spread (see <see cref="MoveToAsync"/>).
 /// </remarks>
@@ -32,11 +34,13 @@ internal sealed partial class WorkerGrain(
 {
     private const int MaxEventsPerRead = 10_000;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly SlotLease _lease = new(services.Slots, services.Pool, services.Retry);
+    private readonly SlotLease _lease = new(services.Slots, services.Pool);
     /// <summary>Far enough to mean "while running", finite so that the collector's arithmetic never overflows.</summary>
     private static readonly TimeSpan KeptAliveFor = TimeSpan.FromDays(365);
 
-    private WorkerSupervisor _supervisor = null!;
+    private CursorOwnership _ownership = null!;
+    private SupervisionLoop _loop = null!;
+    private WorkerCommands _commands = null!;
     private TaskScheduler _scheduler = null!;
     private long _reportSeq;
     private string? _id;
@@ -52,20 +56,15 @@ internal sealed partial class WorkerGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _scheduler = TaskScheduler.Current;
-        _supervisor = new WorkerSupervisor(
-            Id,
-            state,
-            services,
-            new WorkerStateWriter(state, () => _supervisor.Binding.Cursors, services.Retry, services.Time),
-            _lease,
-            new RunTelemetry(services.Instruments),
-            this,
-            _lifetime.Token,
-            logger);
+        _ownership = new CursorOwnership(Id, state, services.Outputs);
+        var writer = new WorkerStateWriter(state, _ownership, services.Retry, services.Time);
+        _loop = new SupervisionLoop(
+            Id, state, services, _ownership, writer, _lease, new RunTelemetry(services.Instruments), this, _lifetime.Token, logger);
+        _commands = new WorkerCommands(Id, state, services, _ownership, _loop, writer, _lease, this, _lifetime.Token, logger);
         if (WorkerIds.Validate(Id) is null)
         {
             // Reactivated after a silo loss, a move, a graceful hand-off or a restore: resume from the checkpoint.
-            _supervisor.Continue();
+            _loop.Continue();
         }
 
         return Task.CompletedTask;
@@ -73,8 +72,8 @@ internal sealed partial class WorkerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        Log.Deactivating(logger, Id, reason.ReasonCode.ToString(), _supervisor.Checkpoint);
-        await _supervisor.HandOverAsync(cancellationToken);
+        Log.Deactivating(logger, Id, reason.ReasonCode.ToString(), _loop.Checkpoint);
+        await _commands.HandOverAsync(cancellationToken);
         _lifetime.Cancel();
     }
 
@@ -93,7 +92,7 @@ internal sealed partial class WorkerGrain(
                 return Info();
             }
 
-            if (mode == StartMode.Try && !_supervisor.IsRunning && !_lease.Held)
+            if (mode == StartMode.Try && !_loop.IsRunning && !_lease.Held)
             {
                 var grant = await _lease.AcquireAsync(Id, StartMode.Try, _lifetime.Token);
                 if (!grant.Granted)
@@ -102,7 +101,7 @@ internal sealed partial class WorkerGrain(
                 }
             }
 
-            _supervisor.Continue();
+            _loop.Continue();
             return Info();
         }
 
@@ -115,10 +114,10 @@ internal sealed partial class WorkerGrain(
 
         // A worker's cursor lives with its output: a new spec may change the handler, never where the cursor is.
         var binding = services.Outputs.Bind(spec);
-        if (S.Spec is not null && binding.Output != _supervisor.Binding.Output)
+        if (S.Spec is not null && binding.Output != _ownership.Binding.Output)
         {
             throw OverseerException.Conflict(
-                $"worker '{Id}' keeps its cursor in its {Describe(_supervisor.Binding)}, and the requested spec ({spec.Describe()}) would move it to the {Describe(binding)}: "
+                $"worker '{Id}' keeps its cursor in its {Describe(_ownership.Binding)}, and the requested spec ({spec.Describe()}) would move it to the {Describe(binding)}: "
                 + "delete the worker first, or use another id");
         }
 
@@ -128,14 +127,14 @@ internal sealed partial class WorkerGrain(
     public async Task<WorkerInfo> StopAsync(CancellationToken cancellationToken = default)
     {
         EnsureExists();
-        await _supervisor.StopAsync();
+        await _commands.StopAsync();
         return Info();
     }
 
     public async Task<WorkerInfo> ResumeAsync(CancellationToken cancellationToken = default)
     {
         EnsureExists();
-        return _supervisor.IsRunning ? Info() : await StartFreshAsync(StartMode.Queue, spec: null);
+        return _loop.IsRunning ? Info() : await StartFreshAsync(StartMode.Queue, spec: null);
     }
 
     public Task<WorkerInfo> GetInfoAsync(CancellationToken cancellationToken = default)
@@ -157,7 +156,7 @@ internal sealed partial class WorkerGrain(
             throw OverseerException.Invalid($"invalid count {count}: expected 1..{MaxEventsPerRead} per call (page for more)");
         }
 
-        var events = await _supervisor.Binding.Output.ReadAsync(Id, fromSeq, count, cancellationToken);
+        var events = await _ownership.Binding.Output.ReadAsync(Id, fromSeq, count, cancellationToken);
         return [.. events.Select(e => new WorkerEvent(e.Seq, e.Payload))];
     }
 
@@ -166,12 +165,12 @@ internal sealed partial class WorkerGrain(
         EnsureValidId();
         if (S.Spec is not null)
         {
-            if (!keepEvents && _supervisor.Binding.Output.WhyEffectsCannotBeRemoved(_supervisor.Binding) is { } why)
+            if (!keepEvents && _ownership.Binding.Output.WhyEffectsCannotBeRemoved(_ownership.Binding) is { } why)
             {
                 throw OverseerException.Conflict($"worker '{Id}' cannot be deleted with its effects: {why}; a delete that keeps the events removes the worker and keeps its rows");
             }
 
-            return await _supervisor.DeleteAsync(keepEvents);
+            return await _commands.DeleteAsync(keepEvents);
         }
 
         // No worker, but perhaps what a delete cut short or --keep-events left: a delete removes it.
@@ -191,12 +190,12 @@ internal sealed partial class WorkerGrain(
     public async Task<RewindResult> RewindAsync(long toSeq, CancellationToken cancellationToken = default)
     {
         EnsureExists();
-        if (_supervisor.Binding.Output.WhyEffectsCannotBeRemoved(_supervisor.Binding) is { } why)
+        if (_ownership.Binding.Output.WhyEffectsCannotBeRemoved(_ownership.Binding) is { } why)
         {
             throw OverseerException.Conflict($"worker '{Id}' cannot be rewound: {why}; add the hook to the handler, or delete the worker and start it again");
         }
 
-        var cursor = await _supervisor.Binding.Cursors.GetAsync(Id, _lifetime.Token);
+        var cursor = await _ownership.Binding.Cursors.GetAsync(Id, _lifetime.Token);
         if (toSeq < 0 || toSeq > cursor.Checkpoint)
         {
             throw OverseerException.Invalid(
@@ -209,7 +208,7 @@ internal sealed partial class WorkerGrain(
             ? null
             : await services.Sources.Resolve(spec.Source).TokenAtAsync(new SourceContext(Id, spec.Options, cursor.Token), toSeq, cancellationToken);
         var wasRunning = WorkerStateMachine.ShouldRun(S);
-        var (from, removed) = await _supervisor.RewindAsync(toSeq, token);
+        var (from, removed) = await _commands.RewindAsync(toSeq, token);
         if (wasRunning)
         {
             await StartFreshAsync(StartMode.Queue, spec: null);
@@ -220,14 +219,14 @@ internal sealed partial class WorkerGrain(
 
     public Task MoveToAsync(SiloAddress target, CancellationToken cancellationToken = default)
     {
-        if (!_supervisor.IsRunning || _supervisor.IsFenced || !WorkerStateMachine.ShouldRun(S) || target.Equals(services.Silo.SiloAddress))
+        if (!_loop.IsRunning || _ownership.IsFenced || !WorkerStateMachine.ShouldRun(S) || target.Equals(services.Silo.SiloAddress))
         {
             return Task.CompletedTask;
         }
 
         // Migration captures the request context; the placement hint makes the target the new home. The run stops and
         // the checkpoint is saved in OnDeactivateAsync; the new activation claims the cursor and resumes.
-        Log.Moving(logger, Id, target.ToString(), _supervisor.Checkpoint);
+        Log.Moving(logger, Id, target.ToString(), _loop.Checkpoint);
         RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
         try
         {
@@ -246,7 +245,7 @@ internal sealed partial class WorkerGrain(
         if (WorkerIds.Validate(Id) is not null || S.Spec is null)
         {
             // A stale pool entry (an id that was queued but has no worker) must not block the queue's head.
-            await _supervisor.ReleaseSlotAsync();
+            await _loop.ReleaseSlotAsync();
             DeactivateOnIdle();
             return null;
         }
@@ -254,11 +253,11 @@ internal sealed partial class WorkerGrain(
         if (!WorkerStateMachine.ShouldRun(S))
         {
             // Idempotent: a worker that should not run holds no slot and has no place in the queue.
-            await _supervisor.ReleaseSlotAsync();
+            await _loop.ReleaseSlotAsync();
             return Info();
         }
 
-        _supervisor.Continue();
+        _loop.Continue();
         return Info();
     }
 
@@ -275,7 +274,7 @@ internal sealed partial class WorkerGrain(
             throw PoolFull(grant);
         }
 
-        await _supervisor.StartFreshAsync(spec, grant);
+        await _commands.StartAsync(spec, grant);
         return Info();
     }
 
@@ -305,12 +304,12 @@ internal sealed partial class WorkerGrain(
 
     private WorkerInfo Info()
     {
-        var handler = _supervisor.Handler;
+        var handler = _loop.Handler;
         return new WorkerInfo
         {
             Id = Id,
             Status = S.Status,
-            Checkpoint = _supervisor.Checkpoint,
+            Checkpoint = _loop.Checkpoint,
             Restarts = S.Restarts,
             Silo = services.SiloEndpoint,
             Source = S.Spec?.Source ?? "",
@@ -319,10 +318,10 @@ internal sealed partial class WorkerGrain(
             Restart = S.Spec?.Restart ?? RestartPolicy.Transient,
             NextRestartAt = S.NextRestartAt,
             UpdatedAt = S.UpdatedAt,
-            Handler = _supervisor.IsRunning ? handler?.Handler : null,
+            Handler = _loop.IsRunning ? handler?.Handler : null,
             Failovers = S.Failovers + (handler?.Failovers ?? 0),
             Head = handler?.Head,
-            Version = ReportVersion.Of(_supervisor.VersionGeneration, ++_reportSeq),
+            Version = ReportVersion.Of(_ownership.VersionGeneration, ++_reportSeq),
         };
     }
 

@@ -16,8 +16,8 @@ internal sealed class WorkerServices(
     OutputCatalog outputs,
     SourceCatalog sources,
     OverseerGrains grains,
-    RedisRetry retry,
-    SlotPool slots,
+    StoreRetry retry,
+    RetryingSlotPool slots,
     CommitThrottle commits,
     OverseerInstruments instruments,
     IOptions<SupervisionOptions> supervision,
@@ -36,9 +36,10 @@ internal sealed class WorkerServices(
     /// <summary>Worker and partition references, resolved once.</summary>
     public OverseerGrains Grains => grains;
 
-    public RedisRetry Retry => retry;
+    public StoreRetry Retry => retry;
 
-    public SlotPool Slots => slots;
+    /// <summary>The pool, with store outages ridden out.</summary>
+    public RetryingSlotPool Slots => slots;
 
     public CommitThrottle Commits => commits;
 

@@ -18,8 +18,8 @@ namespace Overseer.Workers;
 /// restart history only grows by restarts the decider granted and only holds those inside the window.</remarks>
 internal static class WorkerStateMachine
 {
-    /// <summary>Whether the worker should be running or on its way to (the supervisor's and restore's rule).</summary>
-    public static bool ShouldRun(WorkerState s) => s.Spec is not null && s.WantsRun && s.Status.IsLive();
+    /// <summary>Whether the worker exists and should be running or on its way to (<see cref="RunRule.ShouldRun"/>).</summary>
+    public static bool ShouldRun(WorkerState s) => s.Spec is not null && RunRule.ShouldRun(s.WantsRun, s.Status);
 
     /// <summary>Whether a run may begin now: queued and running workers at once, a backoff once it is over.</summary>
     public static bool IsDue(WorkerState s, DateTimeOffset now) =>

@@ -5,7 +5,7 @@ using Overseer.Redis;
 namespace Overseer.Workers;
 
 /// <summary>Writes one activation's worker state: one write at a time (a gate), transient Redis failures retried through
-/// the shared <see cref="RedisRetry"/>, and the one ETag rule.</summary>
+/// the shared <see cref="StoreRetry"/>, and the one ETag rule.</summary>
 /// <remarks>
 /// The ETag rule: only the activation that owns the cursor's current generation may write. On a conflict (someone wrote
 /// since this activation read: a duplicate activation, a migration that carried a stale ETag, a retried write whose
@@ -17,8 +17,11 @@ namespace Overseer.Workers;
 /// <para>The gate is for the turns of one activation (every caller runs on its scheduler), not for threads: a
 /// completion source while a write is in progress, nothing while none is — an idle worker holds no semaphore (88 bytes
 /// with its lock box, for each of 100,000 idle workers).</para>
+/// <para>Retried by hand, not through a decorator: the writer is already the one door every state write goes through,
+/// and each retry wraps a whole conflict round (write, re-read, ownership check, with what this activation means to
+/// store carried across attempts), which a decorator of Orleans' <c>IPersistentState</c> could only split into calls.</para>
 /// </remarks>
-internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Func<ICursorStore> cursors, RedisRetry retry, TimeProvider time)
+internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, CursorOwnership ownership, StoreRetry retry, TimeProvider time)
 {
     private const int MaxConflictRounds = 8;
     private TaskCompletionSource? _writing;
@@ -64,7 +67,7 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Fun
 
                     // The same rule as a write: read first, then check ownership.
                     await state.ReadStateAsync(ct);
-                    var cursor = await cursors().GetAsync(workerId, ct);
+                    var cursor = await ownership.Binding.Cursors.GetAsync(workerId, ct);
                     if (generation == 0 || cursor.Generation != generation)
                     {
                         throw new StaleActivationException(workerId, generation, cursor.Generation);
@@ -116,7 +119,7 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Fun
             await state.ReadStateAsync(cancellationToken);
             var stored = state.State;
             state.State = desired;
-            var cursor = await cursors().GetAsync(workerId, cancellationToken);
+            var cursor = await ownership.Binding.Cursors.GetAsync(workerId, cancellationToken);
             if (generation == 0 || cursor.Generation != generation)
             {
                 state.State = stored;

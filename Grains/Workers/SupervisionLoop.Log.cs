@@ -3,7 +3,7 @@ using Overseer.Models;
 
 namespace Overseer.Workers;
 
-internal sealed partial class WorkerSupervisor
+internal sealed partial class SupervisionLoop
 {
     private static partial class Log
     {
@@ -19,9 +19,6 @@ internal sealed partial class WorkerSupervisor
         [LoggerMessage(4, LogLevel.Warning, "Worker {WorkerId} was fenced (generation {Generation} is no longer current: a newer activation or a stop took over); this activation stops")]
         public static partial void Fenced(ILogger logger, string workerId, long generation);
 
-        [LoggerMessage(6, LogLevel.Information, "Worker {WorkerId} stopped by request at checkpoint {Checkpoint}")]
-        public static partial void Stopped(ILogger logger, string workerId, long checkpoint);
-
         [LoggerMessage(8, LogLevel.Warning, "Worker {WorkerId} lost the cursor while writing its state; deactivating")]
         public static partial void StateConflict(ILogger logger, string workerId, Exception exception);
 
@@ -30,12 +27,6 @@ internal sealed partial class WorkerSupervisor
 
         [LoggerMessage(11, LogLevel.Warning, "Worker {WorkerId} lost its pool slot (lease expired) and the pool is full; it stops at checkpoint {Checkpoint} and waits as pending")]
         public static partial void SlotLost(ILogger logger, string workerId, long checkpoint);
-
-        [LoggerMessage(13, LogLevel.Warning, "Worker {WorkerId} deleted at checkpoint {Checkpoint}: {Removed} events removed (events kept: {KeptEvents})")]
-        public static partial void Deleted(ILogger logger, string workerId, long checkpoint, long removed, bool keptEvents);
-
-        [LoggerMessage(14, LogLevel.Warning, "Worker {WorkerId} rewound from checkpoint {From} to {To}: {Removed} events removed")]
-        public static partial void Rewound(ILogger logger, string workerId, long from, long to, long removed);
 
         [LoggerMessage(12, LogLevel.Error, "Worker {WorkerId}: supervision failed outside a run; deactivating so the partition brings it back")]
         public static partial void SupervisionFailed(ILogger logger, string workerId, Exception exception);

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 
-namespace Overseer.Redis;
+namespace Overseer.Outputs;
 
-internal sealed partial class RedisRetry
+internal sealed partial class StoreRetry
 {
     private static partial class Log
     {

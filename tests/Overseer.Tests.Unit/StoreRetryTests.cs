@@ -10,17 +10,17 @@ using StackExchange.Redis;
 
 namespace Overseer.Tests.Unit;
 
-public sealed partial class RedisRetryTests
+public sealed partial class StoreRetryTests
 {
     private static readonly TimeSpan Deadline = FakeClock.Deadline;
 
     private readonly FakeTimeProvider time = new();
-    private readonly CapturingLogger<RedisRetry> logger = new();
+    private readonly CapturingLogger<StoreRetry> logger = new();
 
     [Fact]
     public async Task ExecuteAsync_TransientFailuresThenSuccess_RetriesUntilItSucceeds()
     {
-        var retry = new RedisRetry(time, logger);
+        var retry = new StoreRetry(time, logger);
         var attempts = 0;
 
         var result = await DriveAsync(retry.ExecuteAsync("w-1", _ =>
@@ -46,7 +46,7 @@ public sealed partial class RedisRetryTests
     {
         // A grain's operation reads its state, which Orleans allows only on the activation's scheduler: a retry after a
         // backoff (which Polly resumes on the thread pool) must not run it anywhere else.
-        var retry = new RedisRetry(time, logger);
+        var retry = new StoreRetry(time, logger);
         var exclusive = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
         var schedulers = new List<TaskScheduler>();
 
@@ -68,7 +68,7 @@ public sealed partial class RedisRetryTests
     [Fact]
     public async Task ExecuteAsync_StorageWrapperOutage_IsRiddenOutByTheVoidOverload()
     {
-        var retry = new RedisRetry(time, logger);
+        var retry = new StoreRetry(time, logger);
         var attempts = 0;
 
         await DriveAsync(retry.ExecuteAsync("w-2", _ =>
@@ -84,7 +84,7 @@ public sealed partial class RedisRetryTests
     [Fact]
     public async Task ExecuteAsync_NonTransientError_FailsAtOnceWithoutRetry()
     {
-        var retry = new RedisRetry(time, logger);
+        var retry = new StoreRetry(time, logger);
         var attempts = 0;
         var conflict = new RedisServerException(RedisErrorKind.Unknown, CommandFlags.None, "OVERSEER checkpoint moved: expected 10, found 12");
 
@@ -103,7 +103,7 @@ public sealed partial class RedisRetryTests
     [Fact]
     public async Task ExecuteAsync_CancelledWhileWaitingToRetry_StopsWithOperationCanceled()
     {
-        var retry = new RedisRetry(time, logger);
+        var retry = new StoreRetry(time, logger);
         using var cts = new CancellationTokenSource();
         var attempts = 0;
 
@@ -123,7 +123,7 @@ public sealed partial class RedisRetryTests
     [Fact]
     public async Task ExecuteAsync_CancelledDuringAFailingAttempt_StopsWithOperationCanceledNotTheRedisFault()
     {
-        var retry = new RedisRetry(time, logger);
+        var retry = new StoreRetry(time, logger);
         using var cts = new CancellationTokenSource();
         var attempts = 0;
 
@@ -146,14 +146,14 @@ public sealed partial class RedisRetryTests
     [Fact]
     public async Task ExecuteAsync_LongOutage_KeepsRetryingWithDelaysCappedAtTwoSeconds()
     {
-        var retry = new RedisRetry(time, logger);
+        var retry = new StoreRetry(time, logger);
         var attempts = 0;
 
         await DriveAsync(retry.ExecuteAsync("w-6", _ => ++attempts <= 40 ? throw Unreachable() : Task.CompletedTask, CancellationToken.None));
 
         var delays = logger.Entries.Select(e => LoggedDelay().Match(e.Message)).Select(m => TimeSpan.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(40, delays.Length);
-        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, RedisRetry.MaxDelay));
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, StoreRetry.MaxDelay));
         // Exponential growth: after a few attempts the delays are well past the 50 ms start.
         Assert.True(delays.Skip(10).Average(d => d.TotalMilliseconds) > 250, $"later delays stayed small: {string.Join(", ", delays)}");
     }
@@ -171,7 +171,7 @@ public sealed partial class RedisRetryTests
 
     /// <summary>Advances the fake clock past any backoff delay until <paramref name="run"/> ends.</summary>
     private Task<T> DriveAsync<T>(Task<T> run) =>
-        FakeClock.DriveAsync(time, RedisRetry.MaxDelay, run, () => $"{logger.Entries.Count} retries logged");
+        FakeClock.DriveAsync(time, StoreRetry.MaxDelay, run, () => $"{logger.Entries.Count} retries logged");
 
     private async Task DriveAsync(Task run) => await DriveAsync(run.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
 

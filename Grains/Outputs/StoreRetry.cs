@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 
-namespace Overseer.Redis;
+namespace Overseer.Outputs;
 
 /// <summary>
-/// The one retry for store calls: a Redis or PostgreSQL outage (<see cref="Outputs.StoreFaults.IsTransient"/>) is ridden out with
+/// The one retry for store calls: a Redis or PostgreSQL outage (<see cref="StoreFaults.IsTransient"/>) is ridden out with
 /// exponential backoff and jitter from 50 ms up to 2 s, for as long as it lasts, and is never reported as a failure.
 /// Anything else fails at once.
 /// </summary>
@@ -16,7 +16,7 @@ namespace Overseer.Redis;
 /// cancelled the call ends with <see cref="OperationCanceledException"/>, never with the Redis fault it was riding
 /// out, so a stop during an outage is not mistaken for a crash.
 /// </remarks>
-internal sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> logger)
+internal sealed partial class StoreRetry(TimeProvider time, ILogger<StoreRetry> logger)
 {
     public static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(2);
@@ -50,9 +50,9 @@ internal sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> 
             return await retry.Pipeline.ExecuteAsync(
                 static async (ctx, state) => await RunOn(state.Current, state.operation, ctx.CancellationToken).ConfigureAwait(false), context, caller).ConfigureAwait(false);
         }
-        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException && Outputs.StoreFaults.IsTransient(ex))
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException && StoreFaults.IsTransient(ex))
         {
-            throw new OperationCanceledException($"Worker {workerId}: cancelled while {Outputs.StoreFaults.StoreOf(ex)} was unavailable ({Outputs.StoreFaults.Describe(ex)}).", ex, cancellationToken);
+            throw new OperationCanceledException($"Worker {workerId}: cancelled while {StoreFaults.StoreOf(ex)} was unavailable ({StoreFaults.Describe(ex)}).", ex, cancellationToken);
         }
         finally
         {
@@ -79,7 +79,7 @@ internal sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> 
             ? operation(cancellationToken)
             : Task.Factory.StartNew(() => operation(cancellationToken), CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler).Unwrap();
 
-    private static (ResiliencePipeline, StrongBox<long>) Build(TimeProvider time, ILogger<RedisRetry> logger)
+    private static (ResiliencePipeline, StrongBox<long>) Build(TimeProvider time, ILogger<StoreRetry> logger)
     {
         var retries = new StrongBox<long>();
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
@@ -88,7 +88,7 @@ internal sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> 
                 ShouldHandle = static args => ValueTask.FromResult(
                     args.Outcome.Exception is { } ex
                     && !args.Context.CancellationToken.IsCancellationRequested
-                    && Outputs.StoreFaults.IsTransient(ex)),
+                    && StoreFaults.IsTransient(ex)),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -101,11 +101,11 @@ internal sealed partial class RedisRetry(TimeProvider time, ILogger<RedisRetry> 
                     Log.StoreUnavailable(
                         logger,
                         args.Context.Properties.GetValue(WorkerIdKey, "?"),
-                        Outputs.StoreFaults.StoreOf(exception),
+                        StoreFaults.StoreOf(exception),
                         args.AttemptNumber + 1,
                         args.RetryDelay,
                         exception.GetType().Name,
-                        Outputs.StoreFaults.Describe(exception));
+                        StoreFaults.Describe(exception));
                     return default;
                 },
             })

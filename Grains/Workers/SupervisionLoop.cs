@@ -1,0 +1,460 @@
+using Microsoft.Extensions.Logging;
+using Overseer.Models;
+using Overseer.Pool;
+using Overseer.Supervision;
+
+namespace Overseer.Workers;
+
+/// <summary>The run loop of one activation — the OTP supervisor of a single child: runs <see cref="WorkerRun"/>s from the
+/// cursor it owns, applies the restart decision of <see cref="WorkerStateMachine"/>, and schedules the next run itself (a
+/// one-shot timer for the backoff; at once for 0), so a crash ends the run, not the activation. It holds the slot a run
+/// needs and shows the running worker to its silo (<see cref="RunPresence"/>).</summary>
+/// <remarks>
+/// Interleaving: the loop is a background task on the activation's scheduler, so its turns interleave with the grain's
+/// requests at await points (never in parallel). Invariants: at most one loop (<see cref="Begin"/> starts none while one
+/// is active, after a fence, or once the activation's lifetime ends); every state write goes through the writer; the
+/// loop re-checks its cancellation after every await that precedes a status change, and a stop cancels it first
+/// (<see cref="Interrupt"/>, before the stop's own first await), so stop wins.
+/// </remarks>
+internal sealed partial class SupervisionLoop(
+    string id,
+    IPersistentState<WorkerState> state,
+    WorkerServices services,
+    CursorOwnership ownership,
+    WorkerStateWriter writer,
+    SlotLease lease,
+    RunTelemetry telemetry,
+    IWorkerHost host,
+    CancellationToken lifetime,
+    ILogger logger) : IRunningWorker, IRunProgress
+{
+    private CancellationTokenSource? _runCts;
+    private Task? _loop;
+    private WorkerRun? _run;
+    private IGrainTimer? _restart;
+    private string? _runError;
+    private RunPresence _presence;
+
+    private WorkerState S => state.State;
+
+    /// <summary>A run is in progress (or about to start).</summary>
+    public bool IsRunning => _loop is { IsCompleted: false };
+
+    /// <summary>Running, or waiting out a backoff on its timer.</summary>
+    public bool IsSupervising => IsRunning || _restart is not null;
+
+    public long Checkpoint => Math.Max(S.Checkpoint, _run?.Checkpoint ?? 0);
+
+    /// <summary>The running source's status, if any.</summary>
+    public Sources.ISourceHandlerStatus? Handler => _run?.Handler;
+
+    /// <summary>Continues supervision of a worker that should run and is not: after its backoff, or now.</summary>
+    public void Continue()
+    {
+        if (IsSupervising || !WorkerStateMachine.ShouldRun(S))
+        {
+            return;
+        }
+
+        var now = services.Time.GetUtcNow();
+        if (S.Status == WorkerStatus.Backoff && S.NextRestartAt is { } at && at > now)
+        {
+            ScheduleRestart(at - now);
+        }
+        else
+        {
+            Begin();
+        }
+    }
+
+    /// <summary>Starts the supervision loop unless one is active; true if this call started it.</summary>
+    public bool Begin()
+    {
+        if (IsRunning || ownership.IsFenced || lifetime.IsCancellationRequested || !WorkerStateMachine.ShouldRun(S))
+        {
+            return false;
+        }
+
+        // Not linked to the lifetime (a linked source costs a registration per idle worker): the activation cancels the
+        // run itself as it hands over (DetachAsync), before its lifetime ends, and no run begins after that.
+        _runCts = new CancellationTokenSource();
+        telemetry.CaptureOrigin();
+        _loop = SuperviseAsync(_runCts.Token);
+        return true;
+    }
+
+    /// <summary>Stop wins: cancels the run (the loop sees it at its next await, before anything else can interleave) and
+    /// the backoff timer, at once. <see cref="EndAsync"/> then waits for the loop.</summary>
+    public void Interrupt()
+    {
+        _runCts?.Cancel();
+        CancelRestart();
+    }
+
+    /// <summary>Waits until the cancelled loop has ended; the state keeps the checkpoint its run reached.</summary>
+    public async Task EndAsync()
+    {
+        await CancelAsync(CancellationToken.None);
+        WorkerStateMachine.Advance(S, _run?.Checkpoint ?? 0);
+        _run = null;
+    }
+
+    /// <summary>Cancels the backoff timer and the run, and waits (for a start: a fresh run follows).</summary>
+    public async Task RestartAsync()
+    {
+        CancelRestart();
+        await CancelAsync(CancellationToken.None);
+    }
+
+    /// <summary>The activation goes away: the worker leaves the sweep, the timer and the run are cancelled and awaited
+    /// (within <paramref name="cancellationToken"/>). True if it was supervising.</summary>
+    public async Task<bool> DetachAsync(CancellationToken cancellationToken)
+    {
+        var supervised = IsSupervising;
+        // Its keep-alive goes with the activation.
+        LeaveHeartbeats();
+        CancelRestart();
+        await CancelAsync(cancellationToken);
+        return supervised;
+    }
+
+    /// <summary>Gives the slot back and wakes the workers that can take one now.</summary>
+    public async Task ReleaseSlotAsync()
+    {
+        IReadOnlyList<string> next;
+        try
+        {
+            next = await lease.ReleaseAsync(id, lifetime);
+        }
+        catch (OperationCanceledException)
+        {
+            // Deactivating during a store outage: the lease returns the slot; partitions' pool checks wake the next.
+            return;
+        }
+
+        foreach (var waiting in next)
+        {
+            if (waiting != id)
+            {
+                host.Wake(waiting);
+            }
+        }
+    }
+
+    /// <summary>Records how long a grant waited, and a place in the queue.</summary>
+    public void RecordWait(SlotGrant grant)
+    {
+        if (grant.Waited is { } waited)
+        {
+            services.Instruments.PoolWaited(waited);
+        }
+
+        if (!grant.Granted && grant.Position > 0)
+        {
+            Log.Queued(logger, id, grant.Position);
+        }
+    }
+
+    /// <summary>Nothing keeps an activation of a worker that is not running alive: it is collected like any idle grain.</summary>
+    public void StopTimers()
+    {
+        LeaveHeartbeats();
+        CancelRestart();
+        _presence.LetGo(host);
+    }
+
+    /// <summary>Runs, applies the restart decision, and runs again while the backoff is 0; a longer backoff is a one-shot
+    /// timer. Ends when the worker completes, fails, is stopped, queued or fenced.</summary>
+    private async Task SuperviseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                // The run is awaited here, not inside a helper: an idle worker waits in as few frames as possible.
+                var run = await PrepareRunAsync(cancellationToken);
+                var exit = run is null ? RunExit.Cancelled : EndRun(run, await run.RunAsync(cancellationToken));
+                if (cancellationToken.IsCancellationRequested || exit is RunExit.Cancelled)
+                {
+                    return;
+                }
+
+                switch (exit)
+                {
+                    case RunExit.Fenced:
+                        Fence();
+                        return;
+                    case RunExit.SlotLost:
+                        Log.SlotLost(logger, id, Checkpoint);
+                        await QueueAsync(cancellationToken);
+                        return;
+                    case RunExit.StoreBehind:
+                        if (!await ResumeFromStoreAsync(cancellationToken))
+                        {
+                            Fence();
+                            return;
+                        }
+
+                        continue;
+                }
+
+                var kind = exit == RunExit.Completed ? ExitKind.Completed : ExitKind.Crash;
+                var decision = await ExitAsync(kind, _runError, cancellationToken);
+                if (decision is not { Restarts: true } || cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (decision.Delay > TimeSpan.Zero)
+                {
+                    ScheduleRestart(decision.Delay);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (StaleActivationException ex)
+        {
+            Log.StateConflict(logger, id, ex);
+            Fence();
+        }
+        catch (Exception ex)
+        {
+            // Not an exit of the worker (those are decided above): this activation cannot go on, and its partition's
+            // stall detection brings the worker back in a fresh one.
+            Log.SupervisionFailed(logger, id, ex);
+            StopTimers();
+            host.Deactivate();
+        }
+    }
+
+    /// <summary>Before one run: owns the cursor (claiming it on this activation's first run) and holds a slot, then makes
+    /// the run (it fetches and commits until it ends; the caller awaits it). Null when no run starts: the worker was
+    /// stopped meanwhile, or is queued for a slot.</summary>
+    private async Task<WorkerRun?> PrepareRunAsync(CancellationToken cancellationToken)
+    {
+        if (ownership.Generation == 0)
+        {
+            var claimed = await ownership.ClaimAsync(cancellationToken);
+            if (claimed.Stopped)
+            {
+                // Stopped while this activation was not looking (its state was read before the stop was written).
+                WorkerStateMachine.Stop(S, claimed.Checkpoint);
+                StopTimers();
+                host.Report();
+                return null;
+            }
+        }
+
+        if (!lease.Held)
+        {
+            var grant = await lease.AcquireAsync(id, StartMode.Queue, cancellationToken);
+            RecordWait(grant);
+            if (!grant.Granted)
+            {
+                // Reactivated (restore, recovery, backoff over) but the pool is full: wait for a slot.
+                WorkerStateMachine.Advance(S, ownership.Cursor.Checkpoint);
+                await QueueAsync(cancellationToken);
+                return null;
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // A restart in this activation resumes from the cursor as the last run left it: every commit's outcome is known
+        // (retried until the store answers, or refused before anything was written), and if another activation took the
+        // cursor since, the first commit is fenced.
+        var cursor = ownership.Cursor;
+        var generation = ownership.Generation;
+        WorkerStateMachine.RunStarted(S);
+        WorkerStateMachine.Advance(S, cursor.Checkpoint);
+        var factory = services.Sources.Resolve(S.Spec!.Source);
+        var run = new WorkerRun(id, S.Spec, factory, generation, cursor, ownership.Binding, lease, services.Commits, telemetry, this);
+        _run = run;
+        _presence.KeepAlive(host);
+        Log.RunStarted(logger, id, cursor.Checkpoint, generation);
+        host.Report();
+        _presence.Join(services.Heartbeats, this, cursor.Checkpoint);
+        return run;
+    }
+
+    /// <summary>After <paramref name="run"/> ended with <paramref name="exit"/>: the cursor and state as it left them.</summary>
+    private RunExit EndRun(WorkerRun run, RunExit exit)
+    {
+        LeaveHeartbeats();
+        ownership.Moved(run.Checkpoint, run.Token);
+        WorkerStateMachine.Advance(S, run.Checkpoint);
+        if (run.Handler is { } handler)
+        {
+            S.Failovers += handler.Failovers;
+        }
+
+        _run = null;
+        _runError = run.Error;
+        if (exit == RunExit.Crashed)
+        {
+            Log.Crashed(logger, id, run.Checkpoint, run.Error ?? "");
+        }
+
+        return exit;
+    }
+
+    /// <summary>The store is behind the checkpoint the last run committed (it lost acknowledged commits): the stored cursor
+    /// is the truth, and the events after it are gone with it, so the next run re-indexes them from there — neither a gap
+    /// nor a duplicate, and no restart counted. False if the cursor is no longer this activation's.</summary>
+    private async Task<bool> ResumeFromStoreAsync(CancellationToken cancellationToken)
+    {
+        var committed = ownership.Cursor.Checkpoint;
+        if (await ownership.ReloadAsync(cancellationToken) is not { } stored)
+        {
+            return false;
+        }
+
+        Log.StoreBehind(logger, id, committed, stored.Checkpoint);
+        WorkerStateMachine.Rewind(S, stored.Checkpoint);
+        return true;
+    }
+
+    /// <summary>The supervisor's decision after a run ended by itself (crash or completion), durable before the next run.</summary>
+    private async Task<RestartDecision?> ExitAsync(ExitKind exit, string? error, CancellationToken cancellationToken)
+    {
+        using var span = telemetry.StartExit(id, exit);
+        var now = services.Time.GetUtcNow();
+        var decision = WorkerStateMachine.Exit(S, exit, error, Checkpoint, Limits(), now, Random.Shared.NextDouble());
+        if (decision is null)
+        {
+            return null;
+        }
+
+        Log.Exited(logger, id, exit.ToString(), S.Status, decision.Delay);
+        await writer.WriteAsync(id, ownership.Generation, reapply: null, cancellationToken);
+        telemetry.RecordExit(span, exit, S.Status, decision);
+        host.Report();
+        if (decision.Restarts)
+        {
+            if (decision.Delay > TimeSpan.Zero)
+            {
+                await lease.HoldThroughAsync(id, decision.Delay, cancellationToken);
+            }
+        }
+        else
+        {
+            StopTimers();
+            await ReleaseSlotAsync();
+        }
+
+        return decision;
+    }
+
+    /// <summary>No slot for the next run: wait as Pending (durably), to be woken by the partition when a slot frees.</summary>
+    private async Task QueueAsync(CancellationToken cancellationToken)
+    {
+        StopTimers();
+        if (WorkerStateMachine.Queue(S))
+        {
+            await writer.WriteAsync(id, ownership.Generation, reapply: null, cancellationToken);
+        }
+
+        host.Report();
+    }
+
+    private void ScheduleRestart(TimeSpan delay)
+    {
+        CancelRestart();
+        _restart = host.StartTimer(
+            _ =>
+            {
+                CancelRestart();
+                Begin();
+                return Task.CompletedTask;
+            },
+            delay,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    private void CancelRestart()
+    {
+        _restart?.Dispose();
+        _restart = null;
+    }
+
+    private void LeaveHeartbeats() => _presence.Leave(services.Heartbeats, this);
+
+    string IRunningWorker.Id => id;
+
+    WorkerReport? IRunningWorker.TakeChanged() => _presence.TakeChanged();
+
+    void IRunningWorker.LeaseRenewed(long until) => lease.Renewed(until);
+
+    void IRunningWorker.LeaseLost() => host.Post(LeaseLostAsync);
+
+    void IRunProgress.Progressed(WorkerRun run) => _presence.Progressed(run, host);
+
+    /// <summary>The sweep could not renew the slot's lease (it expired: a long pause). It is taken again if a slot is
+    /// free; otherwise another worker has it now, and this one ends its run and waits as Pending.</summary>
+    private async Task LeaseLostAsync()
+    {
+        if (!IsRunning || _run is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (await lease.RenewAsync(id, lifetime))
+            {
+                return;
+            }
+
+            Log.SlotLost(logger, id, Checkpoint);
+            await CancelAsync(CancellationToken.None);
+            await QueueAsync(lifetime);
+        }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            Log.SupervisionFailed(logger, id, ex);
+            StopTimers();
+            host.Deactivate();
+        }
+    }
+
+    private async Task CancelAsync(CancellationToken cancellationToken)
+    {
+        if (_runCts is null || _loop is null)
+        {
+            return;
+        }
+
+        await _runCts.CancelAsync();
+        try
+        {
+            await _loop.WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            // The loop observes cancellation at its next await; a commit in flight is atomic either way.
+        }
+    }
+
+    /// <summary>Another activation owns the cursor (or the worker was stopped): this one stops and goes away.</summary>
+    private void Fence()
+    {
+        Log.Fenced(logger, id, ownership.Generation);
+        ownership.Fence();
+        _runCts?.Cancel();
+        StopTimers();
+        lease.Forget();
+        host.Deactivate();
+    }
+
+    private RestartLimits Limits()
+    {
+        var o = services.Supervision;
+        return new RestartLimits(S.Spec?.MaxRestarts ?? o.MaxRestarts, S.Spec?.RestartWindow ?? o.RestartWindow, o.BackoffMin, o.BackoffMax);
+    }
+}

@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Logging;
+using Overseer.Models;
+using Overseer.Pool;
+
+namespace Overseer.Workers;
+
+/// <summary>What the operator's commands do to a worker's supervision — start or resume, stop, delete, rewind — and the
+/// hand-over as the activation goes away; the grain validates each request first.</summary>
+/// <remarks>
+/// Invariants: stop wins — a stop, delete or rewind interrupts the run loop before its first await, records the stop in
+/// the same store step that bumps the generation (fencing every activation anywhere) and only then waits for the loop; a
+/// start or resume owns a new generation and writes the cursor, the state and (for a known worker) the registry row
+/// before it returns; every state write goes through the writer, as the owner of the current generation, re-applying
+/// the command to what is stored on a conflict. A hand-over is not an exit: no restart is counted and the slot stays held.
+/// </remarks>
+internal sealed partial class WorkerCommands(
+    string id,
+    IPersistentState<WorkerState> state,
+    WorkerServices services,
+    CursorOwnership ownership,
+    SupervisionLoop loop,
+    WorkerStateWriter writer,
+    SlotLease lease,
+    IWorkerHost host,
+    CancellationToken lifetime,
+    ILogger logger)
+{
+    private WorkerState S => state.State;
+
+    /// <summary>Start or resume: a fresh restart budget and a new cursor generation (clearing a stop); the cursor, the
+    /// state and the registry row are durable before it returns. Queued as Pending when <paramref name="grant"/> holds
+    /// no slot.</summary>
+    public async Task StartAsync(WorkerSpec? spec, SlotGrant grant)
+    {
+        loop.RecordWait(grant);
+        await loop.RestartAsync();
+
+        // A worker that never existed gets a fresh cursor (checkpoint 0, whatever a delete cut short left), and the
+        // manager wrote its registry row before calling. A known worker (resume, or a new spec after it finished)
+        // clears the stop and takes a new generation, and writes its row through, so that a start or resume that
+        // returned survives a crash of every silo.
+        var known = S.Spec is not null;
+        if (spec is not null)
+        {
+            ownership.Rebind(spec);
+        }
+
+        if (await ownership.StartAsync(known, lifetime) is not { } owned)
+        {
+            await loop.ReleaseSlotAsync();
+            var (events, _) = await ownership.Binding.Output.InspectAsync(id, lifetime);
+            throw Errors.OverseerException.Conflict(
+                $"worker '{id}' cannot start: its event stream still holds {events} events kept by an earlier delete that kept them, "
+                + $"and a new worker under this id begins at seq 1; remove them by deleting the worker (without keeping its events), or use another id");
+        }
+
+        var checkpoint = owned.Checkpoint;
+        var now = services.Time.GetUtcNow();
+        void ApplyStart(WorkerState s) => WorkerStateMachine.Start(s, spec, checkpoint, grant.Granted, now);
+        ApplyStart(S);
+        await writer.WriteAsync(id, ownership.Generation, ApplyStart, lifetime);
+        if (known)
+        {
+            await host.RecordAsync();
+        }
+
+        // A run that begins reports itself as it starts (before its first await), so a new worker's row learns of the
+        // start from that one report instead of two back to back.
+        if (!(grant.Granted && loop.Begin()) && !known)
+        {
+            host.Report();
+        }
+    }
+
+    /// <summary>Stop: recorded in the same store step that bumps the generation (fencing every activation anywhere),
+    /// then the run is cancelled, Stopped is written and the slot returned.</summary>
+    public async Task StopAsync()
+    {
+        var cursor = await FenceAsync();
+        void ApplyStop(WorkerState s) => WorkerStateMachine.Stop(s, cursor.Checkpoint);
+        ApplyStop(S);
+        await writer.WriteAsync(id, ownership.Generation, ApplyStop, lifetime);
+        loop.StopTimers();
+        host.Report();
+        await loop.ReleaseSlotAsync();
+        Log.Stopped(logger, id, S.Checkpoint);
+    }
+
+    /// <summary>Delete: a stop (so the state, the registry row and the pool agree while it goes on, and a delete cut short
+    /// leaves a stopped worker that a second delete finishes), then the registry row, the state and the cursor (and events
+    /// unless <paramref name="keepEvents"/>) are removed, in that order: the worker reads as unknown only once nothing
+    /// but what a retry cleans up is left. This activation then goes away.</summary>
+    public async Task<DeleteResult> DeleteAsync(bool keepEvents)
+    {
+        await StopAsync();
+        var checkpoint = S.Checkpoint;
+        await host.ForgetAsync();
+        await writer.ClearAsync(id, ownership.Generation, lifetime);
+        var binding = ownership.Binding;
+        var removed = await binding.Output.DeleteAsync(id, binding, keepEvents, lifetime) ?? 0;
+        host.Deactivate();
+        Log.Deleted(logger, id, checkpoint, removed, keepEvents);
+        return new DeleteResult(id, checkpoint, removed, keepEvents);
+    }
+
+    /// <summary>Rewind to <paramref name="toSeq"/> (with the source's <paramref name="token"/> for it): fenced like a stop,
+    /// the events after it removed and the cursor moved back in the store, then the state. The worker is left stopped (its
+    /// slot, if it holds one, kept): the caller starts it again if it was running. Returns the checkpoint before and the
+    /// events removed.</summary>
+    public async Task<(long From, long Removed)> RewindAsync(long toSeq, string? token)
+    {
+        var cursor = await FenceAsync();
+        var binding = ownership.Binding;
+        var removed = await binding.Output.RewindAsync(id, binding, ownership.Generation, toSeq, token, lifetime) ?? 0;
+        ownership.Moved(toSeq, token);
+        void ApplyRewind(WorkerState s)
+        {
+            WorkerStateMachine.Stop(s, 0);
+            WorkerStateMachine.Rewind(s, toSeq);
+        }
+
+        ApplyRewind(S);
+        await writer.WriteAsync(id, ownership.Generation, ApplyRewind, lifetime);
+        loop.StopTimers();
+        host.Report();
+        Log.Rewound(logger, id, cursor.Checkpoint, toSeq, removed);
+        return (cursor.Checkpoint, removed);
+    }
+
+    /// <summary>The activation goes away (a move, a graceful shutdown, idle collection): not an exit. The run is
+    /// cancelled, the checkpoint saved, and the partition told to bring the worker back; the slot stays held (its lease
+    /// runs on).</summary>
+    public async Task HandOverAsync(CancellationToken cancellationToken)
+    {
+        var supervised = await loop.DetachAsync(cancellationToken);
+        if (supervised && !ownership.IsFenced && WorkerStateMachine.ShouldRun(S))
+        {
+            WorkerStateMachine.Advance(S, loop.Checkpoint);
+            try
+            {
+                await writer.WriteAsync(id, ownership.Generation, reapply: null, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The next activation re-reads the authoritative checkpoint from the sink.
+            }
+
+            host.Report(detached: true);
+        }
+
+        lease.Forget();
+    }
+
+    /// <summary>Stop wins: the run is interrupted before anything else can interleave, and the stop recorded in the same
+    /// store step that bumps the generation, fencing every activation anywhere; returns once the run has ended. Desired
+    /// state: not running.</summary>
+    private async Task<Outputs.WorkerCursor> FenceAsync()
+    {
+        WorkerStateMachine.Stop(S, loop.Checkpoint);
+        loop.Interrupt();
+        var cursor = await ownership.StopAsync(lifetime);
+        await loop.EndAsync();
+        return cursor;
+    }
+}

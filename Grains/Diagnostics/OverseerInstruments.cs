@@ -1,3 +1,4 @@
+using Overseer.Pool;
 using System.Diagnostics.Metrics;
 using Overseer.Models;
 using Overseer.Supervision;

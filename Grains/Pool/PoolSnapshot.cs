@@ -1,6 +1,5 @@
-using Overseer.Pool;
 
-namespace Overseer.Diagnostics;
+namespace Overseer.Pool;
 
 /// <summary>Per silo: the latest cluster-wide <see cref="PoolStatus"/>, published only by partition 0 while it is active
 /// here, so exactly one silo reports the <c>overseer.pool-in-use</c> and <c>overseer.pool-pending</c> gauges and a sum

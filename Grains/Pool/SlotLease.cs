@@ -1,12 +1,11 @@
 using Overseer.Hosting;
 using Overseer.Models;
-using Overseer.Pool;
 using Overseer.Outputs;
 
-namespace Overseer.Workers;
+namespace Overseer.Pool;
 
 /// <summary>One activation's hold on a running-worker slot (<see cref="SlotPool"/>): taken before a run starts, renewed
-/// by the silo's heartbeat sweep (<see cref="HeartbeatSweep"/>, all running workers in one script), checked by Redis at every commit (<see cref="CommitLease"/>), kept through a backoff and given
+/// by the silo's heartbeat sweep (<see cref="Workers.HeartbeatSweep"/>, all running workers in one script), checked by Redis at every commit (<see cref="CommitLease"/>), kept through a backoff and given
 /// back when the worker stops, completes or fails.</summary>
 /// <remarks>The lease's expiry is Redis' own clock, returned by the pool's scripts and passed with each commit, which
 /// the sink refuses once it is past: a worker whose silo was paused longer than the lease cannot commit until it holds

@@ -1,8 +1,7 @@
 using Overseer.Diagnostics;
-using Overseer.Pool;
 using Overseer.Registry;
 
-namespace Overseer.Supervision;
+namespace Overseer.Pool;
 
 /// <summary>The partition's part in the running-worker pool: every <c>PoolCheckInterval</c> it reads the head of the
 /// pool's queue and says which of this partition's queued workers to poke. The check catches slots returned by

@@ -130,11 +130,7 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
 
             // Assert: each Transfer log exactly once, as the node reports it.
             var rows = await TransfersAsync(database, id);
-            Assert.True(
-                rows.SequenceEqual(logs),
-                $"transfers of worker {id}: expected each of the {logs.Count} Transfer logs of {token.Address} (eth_getLogs over [0, {head}]) exactly once, got {rows.Count} rows; "
-                + $"duplicated: [{string.Join(", ", rows.GroupBy(r => r.Seq).Where(g => g.Count() > 1).Select(g => $"{g.Key} x{g.Count()}"))}], "
-                + $"missing: [{string.Join(", ", logs.Except(rows))}], not on the chain: [{string.Join(", ", rows.Except(logs))}]");
+            AssertEachTransferLogOnce(id, rows, logs, token.Address, head);
 
             // Every transaction that succeeded (mints and transfers) is one row; a reverted one is none.
             string[] succeeded = [.. mints, .. sent.Where(s => s.Succeeded).Select(s => s.Hash)];
@@ -177,6 +173,14 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
             await Task.WhenAll(senders).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
+
+    /// <summary>The worker's <c>transfers</c> rows are exactly the token's Transfer logs, each once, in seq order.</summary>
+    private static void AssertEachTransferLogOnce(string workerId, List<IndexedTransfer> rows, List<IndexedTransfer> logs, string token, long head) =>
+        Assert.True(
+            rows.SequenceEqual(logs),
+            $"transfers of worker {workerId}: expected each of the {logs.Count} Transfer logs of {token} (eth_getLogs over [0, {head}]) exactly once, got {rows.Count} rows; "
+            + $"duplicated: [{string.Join(", ", rows.GroupBy(r => r.Seq).Where(g => g.Count() > 1).Select(g => $"{g.Key} x{g.Count()}"))}], "
+            + $"missing: [{string.Join(", ", logs.Except(rows))}], not on the chain: [{string.Join(", ", rows.Except(logs))}]");
 
     /// <summary>Transfers from <paramref name="from"/> to another holder, one at a time (one block each), until stopped or
     /// <see cref="MaxTransfersPerSender"/>; a transaction once sent is always awaited and recorded.</summary>

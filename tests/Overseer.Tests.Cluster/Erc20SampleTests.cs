@@ -28,6 +28,11 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
 
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromSeconds(60);
 
+    // A stop of a worker whose silo is frozen mid-batch: failure detection (a few seconds with the fast settings), the
+    // client's calls to the frozen silo's gateway timing out until it learns the silo is dead, and PostgreSQL's 10 s
+    // idle_in_transaction_session_timeout on the frozen batch's session, with room to spare on two shared cores.
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(120);
+
     [Fact]
     public async Task Erc20Sample_TwoSilosThroughASiloKillAndAPostgresCrash_IndexesEachTransferOnceAndBalancesEqualBalanceOf()
     {
@@ -130,11 +135,7 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
 
             // Assert: each Transfer log exactly once, as the node reports it.
             var rows = await TransfersAsync(database, id);
-            Assert.True(
-                rows.SequenceEqual(logs),
-                $"transfers of worker {id}: expected each of the {logs.Count} Transfer logs of {token.Address} (eth_getLogs over [0, {head}]) exactly once, got {rows.Count} rows; "
-                + $"duplicated: [{string.Join(", ", rows.GroupBy(r => r.Seq).Where(g => g.Count() > 1).Select(g => $"{g.Key} x{g.Count()}"))}], "
-                + $"missing: [{string.Join(", ", logs.Except(rows))}], not on the chain: [{string.Join(", ", rows.Except(logs))}]");
+            AssertEachTransferLogOnce(id, rows, logs, token.Address, head);
 
             // Every transaction that succeeded (mints and transfers) is one row; a reverted one is none.
             string[] succeeded = [.. mints, .. sent.Where(s => s.Succeeded).Select(s => s.Hash)];
@@ -178,6 +179,191 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
         }
     }
 
+    /// <summary>
+    /// A zombie: the silo running the worker is frozen (SIGSTOP) while it holds a batch transaction — the fence has locked
+    /// the cursor row and the handler's rows are written, only the <c>COMMIT</c> is missing. <c>stop</c>, served by the
+    /// other silo once failure detection has declared the frozen one dead, waits on that row until PostgreSQL ends the
+    /// frozen session (<c>idle_in_transaction_session_timeout</c>, 10 s). Once <c>stop</c> has returned, nothing the frozen
+    /// run still does after SIGCONT may land: the cursor row and the handler's rows stay exactly as they were; and
+    /// <c>resume</c> then indexes each Transfer log once.
+    /// </summary>
+    [Fact]
+    public async Task Erc20Sample_StopWhileTheWorkersSiloIsFrozenMidBatch_NothingCommitsAfterStopReturns_ResumeIndexesEachTransferOnce()
+    {
+        var clock = Stopwatch.StartNew();
+
+        // Arrange: as above — PostgreSQL, a chain with a block a second and transfers in every block, two silos of the
+        // sample host — and a worker that has committed.
+        await using var postgres = await PostgresServer.StartNewAsync();
+        var database = await postgres.CreateDatabaseAsync($"erc20_{Guid.NewGuid():N}");
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: 1);
+        var token = await Erc20Token.DeployAsync(node.Rpc);
+        var accounts = (await node.Rpc.AccountsAsync()).Select(a => a.ToLowerInvariant()).ToArray();
+        string[] holders = [.. accounts[1..5]];
+        var starting = ProcessCluster.StartAsync(
+            silos: 2,
+            environment: new Dictionary<string, string> { ["ConnectionStrings__postgres"] = database },
+            hostDll: sample.HostDll);
+        foreach (var holder in holders)
+        {
+            await token.MintAsync(holder, Minted);
+        }
+
+        await using var cluster = await starting;
+        var client = await cluster.ConnectAsync();
+        var sent = new ConcurrentQueue<SentTransfer>();
+        using var stopSending = new CancellationTokenSource();
+        var senders = holders.Select((from, i) => SendTransfersAsync(token, from, holders, seed: i, sent, stopSending.Token)).ToArray();
+        SiloProcess? victim = null;
+        try
+        {
+            var id = $"erc20-zombie-{Guid.NewGuid():N}";
+            var spec = WorkerSpec.For(
+                "evm",
+                ("rpc", node.HttpUrl),
+                ("address", token.Address),
+                ("topic0", Erc20Token.TransferTopic0),
+                ("from", "1"),
+                ("confirmations", "0"),
+                ("intervalMs", "200")) with { Handler = "erc20" };
+            await client.StartAsync(id, spec);
+            var running = await Eventually.UntilAsync(
+                async () => (Info: await client.GetStatusAsync(id), Cursor: await CursorAsync(database, id)),
+                s => s.Info.Status == WorkerStatus.Running && s.Info.Silo is not null && s.Cursor > 0,
+                PhaseTimeout,
+                s => $"before the freeze: worker {id} running on a silo with a committed cursor in overseer_cursors, was {s.Info.Status} on {s.Info.Silo} at cursor {s.Cursor} (last error: {s.Info.LastError}){Environment.NewLine}{cluster.LogTails()}");
+            victim = cluster.Silos.Single(s => s.SiloEndpoint == running.Info.Silo);
+            var survivor = cluster.Silos.Single(s => s != victim);
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: worker {id} running on {victim.Name} ({victim.SiloEndpoint}, pid {victim.ProcessId}) at cursor {running.Cursor}");
+
+            // Act 1: catch the next batch inside its transaction. The test holds a SHARE lock on transfers, so the batch
+            // fences (its UPDATE locks the cursor row) and then waits on the handler's INSERT; the silo is frozen there and
+            // the lock released: the batch's writes go through, and its session is left idle in transaction, holding the
+            // cursor row, waiting for a COMMIT that a frozen process cannot send.
+            var victimPorts = (IReadOnlySet<int>)new HashSet<int>();
+            Backend frozenBatch;
+            await using (var blocker = await OpenAsync(database))
+            {
+                await using var hold = await blocker.BeginTransactionAsync();
+                await using (var lockTransfers = new NpgsqlCommand("LOCK TABLE transfers IN SHARE MODE", blocker, hold))
+                {
+                    await lockTransfers.ExecuteNonQueryAsync();
+                }
+
+                var waiting = await Eventually.UntilAsync(
+                    () => BlockedByAsync(database, blocker.ProcessID),
+                    b => b.Count > 0,
+                    PhaseTimeout,
+                    b => $"phase 'catch a batch': a batch of worker {id} on {victim.Name} waiting on the test's lock on transfers (blocks arrive every second with transfers), was [{string.Join("; ", b)}]{Environment.NewLine}{cluster.LogTails()}");
+                victim.Suspend();
+                victimPorts = TcpConnections.LocalPortsTo(victim.ProcessId, postgres.Port);
+                frozenBatch = waiting.Single();
+                Assert.True(
+                    victimPorts.Contains(frozenBatch.ClientPort),
+                    $"phase 'catch a batch': the session waiting on the test's lock ({frozenBatch}) should be one of frozen {victim.Name}'s connections to PostgreSQL (client ports [{string.Join(", ", victimPorts)}])");
+                await hold.RollbackAsync();
+            }
+
+            var frozenAt = clock.Elapsed;
+            var idle = await Eventually.UntilAsync(
+                () => BackendAsync(database, frozenBatch.Pid),
+                b => b is { State: "idle in transaction" },
+                TimeSpan.FromSeconds(5), // well inside the 10 s after which PostgreSQL ends an idle transaction
+                b => $"phase 'frozen mid-batch': the frozen batch's session {frozenBatch.Pid} idle in transaction once the test's lock is released, was {b?.ToString() ?? "gone"}");
+            output.WriteLine($"{frozenAt.TotalSeconds:0.0} s: froze {victim.Name} mid-batch; its session {idle} holds the cursor row");
+
+            // Act 2: stop through the client. The worker's activation is on the frozen silo: the call is served once failure
+            // detection has declared it dead (a few seconds here) and the worker reactivated on the survivor, whose stop then
+            // waits on the cursor row until PostgreSQL ends the frozen session (10 s after it went idle).
+            // A call that the client routes to the frozen silo's gateway (it accepts connections: the kernel does) times out
+            // and, while the client has not yet learnt of the death, so do its retries (ClusterUnreachableException after
+            // ~35 s in 2 of 3 runs): stop is called again until it returns. A stop is idempotent.
+            var stopClock = Stopwatch.StartNew();
+            var attempts = 0;
+            var stopped = await Eventually.UntilAsync(
+                async () =>
+                {
+                    attempts++;
+                    return await client.StopAsync(id);
+                },
+                info => info.Status == WorkerStatus.Stopped,
+                StopTimeout,
+                info => $"phase 'stop': stop of worker {id} returning Stopped within {StopTimeout.TotalSeconds:0} s ({attempts} calls; failure detection of frozen {victim.Name}, the client learning that its gateway is dead, "
+                        + $"PostgreSQL's 10 s idle_in_transaction_session_timeout on the frozen batch's session {frozenBatch.Pid}), last returned {info.Status}{Environment.NewLine}{cluster.LogTails()}");
+            var atStop = await OutputAsync(database, id, token.Address);
+            stopClock.Stop();
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: stop returned after {stopClock.Elapsed.TotalSeconds:0.0} s and {attempts} calls ({stopped.Status}); at that moment {atStop}");
+
+            // Act 3: thaw the frozen silo. It finds itself declared dead and exits; whatever its run still sends to
+            // PostgreSQL meanwhile must be refused. Awaited: the process has exited and PostgreSQL has no session left
+            // that is not the survivor's or the test's.
+            victim.Resume();
+            var thawedAt = clock.Elapsed;
+            var gone = await Eventually.UntilAsync(
+                async () => (Exited: victim.HasExited, Foreign: await ForeignSessionsAsync(database, postgres.Port, survivor.ProcessId), Output: await OutputAsync(database, id, token.Address)),
+                s => s.Exited && s.Foreign.Count == 0,
+                PhaseTimeout,
+                s => $"phase 'thawed': {victim.Name} (pid {victim.ProcessId}), declared dead while frozen, to exit after SIGCONT and PostgreSQL to hold no session of it; exited: {s.Exited}, "
+                     + $"sessions neither {survivor.Name}'s nor the test's: [{string.Join("; ", s.Foreign)}]; output now {s.Output} (at stop {atStop}){Environment.NewLine}{victim.ReadLogTail(30)}");
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {victim.Name} exited {(clock.Elapsed - thawedAt).TotalSeconds:0.0} s after SIGCONT, none of its sessions left");
+
+            // Assert: nothing moved after stop returned, and the worker is stopped.
+            // The generation is not compared: a stop call the client sent to the frozen silo (before it retried through the
+            // survivor) waits in that silo's socket, and the thawed silo runs it before it exits — a second stop, which
+            // bumps the generation of a row already stopped (seen in every run; see the branch's closing note).
+            var afterThaw = await OutputAsync(database, id, token.Address);
+            output.WriteLine($"cursor row when stop returned: {atStop.Cursor}; after the thaw: {afterThaw.Cursor}");
+            Assert.True(
+                afterThaw.Cursor is { Stopped: true } after && atStop.Cursor is { Stopped: true } before && after.Checkpoint == before.Checkpoint,
+                $"worker {id}: the cursor row must stay stopped at the same checkpoint after stop returned; was {atStop.Cursor} when stop returned, {afterThaw.Cursor} after frozen {victim.Name} was thawed and exited{Environment.NewLine}{victim.ReadLogTail(40)}");
+            Assert.True(
+                afterThaw.Transfers.SequenceEqual(atStop.Transfers) && afterThaw.Balances.OrderBy(b => b.Key).SequenceEqual(atStop.Balances.OrderBy(b => b.Key)),
+                $"worker {id}: its rows must not change after stop returned; when stop returned {atStop}, after the thaw {afterThaw}; "
+                + $"transfers added: [{string.Join(", ", afterThaw.Transfers.Except(atStop.Transfers))}], removed: [{string.Join(", ", atStop.Transfers.Except(afterThaw.Transfers))}]; "
+                + $"balances when stop returned [{Render(atStop.Balances)}], after [{Render(afterThaw.Balances)}]{Environment.NewLine}{victim.ReadLogTail(40)}");
+            var status = await client.GetStatusAsync(id);
+            Assert.True(
+                status.Status == WorkerStatus.Stopped,
+                $"worker {id}: expected Stopped after the thaw of {victim.Name}, was {status.Status} on {status.Silo} at {status.Checkpoint} (last error: {status.LastError})");
+
+            // Act 4: resume; stop the transfers; wait until the worker's cursor covers the token's last Transfer log.
+            await client.ResumeAsync(id);
+            await stopSending.CancelAsync();
+            await Task.WhenAll(senders);
+            await node.Rpc.MineAsync(3);
+            var head = await node.Rpc.BlockNumberAsync();
+            var logs = (await token.TransferLogsAsync(0, head)).Select(IndexedTransfer.FromLog).ToList();
+            var lastSeq = logs.Max(l => l.Seq);
+            var caughtUp = await Eventually.UntilAsync(
+                () => CursorAsync(database, id),
+                cursor => cursor >= lastSeq,
+                PhaseTimeout,
+                cursor => $"after resume: worker {id}'s cursor in overseer_cursors at least {lastSeq} (block {lastSeq / 1_000_000}, log {lastSeq % 1_000_000}), was {cursor}{Environment.NewLine}{cluster.LogTails()}");
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: resumed; {sent.Count} transfers sent, {logs.Count} Transfer logs up to block {head}; cursor {caughtUp}");
+
+            // Assert: nothing lost, nothing twice — in the transfers and in the balances they add up to.
+            var rows = await TransfersAsync(database, id);
+            AssertEachTransferLogOnce(id, rows, logs, token.Address, head);
+            var balances = await BalancesAsync(database, id, token.Address);
+            Assert.Equal(await token.TotalSupplyAsync(), balances.Values.Aggregate(BigInteger.Zero, (sum, v) => sum + v));
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {rows.Count} transfer rows, each Transfer log once");
+        }
+        finally
+        {
+            victim?.Resume(); // a failed assertion must not leave a frozen process behind
+            await stopSending.CancelAsync();
+            await Task.WhenAll(senders).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>The worker's <c>transfers</c> rows are exactly the token's Transfer logs, each once, in seq order.</summary>
+    private static void AssertEachTransferLogOnce(string workerId, List<IndexedTransfer> rows, List<IndexedTransfer> logs, string token, long head) =>
+        Assert.True(
+            rows.SequenceEqual(logs),
+            $"transfers of worker {workerId}: expected each of the {logs.Count} Transfer logs of {token} (eth_getLogs over [0, {head}]) exactly once, got {rows.Count} rows; "
+            + $"duplicated: [{string.Join(", ", rows.GroupBy(r => r.Seq).Where(g => g.Count() > 1).Select(g => $"{g.Key} x{g.Count()}"))}], "
+            + $"missing: [{string.Join(", ", logs.Except(rows))}], not on the chain: [{string.Join(", ", rows.Except(logs))}]");
+
     /// <summary>Transfers from <paramref name="from"/> to another holder, one at a time (one block each), until stopped or
     /// <see cref="MaxTransfersPerSender"/>; a transaction once sent is always awaited and recorded.</summary>
     private static async Task SendTransfersAsync(
@@ -202,9 +388,88 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
         return await command.ExecuteScalarAsync() is long checkpoint ? checkpoint : 0;
     }
 
+    /// <summary>The worker's cursor row and its rows in the handler's tables, read in one snapshot.</summary>
+    private static async Task<OutputSnapshot> OutputAsync(string database, string workerId, string token)
+    {
+        await using var connection = await OpenAsync(database);
+        await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        await using var command = new NpgsqlCommand("SELECT generation, checkpoint, stopped FROM overseer_cursors WHERE worker = $1", connection, snapshot);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
+        CursorRow? cursor = null;
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            if (await reader.ReadAsync())
+            {
+                cursor = new CursorRow(reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1), reader.GetBoolean(2));
+            }
+        }
+
+        var transfers = await TransfersAsync(connection, workerId);
+        var balances = await BalancesAsync(connection, workerId, token);
+        await snapshot.CommitAsync();
+        return new OutputSnapshot(cursor, transfers, balances);
+    }
+
+    /// <summary>The sessions waiting on a lock that <paramref name="blockerPid"/> holds.</summary>
+    /// <remarks>On a connection of its own: inside a transaction, pg_stat_activity is read once and then kept.</remarks>
+    private static async Task<List<Backend>> BlockedByAsync(string database, int blockerPid)
+    {
+        await using var connection = await OpenAsync(database);
+        await using var command = new NpgsqlCommand(
+            "SELECT pid, coalesce(client_port, -1), coalesce(state, ''), coalesce(query, '') FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))", connection);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = blockerPid });
+        return await ReadBackendsAsync(command);
+    }
+
+    /// <summary>The session <paramref name="pid"/>, or null once it has ended.</summary>
+    private static async Task<Backend?> BackendAsync(string database, int pid)
+    {
+        await using var connection = await OpenAsync(database);
+        await using var command = new NpgsqlCommand(
+            "SELECT pid, coalesce(client_port, -1), coalesce(state, ''), coalesce(query, '') FROM pg_stat_activity WHERE pid = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = pid });
+        return (await ReadBackendsAsync(command)).SingleOrDefault();
+    }
+
+    /// <summary>The client sessions of this database that belong neither to <paramref name="survivorPid"/> nor to the test
+    /// process (told apart by their client ports, see <see cref="TcpConnections"/>).</summary>
+    private static async Task<List<Backend>> ForeignSessionsAsync(string database, int postgresPort, int survivorPid)
+    {
+        await using var connection = await OpenAsync(database);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT pid, coalesce(client_port, -1), coalesce(state, ''), coalesce(query, '') FROM pg_stat_activity
+            WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+            """,
+            connection);
+        var sessions = await ReadBackendsAsync(command);
+
+        // Read after the sessions: a connection listed there was opened before, so its owner holds it now unless it has
+        // closed it meanwhile (then it shows as foreign once, and the next probe no longer sees it).
+        var known = TcpConnections.LocalPortsTo(survivorPid, postgresPort).Union(TcpConnections.LocalPortsTo(Environment.ProcessId, postgresPort)).ToHashSet();
+        return [.. sessions.Where(s => !known.Contains(s.ClientPort))];
+    }
+
+    private static async Task<List<Backend>> ReadBackendsAsync(NpgsqlCommand command)
+    {
+        await using var reader = await command.ExecuteReaderAsync();
+        var backends = new List<Backend>();
+        while (await reader.ReadAsync())
+        {
+            backends.Add(new Backend(reader.GetInt32(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return backends;
+    }
+
     private static async Task<List<IndexedTransfer>> TransfersAsync(string database, string workerId)
     {
         await using var connection = await OpenAsync(database);
+        return await TransfersAsync(connection, workerId);
+    }
+
+    private static async Task<List<IndexedTransfer>> TransfersAsync(NpgsqlConnection connection, string workerId)
+    {
         await using var command = new NpgsqlCommand(
             "SELECT seq, block, log_index, tx, from_address, to_address, value FROM transfers WHERE worker = $1 ORDER BY seq", connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
@@ -222,6 +487,11 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
     private static async Task<Dictionary<string, BigInteger>> BalancesAsync(string database, string workerId, string token)
     {
         await using var connection = await OpenAsync(database);
+        return await BalancesAsync(connection, workerId, token);
+    }
+
+    private static async Task<Dictionary<string, BigInteger>> BalancesAsync(NpgsqlConnection connection, string workerId, string token)
+    {
         await using var command = new NpgsqlCommand("SELECT holder, balance FROM balances WHERE worker = $1 AND token = $2", connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = token });
@@ -245,6 +515,25 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
 
     private static string Render(IEnumerable<KeyValuePair<string, BigInteger>> balances) =>
         string.Join(", ", balances.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => $"{b.Key}={b.Value}"));
+
+    /// <summary>A worker's row of <c>overseer_cursors</c>.</summary>
+    private sealed record CursorRow(long Generation, long Checkpoint, bool Stopped)
+    {
+        public override string ToString() => $"generation {Generation}, checkpoint {Checkpoint}{(Stopped ? ", stopped" : "")}";
+    }
+
+    /// <summary>What a worker's output holds at one moment: its cursor row and its handler's rows.</summary>
+    private sealed record OutputSnapshot(CursorRow? Cursor, List<IndexedTransfer> Transfers, Dictionary<string, BigInteger> Balances)
+    {
+        public override string ToString() =>
+            $"cursor ({Cursor?.ToString() ?? "no row"}), {Transfers.Count} transfers (max seq {(Transfers.Count == 0 ? 0 : Transfers[^1].Seq)}), {Balances.Count} balances";
+    }
+
+    /// <summary>A PostgreSQL session as <c>pg_stat_activity</c> shows it.</summary>
+    private sealed record Backend(int Pid, int ClientPort, string State, string Query)
+    {
+        public override string ToString() => $"pid {Pid} port {ClientPort} {State}: {(Query.Length > 80 ? Query[..80] + "…" : Query)}";
+    }
 
     /// <summary>A transfer transaction the test sent, and whether it succeeded (status 0x1) or reverted.</summary>
     private sealed record SentTransfer(string Hash, bool Succeeded)

@@ -52,6 +52,8 @@ internal static class OverseerServiceCollectionExtensions
         services.AddSingleton<PartitionSnapshots>();
         services.AddSingleton<OverseerInstruments>();
         services.AddSourceHttpClient();
+        services.AddSingleton(sp => new FailoverSources(
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(), sp.GetRequiredService<OverseerInstruments>()));
         services.AddEventSource<SequenceSourceFactory>(SequenceSourceFactory.Kind);
         services.AddEventSource<HttpPollSourceFactory>(HttpPollSourceFactory.Kind);
         services.AddEventSource<WebSocketSourceFactory>(WebSocketSourceFactory.Kind);

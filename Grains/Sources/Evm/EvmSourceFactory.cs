@@ -1,8 +1,7 @@
-using Microsoft.Extensions.Logging;
-using Overseer.Diagnostics;
 using Overseer.Errors;
 using Overseer.Sources.Failover;
 using Overseer.Sources.Feeds;
+using Overseer.Sources.Polling;
 
 namespace Overseer.Sources.Evm;
 
@@ -13,7 +12,7 @@ namespace Overseer.Sources.Evm;
 /// <remarks>Declared sparse in both modes: blocks mode may start at any <c>from</c>, which a dense sequence (first
 /// batch = checkpoint + 1 = 1) would refuse. Blocks are still contiguous: each batch starts right after the checkpoint
 /// and every block's parentHash is checked against the one before it, which is stronger than the sink's gap check.</remarks>
-internal sealed class EvmSourceFactory(IHttpClientFactory http, TimeProvider time, ILoggerFactory loggers, OverseerInstruments instruments) : IEventSourceFactory
+internal sealed class EvmSourceFactory(IHttpClientFactory http, TimeProvider time, FailoverSources failover) : IEventSourceFactory
 {
     public const string Kind = "evm";
 
@@ -29,19 +28,20 @@ internal sealed class EvmSourceFactory(IHttpClientFactory http, TimeProvider tim
         var indexer = new EvmIndexer(Rpc(settings), settings, context.ResumeToken);
         var poll = new EvmPollHandler(indexer);
         IEventSource handlers = settings.Ws is not { } ws
-            ? new EvmPollSource(poll, settings, time)
-            : new FailoverSource(
-                context.WorkerId,
-                ws.ToString(),
+            ? new PollSource(new PollLoop(poll, settings.Rpc.ToString(), settings.Interval, settings.MaxOutage, time, () => poll.HasWork))
+            : failover.Create(
+                context,
                 new EvmHeadSubscription(ws, indexer),
                 poll,
-                new FailoverPolicy(TimeSpan.FromTicks(Math.Min(settings.Stall.Ticks, TimeSpan.FromSeconds(1).Ticks)), MaxProbeInterval),
-                settings.Stall,
-                settings.Interval,
-                new OutageGuard(settings.Rpc.ToString(), settings.MaxOutage, time),
-                time,
-                loggers.CreateLogger<FailoverSource>(),
-                instruments);
+                new FailoverOptions
+                {
+                    PushName = ws.ToString(),
+                    PullName = settings.Rpc.ToString(),
+                    Stall = settings.Stall,
+                    PollInterval = settings.Interval,
+                    MaxOutage = settings.MaxOutage,
+                    MaxProbeInterval = MaxProbeInterval,
+                });
         return new EvmSource(handlers, indexer, settings.LogsMode);
     }
 

@@ -5,7 +5,8 @@ using Overseer.Diagnostics;
 namespace Overseer.Sources.Failover;
 
 /// <summary>Push with automatic fallback to poll and switch-back, for any pair of handlers: the one composable
-/// piece that gives a source kind failover. Decisions come from <see cref="FailoverPolicy"/>.</summary>
+/// piece that gives a source kind failover, built by <see cref="FailoverSources"/>. Decisions come from
+/// <see cref="FailoverPolicy"/>; polling is the shared <see cref="Polling.PollLoop"/>.</summary>
 /// <remarks>The worker's checkpoint is the only cursor: every fetch passes it to whichever handler is active, so a
 /// switch in either direction neither skips nor repeats. While polling, push is probed in the background (a probe
 /// connects from the checkpoint and waits for a first message within the stall time); polling goes on meanwhile.</remarks>
@@ -13,11 +14,9 @@ internal sealed partial class FailoverSource(
     string workerId,
     string feed,
     IPushHandler push,
-    IPullHandler pull,
+    Polling.PollLoop poll,
     FailoverPolicy policy,
     TimeSpan stall,
-    TimeSpan pollInterval,
-    Feeds.OutageGuard pollOutage,
     TimeProvider time,
     ILogger logger,
     OverseerInstruments instruments) : IEventSource, ISourceHandlerStatus
@@ -28,7 +27,7 @@ internal sealed partial class FailoverSource(
 
     public int Failovers => policy.Failovers;
 
-    public long? Head => Math.Max(push.Head ?? 0, pull.Head ?? 0) is var head and > 0 ? head : null;
+    public long? Head => Math.Max(push.Head ?? 0, poll.Head ?? 0) is var head and > 0 ? head : null;
 
     public async Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken)
     {
@@ -70,28 +69,9 @@ internal sealed partial class FailoverSource(
             _probe = ProbeAsync(after, cancellationToken);
         }
 
-        IReadOnlyList<SourceEvent> events;
-        try
-        {
-            events = await pull.FetchAsync(after, cancellationToken).ConfigureAwait(false);
-            pollOutage.Succeeded();
-        }
-        catch (Feeds.FeedUnavailableException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Both handlers down: wait (a probe may bring push back meanwhile); crash only after maxOutageMs.
-            await pollOutage.BackOffAsync(ex, cancellationToken).ConfigureAwait(false);
-            return new SourceBatch([], Exhausted: false);
-        }
-
-        if (events.Count == 0)
-        {
-            // Caught up: wait for the next poll, or less if a probe finishes first.
-            var delay = Task.Delay(pollInterval, time, cancellationToken);
-            await (_probe is null ? delay : Task.WhenAny(delay, _probe)).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-
-        return new SourceBatch(events, Exhausted: false);
+        // Both handlers down: the loop backs off (a probe may bring push back meanwhile) and crashes only after
+        // maxOutageMs. Caught up: it waits for the next poll, or less if a probe finishes first.
+        return await poll.PollAsync(after, _probe, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> ProbeAsync(long after, CancellationToken cancellationToken)

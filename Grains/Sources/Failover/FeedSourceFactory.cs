@@ -1,12 +1,11 @@
-using Microsoft.Extensions.Logging;
-using Overseer.Diagnostics;
 using Overseer.Sources.Feeds;
 
 namespace Overseer.Sources.Failover;
 
-/// <summary>The <c>feed</c> source kind: WebSocket push with HTTP-poll fallback and switch-back.
+/// <summary>The <c>feed</c> source kind: WebSocket push with HTTP-poll fallback and switch-back, composed through the
+/// public <see cref="FailoverSources"/> like any team's kind.
 /// Options <c>url</c>, <c>stallMs</c> (default 2000), <c>intervalMs</c>, <c>batch</c>, <c>maxOutageMs</c>.</summary>
-internal sealed class FeedSourceFactory(IHttpClientFactory http, TimeProvider time, ILoggerFactory loggers, OverseerInstruments instruments) : IEventSourceFactory
+internal sealed class FeedSourceFactory(IHttpClientFactory http, FailoverSources failover) : IEventSourceFactory
 {
     public const string Kind = "feed";
 
@@ -20,18 +19,18 @@ internal sealed class FeedSourceFactory(IHttpClientFactory http, TimeProvider ti
     public IEventSource Create(SourceContext context)
     {
         var settings = FeedSettings.Read(Kind, context.Options, Names).Settings ?? throw new ArgumentException($"invalid options for {Kind}", nameof(context));
-        var probeInterval = TimeSpan.FromTicks(Math.Min(settings.Stall.Ticks, TimeSpan.FromSeconds(1).Ticks));
-        return new FailoverSource(
-            context.WorkerId,
-            settings.Url.ToString(),
+        return failover.Create(
+            context,
             new WebSocketFeedClient(settings.Url),
             new HttpFeedClient(http.CreateClient(SourceHttp.ClientName), settings.Url, settings.Batch),
-            new FailoverPolicy(probeInterval, MaxProbeInterval),
-            settings.Stall,
-            settings.Interval,
-            new OutageGuard($"{settings.Url}/events", settings.MaxOutage, time),
-            time,
-            loggers.CreateLogger<FailoverSource>(),
-            instruments);
+            new FailoverOptions
+            {
+                PushName = settings.Url.ToString(),
+                PullName = $"{settings.Url}/events",
+                Stall = settings.Stall,
+                PollInterval = settings.Interval,
+                MaxOutage = settings.MaxOutage,
+                MaxProbeInterval = MaxProbeInterval,
+            });
     }
 }

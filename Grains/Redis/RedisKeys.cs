@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace Overseer.Redis;
 
 /// <summary>Redis key layout of Overseer's own data, scoped by ServiceId like Orleans' grain state.</summary>
@@ -12,6 +14,11 @@ internal sealed class RedisKeys(string serviceId)
 
     /// <summary>Hash <c>gen</c> (fencing generation) and <c>cp</c> (checkpoint).</summary>
     public string Cursor(string workerId) => $"{_prefix}w:{{{workerId}}}:cursor";
+
+    /// <summary>The keys of a worker's multi-key scripts, together and in the order they take them: <c>KEYS[1]</c> =
+    /// <see cref="Cursor"/>, <c>KEYS[2]</c> = <see cref="Events"/>. One hash slot (<c>{id}</c>), which Redis Cluster
+    /// requires of a script's keys; the rule is tested over every script (HashSlotRuleTests).</summary>
+    public RedisKey[] Worker(string workerId) => [Cursor(workerId), Events(workerId)];
 
     /// <summary>Hash worker id → registry row (JSON) of one partition.</summary>
     public string Registry(int partition) => $"{_prefix}registry:{partition}";

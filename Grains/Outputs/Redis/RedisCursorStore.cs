@@ -49,7 +49,7 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
 
     public async Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)
     {
-        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(CreateScript, [keys.Cursor(workerId), keys.Events(workerId)])
+        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(CreateScript, keys.Worker(workerId))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         return (long)r[0] < 0 ? null : new WorkerCursor((long)r[0], 0, null, Stopped: false);
     }

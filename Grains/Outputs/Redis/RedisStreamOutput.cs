@@ -97,7 +97,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
             RedisResult[] r;
             try
             {
-                r = (RedisResult[])(await Db.ScriptEvaluateAsync(RewindScript, [keys.Cursor(workerId), keys.Events(workerId)], args)
+                r = (RedisResult[])(await Db.ScriptEvaluateAsync(RewindScript, keys.Worker(workerId), args)
                     .WaitAsync(cancellationToken).ConfigureAwait(false))!;
             }
             catch (RedisServerException e) when (e.Message.Contains("OVERSEER", StringComparison.Ordinal))
@@ -114,7 +114,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     }
 
     public async Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken) =>
-        (long)(await Db.ScriptEvaluateAsync(DeleteScript, [keys.Cursor(workerId), keys.Events(workerId)], [keepEffects ? 1 : 0])
+        (long)(await Db.ScriptEvaluateAsync(DeleteScript, keys.Worker(workerId), [keepEffects ? 1 : 0])
             .WaitAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>Events are Overseer's own: a rewind or delete can always remove them.</summary>
@@ -154,7 +154,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
             args[FirstEventArg + (2 * i)] = payloads is null ? e.Payload : payloads[i];
         }
 
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(CommitScript, [keys.Cursor(workerId), keys.Events(workerId)], args)
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(CommitScript, keys.Worker(workerId), args)
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         var outcome = (long)result[0] switch
         {

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Overseer.Testing;
+
+/// <summary>
+/// A real Redis Cluster of private processes: 3 primaries and 3 replicas, each a <see cref="RedisServer"/> started with
+/// <c>--cluster-enabled yes</c> on free loopback ports in its own temp directory, joined by
+/// <c>redis-cli --cluster create … --cluster-replicas 1</c>. <see cref="StartNewAsync"/> returns once every node reports
+/// <c>cluster_state:ok</c> and sees the whole layout (all 16384 slots served, every replica attached).
+/// </summary>
+/// <remarks>
+/// Each node's cluster bus gets its own free port (<c>--cluster-port</c>) instead of the default port + 10000, which can
+/// fall outside the port range for an ephemeral client port. A node can be killed and started again through
+/// <see cref="Nodes"/> (a <see cref="RedisServer"/> keeps its port and directory, so it rejoins with its nodes.conf).
+/// </remarks>
+public sealed class RedisCluster : IAsyncDisposable
+{
+    public const int PrimaryCount = 3;
+    public const int ReplicaCount = 3;
+
+    private const string Cli = "redis-cli";
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly List<RedisServer> nodes = [];
+    private int[] primaryPorts = [];
+
+    private RedisCluster()
+    {
+    }
+
+    /// <summary>All six nodes, in the order they were created (redis-cli makes the first three the primaries).</summary>
+    public IReadOnlyList<RedisServer> Nodes => nodes;
+
+    /// <summary>The nodes that served slots when the cluster became ready (a failover can change this since).</summary>
+    public IReadOnlyList<RedisServer> Primaries => [.. nodes.Where(n => primaryPorts.Contains(n.Port))];
+
+    /// <summary>A StackExchange.Redis connection string listing the primaries, e.g.
+    /// <c>127.0.0.1:41001,127.0.0.1:41002,127.0.0.1:41003,abortConnect=false</c>: the client finds the replicas and the
+    /// slot map from any of them.</summary>
+    public string ConnectionString =>
+        string.Join(',', primaryPorts.Select(p => $"127.0.0.1:{p.ToString(CultureInfo.InvariantCulture)}")) + ",abortConnect=false";
+
+    /// <summary>Starts six nodes, creates the cluster and waits until it is ready.</summary>
+    /// <exception cref="InvalidOperationException">redis-server or redis-cli is missing, a node did not start, or the
+    /// create failed; the message says why.</exception>
+    /// <exception cref="TimeoutException">The cluster was not ready within 30 s; the message holds each node's view.</exception>
+    public static async Task<RedisCluster> StartNewAsync(CancellationToken cancellationToken = default)
+    {
+        var cluster = new RedisCluster();
+        try
+        {
+            await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Kills every node and deletes their directories.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < PrimaryCount + ReplicaCount; i++)
+        {
+            nodes.Add(new RedisServer(extraArguments:
+            [
+                "--cluster-enabled", "yes",
+                "--cluster-port", PortAllocator.GetFreePort().ToString(CultureInfo.InvariantCulture),
+                "--cluster-node-timeout", "2000",
+            ]));
+        }
+
+        await Task.WhenAll(nodes.Select(n => n.StartAsync(cancellationToken))).ConfigureAwait(false);
+
+        List<string> create = ["--cluster", "create", .. nodes.Select(n => $"127.0.0.1:{n.Port.ToString(CultureInfo.InvariantCulture)}"),
+            "--cluster-replicas", "1", "--cluster-yes"];
+        await RunCliAsync(create, cancellationToken).ConfigureAwait(false);
+
+        var views = await Eventually.UntilAsync(
+            () => Task.WhenAll(nodes.Select(n => ViewAsync(n.Port, cancellationToken))),
+            all => all.All(v => v.Ready),
+            ReadyTimeout,
+            all => "every node of the Redis Cluster to report cluster_state:ok with 3 primaries serving all slots and 3 "
+                + $"attached replicas; seen: {string.Join("; ", all.Select(v => v.Describe()))}",
+            cancellationToken).ConfigureAwait(false);
+        primaryPorts = views[0].PrimaryPorts;
+    }
+
+    /// <summary>What one node says of the cluster: its CLUSTER INFO state and CLUSTER NODES layout.</summary>
+    private static async Task<NodeView> ViewAsync(int port, CancellationToken cancellationToken)
+    {
+        var portArg = port.ToString(CultureInfo.InvariantCulture);
+        var info = await RunCliAsync(["-p", portArg, "cluster", "info"], cancellationToken).ConfigureAwait(false);
+        var layout = await RunCliAsync(["-p", portArg, "cluster", "nodes"], cancellationToken).ConfigureAwait(false);
+
+        // CLUSTER NODES: <id> <ip:port@cport> <flags> <master id|-> <ping> <pong> <epoch> <link> [<slot ranges>…]
+        var rows = layout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split(' '))
+            .ToList();
+        var primaries = rows.Where(r => r[2].Contains("master", StringComparison.Ordinal) && r.Length > 8).ToList();
+        var replicas = rows.Count(r => r[2].Contains("slave", StringComparison.Ordinal) && r[3] != "-");
+        var healthy = rows.All(r => r[7] == "connected" && !r[2].Contains("fail", StringComparison.Ordinal));
+        var primaryPorts = primaries
+            .Select(r => int.Parse(r[1][(r[1].LastIndexOf(':') + 1)..r[1].IndexOf('@', StringComparison.Ordinal)], CultureInfo.InvariantCulture))
+            .Order()
+            .ToArray();
+        return new NodeView(port, State(info), primaryPorts, replicas, healthy);
+    }
+
+    private static string State(string info) =>
+        info.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith("cluster_state:", StringComparison.Ordinal))?[14..]
+        ?? "(no cluster_state)";
+
+    /// <summary>Runs redis-cli to completion and returns its output.</summary>
+    /// <exception cref="InvalidOperationException">redis-cli is missing or exited with an error; the message holds its output.</exception>
+    private static async Task<string> RunCliAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var executable = ChildProcesses.FindOnPath(Cli) ?? throw new InvalidOperationException(
+            "redis-cli is not installed (not found on PATH). Run ./overseer test, which installs it, "
+            + "or install it with: apt-get install -y redis-tools");
+        var startInfo = new ProcessStartInfo(executable)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("could not start redis-cli");
+        process.StandardInput.Close();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(CliTimeout);
+        var output = process.StandardOutput.ReadToEndAsync(deadline.Token);
+        var error = process.StandardError.ReadToEndAsync(deadline.Token);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw new TimeoutException($"redis-cli {string.Join(' ', arguments)} did not finish within {CliTimeout.TotalSeconds:0} s");
+        }
+
+        var text = await output.ConfigureAwait(false);
+        var errors = await error.ConfigureAwait(false);
+        if (process.ExitCode != 0 || text.Contains("[ERR]", StringComparison.Ordinal) || text.StartsWith("ERR", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"redis-cli {string.Join(' ', arguments)} failed (exit code {process.ExitCode}):{Environment.NewLine}{text}{errors}");
+        }
+
+        return text;
+    }
+
+    private sealed record NodeView(int Port, string State, int[] PrimaryPorts, int Replicas, bool Healthy)
+    {
+        public bool Ready => State == "ok" && PrimaryPorts.Length == PrimaryCount && Replicas == ReplicaCount && Healthy;
+
+        public string Describe() =>
+            $"{Port}: state {State}, primaries [{string.Join(' ', PrimaryPorts)}], {Replicas} replicas, links {(Healthy ? "all connected" : "not all connected")}";
+    }
+}

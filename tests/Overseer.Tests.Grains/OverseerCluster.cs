@@ -7,11 +7,13 @@ using StackExchange.Redis;
 
 namespace Overseer.Tests.Grains;
 
-/// <summary>A 2-silo in-process cluster on a private, real redis-server, with fast supervision timings.</summary>
+/// <summary>A 2-silo in-process cluster on a private, real redis-server (or on the Redis named by
+/// <see cref="RedisConnectionString"/>, e.g. a real Redis Cluster), with fast supervision timings.</summary>
 public sealed class OverseerCluster : IAsyncLifetime
 {
     public const int Partitions = 4;
 
+    /// <summary>The fixture's private redis-server; null when <see cref="RedisConnectionString"/> is set.</summary>
     public RedisServer Redis { get; private set; } = null!;
 
     public IConnectionMultiplexer Mux { get; private set; } = null!;
@@ -39,10 +41,18 @@ public sealed class OverseerCluster : IAsyncLifetime
     /// <summary>More redis-server arguments for this fixture's server (e.g. to allow DEBUG in a fault test). Default none.</summary>
     public IReadOnlyList<string> RedisArguments { get; init; } = [];
 
+    /// <summary>A Redis the caller owns to run on instead of a private redis-server, e.g. <see cref="RedisCluster"/>'s
+    /// connection string. Default none (the fixture starts and disposes its own server).</summary>
+    public string? RedisConnectionString { get; init; }
+
     public async Task InitializeAsync()
     {
-        Redis = await RedisServer.StartNewAsync(RedisArguments);
-        Mux = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
+        if (RedisConnectionString is null)
+        {
+            Redis = await RedisServer.StartNewAsync(RedisArguments);
+        }
+
+        Mux = await ConnectionMultiplexer.ConnectAsync(RedisConnectionString ?? Redis.ConnectionString);
         Cluster = await StartClusterAsync(ServiceId, Silos);
     }
 
@@ -93,6 +103,9 @@ public sealed class OverseerCluster : IAsyncLifetime
     {
         await Cluster.DisposeAsync();
         Mux.Dispose();
-        await Redis.DisposeAsync();
+        if (RedisConnectionString is null)
+        {
+            await Redis.DisposeAsync();
+        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -10,13 +9,16 @@ namespace Overseer.Client;
 /// <see cref="OverseerClientHostingExtensions.AddOverseerClient(Microsoft.Extensions.DependencyInjection.IServiceCollection, IConfiguration)"/>; see <see cref="FromConfiguration"/>.</summary>
 public sealed class OverseerClientOptions
 {
-    /// <summary>The Redis holding the cluster membership, in StackExchange.Redis format.</summary>
+    /// <summary>The Redis holding the cluster membership, in StackExchange.Redis format: one endpoint
+    /// (<c>redis:6379</c>), a Redis Cluster's endpoints (<c>r1:6379,r2:6379,r3:6379</c>) or Sentinel
+    /// (<c>s1:26379,s2:26379,serviceName=mymaster</c>), each optionally with <c>,password=...</c>.</summary>
     public const string RedisKey = "ConnectionStrings:redis";
 
     /// <summary>The Orleans cluster id; scopes membership.</summary>
     public const string ClusterIdKey = "Orleans:ClusterId";
 
-    /// <summary>The Orleans service id; scopes durable data.</summary>
+    /// <summary>The Orleans service id; scopes durable data. No <c>{</c> or <c>}</c>: in the key prefix a brace would be a
+    /// Redis Cluster hash tag putting every key in one slot.</summary>
     public const string ServiceIdKey = "Orleans:ServiceId";
 
     /// <summary>How long to keep trying to connect: seconds (<c>15</c>, <c>2.5</c>) or a time span (<c>00:00:15</c>).</summary>
@@ -61,7 +63,7 @@ public sealed class OverseerClientOptions
     public static string DefaultActor => $"{Environment.UserName}@{Environment.MachineName}";
 
     /// <summary>The Redis endpoints as <c>host:port[,host:port]</c>, safe to show (no password).</summary>
-    public string RedisEndpoints => string.Join(",", Redis.EndPoints.Select(Describe));
+    public string RedisEndpoints => string.Join(",", Redis.EndPoints.Select(RedisConfigurationRules.Format));
 
     /// <summary>Reads and validates the client settings. Empty values count as unset.</summary>
     /// <exception cref="OptionsValidationException">A value is malformed; the message names its key.</exception>
@@ -73,6 +75,12 @@ public sealed class OverseerClientOptions
         var redis = ParseRedis(Value(configuration, RedisKey) ?? DefaultRedis, errors);
         var timeout = ParseTimeout(ConnectTimeoutKey, Value(configuration, ConnectTimeoutKey), DefaultConnectTimeout, errors);
         var callTimeout = ParseTimeout(CallTimeoutKey, Value(configuration, CallTimeoutKey), DefaultCallTimeout, errors);
+        var serviceId = Value(configuration, ServiceIdKey) ?? DefaultServiceId;
+        if (RedisConfigurationRules.ServiceIdProblem(ServiceIdKey, serviceId) is { } braces)
+        {
+            errors.Add(braces);
+        }
+
         var actor = Value(configuration, ActorKey) ?? DefaultActor;
         if (AuditActors.Validate(actor) is { } problem)
         {
@@ -88,7 +96,7 @@ public sealed class OverseerClientOptions
         {
             Redis = redis!,
             ClusterId = Value(configuration, ClusterIdKey) ?? DefaultClusterId,
-            ServiceId = Value(configuration, ServiceIdKey) ?? DefaultServiceId,
+            ServiceId = serviceId,
             ConnectTimeout = timeout,
             CallTimeout = callTimeout,
             Actor = actor,
@@ -100,22 +108,10 @@ public sealed class OverseerClientOptions
 
     private static ConfigurationOptions? ParseRedis(string value, List<string> errors)
     {
-        // The raw value may hold a password, so messages quote only the parser's complaint, never the value.
-        const string Expected = "expected StackExchange.Redis format such as 'redis:6379' or 'redis:6379,password=...'";
-        ConfigurationOptions options;
-        try
+        var options = RedisConfigurationRules.ParseConnectionString(value, out var problem);
+        if (options is null)
         {
-            options = ConfigurationOptions.Parse(value);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException)
-        {
-            errors.Add($"invalid {RedisKey}: {e.Message.TrimEnd('.')}; {Expected}");
-            return null;
-        }
-
-        if (options.EndPoints.Count == 0)
-        {
-            errors.Add($"invalid {RedisKey}: it names no endpoint; {Expected}");
+            errors.Add(problem!);
             return null;
         }
 
@@ -145,10 +141,4 @@ public sealed class OverseerClientOptions
 
         return t;
     }
-
-    private static string Describe(EndPoint endPoint) => endPoint switch
-    {
-        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
-        _ => endPoint.ToString() ?? "?",
-    };
 }

@@ -33,7 +33,7 @@ internal sealed record SiloSettings(
         }
 
         var clusterId = Id(config, "Orleans:ClusterId", problems);
-        var serviceId = Id(config, "Orleans:ServiceId", problems);
+        var serviceId = Id(config, "Orleans:ServiceId", problems, RedisConfigurationRules.ServiceIdProblem);
         var siloPort = Port(config, "Orleans:Endpoints:SiloPort", 11111, problems);
         var gatewayPort = Port(config, "Orleans:Endpoints:GatewayPort", 30000, problems);
         if (siloPort == gatewayPort)
@@ -59,10 +59,14 @@ internal sealed record SiloSettings(
         return new SiloSettings(redis!, clusterId, serviceId, siloPort, gatewayPort, address, urls);
     }
 
-    private static string Id(IConfiguration config, string key, List<string> problems)
+    private static string Id(IConfiguration config, string key, List<string> problems, Func<string, string, string?>? rule = null)
     {
         var value = config[key] is { Length: > 0 } v ? v : "overseer";
-        if (value.Length > 64 || value.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        if (rule?.Invoke(key, value) is { } problem)
+        {
+            problems.Add(problem);
+        }
+        else if (value.Length > 64 || value.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
         {
             problems.Add($"{key} is '{value}': expected 1-64 characters of A-Z a-z 0-9 - _ .");
         }

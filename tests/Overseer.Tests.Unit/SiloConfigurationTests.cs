@@ -36,6 +36,51 @@ public sealed class SiloConfigurationTests
         Assert.Contains(expected, ex.Message);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:6379", "127.0.0.1:6379")]
+    [InlineData("redis:6379,password=s3cret,ssl=true", "redis:6379 (tls) (password set)")]
+    [InlineData("r1:7000,r2:7001,r3:7002,password=s3cret", "r1:7000,r2:7001,r3:7002 (password set)")]
+    [InlineData("s1:26379,s2:26379,s3:26379,serviceName=mymaster", "s1:26379,s2:26379,s3:26379 (sentinel, serviceName=mymaster)")]
+    public void Read_RedisInEachForm_ParsesEveryEndpoint(string connectionString, string described)
+    {
+        var settings = SiloSettings.Read(Config(("ConnectionStrings:redis", connectionString)));
+
+        Assert.Equal(described, RedisEndpoint.Describe(settings.Redis));
+        Assert.False(settings.Redis.AbortOnConnectFail);
+    }
+
+    [Theory]
+    [InlineData("r1:7000,r2:abc,password=s3cret", "ConnectionStrings:redis is 'r1:7000,r2:abc,password=***': 'r2:abc' is not an endpoint (host:port); expected one endpoint (redis:6379), a cluster's endpoints")]
+    [InlineData("r1:7000,r2:7001,r1:7000", "ConnectionStrings:redis is 'r1:7000,r2:7001,r1:7000': endpoint r1:7000 is listed twice; expected")]
+    [InlineData("r1:70000", "ConnectionStrings:redis is 'r1:70000': port ('70000') must be less than or equal to '65535'; expected")]
+    [InlineData("r1:7000,password=s3cret,bogus=1", "ConnectionStrings:redis is 'r1:7000,password=***,bogus=1': Keyword 'bogus' is not supported; expected")]
+    [InlineData("serviceName=mymaster,password=s3cret", "ConnectionStrings:redis is 'serviceName=mymaster,password=***': serviceName=mymaster names no Sentinel endpoint; expected")]
+    [InlineData("s1:26379,serviceName=", "ConnectionStrings:redis is 's1:26379,serviceName=': serviceName is empty (Sentinel needs the monitored primary's name); expected")]
+    [InlineData("password=s3cret", "ConnectionStrings:redis is 'password=***': it names no endpoint; expected")]
+    public void Read_MalformedRedis_FailsNamingTheValueWithoutThePassword(string connectionString, string expected)
+    {
+        var ex = Assert.Throws<SiloConfigurationException>(() => SiloSettings.Read(Config(("ConnectionStrings:redis", connectionString))));
+
+        Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Sentinel (s1:26379,s2:26379,s3:26379,serviceName=mymaster)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{overseer}")]
+    [InlineData("team-}")]
+    public void Read_ServiceIdWithABrace_FailsSayingItWouldBeAHashTag(string serviceId)
+    {
+        var config = Config(("ConnectionStrings:redis", "127.0.0.1:6379"), ("Orleans:ServiceId", serviceId));
+
+        var ex = Assert.Throws<SiloConfigurationException>(() => SiloSettings.Read(config));
+
+        Assert.Equal(
+            $"Orleans:ServiceId is '{serviceId}': it must not contain '{{' or '}}', because a brace in the key prefix makes it a "
+            + "Redis Cluster hash tag that puts every key of the service in one slot, on one primary; expected e.g. overseer",
+            ex.Message);
+    }
+
     [Fact]
     public void RedisEndpoint_Describe_NeverShowsThePassword()
     {

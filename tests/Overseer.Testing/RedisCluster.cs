@@ -67,6 +67,38 @@ public sealed class RedisCluster : IAsyncDisposable
         await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask())).ConfigureAwait(false);
     }
 
+    /// <summary>The node that replicates <paramref name="primary"/>, as <paramref name="primary"/> itself says
+    /// (CLUSTER NODES: the replica row whose master id is the primary's own).</summary>
+    /// <exception cref="InvalidOperationException">The node is not a primary or has no replica; the message holds its view.</exception>
+    public async Task<RedisServer> ReplicaOfAsync(RedisServer primary, CancellationToken cancellationToken = default)
+    {
+        var rows = await NodeRowsAsync(primary.Port, cancellationToken).ConfigureAwait(false);
+        var self = rows.Single(r => r[2].Contains("myself", StringComparison.Ordinal));
+        var replicaPort = rows.Where(r => r[2].Contains("slave", StringComparison.Ordinal) && r[3] == self[0]).Select(PortOf).FirstOrDefault();
+        return nodes.SingleOrDefault(n => n.Port == replicaPort) ?? throw new InvalidOperationException(
+            $"node {primary.Port} has no replica; it sees: {string.Join(" | ", rows.Select(r => string.Join(' ', r.Take(4))))}");
+    }
+
+    /// <summary>Waits, without any manual failover, until <paramref name="replica"/> calls itself a master that serves
+    /// slots and every running node reports <c>cluster_state:ok</c> again: the cluster promoted it after its primary died.</summary>
+    /// <exception cref="TimeoutException">Not within <paramref name="timeout"/>; the message holds each running node's view.</exception>
+    public Task AwaitPromotionAsync(RedisServer replica, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Eventually.UntilAsync(
+            async () =>
+            {
+                var rows = await NodeRowsAsync(replica.Port, cancellationToken).ConfigureAwait(false);
+                var self = rows.Single(r => r[2].Contains("myself", StringComparison.Ordinal));
+                var states = await Task.WhenAll(nodes.Where(n => n.IsRunning).Select(async n =>
+                    (n.Port, State: State(await RunCliAsync(["-p", n.Port.ToString(CultureInfo.InvariantCulture), "cluster", "info"], cancellationToken).ConfigureAwait(false)))))
+                    .ConfigureAwait(false);
+                return (Promoted: self[2].Contains("master", StringComparison.Ordinal) && self.Length > 8, States: states);
+            },
+            v => v.Promoted && v.States.All(s => s.State == "ok"),
+            timeout,
+            v => $"replica {replica.Port} to be promoted (a master serving slots) and every running node to say cluster_state:ok; "
+                + $"promoted: {v.Promoted}, states: {string.Join(", ", v.States.Select(s => $"{s.Port} {s.State}"))}",
+            cancellationToken);
+
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         for (var i = 0; i < PrimaryCount + ReplicaCount; i++)
@@ -100,21 +132,26 @@ public sealed class RedisCluster : IAsyncDisposable
     {
         var portArg = port.ToString(CultureInfo.InvariantCulture);
         var info = await RunCliAsync(["-p", portArg, "cluster", "info"], cancellationToken).ConfigureAwait(false);
-        var layout = await RunCliAsync(["-p", portArg, "cluster", "nodes"], cancellationToken).ConfigureAwait(false);
-
-        // CLUSTER NODES: <id> <ip:port@cport> <flags> <master id|-> <ping> <pong> <epoch> <link> [<slot ranges>…]
-        var rows = layout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(l => l.Split(' '))
-            .ToList();
+        var rows = await NodeRowsAsync(port, cancellationToken).ConfigureAwait(false);
         var primaries = rows.Where(r => r[2].Contains("master", StringComparison.Ordinal) && r.Length > 8).ToList();
         var replicas = rows.Count(r => r[2].Contains("slave", StringComparison.Ordinal) && r[3] != "-");
         var healthy = rows.All(r => r[7] == "connected" && !r[2].Contains("fail", StringComparison.Ordinal));
-        var primaryPorts = primaries
-            .Select(r => int.Parse(r[1][(r[1].LastIndexOf(':') + 1)..r[1].IndexOf('@', StringComparison.Ordinal)], CultureInfo.InvariantCulture))
-            .Order()
-            .ToArray();
+        var primaryPorts = primaries.Select(PortOf).Order().ToArray();
         return new NodeView(port, State(info), primaryPorts, replicas, healthy);
     }
+
+    /// <summary>One node's CLUSTER NODES, split: <c>&lt;id&gt; &lt;ip:port@cport&gt; &lt;flags&gt; &lt;master id|-&gt;
+    /// &lt;ping&gt; &lt;pong&gt; &lt;epoch&gt; &lt;link&gt; [&lt;slot ranges&gt;…]</c>.</summary>
+    private static async Task<List<string[]>> NodeRowsAsync(int port, CancellationToken cancellationToken)
+    {
+        var layout = await RunCliAsync(["-p", port.ToString(CultureInfo.InvariantCulture), "cluster", "nodes"], cancellationToken).ConfigureAwait(false);
+        return layout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split(' '))
+            .ToList();
+    }
+
+    private static int PortOf(string[] row) =>
+        int.Parse(row[1][(row[1].LastIndexOf(':') + 1)..row[1].IndexOf('@', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
 
     private static string State(string info) =>
         info.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith("cluster_state:", StringComparison.Ordinal))?[14..]

@@ -7,7 +7,8 @@ namespace Overseer.Testing;
 /// A real Redis Cluster of private processes: 3 primaries and 3 replicas, each a <see cref="RedisServer"/> started with
 /// <c>--cluster-enabled yes</c> on free loopback ports in its own temp directory, joined by
 /// <c>redis-cli --cluster create … --cluster-replicas 1</c>. <see cref="StartNewAsync"/> returns once every node reports
-/// <c>cluster_state:ok</c> and sees the whole layout (all 16384 slots served, every replica attached).
+/// <c>cluster_state:ok</c> and sees the whole layout (all 16384 slots served, every replica attached), and every replica
+/// has finished its first sync (<c>master_link_status:up</c>), so that a primary killed from then on can fail over.
 /// </summary>
 /// <remarks>
 /// Each node's cluster bus gets its own free port (<c>--cluster-port</c>) instead of the default port + 10000, which can
@@ -20,6 +21,7 @@ public sealed class RedisCluster : IAsyncDisposable
     public const int ReplicaCount = 3;
 
     private const string Cli = "redis-cli";
+    private static readonly string[] ReconnectNoise = ["Connecting to MASTER", "REPLICA sync started", "Error condition on socket for SYNC"];
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(30);
 
@@ -96,7 +98,8 @@ public sealed class RedisCluster : IAsyncDisposable
             v => v.Promoted && v.States.All(s => s.State == "ok"),
             timeout,
             v => $"replica {replica.Port} to be promoted (a master serving slots) and every running node to say cluster_state:ok; "
-                + $"promoted: {v.Promoted}, states: {string.Join(", ", v.States.Select(s => $"{s.Port} {s.State}"))}",
+                + $"promoted: {v.Promoted}, states: {string.Join(", ", v.States.Select(s => $"{s.Port} {s.State}"))}. The replica's log, without its retries to reach the dead primary:"
+                + $"{Environment.NewLine}{string.Join(Environment.NewLine, replica.ReadLogTail(400).Split('\n').Where(l => !ReconnectNoise.Any(l.Contains)).TakeLast(40))}",
             cancellationToken);
 
     private async Task StartAsync(CancellationToken cancellationToken)
@@ -108,6 +111,9 @@ public sealed class RedisCluster : IAsyncDisposable
                 "--cluster-enabled", "yes",
                 "--cluster-port", PortAllocator.GetFreePort().ToString(CultureInfo.InvariantCulture),
                 "--cluster-node-timeout", "2000",
+
+                // A replica's first sync starts at once instead of after the default 5 s wait for more replicas.
+                "--repl-diskless-sync-delay", "0",
             ]));
         }
 
@@ -122,7 +128,7 @@ public sealed class RedisCluster : IAsyncDisposable
             all => all.All(v => v.Ready),
             ReadyTimeout,
             all => "every node of the Redis Cluster to report cluster_state:ok with 3 primaries serving all slots and 3 "
-                + $"attached replicas; seen: {string.Join("; ", all.Select(v => v.Describe()))}",
+                + $"attached replicas, each replica's link to its primary up; seen: {string.Join("; ", all.Select(v => v.Describe()))}",
             cancellationToken).ConfigureAwait(false);
         primaryPorts = views[0].PrimaryPorts;
     }
@@ -137,7 +143,12 @@ public sealed class RedisCluster : IAsyncDisposable
         var replicas = rows.Count(r => r[2].Contains("slave", StringComparison.Ordinal) && r[3] != "-");
         var healthy = rows.All(r => r[7] == "connected" && !r[2].Contains("fail", StringComparison.Ordinal));
         var primaryPorts = primaries.Select(PortOf).Order().ToArray();
-        return new NodeView(port, State(info), primaryPorts, replicas, healthy);
+        // A replica listed in CLUSTER NODES may not have finished its first sync yet: until master_link_status is up
+        // it holds none of its primary's data, and the cluster refuses to promote it if the primary dies.
+        var replication = await RunCliAsync(["-p", portArg, "info", "replication"], cancellationToken).ConfigureAwait(false);
+        var synced = !replication.Contains("role:slave", StringComparison.Ordinal)
+            || replication.Contains("master_link_status:up", StringComparison.Ordinal);
+        return new NodeView(port, State(info), primaryPorts, replicas, healthy, synced);
     }
 
     /// <summary>One node's CLUSTER NODES, split: <c>&lt;id&gt; &lt;ip:port@cport&gt; &lt;flags&gt; &lt;master id|-&gt;
@@ -203,11 +214,11 @@ public sealed class RedisCluster : IAsyncDisposable
         return text;
     }
 
-    private sealed record NodeView(int Port, string State, int[] PrimaryPorts, int Replicas, bool Healthy)
+    private sealed record NodeView(int Port, string State, int[] PrimaryPorts, int Replicas, bool Healthy, bool Synced)
     {
-        public bool Ready => State == "ok" && PrimaryPorts.Length == PrimaryCount && Replicas == ReplicaCount && Healthy;
+        public bool Ready => State == "ok" && PrimaryPorts.Length == PrimaryCount && Replicas == ReplicaCount && Healthy && Synced;
 
         public string Describe() =>
-            $"{Port}: state {State}, primaries [{string.Join(' ', PrimaryPorts)}], {Replicas} replicas, links {(Healthy ? "all connected" : "not all connected")}";
+            $"{Port}: state {State}, primaries [{string.Join(' ', PrimaryPorts)}], {Replicas} replicas, links {(Healthy ? "all connected" : "not all connected")}{(Synced ? "" : ", replication link not up yet")}";
     }
 }

@@ -92,6 +92,7 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output) : IAsync
         var killedAt = clock.Elapsed;
         await redis.AwaitPromotionAsync(replica, PromotionDeadline);
         var promotedAt = clock.Elapsed;
+        var atPromotion = await Task.WhenAll(ids.Select(id => overseer.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync()));
 
         var ended = await Task.WhenAll(ids.Select(id => Eventually.UntilAsync(
             () => overseer.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
@@ -102,7 +103,8 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output) : IAsync
         var storeBehind = logs.Entries;
         output.WriteLine(
             $"killed primary {victim.Port} (workers {string.Join(", ", victimIds)}) at {killedAt.TotalSeconds:0.0} s with checkpoints "
-            + $"[{string.Join(' ', before.Select(i => i.Checkpoint))}]; replica {replica.Port} promoted at {promotedAt.TotalSeconds:0.0} s; "
+            + $"[{string.Join(' ', before.Select(i => i.Checkpoint))}]; replica {replica.Port} promoted at {promotedAt.TotalSeconds:0.0} s with "
+            + $"checkpoints [{string.Join(' ', atPromotion.Select(i => i.Checkpoint))}]; "
             + $"all ended at {endedAt.TotalSeconds:0.0} s; store behind {storeBehind.Count} times");
         foreach (var entry in storeBehind)
         {

@@ -7,7 +7,8 @@ namespace Overseer.Testing;
 /// A real Redis Cluster of private processes: 3 primaries and 3 replicas, each a <see cref="RedisServer"/> started with
 /// <c>--cluster-enabled yes</c> on free loopback ports in its own temp directory, joined by
 /// <c>redis-cli --cluster create … --cluster-replicas 1</c>. <see cref="StartNewAsync"/> returns once every node reports
-/// <c>cluster_state:ok</c> and sees the whole layout (all 16384 slots served, every replica attached).
+/// <c>cluster_state:ok</c> and sees the whole layout (all 16384 slots served, every replica attached), and every replica
+/// has finished its first sync (<c>master_link_status:up</c>), so that a primary killed from then on can fail over.
 /// </summary>
 /// <remarks>
 /// Each node's cluster bus gets its own free port (<c>--cluster-port</c>) instead of the default port + 10000, which can
@@ -20,6 +21,7 @@ public sealed class RedisCluster : IAsyncDisposable
     public const int ReplicaCount = 3;
 
     private const string Cli = "redis-cli";
+    private static readonly string[] ReconnectNoise = ["Connecting to MASTER", "REPLICA sync started", "Error condition on socket for SYNC"];
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(30);
 
@@ -67,6 +69,39 @@ public sealed class RedisCluster : IAsyncDisposable
         await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask())).ConfigureAwait(false);
     }
 
+    /// <summary>The node that replicates <paramref name="primary"/>, as <paramref name="primary"/> itself says
+    /// (CLUSTER NODES: the replica row whose master id is the primary's own).</summary>
+    /// <exception cref="InvalidOperationException">The node is not a primary or has no replica; the message holds its view.</exception>
+    public async Task<RedisServer> ReplicaOfAsync(RedisServer primary, CancellationToken cancellationToken = default)
+    {
+        var rows = await NodeRowsAsync(primary.Port, cancellationToken).ConfigureAwait(false);
+        var self = rows.Single(r => r[2].Contains("myself", StringComparison.Ordinal));
+        var replicaPort = rows.Where(r => r[2].Contains("slave", StringComparison.Ordinal) && r[3] == self[0]).Select(PortOf).FirstOrDefault();
+        return nodes.SingleOrDefault(n => n.Port == replicaPort) ?? throw new InvalidOperationException(
+            $"node {primary.Port} has no replica; it sees: {string.Join(" | ", rows.Select(r => string.Join(' ', r.Take(4))))}");
+    }
+
+    /// <summary>Waits, without any manual failover, until <paramref name="replica"/> calls itself a master that serves
+    /// slots and every running node reports <c>cluster_state:ok</c> again: the cluster promoted it after its primary died.</summary>
+    /// <exception cref="TimeoutException">Not within <paramref name="timeout"/>; the message holds each running node's view.</exception>
+    public Task AwaitPromotionAsync(RedisServer replica, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Eventually.UntilAsync(
+            async () =>
+            {
+                var rows = await NodeRowsAsync(replica.Port, cancellationToken).ConfigureAwait(false);
+                var self = rows.Single(r => r[2].Contains("myself", StringComparison.Ordinal));
+                var states = await Task.WhenAll(nodes.Where(n => n.IsRunning).Select(async n =>
+                    (n.Port, State: State(await RunCliAsync(["-p", n.Port.ToString(CultureInfo.InvariantCulture), "cluster", "info"], cancellationToken).ConfigureAwait(false)))))
+                    .ConfigureAwait(false);
+                return (Promoted: self[2].Contains("master", StringComparison.Ordinal) && self.Length > 8, States: states);
+            },
+            v => v.Promoted && v.States.All(s => s.State == "ok"),
+            timeout,
+            v => $"replica {replica.Port} to be promoted (a master serving slots) and every running node to say cluster_state:ok; "
+                + $"promoted: {v.Promoted}, states: {string.Join(", ", v.States.Select(s => $"{s.Port} {s.State}"))}. The replica's log, without its retries to reach the dead primary:"
+                + $"{Environment.NewLine}{string.Join(Environment.NewLine, replica.ReadLogTail(400).Split('\n').Where(l => !ReconnectNoise.Any(l.Contains)).TakeLast(40))}",
+            cancellationToken);
+
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         for (var i = 0; i < PrimaryCount + ReplicaCount; i++)
@@ -76,6 +111,9 @@ public sealed class RedisCluster : IAsyncDisposable
                 "--cluster-enabled", "yes",
                 "--cluster-port", PortAllocator.GetFreePort().ToString(CultureInfo.InvariantCulture),
                 "--cluster-node-timeout", "2000",
+
+                // A replica's first sync starts at once instead of after the default 5 s wait for more replicas.
+                "--repl-diskless-sync-delay", "0",
             ]));
         }
 
@@ -90,7 +128,7 @@ public sealed class RedisCluster : IAsyncDisposable
             all => all.All(v => v.Ready),
             ReadyTimeout,
             all => "every node of the Redis Cluster to report cluster_state:ok with 3 primaries serving all slots and 3 "
-                + $"attached replicas; seen: {string.Join("; ", all.Select(v => v.Describe()))}",
+                + $"attached replicas, each replica's link to its primary up; seen: {string.Join("; ", all.Select(v => v.Describe()))}",
             cancellationToken).ConfigureAwait(false);
         primaryPorts = views[0].PrimaryPorts;
     }
@@ -100,21 +138,31 @@ public sealed class RedisCluster : IAsyncDisposable
     {
         var portArg = port.ToString(CultureInfo.InvariantCulture);
         var info = await RunCliAsync(["-p", portArg, "cluster", "info"], cancellationToken).ConfigureAwait(false);
-        var layout = await RunCliAsync(["-p", portArg, "cluster", "nodes"], cancellationToken).ConfigureAwait(false);
-
-        // CLUSTER NODES: <id> <ip:port@cport> <flags> <master id|-> <ping> <pong> <epoch> <link> [<slot ranges>…]
-        var rows = layout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(l => l.Split(' '))
-            .ToList();
+        var rows = await NodeRowsAsync(port, cancellationToken).ConfigureAwait(false);
         var primaries = rows.Where(r => r[2].Contains("master", StringComparison.Ordinal) && r.Length > 8).ToList();
         var replicas = rows.Count(r => r[2].Contains("slave", StringComparison.Ordinal) && r[3] != "-");
         var healthy = rows.All(r => r[7] == "connected" && !r[2].Contains("fail", StringComparison.Ordinal));
-        var primaryPorts = primaries
-            .Select(r => int.Parse(r[1][(r[1].LastIndexOf(':') + 1)..r[1].IndexOf('@', StringComparison.Ordinal)], CultureInfo.InvariantCulture))
-            .Order()
-            .ToArray();
-        return new NodeView(port, State(info), primaryPorts, replicas, healthy);
+        var primaryPorts = primaries.Select(PortOf).Order().ToArray();
+        // A replica listed in CLUSTER NODES may not have finished its first sync yet: until master_link_status is up
+        // it holds none of its primary's data, and the cluster refuses to promote it if the primary dies.
+        var replication = await RunCliAsync(["-p", portArg, "info", "replication"], cancellationToken).ConfigureAwait(false);
+        var synced = !replication.Contains("role:slave", StringComparison.Ordinal)
+            || replication.Contains("master_link_status:up", StringComparison.Ordinal);
+        return new NodeView(port, State(info), primaryPorts, replicas, healthy, synced);
     }
+
+    /// <summary>One node's CLUSTER NODES, split: <c>&lt;id&gt; &lt;ip:port@cport&gt; &lt;flags&gt; &lt;master id|-&gt;
+    /// &lt;ping&gt; &lt;pong&gt; &lt;epoch&gt; &lt;link&gt; [&lt;slot ranges&gt;…]</c>.</summary>
+    private static async Task<List<string[]>> NodeRowsAsync(int port, CancellationToken cancellationToken)
+    {
+        var layout = await RunCliAsync(["-p", port.ToString(CultureInfo.InvariantCulture), "cluster", "nodes"], cancellationToken).ConfigureAwait(false);
+        return layout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split(' '))
+            .ToList();
+    }
+
+    private static int PortOf(string[] row) =>
+        int.Parse(row[1][(row[1].LastIndexOf(':') + 1)..row[1].IndexOf('@', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
 
     private static string State(string info) =>
         info.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith("cluster_state:", StringComparison.Ordinal))?[14..]
@@ -166,11 +214,11 @@ public sealed class RedisCluster : IAsyncDisposable
         return text;
     }
 
-    private sealed record NodeView(int Port, string State, int[] PrimaryPorts, int Replicas, bool Healthy)
+    private sealed record NodeView(int Port, string State, int[] PrimaryPorts, int Replicas, bool Healthy, bool Synced)
     {
-        public bool Ready => State == "ok" && PrimaryPorts.Length == PrimaryCount && Replicas == ReplicaCount && Healthy;
+        public bool Ready => State == "ok" && PrimaryPorts.Length == PrimaryCount && Replicas == ReplicaCount && Healthy && Synced;
 
         public string Describe() =>
-            $"{Port}: state {State}, primaries [{string.Join(' ', PrimaryPorts)}], {Replicas} replicas, links {(Healthy ? "all connected" : "not all connected")}";
+            $"{Port}: state {State}, primaries [{string.Join(' ', PrimaryPorts)}], {Replicas} replicas, links {(Healthy ? "all connected" : "not all connected")}{(Synced ? "" : ", replication link not up yet")}";
     }
 }

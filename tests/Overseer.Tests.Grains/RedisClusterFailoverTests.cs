@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Overseer.Models;
+using Overseer.Redis;
+using Overseer.Sources.Sequence;
+using Overseer.Testing;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+using static Overseer.Tests.Grains.WorkerAssertions;
+
+namespace Overseer.Tests.Grains;
+
+/// <summary>A kill -9 of a Redis Cluster primary while workers commit and crash on schedule: the cluster promotes the
+/// replica by itself, the failover (connection errors, CLUSTERDOWN, MOVED) is an outage and never a crash, and every
+/// worker ends with exactly its scheduled restarts and every event once.</summary>
+/// <remarks>Its own Redis Cluster and silos (not a class fixture shared with other tests): it kills a node. Replication
+/// is asynchronous, so the promoted replica may lack the last acknowledged commits; the worker then finds the store
+/// behind it and goes on from the store (README "Guarantees"), which keeps both assertions exact.</remarks>
+[Trait("Category", "Faults")]
+public sealed class RedisClusterFailoverTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int WorkersPerPrimary = 2;
+    private const long Limit = 1000;
+
+    // Crashes after 100, 200, ..., 900 events; the tenth run reaches the limit. The failover must add none, and a store
+    // found behind resumes the run without counting one (a run of 100 from wherever the store is keeps the count at 9).
+    private const int ExpectedRestarts = 9;
+
+    // Killed once every worker has committed this much: well before the end, so the kill lands mid-run for all of them.
+    private const long KillAfter = 150;
+
+    private static readonly TimeSpan PromotionDeadline = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan EndDeadline = TimeSpan.FromSeconds(40);
+
+    private readonly CapturedLogs logs = new(StoreBehindEventId);
+    private RedisCluster redis = null!;
+    private OverseerCluster overseer = null!;
+
+    // SupervisionLoop.Log.StoreBehind.
+    private const int StoreBehindEventId = 15;
+
+    public async Task InitializeAsync()
+    {
+        redis = await RedisCluster.StartNewAsync();
+        try
+        {
+            overseer = new OverseerCluster
+            {
+                RedisConnectionString = redis.ConnectionString,
+                ConfigureSilo = silo => silo.Services.AddSingleton<ILoggerProvider>(logs),
+            };
+            await overseer.InitializeAsync();
+        }
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        // The killed primary is simply absent: its RedisServer has no process, and the silos talk to its promoted replica.
+        await overseer.DisposeAsync();
+        await redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task PrimaryKilled_WhileWorkersCommitAndCrash_ReplicaPromoted_NoRestartCountedAndExactlyOnce()
+    {
+        // Arrange: two workers whose keys hash to each primary; 100 fetches of 10 at 40 ms make a run of several seconds.
+        var clock = Stopwatch.StartNew();
+        var keys = new RedisKeys(overseer.ServiceId);
+        var byPrimary = WorkerIdsByPrimary(keys);
+        var ids = byPrimary.SelectMany(p => p.Value).ToArray();
+        var spec = WorkerSpec.For(SequenceSourceFactory.Kind, ("limit", $"{Limit}"), ("failAfter", "100"), ("batch", "10"), ("delayMs", "40"))
+            with { MaxRestarts = 100, RestartWindow = TimeSpan.FromSeconds(60) };
+        var (victimEndPoint, victimIds) = byPrimary.First();
+        var victim = redis.Nodes.Single(n => victimEndPoint is IPEndPoint ip && n.Port == ip.Port);
+        var replica = await redis.ReplicaOfAsync(victim);
+
+        // Act
+        await Task.WhenAll(ids.Select(id => overseer.Manager.StartAsync(id, spec)));
+        var before = await Eventually.UntilAsync(
+            () => Task.WhenAll(ids.Select(id => overseer.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync())),
+            all => all.All(i => i.Checkpoint >= KillAfter),
+            EndDeadline,
+            all => $"before the kill: every worker to commit {KillAfter} events; {Describe(all)}");
+        await victim.KillAsync();
+        var killedAt = clock.Elapsed;
+        await redis.AwaitPromotionAsync(replica, PromotionDeadline);
+        var promotedAt = clock.Elapsed;
+        var atPromotion = await Task.WhenAll(ids.Select(id => overseer.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync()));
+
+        var ended = await Task.WhenAll(ids.Select(id => Eventually.UntilAsync(
+            () => overseer.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
+            i => i.Status is WorkerStatus.Completed or WorkerStatus.Failed or WorkerStatus.Stopped,
+            EndDeadline,
+            i => $"after the failover: worker '{id}' to end; it is {i.Status} at checkpoint {i.Checkpoint}, restarts {i.Restarts}, last error '{i.LastError}'")));
+        var endedAt = clock.Elapsed;
+        var storeBehind = logs.Entries;
+        output.WriteLine(
+            $"killed primary {victim.Port} (workers {string.Join(", ", victimIds)}) at {killedAt.TotalSeconds:0.0} s with checkpoints "
+            + $"[{string.Join(' ', before.Select(i => i.Checkpoint))}]; replica {replica.Port} promoted at {promotedAt.TotalSeconds:0.0} s with "
+            + $"checkpoints [{string.Join(' ', atPromotion.Select(i => i.Checkpoint))}]; "
+            + $"all ended at {endedAt.TotalSeconds:0.0} s; store behind {storeBehind.Count} times");
+        foreach (var entry in storeBehind)
+        {
+            output.WriteLine($"store behind: {entry.Message}");
+        }
+
+        // Assert
+        var wrong = ended.Where(i => i.Status != WorkerStatus.Completed || i.Restarts != ExpectedRestarts || i.Checkpoint != Limit)
+            .Select(i => $"'{i.Id}': {i.Status} at {i.Checkpoint}, restarts {i.Restarts} (expected Completed at {Limit} with {ExpectedRestarts}), last error '{i.LastError}'")
+            .ToArray();
+        Assert.True(wrong.Length == 0, $"{wrong.Length} of {ids.Length} workers were hurt by the failover of primary {victim.Port}:{Environment.NewLine}{string.Join(Environment.NewLine, wrong)}");
+        foreach (var id in ids)
+        {
+            await AssertExactlyOnceAsync(overseer.Client, id, Limit);
+        }
+    }
+
+    private static string Describe(WorkerInfo[] all) =>
+        string.Join("; ", all.Select(i => $"'{i.Id}' {i.Status} at {i.Checkpoint}, restarts {i.Restarts}"));
+
+    /// <summary>Fresh worker ids, <see cref="WorkersPerPrimary"/> per primary, each id's keys in a slot that primary serves.</summary>
+    private Dictionary<EndPoint, List<string>> WorkerIdsByPrimary(RedisKeys keys)
+    {
+        var mux = overseer.Mux;
+        var layout = mux.GetServer(mux.GetEndPoints()[0]).ClusterConfiguration
+            ?? throw new InvalidOperationException("the connection does not see a Redis Cluster");
+        var byPrimary = new Dictionary<EndPoint, List<string>>();
+        for (var n = 0; byPrimary.Count < RedisCluster.PrimaryCount || byPrimary.Values.Any(v => v.Count < WorkersPerPrimary); n++)
+        {
+            Assert.True(n < 10_000, $"not {WorkersPerPrimary} worker ids on every primary after {n} tries");
+            var id = $"failover-{Guid.NewGuid():N}";
+            var primary = layout.GetBySlot(mux.HashSlot(keys.Cursor(id)))?.EndPoint
+                ?? throw new InvalidOperationException($"no primary serves the slot of {keys.Cursor(id)}");
+            var list = byPrimary.TryGetValue(primary, out var found) ? found : byPrimary[primary] = [];
+            if (list.Count < WorkersPerPrimary)
+            {
+                list.Add(id);
+            }
+        }
+
+        return byPrimary;
+    }
+}

@@ -69,22 +69,9 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
         {
             // Act 1: the worker, through the client library, on the evm source in logs mode with the sample's handler.
             var id = $"erc20-{Guid.NewGuid():N}";
-            var spec = WorkerSpec.For(
-                "evm",
-                ("rpc", node.HttpUrl),
-                ("address", token.Address),
-                ("topic0", Erc20Token.TransferTopic0),
-                ("from", "1"),
-                ("confirmations", "0"),
-                ("intervalMs", "200")) with { Handler = "erc20" };
-            await client.StartAsync(id, spec);
 
             // Act 2: kill -9 the silo running the worker once it has committed, and start a replacement so that two stay up.
-            var running = await Eventually.UntilAsync(
-                async () => (Info: await client.GetStatusAsync(id), Cursor: await CursorAsync(database, id)),
-                s => s.Info.Status == WorkerStatus.Running && s.Info.Silo is not null && s.Cursor > 0,
-                PhaseTimeout,
-                s => $"before the silo kill: worker {id} running on a silo with a committed cursor in overseer_cursors, was {s.Info.Status} on {s.Info.Silo} at cursor {s.Cursor} (last error: {s.Info.LastError}){Environment.NewLine}{cluster.LogTails()}");
+            var running = await StartCommittingAsync(client, cluster, node, token, database, id, "before the silo kill");
             var victim = cluster.Silos.Single(s => s.SiloEndpoint == running.Info.Silo);
             victim.Kill();
             var siloKilledAt = clock.Elapsed;
@@ -218,20 +205,7 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
         try
         {
             var id = $"erc20-zombie-{Guid.NewGuid():N}";
-            var spec = WorkerSpec.For(
-                "evm",
-                ("rpc", node.HttpUrl),
-                ("address", token.Address),
-                ("topic0", Erc20Token.TransferTopic0),
-                ("from", "1"),
-                ("confirmations", "0"),
-                ("intervalMs", "200")) with { Handler = "erc20" };
-            await client.StartAsync(id, spec);
-            var running = await Eventually.UntilAsync(
-                async () => (Info: await client.GetStatusAsync(id), Cursor: await CursorAsync(database, id)),
-                s => s.Info.Status == WorkerStatus.Running && s.Info.Silo is not null && s.Cursor > 0,
-                PhaseTimeout,
-                s => $"before the freeze: worker {id} running on a silo with a committed cursor in overseer_cursors, was {s.Info.Status} on {s.Info.Silo} at cursor {s.Cursor} (last error: {s.Info.LastError}){Environment.NewLine}{cluster.LogTails()}");
+            var running = await StartCommittingAsync(client, cluster, node, token, database, id, "before the freeze");
             victim = cluster.Silos.Single(s => s.SiloEndpoint == running.Info.Silo);
             var survivor = cluster.Silos.Single(s => s != victim);
             output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: worker {id} running on {victim.Name} ({victim.SiloEndpoint}, pid {victim.ProcessId}) at cursor {running.Cursor}");
@@ -380,6 +354,27 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
 
     /// <summary>The worker's committed cursor in <c>overseer_cursors</c> (0 before its first commit); throws while the
     /// table does not exist or PostgreSQL is down, which <see cref="Eventually"/> counts as "not yet".</summary>
+    /// <summary>Starts an erc20 worker on the token (the evm source in logs mode, the sample's handler) and waits until it
+    /// runs on a silo and has committed; returns that status and cursor.</summary>
+    private static async Task<(WorkerInfo Info, long Cursor)> StartCommittingAsync(
+        OverseerClient client, ProcessCluster cluster, AnvilNode node, Erc20Token token, string database, string id, string phase)
+    {
+        var spec = WorkerSpec.For(
+            "evm",
+            ("rpc", node.HttpUrl),
+            ("address", token.Address),
+            ("topic0", Erc20Token.TransferTopic0),
+            ("from", "1"),
+            ("confirmations", "0"),
+            ("intervalMs", "200")) with { Handler = "erc20" };
+        await client.StartAsync(id, spec);
+        return await Eventually.UntilAsync(
+            async () => (Info: await client.GetStatusAsync(id), Cursor: await CursorAsync(database, id)),
+            s => s.Info.Status == WorkerStatus.Running && s.Info.Silo is not null && s.Cursor > 0,
+            PhaseTimeout,
+            s => $"{phase}: worker {id} running on a silo with a committed cursor in overseer_cursors, was {s.Info.Status} on {s.Info.Silo} at cursor {s.Cursor} (last error: {s.Info.LastError}){Environment.NewLine}{cluster.LogTails()}");
+    }
+
     private static async Task<long> CursorAsync(string database, string workerId)
     {
         await using var connection = await OpenAsync(database);

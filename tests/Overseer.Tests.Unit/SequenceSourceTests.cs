@@ -35,6 +35,19 @@ public sealed class SequenceSourceTests
     }
 
     [Fact]
+    public async Task Fetch_LimitZero_IsUnbounded_AsTheReadmeSays()
+    {
+        await using var source = Create(("limit", "0"), ("batch", "2"));
+
+        var first = await source.FetchAsync(0, CancellationToken.None);
+        var far = await source.FetchAsync(1_000_000, CancellationToken.None);
+
+        Assert.Equal([1L, 2L], first.Events.Select(e => e.Seq));
+        Assert.False(first.Exhausted);
+        Assert.Equal([1_000_001L, 1_000_002L], far.Events.Select(e => e.Seq));
+    }
+
+    [Fact]
     public async Task Fetch_FailAfter_DeliversExactlyNThenThrows()
     {
         await using var source = Create(("failAfter", "5"), ("batch", "3"));

@@ -1,0 +1,272 @@
+using System.Globalization;
+using Overseer.Models;
+using Overseer.Testing;
+
+namespace Overseer.Drill;
+
+/// <summary>After the schedule: lets the cluster settle, then checks every promise, adding each broken one to the
+/// ledger. Reads the outputs, cursors and pool from Redis itself; asks the workers and the registry through the client.</summary>
+internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation population, DrillLedger ledger, DrillOperator operatorActions, StoreReads store)
+{
+    /// <summary>How long a worker that should run may take to show it does, once every fault is over.</summary>
+    private static readonly TimeSpan SettleWithin = TimeSpan.FromSeconds(120);
+
+    /// <summary>Two heartbeats of the drill's silos, plus the registry's flush interval and a margin for the call itself.</summary>
+    private static readonly TimeSpan RegistryWithin = TimeSpan.FromSeconds(2 * 1 + 0.5 + 5);
+
+    public long EventsChecked { get; private set; }
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        foreach (var silo in cluster.Silos.Where(s => !s.HasExited))
+        {
+            silo.Resume();
+        }
+
+        await cluster.Feed.ClearFaultsAsync();
+        foreach (var (id, _) in ledger.StillStopped())
+        {
+            await operatorActions.CheckStillAsync(id, cancellationToken);
+        }
+
+        await CheckShouldRunAsync(cancellationToken);
+        await StopEveryWorkerAsync(cancellationToken);
+        await CheckPoolDrainsAsync(cancellationToken);
+        var final = await CheckRegistryAsync(cancellationToken);
+        await CheckOutputsAsync(final, cancellationToken);
+        CheckRestarts(final);
+        await CheckAuditAsync(cancellationToken);
+    }
+
+    /// <summary>Every worker not stopped by the operator runs: its checkpoint moves (or it completed, or failed as its
+    /// policy says, or waits in the queue of a full pool).</summary>
+    private async Task CheckShouldRunAsync(CancellationToken cancellationToken)
+    {
+        var start = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var worker in population.Workers)
+        {
+            start[worker.Id] = await DrillOperator.ReadAsync(() => store.CheckpointAsync(worker.Id), cancellationToken);
+        }
+
+        var waiting = population.Workers.Where(w => ledger.StoppedAt(w.Id) is null).Select(w => w.Id).ToHashSet(StringComparer.Ordinal);
+        var last = new Dictionary<string, WorkerInfo>(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow + SettleWithin;
+        while (waiting.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            var poolFull = await FullPoolAsync();
+            foreach (var id in waiting.ToList())
+            {
+                try
+                {
+                    var info = await cluster.Client.GetStatusAsync(id, cancellationToken);
+                    last[id] = info;
+                    if (Runs(population[id], info, start[id], poolFull))
+                    {
+                        waiting.Remove(id);
+                    }
+                }
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Not answering yet: asked again on the next round.
+                }
+            }
+
+            if (waiting.Count > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+
+        foreach (var id in waiting.Order(StringComparer.Ordinal))
+        {
+            var seen = last.TryGetValue(id, out var info)
+                ? string.Create(CultureInfo.InvariantCulture, $"{info.Status} at checkpoint {info.Checkpoint} (was {start[id]}), restarts {info.Restarts}, lastError {info.LastError ?? "none"}")
+                : "no answer to status";
+            ledger.Break(DrillPromise.ShouldRunRuns, $"worker '{id}' ({population[id].Role}) should run but showed {seen} for {SettleWithin.TotalSeconds:0} s after the faults ended");
+        }
+    }
+
+    private bool Runs(DrillWorker worker, WorkerInfo info, long startCheckpoint, bool poolFull)
+    {
+        var moved = info.Checkpoint > startCheckpoint && info.Status is WorkerStatus.Running or WorkerStatus.Backoff;
+        var queued = info.Status == WorkerStatus.Pending && poolFull;
+        return worker.Role switch
+        {
+            DrillRole.Completing => moved || queued || (info.Status == WorkerStatus.Completed && info.Checkpoint == worker.Limit),
+            DrillRole.Temporary => moved || queued || (info.Status == WorkerStatus.Failed && info.Restarts == 0),
+            DrillRole.Evm => moved || queued || (ledger.DeepReorg && info.Status == WorkerStatus.Failed && ReorgError(info)),
+            _ => moved || queued,
+        };
+    }
+
+    /// <summary>A reorg deeper than <c>confirmations</c> stops an evm worker today (documented; issue 19 rolls it back).</summary>
+    private static bool ReorgError(WorkerInfo info) => info.LastError?.Contains("reorg", StringComparison.OrdinalIgnoreCase) == true;
+
+    private async Task<bool> FullPoolAsync()
+    {
+        try
+        {
+            return (await store.HoldersAsync()).Length >= population.PoolCap;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Stops every worker (fenced), so that each output can be compared with a checkpoint that no longer moves.</summary>
+    private async Task StopEveryWorkerAsync(CancellationToken cancellationToken)
+    {
+        ledger.Write("stopping every worker for the final checks");
+        await Parallel.ForEachAsync(
+            population.Workers,
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (worker, ct) => await operatorActions.StopAsync(worker.Id, ct));
+    }
+
+    /// <summary>With every worker stopped, every slot comes back and the queue empties at once: a slot still held after
+    /// a lease would have been leaked, were it not for the lease.</summary>
+    private async Task CheckPoolDrainsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Eventually.UntilAsync(
+                async () => (Holders: await store.HoldersAsync(), Pending: await store.PendingAsync()),
+                s => s.Holders.Length == 0 && s.Pending == 0,
+                DrillSchedule.SlotLease,
+                s => $"slots still held by [{string.Join(", ", s.Holders)}] and {s.Pending} pending after every worker was stopped",
+                cancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            ledger.Break(DrillPromise.PoolCap, ex.Message.Split(Environment.NewLine)[0]);
+        }
+    }
+
+    /// <summary>The registry's rows agree with the workers (status and checkpoint) within two heartbeats of the last
+    /// stop; returns each worker's own status.</summary>
+    private async Task<Dictionary<string, WorkerInfo>> CheckRegistryAsync(CancellationToken cancellationToken)
+    {
+        var workers = new Dictionary<string, WorkerInfo>(StringComparer.Ordinal);
+        foreach (var worker in population.Workers)
+        {
+            workers[worker.Id] = await cluster.Client.GetStatusAsync(worker.Id, cancellationToken);
+        }
+
+        var disagreements = new List<string>();
+        var deadline = DateTime.UtcNow + RegistryWithin;
+        do
+        {
+            var rows = await cluster.Client.ListAsync(cancellationToken: cancellationToken).ToDictionaryAsync(r => r.Id, StringComparer.Ordinal, cancellationToken);
+            disagreements = [.. population.Workers.Select(w => Disagreement(w.Id, workers[w.Id], rows.GetValueOrDefault(w.Id))).OfType<string>()];
+            disagreements.AddRange(rows.Keys.Where(id => !workers.ContainsKey(id)).Select(id => $"registry has a row for '{id}', which the drill never started"));
+            if (disagreements.Count == 0)
+            {
+                return workers;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        foreach (var disagreement in disagreements)
+        {
+            ledger.Break(DrillPromise.RegistryTruth, $"{disagreement} {RegistryWithin.TotalSeconds:0.#} s after the last stop");
+        }
+
+        return workers;
+    }
+
+    private static string? Disagreement(string id, WorkerInfo worker, WorkerInfo? row) =>
+        row is null ? $"registry has no row for '{id}' ({worker.Status} at {worker.Checkpoint})"
+        : row.Status != worker.Status || row.Checkpoint != worker.Checkpoint
+            ? string.Create(CultureInfo.InvariantCulture, $"registry says '{id}' is {row.Status} at {row.Checkpoint}, the worker says {worker.Status} at {worker.Checkpoint}")
+            : null;
+
+    /// <summary>Each output holds seq 1..checkpoint (evm: block 1..checkpoint) once each, in order, with the payload its
+    /// source gives (sequence: recomputed; evm: the node's hashes).</summary>
+    private async Task CheckOutputsAsync(Dictionary<string, WorkerInfo> final, CancellationToken cancellationToken)
+    {
+        foreach (var worker in population.Workers)
+        {
+            var checkpoint = await DrillOperator.ReadAsync(() => store.CheckpointAsync(worker.Id), cancellationToken);
+            var events = await DrillOperator.ReadAsync(() => store.EventsAsync(worker.Id), cancellationToken);
+            EventsChecked += events.Count;
+            var problem = worker.Role == DrillRole.Evm
+                ? await EvmIndexCheck.BlocksAsync(cluster.Anvil.Rpc, worker.Id, events, 1, checkpoint)
+                : Dense(worker, events, checkpoint);
+            if (problem is null)
+            {
+                continue;
+            }
+
+            if (worker.Role == DrillRole.Evm && ledger.DeepReorg && ReorgError(final[worker.Id]))
+            {
+                ledger.Write($"evm worker '{worker.Id}' stopped at a reorg deeper than confirmations, as documented: {problem}");
+                continue;
+            }
+
+            ledger.Break(DrillPromise.ExactlyOnce, problem);
+        }
+    }
+
+    private static string? Dense(DrillWorker worker, IReadOnlyList<(long Seq, string Payload)> events, long checkpoint)
+    {
+        for (var i = 0; i < events.Count; i++)
+        {
+            var (seq, payload) = events[i];
+            if (seq != i + 1)
+            {
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"worker '{worker.Id}' event #{i + 1} is seq {seq}, expected {i + 1} ({(seq <= i ? "duplicate" : "gap")}; first seq must be 1)");
+            }
+
+            if (worker.IsSequence && payload != StoreReads.SequencePayload(worker.Id, seq))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"worker '{worker.Id}' seq {seq} has payload {payload}, expected {StoreReads.SequencePayload(worker.Id, seq)}");
+            }
+        }
+
+        return events.Count == checkpoint
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"worker '{worker.Id}' holds {events.Count} events, its checkpoint is {checkpoint}");
+    }
+
+    /// <summary>Outages count no restart: a worker that never crashes has none; a worker that crashes every
+    /// <c>failAfter</c> events has at most one per <c>failAfter</c> events committed (moves and stops start a fresh count,
+    /// so fewer is possible; more is a restart without a crash).</summary>
+    private void CheckRestarts(Dictionary<string, WorkerInfo> final)
+    {
+        foreach (var worker in population.Workers)
+        {
+            var info = final[worker.Id];
+            var committed = info.Checkpoint + ledger.Recommitted(worker.Id);
+            long? allowed = worker.Role switch
+            {
+                DrillRole.Crashing => committed / worker.FailAfter!.Value,
+                DrillRole.Evm when ledger.DeepReorg => null,
+                _ => 0,
+            };
+            if (allowed is { } max && info.Restarts > max)
+            {
+                ledger.Break(DrillPromise.RestartsCountCrashes, string.Create(CultureInfo.InvariantCulture,
+                    $"worker '{worker.Id}' ({worker.Role}) has {info.Restarts} restarts; its scheduled crashes allow at most {max} ({committed} events committed{(worker.FailAfter is { } f ? $", failAfter={f}" : "")})"));
+            }
+        }
+    }
+
+    /// <summary>The audit stream holds an entry for each delete and rewind the drill made.</summary>
+    private async Task CheckAuditAsync(CancellationToken cancellationToken)
+    {
+        var audit = await cluster.Client.GetAuditAsync(10_000, cancellationToken);
+        foreach (var group in ledger.Audited().GroupBy(a => a))
+        {
+            var found = audit.Count(e => e.Action == group.Key.Action && e.WorkerId == group.Key.WorkerId && e.Actor == "drill");
+            if (found < group.Count())
+            {
+                ledger.Break(DrillPromise.OperatorActions, string.Create(CultureInfo.InvariantCulture,
+                    $"the audit stream holds {found} '{group.Key.Action}' entries for '{group.Key.WorkerId}', the drill made {group.Count()}"));
+            }
+        }
+    }
+}

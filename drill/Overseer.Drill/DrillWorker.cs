@@ -1,0 +1,15 @@
+using Overseer.Models;
+
+namespace Overseer.Drill;
+
+/// <summary>One worker of the drill's population: its id, role and spec, and the numbers the checker needs.</summary>
+/// <param name="FailAfter">The <c>failAfter</c> option of a crashing or temporary worker.</param>
+/// <param name="Limit">The <c>limit</c> option of a completing worker.</param>
+internal sealed record DrillWorker(string Id, DrillRole Role, WorkerSpec Spec, long? FailAfter = null, long? Limit = null)
+{
+    /// <summary>Whether the worker's events are the <c>sequence</c> source's: seq 1, 2, … with a payload the checker recomputes.</summary>
+    public bool IsSequence => Role is DrillRole.Endless or DrillRole.Crashing or DrillRole.Completing or DrillRole.Temporary;
+
+    /// <summary>Whether it crashes on schedule (its restarts are bounded by its commits, not zero).</summary>
+    public bool CrashesOnSchedule => Role is DrillRole.Crashing or DrillRole.Temporary;
+}

@@ -15,6 +15,12 @@ internal sealed class CliProbe(DrillCluster cluster, DrillLedger ledger)
 
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(8);
 
+    public static readonly string[] Summary = ["summary", "--json"];
+
+    public static readonly string[] StatusOfUnknown = ["status", "never-started"];
+
+    private readonly object _counts = new();
+
     public int Runs { get; private set; }
 
     public int Unreachable { get; private set; }
@@ -25,7 +31,7 @@ internal sealed class CliProbe(DrillCluster cluster, DrillLedger ledger)
     {
         for (var i = 0; !cancellationToken.IsCancellationRequested; i++)
         {
-            string[] args = i % 2 == 0 ? ["summary", "--json"] : ["status", "never-started"];
+            var args = i % 2 == 0 ? Summary : StatusOfUnknown;
             await ProbeAsync(args);
             try
             {
@@ -38,7 +44,8 @@ internal sealed class CliProbe(DrillCluster cluster, DrillLedger ledger)
         }
     }
 
-    private async Task ProbeAsync(string[] args)
+    /// <summary>Runs the CLI once with <paramref name="args"/> and breaks the promise unless it answers.</summary>
+    public async Task ProbeAsync(string[] args)
     {
         var command = string.Join(' ', args);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -70,22 +77,22 @@ internal sealed class CliProbe(DrillCluster cluster, DrillLedger ledger)
         }
 
         var (output, error) = (await stdout, await stderr);
-        Runs++;
-        Slowest = clock.Elapsed > Slowest ? clock.Elapsed : Slowest;
+        lock (_counts)
+        {
+            Runs++;
+            Slowest = clock.Elapsed > Slowest ? clock.Elapsed : Slowest;
+            Unreachable += process.ExitCode == 3 ? 1 : 0;
+        }
+
         var code = process.ExitCode;
         ledger.Write(string.Create(CultureInfo.InvariantCulture, $"cli `{command}` exit {code} in {clock.Elapsed.TotalSeconds:0.0}s"));
         var answered = code switch
         {
-            0 => args[0] == "summary",
-            1 => args[0] == "status" && error.Contains("unknown worker 'never-started'", StringComparison.Ordinal),
+            0 => args == Summary,
+            1 => args == StatusOfUnknown && error.Contains("unknown worker 'never-started'", StringComparison.Ordinal),
             3 => true,
             _ => false,
         };
-        if (code == 3)
-        {
-            Unreachable++;
-        }
-
         // An answer is the CLI's own: a framework log line or an exception type name on the terminal is not one.
         var leaked = (output + error).Split('\n').FirstOrDefault(l =>
             l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("warn:", StringComparison.Ordinal)

@@ -121,7 +121,7 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
         await Parallel.ForEachAsync(
             population.Workers,
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (worker, ct) => await operatorActions.StopAsync(worker.Id, ct));
+            async (worker, ct) => await operatorActions.StopAsync(worker.Id, ct, "final-stop"));
     }
 
     /// <summary>With every worker stopped, every slot comes back and the queue empties at once: a slot still held after

@@ -116,10 +116,17 @@ internal sealed class DrillCluster : IAsyncDisposable
     }
 
     /// <summary>Redis stopped with SIGTERM (it flushes its append-only file) and started again on its port and data.</summary>
-    public async Task RestartRedisAsync(CancellationToken cancellationToken)
+    public async Task RestartRedisAsync(TimeSpan down, CancellationToken cancellationToken)
     {
         await Redis.StopAsync();
-        await Redis.StartAsync(cancellationToken);
+        try
+        {
+            await Task.Delay(down, cancellationToken);
+        }
+        finally
+        {
+            await Redis.StartAsync(CancellationToken.None);
+        }
     }
 
     /// <summary><c>CLIENT PAUSE ms WRITE</c>: writes block until it ends; reads answer.</summary>

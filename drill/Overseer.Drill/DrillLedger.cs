@@ -34,13 +34,22 @@ internal sealed class DrillLedger(string logPath) : IDisposable
 
     public IReadOnlyDictionary<string, int> Applied => _applied;
 
-    public void Restart() => _clock.Restart();
+    private bool _started;
+
+    /// <summary>The schedule starts now: from here on the log's times are the schedule's (<c>t+…</c>), before it they
+    /// are the set-up's.</summary>
+    public void Restart()
+    {
+        _clock.Restart();
+        _started = true;
+    }
 
     public void Write(string line)
     {
         lock (_log)
         {
-            _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,7:0.0}s] {line}"));
+            _log.WriteLine(string.Create(
+                CultureInfo.InvariantCulture, $"[{(_started ? "t+" : "setup ")}{_clock.Elapsed.TotalSeconds,6:0.0}s] {line}"));
         }
     }
 

@@ -45,9 +45,10 @@ internal sealed class DrillOperator(DrillCluster cluster, DrillPopulation popula
     }
 
     /// <summary>Stops a worker and records the checkpoint its stop left (read from Redis after the stop returned).</summary>
-    public async Task<bool> StopAsync(string id, CancellationToken cancellationToken)
+    /// <param name="what">How the log and the report name it: <c>stop</c> on the schedule, <c>final-stop</c> for the checks.</param>
+    public async Task<bool> StopAsync(string id, CancellationToken cancellationToken, string what = "stop")
     {
-        if (await AnswerAsync($"stop {id}", ct => cluster.Client.StopAsync(id, ct), cancellationToken) is null)
+        if (await AnswerAsync($"{what} {id}", ct => cluster.Client.StopAsync(id, ct), cancellationToken) is null)
         {
             return false;
         }

@@ -88,7 +88,7 @@ internal static class DrillSchedule
                 var redisRoll = random.Next(3);
                 var step = redisRoll switch
                 {
-                    0 => new DrillStep(at, DrillStepKind.RestartRedis, "redis"),
+                    0 => new DrillStep(at, DrillStepKind.RestartRedis, "redis", random.Next(1000, 6000)),
                     1 => new DrillStep(at, DrillStepKind.PauseRedisWrites, "redis", random.Next(1000, 5000)),
                     _ => new DrillStep(at, DrillStepKind.SleepRedis, "redis", random.Next(500, 3000)),
                 };

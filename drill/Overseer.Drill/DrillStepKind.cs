@@ -15,7 +15,8 @@ internal enum DrillStepKind
     /// <summary>SIGSTOP of a silo for longer than the slot lease (<see cref="DrillStep.Argument"/> ms), then SIGCONT.</summary>
     FreezeSilo,
 
-    /// <summary>Redis stopped (SIGTERM: AOF flushed) and started again on the same port and data.</summary>
+    /// <summary>Redis stopped (SIGTERM: AOF flushed), down for <see cref="DrillStep.Argument"/> ms, and started again on
+    /// the same port and data.</summary>
     RestartRedis,
 
     /// <summary><c>CLIENT PAUSE</c> <see cref="DrillStep.Argument"/> ms <c>WRITE</c>.</summary>

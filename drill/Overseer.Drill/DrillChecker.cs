@@ -45,7 +45,7 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
         var start = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var worker in population.Workers)
         {
-            start[worker.Id] = await DrillOperator.ReadAsync(() => store.CheckpointAsync(worker.Id), cancellationToken);
+            start[worker.Id] = await DrillOperator.ReadAsync(() => store.CheckpointAsync(worker), cancellationToken);
         }
 
         var waiting = population.Workers.Where(w => ledger.StoppedAt(w.Id) is null).Select(w => w.Id).ToHashSet(StringComparer.Ordinal);
@@ -189,8 +189,8 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
     {
         foreach (var worker in population.Workers)
         {
-            var checkpoint = await DrillOperator.ReadAsync(() => store.CheckpointAsync(worker.Id), cancellationToken);
-            var events = await DrillOperator.ReadAsync(() => store.EventsAsync(worker.Id), cancellationToken);
+            var checkpoint = await DrillOperator.ReadAsync(() => store.CheckpointAsync(worker), cancellationToken);
+            var events = await DrillOperator.ReadAsync(() => store.EventsAsync(worker), cancellationToken);
             EventsChecked += events.Count;
             var problem = worker.Role == DrillRole.Evm
                 ? await EvmIndexCheck.BlocksAsync(cluster.Anvil.Rpc, worker.Id, events, 1, checkpoint)

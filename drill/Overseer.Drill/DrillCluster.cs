@@ -11,17 +11,21 @@ using StackExchange.Redis;
 
 namespace Overseer.Drill;
 
-/// <summary>The real local cluster a drill drives: Redis with its append-only file, silo processes (joining, killed,
-/// terminated, frozen by name), the reference feed and anvil; and the fault primitives on them.</summary>
+/// <summary>The real local cluster a drill drives: Redis with its append-only file, PostgreSQL, silo processes running
+/// the drill's host (joining, killed, terminated, frozen by name), the reference feed and anvil; and the fault
+/// primitives on them.</summary>
 internal sealed class DrillCluster : IAsyncDisposable
 {
     private readonly Dictionary<string, SiloProcess> _silos = new(StringComparer.Ordinal);
     private readonly IReadOnlyDictionary<string, string> _siloEnvironment;
     private IHost? _clientHost;
 
-    private DrillCluster(RedisServer redis, ConnectionMultiplexer mux, ReferenceSourceProcess feed, AnvilNode anvil, int poolCap)
+    private DrillCluster(
+        RedisServer redis, ConnectionMultiplexer mux, ReferenceSourceProcess feed, AnvilNode anvil, PostgresServer postgres, string postgresDatabase, int poolCap)
     {
         Redis = redis;
+        Postgres = postgres;
+        PostgresConnectionString = postgresDatabase;
         Mux = mux;
         Feed = feed;
         Anvil = anvil;
@@ -34,6 +38,7 @@ internal sealed class DrillCluster : IAsyncDisposable
             ["Overseer__Supervision__PokeTimeout"] = "3s",
             ["Overseer__Pool__MaxRunningWorkers"] = poolCap.ToString(CultureInfo.InvariantCulture),
             ["Overseer__Pool__SlotLease"] = DrillSchedule.SlotLease.ToString("c", CultureInfo.InvariantCulture),
+            ["ConnectionStrings__postgres"] = postgresDatabase,
         };
     }
 
@@ -46,6 +51,11 @@ internal sealed class DrillCluster : IAsyncDisposable
     public AnvilNode Anvil { get; }
 
     public RedisKeys Keys { get; }
+
+    public PostgresServer Postgres { get; }
+
+    /// <summary>The drill's database on <see cref="Postgres"/>: Overseer's cursor table and the handler's rows.</summary>
+    public string PostgresConnectionString { get; }
 
     public string ClusterId { get; } = $"drill-{Guid.NewGuid():N}";
 
@@ -82,7 +92,9 @@ internal sealed class DrillCluster : IAsyncDisposable
         var feed = ReferenceSourceProcess.Start(rate: feedRate, heartbeatMs: 200);
         await feed.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
         var anvil = await AnvilNode.StartNewAsync(blockTimeSeconds: 1, cancellationToken);
-        var cluster = new DrillCluster(redis, mux, feed, anvil, poolCap);
+        var postgres = await PostgresServer.StartNewAsync(cancellationToken: cancellationToken);
+        var database = await postgres.CreateDatabaseAsync("drill", cancellationToken);
+        var cluster = new DrillCluster(redis, mux, feed, anvil, postgres, database, poolCap);
         await Task.WhenAll(Enumerable.Range(0, silos).Select(i => cluster.JoinAsync(string.Create(CultureInfo.InvariantCulture, $"silo-{i}"), cancellationToken)));
         await cluster.ConnectAsync(cancellationToken);
         return cluster;
@@ -97,6 +109,7 @@ internal sealed class DrillCluster : IAsyncDisposable
             RedisConnectionString = Redis.ConnectionString,
             ClusterId = ClusterId,
             ServiceId = ServiceId,
+            HostDll = RepoPaths.DrillHostDll,
             ExtraEnvironment = _siloEnvironment,
         });
         lock (_silos)
@@ -126,6 +139,21 @@ internal sealed class DrillCluster : IAsyncDisposable
         finally
         {
             await Redis.StartAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>PostgreSQL killed with SIGKILL (a crash: transactions in flight are lost, committed ones are in its
+    /// write-ahead log), down for <paramref name="down"/>, and started again (it recovers from the log).</summary>
+    public async Task CrashPostgresAsync(TimeSpan down, CancellationToken cancellationToken)
+    {
+        await Postgres.KillAsync();
+        try
+        {
+            await Task.Delay(down, cancellationToken);
+        }
+        finally
+        {
+            await Postgres.StartAsync(CancellationToken.None);
         }
     }
 
@@ -179,6 +207,7 @@ internal sealed class DrillCluster : IAsyncDisposable
 
         await Feed.DisposeAsync();
         await Anvil.DisposeAsync();
+        await Postgres.DisposeAsync();
         Mux.Dispose();
         await Redis.DisposeAsync();
     }

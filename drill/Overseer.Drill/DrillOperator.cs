@@ -53,7 +53,7 @@ internal sealed class DrillOperator(DrillCluster cluster, DrillPopulation popula
             return false;
         }
 
-        ledger.Stopped(id, await ReadAsync(() => store.CheckpointAsync(id), cancellationToken));
+        ledger.Stopped(id, await ReadAsync(() => store.CheckpointAsync(population[id]), cancellationToken));
         return true;
     }
 
@@ -75,7 +75,7 @@ internal sealed class DrillOperator(DrillCluster cluster, DrillPopulation popula
             return;
         }
 
-        var now = await ReadAsync(() => store.CheckpointAsync(id), cancellationToken);
+        var now = await ReadAsync(() => store.CheckpointAsync(population[id]), cancellationToken);
         if (now != stoppedAt)
         {
             ledger.Break(DrillPromise.StopsHold, $"worker '{id}' moved from checkpoint {stoppedAt} to {now} after its stop returned");
@@ -84,7 +84,7 @@ internal sealed class DrillOperator(DrillCluster cluster, DrillPopulation popula
 
     private async Task RewindAsync(string id, CancellationToken cancellationToken)
     {
-        var to = await ReadAsync(() => store.CheckpointAsync(id), cancellationToken) / 2;
+        var to = await ReadAsync(() => store.CheckpointAsync(population[id]), cancellationToken) / 2;
         var result = await AnswerAsync($"rewind {id} --to {to}", ct => cluster.Client.RewindAsync(id, to, ct), cancellationToken);
         if (result is not null)
         {
@@ -100,7 +100,7 @@ internal sealed class DrillOperator(DrillCluster cluster, DrillPopulation popula
         }
 
         ledger.Deleted(id);
-        var (events, cursor) = await ReadAsync(async () => (await store.StreamLengthAsync(id), await store.CursorExistsAsync(id)), cancellationToken);
+        var (events, cursor) = await ReadAsync(async () => (await store.OutputLengthAsync(population[id]), await store.CursorExistsAsync(population[id])), cancellationToken);
         if (events > 0 || cursor)
         {
             ledger.Break(DrillPromise.DeleteStartsOver, $"worker '{id}' still had {events} events{(cursor ? " and its cursor" : "")} after its delete returned");

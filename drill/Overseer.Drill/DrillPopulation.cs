@@ -5,7 +5,7 @@ using Overseer.Models;
 namespace Overseer.Drill;
 
 /// <summary>The mixed population a drill runs, drawn from its seed: every restart policy, workers that crash on
-/// schedule, endless and completing ones, <c>feed</c> and <c>evm</c> sources; and the pool cap, set so that the
+/// schedule, endless and completing ones, <c>feed</c> and <c>evm</c> sources, a PostgreSQL handler; and the pool cap, set so that the
 /// completing workers queue for slots that others free.</summary>
 internal sealed class DrillPopulation
 {
@@ -28,7 +28,7 @@ internal sealed class DrillPopulation
     {
         var random = new Random(seed ^ 0x5eed);
         var workers = ImmutableArray.CreateBuilder<DrillWorker>(count);
-        var (endless, crashing, completing, temporary, feed, evm) = Sizes(count);
+        var (endless, crashing, completing, temporary, feed, evm, rows) = Sizes(count);
 
         for (var i = 0; i < endless; i++)
         {
@@ -74,6 +74,14 @@ internal sealed class DrillPopulation
             }));
         }
 
+        for (var i = 0; i < rows; i++)
+        {
+            workers.Add(new DrillWorker(Id("rows", i), DrillRole.Rows, Sequence(RestartPolicy.Permanent, ("batch", "10"), ("delayMs", Delay(random))) with
+            {
+                Handler = RowsHandler,
+            }));
+        }
+
         for (var i = 0; i < evm; i++)
         {
             workers.Add(new DrillWorker(Id("evm", i), DrillRole.Evm, WorkerSpec.For(
@@ -88,19 +96,23 @@ internal sealed class DrillPopulation
     /// fails.</summary>
     public static int PoolCapFor(int count)
     {
-        var (endless, crashing, completing, temporary, feed, evm) = Sizes(count);
-        return endless + crashing + feed + evm + temporary + Math.Max(1, completing / 3);
+        var (endless, crashing, completing, temporary, feed, evm, rows) = Sizes(count);
+        return endless + crashing + feed + evm + temporary + rows + Math.Max(1, completing / 3);
     }
 
-    private static (int Endless, int Crashing, int Completing, int Temporary, int Feed, int Evm) Sizes(int count)
+    private static (int Endless, int Crashing, int Completing, int Temporary, int Feed, int Evm, int Rows) Sizes(int count)
     {
         var evm = Math.Max(1, count / 20);
+        var rows = Math.Max(1, count / 10);
         var feed = Math.Max(1, count / 6);
         var temporary = Math.Max(1, count / 20);
         var completing = Math.Max(2, count / 6);
         var crashing = Math.Max(2, count / 5);
-        return (count - evm - feed - temporary - completing - crashing, crashing, completing, temporary, feed, evm);
+        return (count - evm - feed - temporary - completing - crashing - rows, crashing, completing, temporary, feed, evm, rows);
     }
+
+    /// <summary>The PostgreSQL handler the drill's silo host registers (<c>drill/Overseer.Drill.Host</c>).</summary>
+    public const string RowsHandler = "drill-rows";
 
     private static string Id(string role, int i) => string.Create(CultureInfo.InvariantCulture, $"{role}-{i:00}");
 

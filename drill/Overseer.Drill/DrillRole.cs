@@ -21,4 +21,8 @@ internal enum DrillRole
 
     /// <summary><c>evm</c> blocks from anvil, under reorgs.</summary>
     Evm,
+
+    /// <summary><c>sequence</c>, unbounded, through the PostgreSQL handler <c>drill-rows</c>: one row per event, committed
+    /// with the worker's cursor row in one transaction, under PostgreSQL kills.</summary>
+    Rows,
 }

@@ -91,6 +91,9 @@ internal sealed class DrillRunner(DrillCluster cluster, DrillLedger ledger, Dril
             case DrillStepKind.SleepRedis:
                 await WhileProbingAsync(cluster.SleepRedisAsync(step.Argument));
                 break;
+            case DrillStepKind.CrashPostgres:
+                await cluster.CrashPostgresAsync(TimeSpan.FromMilliseconds(step.Argument), cancellationToken);
+                break;
             case DrillStepKind.FeedFault:
                 await cluster.Feed.InjectFaultAsync(step.Target, step.Argument);
                 break;

@@ -6,7 +6,7 @@ namespace Overseer.Drill;
 /// <summary>The drill's faults and operator actions, drawn from the seed alone (the same seed, length, silos and
 /// population replay the same schedule). The draw keeps its promises to the cluster: at least two silos up and
 /// unfrozen at any time (a silo counts as up 20 s after it joins), one Redis fault at a time, one action at a time on a
-/// worker, and every stop followed by a resume unless it falls in the last seconds.</summary>
+/// worker, one PostgreSQL crash at a time, and every stop followed by a resume unless it falls in the last seconds.</summary>
 internal static class DrillSchedule
 {
     /// <summary>The evm workers' <c>confirmations</c>: a reorg up to this deep is invisible to them, a deeper one is not.</summary>
@@ -36,6 +36,7 @@ internal static class DrillSchedule
         var frozen = new List<(string Silo, TimeSpan From, TimeSpan To)>();
         var next = silos;
         var redisFree = TimeSpan.Zero;
+        var postgresFree = TimeSpan.Zero;
 
         int Alive(TimeSpan at, TimeSpan until) => life.Count(s =>
             s.Value.Up <= at && s.Value.Down > until && !frozen.Any(f => f.Silo == s.Key && f.From < until && f.To > at));
@@ -78,7 +79,17 @@ internal static class DrillSchedule
                 life[replacement] = (joinAt + JoinToUp, TimeSpan.MaxValue);
                 steps.Add(new DrillStep(joinAt, DrillStepKind.JoinSilo, replacement));
             }
-            else if (roll < 62)
+            else if (roll < 66 && roll >= 56)
+            {
+                if (at < postgresFree)
+                {
+                    continue;
+                }
+
+                steps.Add(new DrillStep(at, DrillStepKind.CrashPostgres, "postgres", random.Next(500, 5000)));
+                postgresFree = at + TimeSpan.FromSeconds(15);
+            }
+            else if (roll < 56)
             {
                 if (at < redisFree)
                 {
@@ -95,7 +106,7 @@ internal static class DrillSchedule
                 steps.Add(step);
                 redisFree = at + TimeSpan.FromSeconds(10);
             }
-            else if (roll < 82)
+            else if (roll < 84)
             {
                 steps.Add(new DrillStep(at, DrillStepKind.FeedFault, FeedModes[random.Next(FeedModes.Length)], random.Next(2, 10)));
             }
@@ -111,9 +122,9 @@ internal static class DrillSchedule
     private static void AddOperatorActions(Random random, TimeSpan length, DrillPopulation population, List<DrillStep> steps)
     {
         var busyUntil = population.Workers.ToDictionary(w => w.Id, _ => TimeSpan.Zero);
-        var stoppable = population.Workers.Where(w => w.Role is DrillRole.Endless or DrillRole.Crashing or DrillRole.Feed).ToArray();
-        var rewindable = population.Workers.Where(w => w.Role is DrillRole.Endless or DrillRole.Crashing or DrillRole.Feed).ToArray();
-        var deletable = population.Workers.Where(w => w.Role is DrillRole.Endless or DrillRole.Completing).ToArray();
+        var stoppable = population.Workers.Where(w => w.Role is DrillRole.Endless or DrillRole.Crashing or DrillRole.Feed or DrillRole.Rows).ToArray();
+        var rewindable = stoppable;
+        var deletable = population.Workers.Where(w => w.Role is DrillRole.Endless or DrillRole.Completing or DrillRole.Rows).ToArray();
         var end = length - TimeSpan.FromSeconds(5);
 
         for (var at = TimeSpan.FromSeconds(random.Next(8, 14)); at < end; at += TimeSpan.FromSeconds(random.Next(4, 10)))

@@ -25,6 +25,9 @@ internal enum DrillStepKind
     /// <summary><c>DEBUG SLEEP</c> <see cref="DrillStep.Argument"/> ms: Redis answers nothing meanwhile.</summary>
     SleepRedis,
 
+    /// <summary>PostgreSQL killed with SIGKILL, down for <see cref="DrillStep.Argument"/> ms, and started again.</summary>
+    CrashPostgres,
+
     /// <summary>A reference-feed fault on every feed (<see cref="DrillStep.Target"/>: ws-drop, ws-stall, http-500) for
     /// <see cref="DrillStep.Argument"/> s.</summary>
     FeedFault,

@@ -8,7 +8,10 @@ namespace Overseer.Drill;
 internal sealed record DrillWorker(string Id, DrillRole Role, WorkerSpec Spec, long? FailAfter = null, long? Limit = null)
 {
     /// <summary>Whether the worker's events are the <c>sequence</c> source's: seq 1, 2, … with a payload the checker recomputes.</summary>
-    public bool IsSequence => Role is DrillRole.Endless or DrillRole.Crashing or DrillRole.Completing or DrillRole.Temporary;
+    public bool IsSequence => Role is DrillRole.Endless or DrillRole.Crashing or DrillRole.Completing or DrillRole.Temporary or DrillRole.Rows;
+
+    /// <summary>Whether its output is PostgreSQL (cursor in <c>overseer_cursors</c>, events as <c>drill_rows</c>).</summary>
+    public bool OnPostgres => Role == DrillRole.Rows;
 
     /// <summary>Whether it crashes on schedule (its restarts are bounded by its commits, not zero).</summary>
     public bool CrashesOnSchedule => Role is DrillRole.Crashing or DrillRole.Temporary;

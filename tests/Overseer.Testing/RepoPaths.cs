@@ -23,6 +23,11 @@ public static class RepoPaths
     /// <summary>The built silo, <c>Silo/bin/{Configuration}/net10.0/Overseer.Silo.dll</c>; throws if it has not been built.</summary>
     public static string SiloDll => RequireBuilt(Path.Combine("Silo", "bin", Configuration, TargetFramework, "Overseer.Silo.dll"));
 
+    /// <summary>The drill's silo host, <c>drill/Overseer.Drill.Host/bin/{Configuration}/net10.0/Overseer.Drill.Host.dll</c>
+    /// (the default host plus the drill's PostgreSQL handler); throws if it has not been built.</summary>
+    public static string DrillHostDll =>
+        RequireBuilt(Path.Combine("drill", "Overseer.Drill.Host", "bin", Configuration, TargetFramework, "Overseer.Drill.Host.dll"));
+
     /// <summary>The built CLI, <c>Client/Overseer.Cli/bin/{Configuration}/net10.0/Overseer.Cli.dll</c>; throws if it has not been built.</summary>
     public static string CliDll =>
         RequireBuilt(Path.Combine("Client", "Overseer.Cli", "bin", Configuration, TargetFramework, "Overseer.Cli.dll"));

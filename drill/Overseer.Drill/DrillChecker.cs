@@ -210,7 +210,8 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
         }
     }
 
-    private static string? Dense(DrillWorker worker, IReadOnlyList<(long Seq, string Payload)> events, long checkpoint)
+    /// <summary>The output rule: seq 1..checkpoint once each, in order, with the source's payloads; null when it holds.</summary>
+    internal static string? Dense(DrillWorker worker, IReadOnlyList<(long Seq, string Payload)> events, long checkpoint)
     {
         for (var i = 0; i < events.Count; i++)
         {

@@ -29,6 +29,7 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
             await operatorActions.CheckStillAsync(id, cancellationToken);
         }
 
+        CheckSlotLosses();
         await CheckShouldRunAsync(cancellationToken);
         await StopEveryWorkerAsync(cancellationToken);
         await CheckPoolDrainsAsync(cancellationToken);
@@ -36,6 +37,31 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
         await CheckOutputsAsync(final, cancellationToken);
         CheckRestarts(final);
         await CheckAuditAsync(cancellationToken);
+    }
+
+    /// <summary>Slot losses the silos logged so far (the final stops release slots, they lose none).</summary>
+    public int SlotLosses { get; private set; }
+
+    /// <summary>A worker loses its pool slot only when its lease could not be renewed: its silo frozen or killed, or
+    /// Redis down, paused or asleep, within a lease (and the heartbeat that renews it) before. Never because another
+    /// silo shut down gracefully or joined.</summary>
+    private void CheckSlotLosses()
+    {
+        var window = DrillSchedule.SlotLease + TimeSpan.FromSeconds(3);
+        foreach (var silo in cluster.Silos)
+        {
+            foreach (var (at, workerId) in SiloLogScan.SlotLosses(silo.LogPath))
+            {
+                SlotLosses++;
+                var excuses = ledger.DisturbancesBetween(at - window, at);
+                ledger.Write($"slot loss: worker '{workerId}' at {at:HH:mm:ss.fff} UTC on {silo.Name}; faults within {window.TotalSeconds:0} s before: {(excuses.Count == 0 ? "none" : string.Join(", ", excuses))}");
+                if (excuses.Count == 0)
+                {
+                    ledger.Break(DrillPromise.PoolCap, string.Create(CultureInfo.InvariantCulture,
+                        $"worker '{workerId}' lost its pool slot at {at:HH:mm:ss.fff} UTC on {silo.Name} with no freeze, kill or Redis fault in the {window.TotalSeconds:0} s before"));
+                }
+            }
+        }
     }
 
     /// <summary>Every worker not stopped by the operator runs: its checkpoint moves (or it completed, or failed as its

@@ -39,6 +39,9 @@ internal sealed class DrillCluster : IAsyncDisposable
             ["Overseer__Pool__MaxRunningWorkers"] = poolCap.ToString(CultureInfo.InvariantCulture),
             ["Overseer__Pool__SlotLease"] = DrillSchedule.SlotLease.ToString("c", CultureInfo.InvariantCulture),
             ["ConnectionStrings__postgres"] = postgresDatabase,
+            // UTC times on every log entry, so that the checker can set a slot loss beside the faults of the moment.
+            ["Logging__Console__TimestampFormat"] = SiloLogScan.TimestampFormat,
+            ["Logging__Console__UseUtcTimestamp"] = "true",
         };
     }
 

@@ -63,6 +63,27 @@ internal sealed class DrillLedger(string logPath) : IDisposable
 
     public void NoteDeepReorg() => DeepReorg = true;
 
+    private readonly List<(DrillStepKind Kind, DateTime From, DateTime To)> _disturbances = [];
+
+    /// <summary>A fault that may rightly cost a worker its pool slot (its lease not renewed in time), from
+    /// <paramref name="from"/> to <paramref name="to"/> (UTC).</summary>
+    public void Disturbed(DrillStepKind kind, DateTime from, DateTime to)
+    {
+        lock (_gate)
+        {
+            _disturbances.Add((kind, from, to));
+        }
+    }
+
+    /// <summary>The faults that overlap <paramref name="from"/>..<paramref name="to"/> (UTC).</summary>
+    public IReadOnlyList<DrillStepKind> DisturbancesBetween(DateTime from, DateTime to)
+    {
+        lock (_gate)
+        {
+            return [.. _disturbances.Where(d => d.From <= to && d.To >= from).Select(d => d.Kind)];
+        }
+    }
+
     public void SamplePool(long held)
     {
         lock (_gate)

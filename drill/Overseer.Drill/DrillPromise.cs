@@ -12,7 +12,8 @@ internal enum DrillPromise
     /// <summary>Every worker that should run does run.</summary>
     ShouldRunRuns,
 
-    /// <summary>The pool cap was never exceeded (sampled throughout), and no slot leaked.</summary>
+    /// <summary>The pool cap was never exceeded (sampled throughout), no slot leaked, and none was lost without a fault
+    /// that explains it.</summary>
     PoolCap,
 
     /// <summary>The registry agrees with the workers within two heartbeats.</summary>

@@ -12,7 +12,7 @@ internal static class DrillReport
         (DrillPromise.ExactlyOnce, "every output holds each seq once, in order, with no gap"),
         (DrillPromise.StopsHold, "no stopped worker moved after its stop returned"),
         (DrillPromise.ShouldRunRuns, "every worker that should run does run"),
-        (DrillPromise.PoolCap, "the pool cap was never exceeded, and no slot leaked"),
+        (DrillPromise.PoolCap, "the pool cap was never exceeded, no slot leaked, none lost without a fault that explains it"),
         (DrillPromise.RegistryTruth, "the registry agrees with the workers within two heartbeats"),
         (DrillPromise.RestartsCountCrashes, "restarts count scheduled crashes only (outages count none)"),
         (DrillPromise.DeleteStartsOver, "a deleted and re-started id began at 1"),
@@ -27,7 +27,7 @@ internal static class DrillReport
         text.AppendLine(invariant, $"overseer drill — seed {options.Seed}, {options.Minutes} min, {options.Silos} silos, {population.Workers.Length} workers (pool cap {population.PoolCap}); took {took.TotalMinutes:0.0} min");
         text.AppendLine(invariant, $"  population: {string.Join(", ", population.Workers.GroupBy(w => w.Role).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"))}");
         text.AppendLine(invariant, $"  applied:    {string.Join(", ", ledger.Applied.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key} {a.Value}"))}");
-        text.AppendLine(invariant, $"  checked:    {checker.EventsChecked:N0} events; pool peak {ledger.PoolPeak}/{population.PoolCap} over {ledger.PoolSamples} samples; CLI {probe.Runs} runs ({probe.Unreachable} exit 3), slowest {probe.Slowest.TotalSeconds:0.0} s");
+        text.AppendLine(invariant, $"  checked:    {checker.EventsChecked:N0} events; pool peak {ledger.PoolPeak}/{population.PoolCap} over {ledger.PoolSamples} samples, {checker.SlotLosses} slot losses; CLI {probe.Runs} runs ({probe.Unreachable} exit 3), slowest {probe.Slowest.TotalSeconds:0.0} s");
         var broken = ledger.Violations.GroupBy(v => v.Promise).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var (promise, description) in Promises)
         {

@@ -43,7 +43,13 @@ internal sealed class DrillRunner(DrillCluster cluster, DrillLedger ledger, Dril
                 return;
             }
 
+            var from = DateTime.UtcNow;
             await FaultAsync(step, cancellationToken);
+            if (CostsLeases(step.Kind) is { } after)
+            {
+                ledger.Disturbed(step.Kind, from, DateTime.UtcNow + after);
+            }
+
             ledger.CountApplied(step.Kind.ToString());
             ledger.Write($"< {step.Kind} {step.Target} done");
         }
@@ -55,6 +61,16 @@ internal sealed class DrillRunner(DrillCluster cluster, DrillLedger ledger, Dril
             ledger.Write($"< {step.Kind} {step.Target} could not be applied: {ex.GetType().Name}: {ex.Message}");
         }
     }
+
+    /// <summary>Whether a fault may rightly cost a worker its slot, and for how long after it ends: a frozen silo or a
+    /// store that cannot renew leases (Redis down, paused or asleep) for the fault itself; a killed silo until its
+    /// workers have been found silent and started elsewhere. A graceful shutdown (SIGTERM) and a join never may.</summary>
+    private static TimeSpan? CostsLeases(DrillStepKind kind) => kind switch
+    {
+        DrillStepKind.FreezeSilo or DrillStepKind.RestartRedis or DrillStepKind.PauseRedisWrites or DrillStepKind.SleepRedis => TimeSpan.Zero,
+        DrillStepKind.KillSilo => TimeSpan.FromSeconds(10),
+        _ => null,
+    };
 
     private async Task FaultAsync(DrillStep step, CancellationToken cancellationToken)
     {

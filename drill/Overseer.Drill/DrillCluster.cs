@@ -132,31 +132,25 @@ internal sealed class DrillCluster : IAsyncDisposable
     }
 
     /// <summary>Redis stopped with SIGTERM (it flushes its append-only file) and started again on its port and data.</summary>
-    public async Task RestartRedisAsync(TimeSpan down, CancellationToken cancellationToken)
-    {
-        await Redis.StopAsync();
-        try
-        {
-            await Task.Delay(down, cancellationToken);
-        }
-        finally
-        {
-            await Redis.StartAsync(CancellationToken.None);
-        }
-    }
+    public Task RestartRedisAsync(TimeSpan down, CancellationToken cancellationToken) =>
+        OutageAsync(Redis.StopAsync, Redis.StartAsync, down, cancellationToken);
 
     /// <summary>PostgreSQL killed with SIGKILL (a crash: transactions in flight are lost, committed ones are in its
     /// write-ahead log), down for <paramref name="down"/>, and started again (it recovers from the log).</summary>
-    public async Task CrashPostgresAsync(TimeSpan down, CancellationToken cancellationToken)
+    public Task CrashPostgresAsync(TimeSpan down, CancellationToken cancellationToken) =>
+        OutageAsync(Postgres.KillAsync, Postgres.StartAsync, down, cancellationToken);
+
+    /// <summary>A store taken down, left down for <paramref name="down"/>, and started again whatever happens meanwhile.</summary>
+    private static async Task OutageAsync(Func<Task> takeDown, Func<CancellationToken, Task> start, TimeSpan down, CancellationToken cancellationToken)
     {
-        await Postgres.KillAsync();
+        await takeDown();
         try
         {
             await Task.Delay(down, cancellationToken);
         }
         finally
         {
-            await Postgres.StartAsync(CancellationToken.None);
+            await start(CancellationToken.None);
         }
     }
 

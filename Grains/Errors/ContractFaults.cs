@@ -44,14 +44,15 @@ internal static class ContractFaults
 
         if (IsSiloUnreachable(exception))
         {
-            return OverseerException.Unavailable($"a silo of the cluster is unreachable: {exception.GetType().Name}: {FirstClause(exception.Message)}");
+            return OverseerException.Unavailable($"a silo of the cluster is unreachable: {FirstClause(exception.Message)}");
         }
 
         return OverseerException.Internal($"internal error in the cluster (the silo logged it): {RedisFaults.Describe(exception)}");
     }
 
-    /// <summary>A store outage as the contract says it: which store, and the cause in a short phrase.</summary>
-    /// <example><c>Redis is unavailable: RedisTimeoutException: Timeout awaiting response</c></example>
+    /// <summary>A store outage as the contract says it: which store, and the cause in a short phrase (no type names: they
+    /// mean nothing to the caller, and the silo logged the original).</summary>
+    /// <example><c>Redis is unavailable: Timeout awaiting response</c></example>
     public static OverseerException StoreUnavailable(Exception exception) =>
         OverseerException.Unavailable($"{StoreFaults.StoreOf(exception)} is unavailable: {StoreFaults.Cause(exception)}");
 

@@ -81,12 +81,12 @@ internal static partial class RedisFaults
     }
 
     /// <summary>
-    /// The failure as a short phrase for someone outside the cluster, <c>Type: first clause</c>: the store library's own
-    /// exception (read out of the text of the Orleans Redis storage's wrapper, which keeps no inner exception) and the
-    /// first clause of its message, without StackExchange.Redis' diagnostics; passwords removed as in <see cref="Describe"/>.
+    /// The failure as a short phrase for someone outside the cluster: the first clause of the store library's own message
+    /// (read out of the text of the Orleans Redis storage's wrapper, which keeps no inner exception), without exception
+    /// type names or StackExchange.Redis' diagnostics; passwords removed as in <see cref="Describe"/>.
     /// </summary>
-    /// <example><c>RedisTimeoutException: Timeout awaiting response</c>, <c>RedisConnectionException: No connection is
-    /// active/available to service this operation: HGETALL svc/state/worker/w1/worker</c>.</example>
+    /// <example><c>Timeout awaiting response</c>, <c>No connection is active/available to service this operation: HGETALL
+    /// svc/state/worker/w1/worker</c>, <c>LOADING Redis is loading the dataset in memory</c>.</example>
     public static string Cause(Exception exception)
     {
         var text = Describe(exception);
@@ -96,12 +96,13 @@ internal static partial class RedisFaults
             text = text[(embedded + StoreLibraryNamespace.Length)..];
         }
 
+        // Describe and the wrapper's text both read "Type: message"; the type is the silo's business.
         var typeEnd = text.IndexOf(": ", StringComparison.Ordinal);
-        var start = typeEnd < 0 ? 0 : typeEnd + 2;
+        text = typeEnd < 0 ? text : text[(typeEnd + 2)..];
         var end = text.Length;
         foreach (var separator in ClauseSeparators)
         {
-            var at = text.IndexOf(separator, start, StringComparison.Ordinal);
+            var at = text.IndexOf(separator, StringComparison.Ordinal);
             if (at >= 0 && at < end)
             {
                 end = at;

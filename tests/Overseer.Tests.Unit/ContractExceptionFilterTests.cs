@@ -25,10 +25,10 @@ public sealed class ContractExceptionFilterTests
         var thrown = await Assert.ThrowsAsync<OverseerException>(() => filter.Invoke(new FailingCall(GetInfo, outage)));
 
         Assert.Equal(OverseerErrorCode.Unavailable, thrown.Code);
-        Assert.Equal("Redis is unavailable: RedisTimeoutException: Timeout awaiting response", thrown.Message);
+        Assert.Equal("Redis is unavailable: Timeout awaiting response", thrown.Message);
         var (level, message) = Assert.Single(logger.Entries);
         Assert.Equal(LogLevel.Warning, level);
-        Assert.Equal("Overseer.IWorkerGrain.GetInfoAsync of worker/w-1 failed with RedisStorageException; the caller gets: Redis is unavailable: RedisTimeoutException: Timeout awaiting response", message);
+        Assert.Equal("Overseer.IWorkerGrain.GetInfoAsync of worker/w-1 failed with RedisStorageException; the caller gets: Redis is unavailable: Timeout awaiting response", message);
     }
 
     [Fact]

@@ -16,28 +16,28 @@ public sealed class ContractFaultsTests
     {
         {
             ReadFailure("StackExchange.Redis.RedisConnectionException: No connection is active/available to service this operation: HGETALL svc/state/worker/w-1/worker; UnableToConnect on 127.0.0.1:6379/Interactive, Initializing/NotStarted, last: NONE"),
-            "Redis is unavailable: RedisConnectionException: No connection is active/available to service this operation: HGETALL svc/state/worker/w-1/worker"
+            "Redis is unavailable: No connection is active/available to service this operation: HGETALL svc/state/worker/w-1/worker"
         },
         {
             Bridged(ReadFailure("StackExchange.Redis.RedisTimeoutException: Timeout awaiting response (outbound=0KiB, inbound=0KiB, 2004ms elapsed, timeout is 2000ms), command=HGETALL, inst: 0")),
-            "Redis is unavailable: RedisTimeoutException: Timeout awaiting response"
+            "Redis is unavailable: Timeout awaiting response"
         },
         {
             ReadFailure("StackExchange.Redis.RedisServerException: LOADING Redis is loading the dataset in memory"),
-            "Redis is unavailable: RedisServerException: LOADING Redis is loading the dataset in memory"
+            "Redis is unavailable: LOADING Redis is loading the dataset in memory"
         },
         {
             new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None,
                 "It was not possible to connect to the redis server(s). Error connecting right now. To allow this multiplexer to continue retrying until it's able to connect, use abortConnect=false", null, CommandStatus.Unknown),
-            "Redis is unavailable: RedisConnectionException: It was not possible to connect to the redis server(s)"
+            "Redis is unavailable: It was not possible to connect to the redis server(s)"
         },
         {
             new RedisTimeoutException(CommandFlags.None, "Timeout awaiting response (outbound=0KiB, inbound=0KiB, 5000ms elapsed, timeout is 5000ms)", CommandStatus.Sent),
-            "Redis is unavailable: RedisTimeoutException: Timeout awaiting response"
+            "Redis is unavailable: Timeout awaiting response"
         },
         {
             new NpgsqlException("Exception while reading from stream", new IOException("Connection reset by peer")),
-            "PostgreSQL is unavailable: NpgsqlException: Exception while reading from stream"
+            "PostgreSQL is unavailable: Exception while reading from stream"
         },
     };
 
@@ -50,14 +50,14 @@ public sealed class ContractFaultsTests
         Assert.Equal(OverseerErrorCode.Unavailable, contract.Code);
         Assert.Equal(expected, contract.Message);
         Assert.Null(contract.InnerException);
-        Assert.DoesNotContain("RedisStorageException", contract.Message, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\w+Exception:", contract.Message);
     }
 
     [Fact]
     public void ToContract_ContractException_PassesAsItIs_AlsoFromInsideTheRuntimesWrapper()
     {
         var conflict = OverseerException.Conflict("worker 'w-1' is running with a different spec");
-        var unavailable = OverseerException.Unavailable("Redis is unavailable: RedisTimeoutException: Timeout awaiting response");
+        var unavailable = OverseerException.Unavailable("Redis is unavailable: Timeout awaiting response");
 
         Assert.Same(conflict, ContractFaults.ToContract(conflict));
         Assert.Same(unavailable, ContractFaults.ToContract(Bridged(unavailable)));
@@ -85,7 +85,7 @@ public sealed class ContractFaultsTests
         var contract = Assert.IsType<OverseerException>(ContractFaults.ToContract(timeout));
 
         Assert.Equal(OverseerErrorCode.Unavailable, contract.Code);
-        Assert.Equal("a silo of the cluster is unreachable: TimeoutException: Response did not arrive on time in 00:00:30", contract.Message);
+        Assert.Equal("a silo of the cluster is unreachable: Response did not arrive on time in 00:00:30", contract.Message);
     }
 
     [Fact]

@@ -14,10 +14,6 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>The client's retry budget in these tests: long enough for a few attempts, short enough to keep the test fast.</summary>
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(4);
 
-    /// <summary>Type names a caller must never see: they exist only inside the silo (or are the runtime failing to read one).</summary>
-    private static readonly string[] InternalNames =
-        ["RedisStorageException", "TypeLoadException", "Orleans.Persistence", "OrleansException", "StaleActivationException"];
-
     private ProcessCluster _cluster = null!;
     private TcpProxy _siloToRedis = null!;
 
@@ -60,7 +56,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
         var error = Assert.Single(status.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.StartsWith("error: the Overseer cluster answered, but Redis is unavailable: ", error, StringComparison.Ordinal);
         Assert.EndsWith("wait longer with Overseer:Client:CallTimeout)", error, StringComparison.Ordinal);
-        Assert.All(InternalNames, name => Assert.DoesNotContain(name, status.Stderr, StringComparison.Ordinal));
+        Assert.DoesNotContain("Exception", status.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -78,7 +74,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Null(contract.InnerException);
         Assert.StartsWith("Redis is unavailable", contract.Message, StringComparison.Ordinal);
         Assert.Contains(contract.Message, unreachable.Message, StringComparison.Ordinal);
-        Assert.All(InternalNames, name => Assert.DoesNotContain(name, unreachable.Message, StringComparison.Ordinal));
+        Assert.DoesNotContain("Exception", unreachable.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -115,5 +111,6 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Empty(status.Stdout);
         var error = Assert.Single(status.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.StartsWith($"error: cannot reach Redis at 127.0.0.1:{_cluster.Redis.Port}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", status.Stderr, StringComparison.Ordinal);
     }
 }

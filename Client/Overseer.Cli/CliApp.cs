@@ -100,13 +100,13 @@ internal static class CliApp
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false)
             .AddEnvironmentVariables();
 
-        // Failures reach the user once, as "error: ...": not also as a host stack trace or as Orleans'
-        // per-attempt "no gateway" warnings. A Logging section (appsettings, Logging__LogLevel__Orleans=...)
-        // overrides these levels.
+        // Failures reach the user once, as "error: ...": not also as a host stack trace or as Orleans' own log lines
+        // (per-attempt "no gateway" warnings, "Exception reading message" errors): every failure of a call reaches the
+        // command as an exception. A Logging section (appsettings, Logging__LogLevel__Orleans=...) overrides these levels.
         builder.Logging.ClearProviders()
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None)
-            .AddFilter("Orleans", LogLevel.Error)
+            .AddFilter("Orleans", LogLevel.None)
             .AddConfiguration(builder.Configuration.GetSection("Logging"))
             .AddSimpleConsole(o => o.SingleLine = true);
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
@@ -122,6 +122,7 @@ internal static class CliApp
         var (code, message) = e switch
         {
             OptionsValidationException options => (ExitCodes.Usage, string.Join("; ", options.Failures)),
+            OverseerException { Code: OverseerErrorCode.Unavailable } => (ExitCodes.Unreachable, e.Message),
             OverseerException => (ExitCodes.Refused, e.Message),
             ClusterUnreachableException => (ExitCodes.Unreachable, e.Message),
             OperationCanceledException when interruptedBy is { } signalCode => (signalCode, "cancelled"),

@@ -2,16 +2,18 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
+using Overseer.Errors;
 using Polly;
 using Polly.Retry;
 
 namespace Overseer.Client;
 
 /// <summary>The one retry for client calls: a call that failed in transport (its gateway unreachable, the silo
-/// behind the gateway gone, no answer in time) is tried again, through whichever gateway Orleans picks next, until
-/// <see cref="Budget"/> (<see cref="OverseerClientOptions.CallTimeout"/>) has passed since the first attempt. Then
-/// it fails with a <see cref="ClusterUnreachableException"/>. Refusals (<see cref="Errors.OverseerException"/>) and
-/// faults inside a grain are never retried.</summary>
+/// behind the gateway gone, no answer in time) or that the cluster answered with
+/// <see cref="OverseerErrorCode.Unavailable"/> (its store, e.g. Redis, or one of its silos is unreachable) is tried again,
+/// through whichever gateway Orleans picks next, until <see cref="Budget"/> (<see cref="OverseerClientOptions.CallTimeout"/>)
+/// has passed since the first attempt. Then it fails with a <see cref="ClusterUnreachableException"/>. Refusals and
+/// faults inside the cluster (any other <see cref="OverseerException"/>) are never retried.</summary>
 /// <remarks>
 /// Why this is needed although Orleans itself marks a gateway dead after a failed connect and resends once: a client
 /// started while a silo has just crashed reaches a live gateway, but that gateway still routes to the grains the dead
@@ -22,7 +24,9 @@ namespace Overseer.Client;
 /// rather than <see cref="OverseerClientOptions.ConnectTimeout"/>, whose 15 s default ends just as that window does.
 /// Only operations that are safe to repeat may go through here (all of <see cref="OverseerClient"/>'s are; it says
 /// why). The last attempt starts before the budget ends and may finish after it: one attempt is bounded by Orleans'
-/// <c>ClientMessagingOptions.ResponseTimeout</c>, not by this class.
+/// <c>ClientMessagingOptions.ResponseTimeout</c>, not by this class. A grain whose activation failed reaches the caller as
+/// the runtime's <c>OrleansException</c> around the contract's exception; the caller gets the contract's exception
+/// (<see cref="OverseerException.FindIn"/>).
 /// </remarks>
 internal sealed partial class CallRetry
 {
@@ -45,7 +49,7 @@ internal sealed partial class CallRetry
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Exception is { } e && IsTransportFailure(e) && Elapsed(args.Context) < Budget),
+                    args.Outcome.Exception is { } e && IsRetryable(e) && Elapsed(args.Context) < Budget),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -55,8 +59,17 @@ internal sealed partial class CallRetry
                 {
                     args.Context.Properties.Set(AttemptsKey, args.AttemptNumber + 2);
                     var e = args.Outcome.Exception!;
-                    LogRetrying(_logger, e.GetType().Name, Summarize(e.Message), args.AttemptNumber + 1,
-                        Elapsed(args.Context).TotalMilliseconds, args.RetryDelay.TotalMilliseconds);
+                    if (Unavailable(e) is { } unavailable)
+                    {
+                        LogRetryingUnavailable(_logger, unavailable.Message, args.AttemptNumber + 1,
+                            Elapsed(args.Context).TotalMilliseconds, args.RetryDelay.TotalMilliseconds);
+                    }
+                    else
+                    {
+                        LogRetrying(_logger, e.GetType().Name, Summarize(e.Message), args.AttemptNumber + 1,
+                            Elapsed(args.Context).TotalMilliseconds, args.RetryDelay.TotalMilliseconds);
+                    }
+
                     return default;
                 },
             })
@@ -73,7 +86,10 @@ internal sealed partial class CallRetry
     /// <summary>Runs <paramref name="call"/>, again and again while it fails in transport and the budget lasts.</summary>
     /// <param name="call">The grain call; it runs again from the start on each retry, so it must be safe to repeat.</param>
     /// <param name="cancellationToken">Stops the retrying (between attempts; the call itself takes its own token).</param>
-    /// <exception cref="ClusterUnreachableException">It still failed in transport when the budget ran out.</exception>
+    /// <exception cref="ClusterUnreachableException">It still failed in transport, or the cluster still answered
+    /// <see cref="OverseerErrorCode.Unavailable"/> (then that is its <see cref="Exception.InnerException"/>), when the
+    /// budget ran out.</exception>
+    /// <exception cref="OverseerException">The cluster refused the call, or failed inside.</exception>
     public async Task<T> ExecuteAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -85,16 +101,24 @@ internal sealed partial class CallRetry
             return await _pipeline.ExecuteAsync(static async (_, call) => await call().ConfigureAwait(false), context, call)
                 .ConfigureAwait(false);
         }
-        catch (Exception e) when (IsTransportFailure(e))
+        catch (Exception e) when (IsRetryable(e))
         {
             var attempts = context.Properties.GetValue(AttemptsKey, 1);
             var elapsed = Elapsed(context);
-            LogGaveUp(_logger, e.GetType().Name, attempts, elapsed.TotalSeconds);
+            var unavailable = Unavailable(e);
+            LogGaveUp(_logger, unavailable is null ? e.GetType().Name : nameof(OverseerErrorCode.Unavailable), attempts, elapsed.TotalSeconds);
             throw new ClusterUnreachableException(
-                $"lost contact with the Overseer cluster: {Summarize(e.Message)} "
+                (unavailable is null
+                    ? $"lost contact with the Overseer cluster: {Summarize(e.Message)} "
+                    : $"the Overseer cluster answered, but {unavailable.Message} ")
                 + $"({attempts} attempt{(attempts == 1 ? "" : "s")} in {elapsed.TotalSeconds:0.#} s; "
                 + $"wait longer with {OverseerClientOptions.CallTimeoutKey})",
-                e);
+                unavailable ?? e);
+        }
+        catch (Exception e) when (OverseerException.FindIn(e) is { } contract && !ReferenceEquals(contract, e))
+        {
+            // A grain whose activation failed: the runtime's OrleansException around the contract's exception.
+            throw contract;
         }
         finally
         {
@@ -102,9 +126,15 @@ internal sealed partial class CallRetry
         }
     }
 
-    /// <summary>Transport failures, as opposed to refusals (<see cref="Errors.OverseerException"/>) and faults inside
-    /// a grain: the gateway could not be reached or the message was rejected on its way (a silo that is gone), or no
-    /// answer came in time.</summary>
+    /// <summary>What is retried: a transport failure, or the cluster saying it cannot serve the call right now.</summary>
+    public static bool IsRetryable(Exception e) => IsTransportFailure(e) || Unavailable(e) is not null;
+
+    /// <summary>The cluster's answer that its store or one of its silos is unreachable, if <paramref name="e"/> is that.</summary>
+    public static OverseerException? Unavailable(Exception e) =>
+        OverseerException.FindIn(e) is { Code: OverseerErrorCode.Unavailable } unavailable ? unavailable : null;
+
+    /// <summary>Transport failures, as opposed to the cluster's answers (<see cref="OverseerException"/>): the gateway
+    /// could not be reached or the message was rejected on its way (a silo that is gone), or no answer came in time.</summary>
     public static bool IsTransportFailure(Exception e) =>
         e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
             or GatewayTooBusyException or TimeoutException;

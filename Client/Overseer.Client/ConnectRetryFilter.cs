@@ -111,14 +111,20 @@ internal sealed partial class ConnectRetryFilter(
         return false;
     }
 
-    // Keep the error line short: StackExchange.Redis appends advice (abortConnect=false) that does not apply here.
+    // Keep the error line short: StackExchange.Redis appends advice (abortConnect=false) that does not apply here, and
+    // diagnostics ("(5000ms) - Last Connection Exception: UnableToConnect on …; …") that name its exception types.
     private static string FirstSentence(string message)
     {
         var text = message.AsSpan();
         var end = text.IndexOfAny('\r', '\n');
         text = end < 0 ? text : text[..end];
-        var stop = text.IndexOf(". ", StringComparison.Ordinal);
-        text = stop < 0 ? text.TrimEnd('.') : text[..stop];
+        foreach (var separator in (ReadOnlySpan<string>)[". ", " (", "; ", " - "])
+        {
+            var stop = text.IndexOf(separator, StringComparison.Ordinal);
+            text = stop < 0 ? text : text[..stop];
+        }
+
+        text = text.TrimEnd('.');
         return text.Length <= 300 ? text.ToString() : string.Concat(text[..300], "…");
     }
 

@@ -7,10 +7,12 @@ namespace Overseer.Client;
 
 /// <summary>The typed entry point to an Overseer cluster: one method per operation. Ids are checked here
 /// (early, friendly errors); the grains remain authoritative.</summary>
-/// <remarks>Refusals surface as <see cref="OverseerException"/>; a cluster that cannot be reached as
+/// <remarks>Refusals surface as <see cref="OverseerException"/> (so does a fault inside the cluster, as
+/// <see cref="OverseerErrorCode.Internal"/>); a cluster that cannot be reached, or whose store (Redis) cannot, as
 /// <see cref="ClusterUnreachableException"/>. A call that fails in transport (its gateway unreachable, the silo
-/// behind it just crashed, no answer in time) is retried through another gateway until
-/// <see cref="OverseerClientOptions.CallTimeout"/> has passed; only then does it surface.</remarks>
+/// behind it just crashed, no answer in time) or that the cluster answers with <see cref="OverseerErrorCode.Unavailable"/>
+/// is retried through another gateway until <see cref="OverseerClientOptions.CallTimeout"/> has passed; only then does it
+/// surface.</remarks>
 public sealed class OverseerClient
 {
     /// <summary>Rows requested per <see cref="IManagerGrain.ListAsync"/> call.</summary>

@@ -24,8 +24,8 @@ public sealed class OverseerClientOptions
     /// <summary>How long to keep trying to connect: seconds (<c>15</c>, <c>2.5</c>) or a time span (<c>00:00:15</c>).</summary>
     public const string ConnectTimeoutKey = "Overseer:Client:ConnectTimeout";
 
-    /// <summary>How long one operation keeps retrying through other gateways after a transport failure: seconds or a
-    /// time span, like <see cref="ConnectTimeoutKey"/>.</summary>
+    /// <summary>How long one operation keeps retrying through other gateways after a transport failure, or while the
+    /// cluster answers that its Redis is unavailable: seconds or a time span, like <see cref="ConnectTimeoutKey"/>.</summary>
     public const string CallTimeoutKey = "Overseer:Client:CallTimeout";
 
     /// <summary>Who this client says it is, recorded in the audit stream with every delete and rewind (not authenticated).</summary>

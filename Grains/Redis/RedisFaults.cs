@@ -33,6 +33,12 @@ internal static partial class RedisFaults
     private const string ConnectionMarker = "StackExchange.Redis.RedisConnectionException: ";
     private const string TimeoutMarker = "StackExchange.Redis.RedisTimeoutException: ";
     private const string ServerMarker = "StackExchange.Redis.RedisServerException: ";
+    private const string StoreLibraryNamespace = "StackExchange.Redis.";
+    private const int MaxCauseLength = 200;
+
+    /// <summary>Where the first clause of a StackExchange.Redis or Npgsql message ends and its diagnostics
+    /// (<c>(outbound=…</c>, <c>; UnableToConnect on …</c>, <c>, mgr: …</c>) or advice begin.</summary>
+    private static readonly string[] ClauseSeparators = [" (", "; ", ", ", ". "];
 
     /// <summary>Whether <paramref name="exception"/> is a Redis outage (retry) rather than a bug or a conflict (fail).</summary>
     /// <remarks>
@@ -72,6 +78,39 @@ internal static partial class RedisFaults
 
         var text = $"{innermost.GetType().Name}: {innermost.Message}".ReplaceLineEndings(" ");
         return Password().Replace(text, "${key}=***");
+    }
+
+    /// <summary>
+    /// The failure as a short phrase for someone outside the cluster: the first clause of the store library's own message
+    /// (read out of the text of the Orleans Redis storage's wrapper, which keeps no inner exception), without exception
+    /// type names or StackExchange.Redis' diagnostics; passwords removed as in <see cref="Describe"/>.
+    /// </summary>
+    /// <example><c>Timeout awaiting response</c>, <c>No connection is active/available to service this operation: HGETALL
+    /// svc/state/worker/w1/worker</c>, <c>LOADING Redis is loading the dataset in memory</c>.</example>
+    public static string Cause(Exception exception)
+    {
+        var text = Describe(exception);
+        var embedded = text.IndexOf(StoreLibraryNamespace, StringComparison.Ordinal);
+        if (embedded >= 0)
+        {
+            text = text[(embedded + StoreLibraryNamespace.Length)..];
+        }
+
+        // Describe and the wrapper's text both read "Type: message"; the type is the silo's business.
+        var typeEnd = text.IndexOf(": ", StringComparison.Ordinal);
+        text = typeEnd < 0 ? text : text[(typeEnd + 2)..];
+        var end = text.Length;
+        foreach (var separator in ClauseSeparators)
+        {
+            var at = text.IndexOf(separator, StringComparison.Ordinal);
+            if (at >= 0 && at < end)
+            {
+                end = at;
+            }
+        }
+
+        text = text[..end].TrimEnd('.', ' ', ':');
+        return text.Length <= MaxCauseLength ? text : string.Concat(text.AsSpan(0, MaxCauseLength), "…");
     }
 
     private static bool HasTransientCode(string message)

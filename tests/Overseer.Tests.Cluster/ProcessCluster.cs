@@ -65,7 +65,11 @@ public sealed class ProcessCluster : IAsyncDisposable
         return cluster;
     }
 
-    public async Task<SiloProcess> StartSiloAsync(string name, SiloProcessOptions? reuse = null)
+    /// <param name="name">A label for logs and failure messages.</param>
+    /// <param name="reuse">Options of an earlier silo, to start it again on the same ports.</param>
+    /// <param name="redisConnectionString">Where this silo reaches Redis instead of <see cref="Redis"/> itself, e.g. a
+    /// <see cref="TcpProxy"/> in front of it that a test can cut.</param>
+    public async Task<SiloProcess> StartSiloAsync(string name, SiloProcessOptions? reuse = null, string? redisConnectionString = null)
     {
         var environment = new Dictionary<string, string>(_fastDetection ? SiloProcessOptions.FastFailureDetection : new Dictionary<string, string>())
         {
@@ -83,7 +87,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         {
             Name = name,
             HostDll = _hostDll,
-            RedisConnectionString = Redis.ConnectionString,
+            RedisConnectionString = redisConnectionString ?? Redis.ConnectionString,
             ClusterId = ClusterId,
             ServiceId = ServiceId,
             ExtraEnvironment = environment,
@@ -99,7 +103,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     /// <summary>A fresh client (the previous one is disposed: after a full-cluster kill it has no gateway left).</summary>
-    public async Task<OverseerClient> ConnectAsync()
+    /// <param name="callTimeout">The client's retry budget per call (<see cref="OverseerClientOptions.CallTimeoutKey"/>);
+    /// null = its default.</param>
+    public async Task<OverseerClient> ConnectAsync(TimeSpan? callTimeout = null)
     {
         if (_clientHost is not null)
         {
@@ -114,6 +120,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["Orleans:ClusterId"] = ClusterId,
             ["Orleans:ServiceId"] = ServiceId,
             ["Overseer:Client:ConnectTimeout"] = "00:00:30",
+            [OverseerClientOptions.CallTimeoutKey] = callTimeout?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.AddOverseerClient();
         // A call in flight to a silo that was just killed waits this long before it is retried.

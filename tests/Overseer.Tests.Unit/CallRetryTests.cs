@@ -90,6 +90,61 @@ public sealed class CallRetryTests
         Assert.Equal(1, attempts);
     }
 
+    [Fact]
+    public async Task ExecuteAsync_StoreUnavailableForTheWholeBudget_RetriesThenFailsWithClusterUnreachableAroundTheContractsException()
+    {
+        var retry = new CallRetry(Budget, time, logger);
+        var attempts = 0;
+        var unavailable = OverseerException.Unavailable("Redis is unavailable: Timeout awaiting response");
+
+        // As a grain whose activation failed answers: the runtime's OrleansException around the contract's exception.
+        var thrown = await Assert.ThrowsAsync<ClusterUnreachableException>(() => DriveAsync(retry.ExecuteAsync<int>(() =>
+        {
+            attempts++;
+            throw new OrleansException("Error from storage provider RedisGrainStorage.overseer during ReadStateAsync for grain worker/w-1", unavailable);
+        }, CancellationToken.None)));
+
+        Assert.Same(unavailable, thrown.InnerException);
+        Assert.True(attempts > 2, $"{attempts} attempts");
+        Assert.StartsWith("the Overseer cluster answered, but Redis is unavailable: Timeout awaiting response (", thrown.Message);
+        Assert.EndsWith("wait longer with Overseer:Client:CallTimeout)", thrown.Message);
+        Assert.StartsWith("Call failed: Redis is unavailable: Timeout awaiting response (the cluster is unavailable) on attempt 1,",
+            logger.Entries.First(e => e.Level == LogLevel.Debug).Message);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_StoreUnavailableOnce_RetriesUntilTheClusterAnswers()
+    {
+        var retry = new CallRetry(Budget, time, logger);
+        var attempts = 0;
+
+        var result = await DriveAsync(retry.ExecuteAsync(() =>
+        {
+            attempts++;
+            return attempts == 1 ? throw OverseerException.Unavailable("Redis is unavailable: LOADING") : Task.FromResult(7);
+        }, CancellationToken.None));
+
+        Assert.Equal(7, result);
+        Assert.Equal(2, attempts);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ContractExceptionInsideTheRuntimesWrapper_FailsAtOnceWithTheContractsException()
+    {
+        var retry = new CallRetry(Budget, time, logger);
+        var attempts = 0;
+        var internalError = OverseerException.Internal("internal error in the cluster (the silo logged it): RedisStorageException: Failed to read grain state");
+
+        var thrown = await Assert.ThrowsAsync<OverseerException>(() => retry.ExecuteAsync<int>(() =>
+        {
+            attempts++;
+            throw new OrleansException("Error from storage provider RedisGrainStorage.overseer during ReadStateAsync for grain worker/w-1", internalError);
+        }, CancellationToken.None));
+
+        Assert.Same(internalError, thrown);
+        Assert.Equal(1, attempts);
+    }
+
     private Task<T> DriveAsync<T>(Task<T> run) =>
         FakeClock.DriveAsync(time, CallRetry.FirstDelay, run, () => $"{logger.Entries.Count} retries logged");
 }

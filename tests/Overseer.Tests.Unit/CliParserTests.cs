@@ -130,7 +130,7 @@ public sealed class CliParserTests
 
         Assert.All(CliParser.Commands, command => Assert.Contains($"  {command.Name}", help, StringComparison.Ordinal));
         Assert.Contains("ConnectionStrings__redis", help, StringComparison.Ordinal);
-        Assert.Contains("Exit codes: 0 ok, 1 refused by the cluster, 2 usage or configuration error, 3 cluster unreachable", help, StringComparison.Ordinal);
+        Assert.Contains("Exit codes: 0 ok, 1 refused by the cluster, 2 usage or configuration error, 3 cluster or its Redis unreachable", help, StringComparison.Ordinal);
         Assert.DoesNotContain("--version", help, StringComparison.Ordinal);
     }
 

@@ -38,9 +38,9 @@ internal static class CliHelp
         .Append($"  Orleans__ClusterId                 cluster id (default {OverseerClientOptions.DefaultClusterId})\n")
         .Append($"  Orleans__ServiceId                 service id (default {OverseerClientOptions.DefaultServiceId})\n")
         .Append($"  Overseer__Client__ConnectTimeout   seconds to keep trying to connect (default {OverseerClientOptions.DefaultConnectTimeout.TotalSeconds})\n")
-        .Append($"  Overseer__Client__CallTimeout      seconds a command keeps retrying through other gateways (default {OverseerClientOptions.DefaultCallTimeout.TotalSeconds})\n")
+        .Append($"  Overseer__Client__CallTimeout      seconds a command keeps retrying through other gateways or while Redis is unavailable (default {OverseerClientOptions.DefaultCallTimeout.TotalSeconds})\n")
         .Append("  Overseer__Client__Actor            who this client says it is in the audit stream (default user@host)\n")
-        .Append("\nExit codes: 0 ok, 1 refused by the cluster, 2 usage or configuration error, 3 cluster unreachable\n")
+        .Append("\nExit codes: 0 ok, 1 refused by the cluster, 2 usage or configuration error, 3 cluster or its Redis unreachable\n")
         .Append($"\nTab completion in bash: source <({CliParser.Program} completion bash)\n")
         .ToString();
 }

@@ -27,11 +27,12 @@ internal static class WorkerViewEndpoints
         {
             view = await reader.ReadAsync(query, ct);
         }
-        catch (OverseerException ex)
+        catch (OverseerException ex) when (ex.Code is not (OverseerErrorCode.Unavailable or OverseerErrorCode.Internal))
         {
+            // A refusal of the query. An internal error goes on to the server's 500, as any unexpected exception.
             return Results.Text(ex.Message + Environment.NewLine, "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
         }
-        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        catch (Exception ex) when (ex is TimeoutException or OrleansException or OverseerException { Code: OverseerErrorCode.Unavailable })
         {
             return Results.Text($"the registry did not answer: {ex.Message}{Environment.NewLine}", "text/plain; charset=utf-8",
                 statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -1,0 +1,73 @@
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using Overseer.Outputs;
+using Overseer.Redis;
+
+namespace Overseer.Errors;
+
+/// <summary>
+/// The one rule for what may leave a grain: only what every client can read. A caller gets an
+/// <see cref="OverseerException"/> (the grain's own refusal; a store or silo that is unavailable,
+/// <see cref="OverseerErrorCode.Unavailable"/>; anything else as <see cref="OverseerErrorCode.Internal"/>) or an
+/// <see cref="OperationCanceledException"/>, and never an exception type that exists only inside the silo (e.g. the
+/// Orleans Redis storage's <c>RedisStorageException</c>): a client that cannot load a type cannot read the response at all.
+/// </summary>
+/// <remarks>Applied where exceptions leave the silo's code: every call of a contract interface
+/// (<see cref="ContractExceptionFilter"/>) and the grain storage (<see cref="ContractGrainStorage"/>), whose failures
+/// during an activation reach the caller without passing through any call filter.</remarks>
+internal static class ContractFaults
+{
+    /// <summary>What <paramref name="exception"/>, thrown inside the silo, is to a caller of a grain.</summary>
+    /// <returns><paramref name="exception"/> itself when a client can already read it, else a new exception without an
+    /// inner exception (the original's type and message are in its message).</returns>
+    public static Exception ToContract(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (OverseerException.FindIn(exception) is { } contract)
+        {
+            return contract;
+        }
+
+        if (exception is OperationCanceledException)
+        {
+            // The caller's own cancellation (or the silo stopping). Its inner exception is whatever was being waited
+            // out, e.g. a store fault StoreRetry was riding out: not for the wire.
+            return exception.InnerException is null && exception.GetType() == typeof(OperationCanceledException)
+                ? exception
+                : new OperationCanceledException(exception.Message);
+        }
+
+        if (StoreFaults.IsTransient(exception))
+        {
+            return StoreUnavailable(exception);
+        }
+
+        if (IsSiloUnreachable(exception))
+        {
+            return OverseerException.Unavailable($"a silo of the cluster is unreachable: {FirstClause(exception.Message)}");
+        }
+
+        return OverseerException.Internal($"internal error in the cluster (the silo logged it): {RedisFaults.Describe(exception)}");
+    }
+
+    /// <summary>A store outage as the contract says it: which store, and the cause in a short phrase (no type names: they
+    /// mean nothing to the caller, and the silo logged the original).</summary>
+    /// <example><c>Redis is unavailable: Timeout awaiting response</c></example>
+    public static OverseerException StoreUnavailable(Exception exception) =>
+        OverseerException.Unavailable($"{StoreFaults.StoreOf(exception)} is unavailable: {StoreFaults.Cause(exception)}");
+
+    /// <summary>A call from this grain to another that could not be delivered or answered: the silo hosting the other
+    /// grain is gone, or did not answer in time. The same failures that Overseer.Client retries when it meets them itself.</summary>
+    private static bool IsSiloUnreachable(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
+            or GatewayTooBusyException or TimeoutException;
+
+    // Orleans messages go on to dump the request ("... for message: Request [...]"); keep the first clause.
+    private static string FirstClause(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        var line = end < 0 ? message : message[..end];
+        var detail = line.IndexOf(" for message", StringComparison.Ordinal);
+        return (detail < 0 ? line : line[..detail]).TrimEnd(' ', '.', ':');
+    }
+}

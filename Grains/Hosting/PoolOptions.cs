@@ -22,7 +22,9 @@ public sealed class PoolOptions
     public int MaxConcurrentCommitsPerSilo { get; set; } = 256;
 
     /// <summary>How long a slot stays held without renewal. A worker renews it with every heartbeat, so a slot of a
-    /// silo that died returns to the pool after at most this long. Default 10 s; must exceed the heartbeat interval.</summary>
+    /// silo that died returns to the pool after at most this long. A graceful hand-over (a silo shutting down, a move)
+    /// holds it longer, for as long as the worker's partition takes to bring it back. Default 10 s; must exceed the
+    /// heartbeat interval.</summary>
     public TimeSpan SlotLease { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Whether the running-worker pool is on.</summary>

@@ -5,8 +5,8 @@ using Overseer.Outputs;
 namespace Overseer.Pool;
 
 /// <summary>One activation's hold on a running-worker slot (<see cref="SlotPool"/>): taken before a run starts, renewed
-/// by the silo's heartbeat sweep (<see cref="Workers.HeartbeatSweep"/>, all running workers in one script), checked by Redis at every commit (<see cref="CommitLease"/>), kept through a backoff and given
-/// back when the worker stops, completes or fails.</summary>
+/// by the silo's heartbeat sweep (<see cref="Workers.HeartbeatSweep"/>, all running workers in one script), checked by Redis at every commit (<see cref="CommitLease"/>), held over a backoff
+/// and over a hand-over to another activation, and given back when the worker stops, completes or fails.</summary>
 /// <remarks>The lease's expiry is Redis' own clock, returned by the pool's scripts and passed with each commit, which
 /// the sink refuses once it is past: a worker whose silo was paused longer than the lease cannot commit until it holds
 /// a slot again, so the cap holds across any pause. With no cap every call returns at once without touching Redis. Every
@@ -72,15 +72,16 @@ internal sealed class SlotLease(RetryingSlotPool pool, PoolOptions options)
         return (await AcquireAsync(workerId, StartMode.Queue, cancellationToken)).Granted;
     }
 
-    /// <summary>Extends the lease over a backoff, so the restart finds the slot still held.</summary>
-    public async Task HoldThroughAsync(string workerId, TimeSpan backoff, CancellationToken cancellationToken)
+    /// <summary>Extends the lease over a pause in which nothing renews it — a backoff, or a hand-over to another
+    /// activation — plus one lease, so the run after it finds the slot still held. Never shortens it.</summary>
+    public async Task HoldThroughAsync(string workerId, TimeSpan pause, CancellationToken cancellationToken)
     {
         if (!pool.Capped || !Held)
         {
             return;
         }
 
-        var until = await pool.RenewAsync(workerId, backoff + options.SlotLease, cancellationToken);
+        var until = await pool.RenewAsync(workerId, pause + options.SlotLease, cancellationToken);
         Held = until > 0;
         _commitLease = until;
     }
@@ -97,7 +98,8 @@ internal sealed class SlotLease(RetryingSlotPool pool, PoolOptions options)
         return await pool.ReleaseAsync(workerId, cancellationToken);
     }
 
-    /// <summary>Forgets the hold without telling Redis (a move or deactivation: the lease bounds it).</summary>
+    /// <summary>Forgets the hold without telling Redis (a move or deactivation: the slot stays the worker's, for the
+    /// next activation, as long as <see cref="HoldThroughAsync"/> held it).</summary>
     public void Forget()
     {
         Held = false;

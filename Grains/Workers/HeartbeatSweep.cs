@@ -16,7 +16,11 @@ namespace Overseer.Workers;
 /// leaves as the run ends or the activation hands over, so the partition's stall scan still catches a worker whose
 /// activation died (it stops being named) and one whose run ended without a word. The sweep runs on the thread pool; it
 /// only touches the workers through <see cref="IRunningWorker"/>, whose members are safe from any thread, and posts
-/// anything else (a lost lease) to the worker's activation.</remarks>
+/// anything else (a lost lease) to the worker's activation.
+/// <para>A silo that shuts down stops its heartbeats as it begins to leave (its partitions leave with it, and the others
+/// learn of it from membership) but renews leases until its grains are deactivated: Orleans stops the
+/// <see cref="ServiceLifecycleStage.Active"/> stage before it deactivates any grain, and its workers run, and commit, until
+/// each hands over, which holds its slot from there (<see cref="SupervisionLoop.DetachAsync"/>).</para></remarks>
 internal sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>Workers per renewal script: a script blocks Redis while it runs.</summary>
@@ -34,6 +38,7 @@ internal sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecy
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
     private long _sweeps;
+    private bool _leaving;
 
     public HeartbeatSweep(
         OverseerGrains grains,
@@ -69,8 +74,12 @@ internal sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecy
         }
     }
 
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(HeartbeatSweep), ServiceLifecycleStage.Active, OnStartAsync, OnStopAsync);
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        lifecycle.Subscribe(nameof(HeartbeatSweep), ServiceLifecycleStage.Active, OnStartAsync, OnLeavingAsync);
+        // Stopped after the grains are deactivated (ServiceLifecycleStage.GrainDeactivation, above ApplicationServices).
+        lifecycle.Subscribe(nameof(HeartbeatSweep), ServiceLifecycleStage.ApplicationServices, _ => Task.CompletedTask, OnStopAsync);
+    }
 
     /// <summary>A run started: the worker is named in every heartbeat from now on (idempotent).</summary>
     internal void Join(IRunningWorker worker)
@@ -92,10 +101,12 @@ internal sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecy
         }
     }
 
-    /// <summary>One sweep: a heartbeat message to every partition with workers here, then (with a pool cap) the leases.</summary>
+    /// <summary>One sweep: a heartbeat message to every partition with workers here (unless the silo is leaving), then
+    /// (with a pool cap) the leases.</summary>
     internal async Task SweepAsync(CancellationToken cancellationToken)
     {
         var silo = _silo.SiloAddress.Endpoint.ToString();
+        var heartbeats = !Volatile.Read(ref _leaving);
         List<IRunningWorker>? leased = _pool.Capped ? [] : null;
         for (var partition = 0; partition < _running.Length; partition++)
         {
@@ -122,6 +133,11 @@ internal sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecy
                 }
 
                 ids = builder.MoveToImmutable();
+            }
+
+            if (!heartbeats)
+            {
+                continue;
             }
 
             try
@@ -178,6 +194,12 @@ internal sealed partial class HeartbeatSweep : ILifecycleParticipant<ISiloLifecy
     private Task OnStartAsync(CancellationToken cancellationToken)
     {
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private Task OnLeavingAsync(CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _leaving, true);
         return Task.CompletedTask;
     }
 

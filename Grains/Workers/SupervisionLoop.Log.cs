@@ -31,6 +31,9 @@ internal sealed partial class SupervisionLoop
         [LoggerMessage(12, LogLevel.Error, "Worker {WorkerId}: supervision failed outside a run; deactivating so the partition brings it back")]
         public static partial void SupervisionFailed(ILogger logger, string workerId, Exception exception);
 
+        [LoggerMessage(16, LogLevel.Warning, "Worker {WorkerId} could not hold its pool slot over its hand-over; the slot stays its own only while its lease runs")]
+        public static partial void HoldFailed(ILogger logger, string workerId, Exception exception);
+
         [LoggerMessage(15, LogLevel.Warning, "Worker {WorkerId}: Redis is behind the checkpoint it committed ({Committed}; stored {Stored}): it lost acknowledged writes (appendfsync everysec loses up to about 2 s on a crash). Resuming from the stored cursor; the lost events are indexed again")]
         public static partial void StoreBehind(ILogger logger, string workerId, long committed, long stored);
     }

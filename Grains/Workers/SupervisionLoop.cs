@@ -106,11 +106,17 @@ internal sealed partial class SupervisionLoop(
         await CancelAsync(CancellationToken.None);
     }
 
-    /// <summary>The activation goes away: the worker leaves the sweep, the timer and the run are cancelled and awaited
-    /// (within <paramref name="cancellationToken"/>). True if it was supervising.</summary>
+    /// <summary>The activation goes away: the slot is held over the hand-over, the worker leaves the sweep, the timer
+    /// and the run are cancelled and awaited (within <paramref name="cancellationToken"/>). True if it was supervising.</summary>
     public async Task<bool> DetachAsync(CancellationToken cancellationToken)
     {
         var supervised = IsSupervising;
+        if (supervised)
+        {
+            // Before it leaves the sweep, which renews it until then.
+            await HoldSlotOverHandOverAsync(cancellationToken);
+        }
+
         // Its keep-alive goes with the activation.
         LeaveHeartbeats();
         CancelRestart();
@@ -138,6 +144,23 @@ internal sealed partial class SupervisionLoop(
             {
                 host.Wake(waiting);
             }
+        }
+    }
+
+    /// <summary>Nothing renews the slot from the moment this activation leaves the sweep until the worker runs again
+    /// elsewhere, and its partition may take longer than a lease to bring it back (see <see cref="HandOverRule"/>): the
+    /// lease is stretched over that, as over a backoff, so the next activation finds the slot still the worker's instead
+    /// of taken by the head of the queue. A stop or delete meanwhile gives it back at once, wherever it lands.</summary>
+    private async Task HoldSlotOverHandOverAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await lease.HoldThroughAsync(id, HandOverRule.BringBackWithin(services.Supervision), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Redis unreachable until the deactivation's deadline: the lease it had bounds the slot, as before.
+            Log.HoldFailed(logger, id, ex);
         }
     }
 

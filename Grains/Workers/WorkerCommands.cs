@@ -128,8 +128,8 @@ internal sealed partial class WorkerCommands(
     }
 
     /// <summary>The activation goes away (a move, a graceful shutdown, idle collection): not an exit. The run is
-    /// cancelled, the checkpoint saved, and the partition told to bring the worker back; the slot stays held (its lease
-    /// runs on).</summary>
+    /// cancelled, the checkpoint saved, and the partition told to bring the worker back; the slot stays the worker's,
+    /// held over the time that takes (<see cref="SupervisionLoop.DetachAsync"/>).</summary>
     public async Task HandOverAsync(CancellationToken cancellationToken)
     {
         var supervised = await loop.DetachAsync(cancellationToken);

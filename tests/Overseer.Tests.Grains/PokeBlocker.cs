@@ -1,0 +1,51 @@
+using Orleans.Runtime;
+
+namespace Overseer.Tests.Grains;
+
+/// <summary>Fault injection for the partition's pokes: while a worker id is blocked, every <c>EnsureRunningAsync</c>
+/// call to it fails before it is sent, as a poke that races a silo's shutdown fails in a real cluster ("Silo … is shutting
+/// down", "The target silo became unavailable"). Register <see cref="InvokeAsync"/> as an outgoing grain call filter.</summary>
+public sealed class PokeBlocker
+{
+    private readonly Lock _lock = new();
+    private readonly HashSet<string> _blocked = new(StringComparer.Ordinal);
+    private int _refused;
+
+    /// <summary>Pokes refused so far.</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
+    public void Block(string workerId)
+    {
+        lock (_lock)
+        {
+            _blocked.Add(workerId);
+        }
+    }
+
+    public void Unblock(string workerId)
+    {
+        lock (_lock)
+        {
+            _blocked.Remove(workerId);
+        }
+    }
+
+    public Task InvokeAsync(IOutgoingGrainCallContext context)
+    {
+        if (context.MethodName == nameof(IWorkerGrain.EnsureRunningAsync) && IsBlocked(context.TargetId.Key.ToString()))
+        {
+            Interlocked.Increment(ref _refused);
+            throw new SiloUnavailableException($"test: poke of {context.TargetId} refused, as one that races a silo's shutdown is");
+        }
+
+        return context.Invoke();
+    }
+
+    private bool IsBlocked(string workerId)
+    {
+        lock (_lock)
+        {
+            return _blocked.Contains(workerId);
+        }
+    }
+}

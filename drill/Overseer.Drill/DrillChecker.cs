@@ -1,4 +1,5 @@
 using System.Globalization;
+using Overseer.Errors;
 using Overseer.Models;
 using Overseer.Testing;
 
@@ -176,7 +177,15 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
         var workers = new Dictionary<string, WorkerInfo>(StringComparer.Ordinal);
         foreach (var worker in population.Workers)
         {
-            workers[worker.Id] = await cluster.Client.GetStatusAsync(worker.Id, cancellationToken);
+            try
+            {
+                workers[worker.Id] = await cluster.Client.GetStatusAsync(worker.Id, cancellationToken);
+            }
+            catch (OverseerException unknown) when (unknown.Code == OverseerErrorCode.UnknownWorker)
+            {
+                // The drill started it (its last start returned) and never deleted it since: something undid the start.
+                ledger.Break(DrillPromise.ShouldRunRuns, $"worker '{worker.Id}' ({worker.Role}) is unknown to the cluster at the end, though its last start returned and no delete followed: {unknown.Message}");
+            }
         }
 
         var disagreements = new List<string>();
@@ -184,7 +193,7 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
         do
         {
             var rows = await cluster.Client.ListAsync(cancellationToken: cancellationToken).ToDictionaryAsync(r => r.Id, StringComparer.Ordinal, cancellationToken);
-            disagreements = [.. population.Workers.Select(w => Disagreement(w.Id, workers[w.Id], rows.GetValueOrDefault(w.Id))).OfType<string>()];
+            disagreements = [.. population.Workers.Where(w => workers.ContainsKey(w.Id)).Select(w => Disagreement(w.Id, workers[w.Id], rows.GetValueOrDefault(w.Id))).OfType<string>()];
             disagreements.AddRange(rows.Keys.Where(id => !workers.ContainsKey(id)).Select(id => $"registry has a row for '{id}', which the drill never started"));
             if (disagreements.Count == 0)
             {
@@ -226,7 +235,7 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
                 continue;
             }
 
-            if (worker.Role == DrillRole.Evm && ledger.DeepReorg && ReorgError(final[worker.Id]))
+            if (worker.Role == DrillRole.Evm && ledger.DeepReorg && final.TryGetValue(worker.Id, out var evm) && ReorgError(evm))
             {
                 ledger.Write($"evm worker '{worker.Id}' stopped at a reorg deeper than confirmations, as documented: {problem}");
                 continue;
@@ -264,7 +273,7 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
     /// so fewer is possible; more is a restart without a crash).</summary>
     private void CheckRestarts(Dictionary<string, WorkerInfo> final)
     {
-        foreach (var worker in population.Workers)
+        foreach (var worker in population.Workers.Where(w => final.ContainsKey(w.Id)))
         {
             var info = final[worker.Id];
             var committed = info.Checkpoint + ledger.Recommitted(worker.Id);

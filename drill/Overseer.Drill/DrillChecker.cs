@@ -1,6 +1,7 @@
 using System.Globalization;
 using Overseer.Errors;
 using Overseer.Models;
+using Overseer.Sources.Sequence;
 using Overseer.Testing;
 
 namespace Overseer.Drill;
@@ -257,9 +258,9 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
                     $"worker '{worker.Id}' event #{i + 1} is seq {seq}, expected {i + 1} ({(seq <= i ? "duplicate" : "gap")}; first seq must be 1)");
             }
 
-            if (worker.IsSequence && payload != StoreReads.SequencePayload(worker.Id, seq))
+            if (worker.IsSequence && payload != SequenceSource.Payload(worker.Id, seq))
             {
-                return string.Create(CultureInfo.InvariantCulture, $"worker '{worker.Id}' seq {seq} has payload {payload}, expected {StoreReads.SequencePayload(worker.Id, seq)}");
+                return string.Create(CultureInfo.InvariantCulture, $"worker '{worker.Id}' seq {seq} has payload {payload}, expected {SequenceSource.Payload(worker.Id, seq)}");
             }
         }
 

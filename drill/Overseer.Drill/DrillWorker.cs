@@ -12,7 +12,4 @@ internal sealed record DrillWorker(string Id, DrillRole Role, WorkerSpec Spec, l
 
     /// <summary>Whether its output is PostgreSQL (cursor in <c>overseer_cursors</c>, events as <c>drill_rows</c>).</summary>
     public bool OnPostgres => Role == DrillRole.Rows;
-
-    /// <summary>Whether it crashes on schedule (its restarts are bounded by its commits, not zero).</summary>
-    public bool CrashesOnSchedule => Role is DrillRole.Crashing or DrillRole.Temporary;
 }

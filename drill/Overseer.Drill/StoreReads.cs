@@ -1,6 +1,5 @@
 using Npgsql;
 using Overseer.Outputs.Postgres;
-using Overseer.Sources.Sequence;
 using StackExchange.Redis;
 
 namespace Overseer.Drill;
@@ -115,7 +114,4 @@ internal sealed class StoreReads(DrillCluster cluster)
     }
 
     public Task<long> PendingAsync() => Db.SortedSetLengthAsync(cluster.Keys.Pool[1]);
-
-    /// <summary>The payload the <c>sequence</c> source gives event <paramref name="seq"/> of <paramref name="workerId"/>.</summary>
-    public static string SequencePayload(string workerId, long seq) => SequenceSource.Payload(workerId, seq);
 }

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Overseer.Errors;
 using Overseer.Models;
 
@@ -28,6 +30,10 @@ public sealed class OverseerClient
 
     private readonly IClusterClient client;
     private readonly CallRetry retry;
+    private readonly TimeSpan attemptTimeout;
+
+    /// <summary>Orleans' default response timeout, for a client whose messaging options cannot be read.</summary>
+    private static readonly TimeSpan DefaultAttemptTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>A client over an already connected <paramref name="client"/>; a call that fails in transport is
     /// retried for <see cref="OverseerClientOptions.DefaultCallTimeout"/>. <c>AddOverseerClient</c> registers one
@@ -44,6 +50,8 @@ public sealed class OverseerClient
         this.client = client;
         this.retry = retry;
         Actor = actor;
+        attemptTimeout = (client.ServiceProvider.GetService(typeof(IOptions<ClientMessagingOptions>)) as IOptions<ClientMessagingOptions>)?.Value.ResponseTimeout
+            ?? DefaultAttemptTimeout;
     }
 
     /// <summary>Who this client says it is in the audit stream (<see cref="OverseerClientOptions.Actor"/>).</summary>
@@ -362,6 +370,21 @@ public sealed class OverseerClient
     // partition registration before it is keyed by id; stop sets "do not run" and keeps a finished worker's status,
     // so a second stop finds it stopped; resume returns a running worker as it is. One narrow case: a worker resumed
     // by the first attempt that completes or fails before a retry lands is started once more by that retry.
+    /// <summary>Each attempt carries its deadline (<see cref="RequestDeadline"/>): the cluster refuses an attempt that
+    /// reaches it after this client gave up on it, so that a retry is never carried out twice.</summary>
     private Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
-        retry.ExecuteAsync(call, cancellationToken);
+        retry.ExecuteAsync(
+            async () =>
+            {
+                RequestDeadline.Set(DateTimeOffset.UtcNow + attemptTimeout);
+                try
+                {
+                    return await call();
+                }
+                finally
+                {
+                    RequestDeadline.Clear();
+                }
+            },
+            cancellationToken);
 }

@@ -9,6 +9,9 @@ namespace Overseer.Client;
 
 public static class OverseerClientHostingExtensions
 {
+    /// <summary>How often the client re-reads which gateways are alive (see <c>AddOverseerClient</c>).</summary>
+    private static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
+
     /// <summary>Adds an Orleans client for the Overseer cluster (Redis clustering, cluster ids, a bounded
     /// connection retry, calls retried through another gateway after a transport failure) and registers <see cref="OverseerClient"/> as a singleton. The client connects when
     /// the host starts; a cluster that stays unreachable fails the start with a
@@ -51,6 +54,10 @@ public static class OverseerClientHostingExtensions
                 o.ClusterId = options.ClusterId;
                 o.ServiceId = options.ServiceId;
             });
+            // A silo that is frozen or cut off keeps its open gateway connection, and a client keeps sending to it until
+            // its gateway list next refreshes (Orleans' default: every minute) though the cluster declared it dead within
+            // seconds; every call meanwhile times out. Refreshed every few seconds instead (one read of the membership).
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = GatewayListRefreshPeriod);
             client.UseConnectionRetryFilter<ConnectRetryFilter>();
             // Carries the caller's trace into the cluster (W3C context); spans exist only when something listens.
             client.AddActivityPropagation();

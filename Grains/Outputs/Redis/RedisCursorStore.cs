@@ -11,28 +11,28 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
 {
     // KEYS: cursor. ARGV: start (1 = clear the stop first). Returns {claimed 1/0, gen, cp, tok}. A cursor without cp was
     // never created (or was deleted; a stop alone leaves gen and stop): only a start creates one.
-    private const string ClaimScript = """
+    private const string ClaimScript = Generations.Lua + "\n" + """
         if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'stop') end
         local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'stop', 'gen')
         if c[3] or (not c[1] and ARGV[1] ~= '1') then return {0, tonumber(c[4] or '0'), tonumber(c[1] or '0'), c[2] or ''} end
-        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+        local gen = nextgen(KEYS[1])
         if not c[1] then redis.call('HSET', KEYS[1], 'cp', 0) end
         return {1, gen, tonumber(c[1] or '0'), c[2] or ''}
         """;
 
     // KEYS: cursor. Returns {gen, cp, tok}: the stop and the generation bump are one step.
-    private const string StopScript = """
-        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+    private const string StopScript = Generations.Lua + "\n" + """
+        local gen = nextgen(KEYS[1])
         redis.call('HSET', KEYS[1], 'stop', 1)
         local c = redis.call('HMGET', KEYS[1], 'cp', 'tok')
         return {gen, tonumber(c[1] or '0'), c[2] or ''}
         """;
 
     // KEYS: cursor, stream. Returns {gen} or {-1, events} when the stream still holds events.
-    private const string CreateScript = """
+    private const string CreateScript = Generations.Lua + "\n" + """
         local n = redis.call('XLEN', KEYS[2])
         if n > 0 then return {-1, n} end
-        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+        local gen = nextgen(KEYS[1])
         redis.call('HSET', KEYS[1], 'cp', 0)
         redis.call('HDEL', KEYS[1], 'tok', 'stop')
         return {gen}

@@ -61,10 +61,10 @@ internal static class OverseerServiceCollectionExtensions
         services.AddEventSource<EvmSourceFactory>(EvmSourceFactory.Kind);
         services.AddSingleton<PartitionKeeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionKeeper>());
-        services.AddSingleton<Membership.PauseGuard>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Membership.PauseGuard>());
-        services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<Membership.PauseGuard>());
-        services.AddSingleton<IIncomingGrainCallFilter, Membership.RequestDeadlineFilter>();
+        services.AddSingleton<Admission.PauseGuard>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Admission.PauseGuard>());
+        services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<Admission.PauseGuard>());
+        services.AddSingleton<IIncomingGrainCallFilter, Admission.RequestDeadlineFilter>();
         services.AddSingleton<Workers.HeartbeatSweep>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Workers.HeartbeatSweep>());
         return services;

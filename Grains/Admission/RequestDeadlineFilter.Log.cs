@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Overseer.Membership;
+namespace Overseer.Admission;
 
 internal sealed partial class RequestDeadlineFilter
 {

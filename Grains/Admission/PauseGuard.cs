@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Overseer.Errors;
 
-namespace Overseer.Membership;
+namespace Overseer.Admission;
 
 /// <summary>A silo that was paused (SIGSTOP, a frozen VM, a long stop-the-world pause) may have been declared dead
 /// meanwhile, and the cluster moved its workers elsewhere; what it finds queued when it wakes — an operator's command

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Overseer.Errors;
 
-namespace Overseer.Membership;
+namespace Overseer.Admission;
 
 /// <summary>Refuses a call of the manager or of a worker that arrives after its caller's deadline
 /// (<see cref="RequestDeadline"/>) and <see cref="SkewAllowance"/> more: its caller gave up on it and may have retried,

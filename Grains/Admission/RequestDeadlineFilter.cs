@@ -11,9 +11,17 @@ namespace Overseer.Admission;
 /// a command that began in time is not cut short halfway.</summary>
 /// <remarks>The deadline is the caller's clock, the check this silo's: a client whose clock runs more than
 /// <see cref="SkewAllowance"/> plus its response timeout behind the cluster's has every call refused, with a message that
-/// says so.</remarks>
-internal sealed partial class RequestDeadlineFilter(TimeProvider time, ILogger<RequestDeadlineFilter> logger) : IIncomingGrainCallFilter
+/// says so. The manager's call on to a worker gets a deadline of its own, <see cref="HopBudget"/> from when it is sent
+/// (never later than the client's): the manager is told at once when the silo it sent the call to is declared dead,
+/// and the client retries, while the call itself may still reach the worker seconds later, sent on by that silo when it
+/// wakes (drill seed 208: a delete carried out a second time, five seconds late, on the worker started again).</remarks>
+internal sealed partial class RequestDeadlineFilter(TimeProvider time, ILogger<RequestDeadlineFilter> logger)
+    : IIncomingGrainCallFilter, IOutgoingGrainCallFilter
 {
+    /// <summary>How long a manager's call to a worker may take to reach it (queued behind the worker's previous command
+    /// included) before <see cref="SkewAllowance"/>; a call refused for it is retried by the client.</summary>
+    public static readonly TimeSpan HopBudget = TimeSpan.FromSeconds(1);
+
     /// <summary>How far the caller's clock may be ahead of this silo's.</summary>
     public static readonly TimeSpan SkewAllowance = TimeSpan.FromSeconds(2);
 
@@ -40,5 +48,18 @@ internal sealed partial class RequestDeadlineFilter(TimeProvider time, ILogger<R
         }
 
         return context.Invoke();
+    }
+
+    /// <summary>A call to a worker that carries a deadline (the manager's) is given <see cref="HopBudget"/> from now.</summary>
+    public async Task Invoke(IOutgoingGrainCallContext context)
+    {
+        if (context.InterfaceMethod.DeclaringType == typeof(IWorkerGrain) && RequestDeadline.Current is { } deadline)
+        {
+            // Async, so that the tighter deadline is this call's only, not the rest of the caller's.
+            var hop = time.GetUtcNow() + HopBudget;
+            RequestDeadline.Set(hop < deadline ? hop : deadline);
+        }
+
+        await context.Invoke();
     }
 }

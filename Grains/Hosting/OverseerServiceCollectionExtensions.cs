@@ -64,7 +64,9 @@ internal static class OverseerServiceCollectionExtensions
         services.AddSingleton<Admission.PauseGuard>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Admission.PauseGuard>());
         services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<Admission.PauseGuard>());
-        services.AddSingleton<IIncomingGrainCallFilter, Admission.RequestDeadlineFilter>();
+        services.AddSingleton<Admission.RequestDeadlineFilter>();
+        services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<Admission.RequestDeadlineFilter>());
+        services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<Admission.RequestDeadlineFilter>());
         services.AddSingleton<Workers.HeartbeatSweep>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Workers.HeartbeatSweep>());
         return services;

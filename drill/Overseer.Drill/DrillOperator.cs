@@ -84,11 +84,14 @@ internal sealed class DrillOperator(DrillCluster cluster, DrillPopulation popula
 
     private async Task RewindAsync(string id, CancellationToken cancellationToken)
     {
-        var to = await ReadAsync(() => store.CheckpointAsync(population[id]), cancellationToken) / 2;
+        var before = await ReadAsync(() => store.CheckpointAsync(population[id]), cancellationToken);
+        var to = before / 2;
         var result = await AnswerAsync($"rewind {id} --to {to}", ct => cluster.Client.RewindAsync(id, to, ct), cancellationToken);
         if (result is not null)
         {
-            ledger.Rewound(id, result.FromCheckpoint, to);
+            // The answer may be a retry's, after an attempt whose answer was lost had rewound already (it then reads "from
+            // the target"): the events read before the rewind were committed once more than the final checkpoint says.
+            ledger.Rewound(id, Math.Max(result.FromCheckpoint, before), to);
         }
     }
 

@@ -142,6 +142,45 @@ public sealed class RedisCluster : IAsyncDisposable
         await AwaitReadyAsync($"after the reshard of {slots} slots from {from.Port} to {to.Port}", cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The first step of moving one slot by hand, as a reshard does for each slot: <paramref name="to"/> is set
+    /// <c>IMPORTING</c> it from <paramref name="from"/>, and <paramref name="from"/> <c>MIGRATING</c> it to
+    /// <paramref name="to"/>. From now on <paramref name="from"/> answers a command whose keys it no longer holds with
+    /// <c>ASK</c> (all gone) or <c>TRYAGAIN</c> (some gone, some not).</summary>
+    public async Task BeginSlotMigrationAsync(int slot, RedisServer from, RedisServer to, CancellationToken cancellationToken = default)
+    {
+        var (fromId, toId, slotArg) = (await NodeIdAsync(from, cancellationToken).ConfigureAwait(false), await NodeIdAsync(to, cancellationToken).ConfigureAwait(false), slot.ToString(CultureInfo.InvariantCulture));
+        await RunCliAsync(["-p", to.Port.ToString(CultureInfo.InvariantCulture), "cluster", "setslot", slotArg, "importing", fromId], cancellationToken).ConfigureAwait(false);
+        await RunCliAsync(["-p", from.Port.ToString(CultureInfo.InvariantCulture), "cluster", "setslot", slotArg, "migrating", toId], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>MIGRATEs <paramref name="keys"/> (or, when none are given, every key <paramref name="from"/> still holds
+    /// in <paramref name="slot"/>) to <paramref name="to"/>, during a migration <see cref="BeginSlotMigrationAsync"/> began.</summary>
+    public async Task MigrateKeysAsync(int slot, RedisServer from, RedisServer to, IReadOnlyList<string>? keys = null, CancellationToken cancellationToken = default)
+    {
+        var fromPort = from.Port.ToString(CultureInfo.InvariantCulture);
+        keys ??= (await RunCliAsync(["-p", fromPort, "cluster", "getkeysinslot", slot.ToString(CultureInfo.InvariantCulture), "100000"], cancellationToken).ConfigureAwait(false))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (keys.Count > 0)
+        {
+            await RunCliAsync(["-p", fromPort, "migrate", "127.0.0.1", to.Port.ToString(CultureInfo.InvariantCulture), "", "0", "5000", "keys", .. keys], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The last step of moving a slot by hand: every primary is told that <paramref name="to"/> serves
+    /// <paramref name="slot"/> (the target first, then the rest, as redis-cli does); clients that ask another node get
+    /// <c>MOVED</c>. Returns once every node agrees on the layout.</summary>
+    /// <exception cref="InvalidOperationException">A node refused, e.g. the source still holds keys of the slot.</exception>
+    public async Task EndSlotMigrationAsync(int slot, RedisServer to, CancellationToken cancellationToken = default)
+    {
+        var (toId, slotArg) = (await NodeIdAsync(to, cancellationToken).ConfigureAwait(false), slot.ToString(CultureInfo.InvariantCulture));
+        foreach (var primary in Primaries.OrderBy(p => p == to ? 0 : 1))
+        {
+            await RunCliAsync(["-p", primary.Port.ToString(CultureInfo.InvariantCulture), "cluster", "setslot", slotArg, "node", toId], cancellationToken).ConfigureAwait(false);
+        }
+
+        await AwaitReadyAsync($"after slot {slot} moved to {to.Port}", cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>kill -9 of every node at once, and a start of each on its port and directory (it reloads its
     /// append-only file and its nodes.conf); returns once the cluster is ready again. Nothing can fail over: no primary
     /// is left to vote.</summary>

@@ -44,7 +44,7 @@ public sealed class RedisClusterReshardTests(RedisClusterFixture fixture, ITestO
         // of several seconds, longer than the reshards.
         var clock = Stopwatch.StartNew();
         var primaries = fixture.Redis.Primaries;
-        var source = await OwnerOfSlotZeroAsync(primaries);
+        var source = await OwnerOfAsync(primaries, 0);
         var target = primaries.First(p => p != source);
         var moved = (await fixture.Redis.SlotsOfAsync(source)).Take(MovedSlots).ToHashSet();
         var keys = new RedisKeys(Overseer.ServiceId);
@@ -95,21 +95,81 @@ public sealed class RedisClusterReshardTests(RedisClusterFixture fixture, ITestO
         }
     }
 
-    private Task<WorkerInfo[]> InfosAsync(IEnumerable<string> ids) =>
-        Task.WhenAll(ids.Select(id => Overseer.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync()));
+    /// <summary>The steps of one slot's move, by hand and one at a time, under a running worker: each lasts until the
+    /// worker's commits have met it. With only its stream moved, its commit script (cursor and stream) gets
+    /// <c>TRYAGAIN</c>; with both keys moved but the slot still migrating, <c>ASK</c>; once the slot is the target's,
+    /// <c>MOVED</c>. Each is an outage: the worker ends with exactly its scheduled restarts and every event once.</summary>
+    [Fact]
+    public async Task SlotOfARunningWorker_MovedKeyByKey_TryAgainThenAsk_NoRestartCountedAndExactlyOnce()
+    {
+        // Arrange: 100 fetches of 10 at 20 ms, a crash every 100 events.
+        const long limit = 1000;
+        const int restarts = 9;
+        var keys = new RedisKeys(Overseer.ServiceId);
+        var id = $"migrate-{Guid.NewGuid():N}";
+        var slot = Overseer.Mux.HashSlot(keys.Cursor(id));
+        var primaries = fixture.Redis.Primaries;
+        var source = await OwnerOfAsync(primaries, slot);
+        var target = primaries.First(p => p != source);
+        var spec = WorkerSpec.For(SequenceSourceFactory.Kind, ("limit", $"{limit}"), ("failAfter", "100"), ("batch", "10"), ("delayMs", "20"))
+            with { MaxRestarts = 100, RestartWindow = TimeSpan.FromSeconds(60) };
 
-    private async Task<RedisServer> OwnerOfSlotZeroAsync(IReadOnlyList<RedisServer> primaries)
+        // Act
+        await Overseer.Manager.StartAsync(id, spec);
+        await Eventually.UntilAsync(
+            () => Overseer.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
+            i => i.Checkpoint >= ReshardAfter,
+            EndDeadline,
+            i => $"before the move: worker '{id}' to commit {ReshardAfter} events; it is {i.Status} at {i.Checkpoint}");
+        var before = await fixture.Redis.ErrorRepliesAsync();
+        await fixture.Redis.BeginSlotMigrationAsync(slot, source, target);
+        await fixture.Redis.MigrateKeysAsync(slot, source, target, [keys.Events(id)]);
+        var split = await RepliedAsync(before, "TRYAGAIN", $"only the stream of '{id}' moved from {source.Port} to {target.Port}");
+        await fixture.Redis.MigrateKeysAsync(slot, source, target);
+        var asked = await RepliedAsync(before, "ASK", $"both keys of '{id}' moved, slot {slot} still migrating");
+        await fixture.Redis.EndSlotMigrationAsync(slot, target);
+        var ended = await Eventually.UntilAsync(
+            () => Overseer.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
+            i => i.Status is WorkerStatus.Completed or WorkerStatus.Failed or WorkerStatus.Stopped,
+            EndDeadline,
+            i => $"after the move: worker '{id}' to end; it is {i.Status} at checkpoint {i.Checkpoint}, restarts {i.Restarts}, last error '{i.LastError}'");
+        output.WriteLine($"slot {slot} moved from {source.Port} to {target.Port}: TRYAGAIN {split} while split, ASK {asked} while migrating; "
+            + $"'{id}' ended {ended.Status} at {ended.Checkpoint} with {ended.Restarts} restarts");
+
+        // Assert
+        Assert.True(
+            (ended.Status, ended.Checkpoint, ended.Restarts) == (WorkerStatus.Completed, limit, restarts),
+            $"'{id}': {ended.Status} at {ended.Checkpoint}, restarts {ended.Restarts} (expected Completed at {limit} with {restarts}), last error '{ended.LastError}'");
+        await AssertExactlyOnceAsync(Overseer.Client, id, limit);
+    }
+
+    /// <summary>Waits until the nodes have sent at least one more <paramref name="error"/> reply than in
+    /// <paramref name="before"/>; returns how many more.</summary>
+    private async Task<long> RepliedAsync(IReadOnlyDictionary<string, long> before, string error, string phase)
+    {
+        var now = await Eventually.UntilAsync(
+            () => fixture.Redis.ErrorRepliesAsync(),
+            r => r.GetValueOrDefault(error) > before.GetValueOrDefault(error),
+            EndDeadline,
+            r => $"{phase}: a {error} reply to the worker's commits; error replies so far: {string.Join(", ", r.Select(e => $"{e.Key} {e.Value}"))}");
+        return now[error] - before.GetValueOrDefault(error);
+    }
+
+    private async Task<RedisServer> OwnerOfAsync(IReadOnlyList<RedisServer> primaries, int slot)
     {
         foreach (var primary in primaries)
         {
-            if ((await fixture.Redis.SlotsOfAsync(primary)).FirstOrDefault(-1) == 0)
+            if ((await fixture.Redis.SlotsOfAsync(primary)).Contains(slot))
             {
                 return primary;
             }
         }
 
-        throw new InvalidOperationException($"none of the primaries {string.Join(", ", primaries.Select(p => p.Port))} serves slot 0");
+        throw new InvalidOperationException($"none of the primaries {string.Join(", ", primaries.Select(p => p.Port))} serves slot {slot}");
     }
+
+    private Task<WorkerInfo[]> InfosAsync(IEnumerable<string> ids) =>
+        Task.WhenAll(ids.Select(id => Overseer.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync()));
 
     /// <summary>Fresh worker ids whose keys (one <c>{id}</c> slot: cursor and stream) hash into <paramref name="slots"/>.</summary>
     private string[] IdsInSlots(RedisKeys keys, IReadOnlySet<int> slots)

@@ -21,14 +21,16 @@ internal static partial class RedisFaults
     /// <summary>
     /// Redis error codes that mean the server cannot serve this command right now but will again without anyone
     /// changing our code or data: loading after a restart, a long script, a replica or failover, a failed
-    /// background save, memory full, a cluster or replica quorum missing.
+    /// background save, memory full, a cluster or replica quorum missing, a slot moving (a reshard or failover: a
+    /// <c>MOVED</c> or <c>ASK</c> that StackExchange.Redis could not follow, e.g. to a node it is not connected to yet;
+    /// it refreshes its slot map, and a retry goes where the slot is now).
     /// </summary>
     /// <remarks>StackExchange.Redis 3 classifies most replies itself (<see cref="RedisServerException.Kind"/>); the text is
     /// the fallback for an error it leaves <see cref="RedisErrorKind.Unknown"/> and for wrappers that kept only text.
     /// Matched as a whole word: <c>BUSYGROUP</c> and <c>BUSYKEY</c> (a consumer group or key that already
     /// exists) are answers, not outages.</remarks>
     private static readonly string[] TransientCodes =
-        ["LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "MISCONF", "OOM", "CLUSTERDOWN", "NOREPLICAS"];
+        ["LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "MISCONF", "OOM", "CLUSTERDOWN", "NOREPLICAS", "MOVED", "ASK"];
 
     private const string ConnectionMarker = "StackExchange.Redis.RedisConnectionException: ";
     private const string TimeoutMarker = "StackExchange.Redis.RedisTimeoutException: ";
@@ -55,6 +57,7 @@ internal static partial class RedisFaults
         RedisServerException e => e.Kind is RedisErrorKind.Loading or RedisErrorKind.Busy or RedisErrorKind.ReadOnly
             or RedisErrorKind.MasterDown or RedisErrorKind.TryAgain or RedisErrorKind.Misconfigured or RedisErrorKind.OutOfMemory
             or RedisErrorKind.ClusterDown or RedisErrorKind.NoReplicas
+            or RedisErrorKind.Moved or RedisErrorKind.Ask or RedisErrorKind.UnknownRedirectTarget
             || HasTransientCode(e.Message),
         RedisStorageException { InnerException: { } inner } => IsTransient(inner),
         RedisStorageException e => MentionsTransientFault(e.Message),

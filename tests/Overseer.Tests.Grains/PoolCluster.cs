@@ -8,14 +8,25 @@ public sealed class PoolCluster : IAsyncLifetime
 {
     public const int Cap = 10;
 
-    public OverseerCluster Overseer { get; } = new()
+    /// <summary>On a private redis-server.</summary>
+    public PoolCluster()
+        : this(null)
     {
+    }
+
+    /// <summary>On the Redis of <paramref name="redisConnectionString"/> (e.g. a <see cref="Testing.RedisCluster"/>'s),
+    /// or a private redis-server when null.</summary>
+    internal PoolCluster(string? redisConnectionString) => Overseer = new()
+    {
+        RedisConnectionString = redisConnectionString,
         Pool = o =>
         {
             o.MaxRunningWorkers = Cap;
             o.SlotLease = TimeSpan.FromSeconds(3);
         },
     };
+
+    public OverseerCluster Overseer { get; }
 
     /// <summary>Slots held right now, read from Redis (the pool's own truth; expired leases not counted).</summary>
     public async Task<long> HoldersAsync()

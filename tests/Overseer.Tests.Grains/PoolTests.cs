@@ -18,8 +18,14 @@ public sealed class PoolTests(PoolCluster fixture, ITestOutputHelper output) : I
     private OverseerClient Client => new(fixture.Overseer.Client);
 
     [Fact]
-    public async Task Pool_FiftyStartsOverCapTen_NeverMoreThanTenRunningAndAllCompleteInStartOrder()
+    public Task Pool_FiftyStartsOverCapTen_NeverMoreThanTenRunningAndAllCompleteInStartOrder() => FiftyStartsOverCapAsync(fixture, output);
+
+    /// <summary>The pool's cap and order on <paramref name="fixture"/>'s Redis (also run on a Redis Cluster by
+    /// <see cref="RedisClusterGuaranteeTests"/>, where the pool's keys share the <c>{pool}</c> slot).</summary>
+    internal static async Task FiftyStartsOverCapAsync(PoolCluster fixture, ITestOutputHelper output)
     {
+        var manager = fixture.Overseer.Manager;
+        var client = new OverseerClient(fixture.Overseer.Client);
         var ids = Enumerable.Range(0, 50).Select(i => $"fifo-{i:D2}").ToList();
         // Each run takes ~0.6 s (3 fetches of 200 ms), so a queue builds even when the 50 starts are slow (a loaded machine).
         var spec = WorkerSpec.For("sequence", ("limit", "300"), ("batch", "100"), ("delayMs", "200"));
@@ -36,7 +42,7 @@ public sealed class PoolTests(PoolCluster fixture, ITestOutputHelper output) : I
             while (!stop.IsCancellationRequested)
             {
                 var sample = Interlocked.Increment(ref samples);
-                var rows = await Client.ListAsync().ToListAsync();
+                var rows = await client.ListAsync().ToListAsync();
                 var holders = await fixture.HoldersAsync();
                 var mine = rows.Where(r => r.Id.StartsWith("fifo-", StringComparison.Ordinal)).ToList();
                 maxRunning = Math.Max(maxRunning, rows.Count(r => r.Status == WorkerStatus.Running));
@@ -55,12 +61,12 @@ public sealed class PoolTests(PoolCluster fixture, ITestOutputHelper output) : I
         var started = new List<WorkerInfo>();
         foreach (var id in ids)
         {
-            started.Add(await Manager.StartAsync(id, spec));
+            started.Add(await manager.StartAsync(id, spec));
         }
 
         output.WriteLine($"50 starts took {clock.ElapsedMilliseconds} ms; {started.Count(s => s.Status == WorkerStatus.Pending)} returned pending");
         await Eventually.UntilAsync(
-            async () => await Task.WhenAll(ids.Select(id => Client.GetStatusAsync(id))),
+            async () => await Task.WhenAll(ids.Select(id => client.GetStatusAsync(id))),
             infos => infos.All(i => i.Status == WorkerStatus.Completed && i.Checkpoint == 300),
             TimeSpan.FromSeconds(45),
             infos => "all 50 workers completed at checkpoint 300; not yet: "
@@ -86,11 +92,11 @@ public sealed class PoolTests(PoolCluster fixture, ITestOutputHelper output) : I
                           select $"{ids[j]} (sample {firstSeen[ids[j]]}) before {ids[i]} (sample {firstSeen[ids[i]]})").ToList();
         Assert.True(inversions.Count == 0, "not FIFO: " + string.Join("; ", inversions.Take(5)));
 
-        var summary = await Client.GetSummaryAsync();
+        var summary = await client.GetSummaryAsync();
         Assert.Equal(Cap, summary.PoolSize);
         Assert.True(summary.PoolAverageWaitMs > 0, $"average wait {summary.PoolAverageWaitMs} ms after 40 queued starts");
         await Eventually.UntilAsync(
-            () => Client.GetSummaryAsync(),
+            () => client.GetSummaryAsync(),
             s => s.PoolInUse == 0 && s.PoolPending == 0,
             TimeSpan.FromSeconds(5),
             s => $"every slot back after all completed: in use {s.PoolInUse}, pending {s.PoolPending}");

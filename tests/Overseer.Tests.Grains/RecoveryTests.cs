@@ -52,10 +52,16 @@ public sealed class RecoveryTests : IClassFixture<OverseerCluster>
     }
 
     [Fact]
-    public async Task WholeClusterRestart_RestoresRunningWorkers_LeavesStoppedAndCompletedAlone()
+    public Task WholeClusterRestart_RestoresRunningWorkers_LeavesStoppedAndCompletedAlone() => WholeClusterRestartAsync(_fixture);
+
+    /// <summary>The restore guarantee on <paramref name="fixture"/>'s Redis (also run on a Redis Cluster by
+    /// <see cref="RedisClusterGuaranteeTests"/>): a cluster of fresh silos under a ServiceId of its own is stopped with
+    /// running, stopped and completed workers, and a new one started on the same ServiceId brings back exactly the
+    /// running ones from the registry.</summary>
+    internal static async Task WholeClusterRestartAsync(OverseerCluster fixture)
     {
         var serviceId = $"svc-{Guid.NewGuid():N}";
-        var first = await _fixture.StartClusterAsync(serviceId);
+        var first = await fixture.StartClusterAsync(serviceId);
         var manager = first.Client.GetGrain<IManagerGrain>(0);
         var running = Enumerable.Range(0, 6).Select(i => $"long-{i}").ToList();
         foreach (var id in running)
@@ -73,7 +79,7 @@ public sealed class RecoveryTests : IClassFixture<OverseerCluster>
             () => "every long worker to pass checkpoint 20 before the restart");
         await first.DisposeAsync();
 
-        var second = await _fixture.StartClusterAsync(serviceId);
+        var second = await fixture.StartClusterAsync(serviceId);
         await using var _ = second;
         var restored = second.Client.GetGrain<IManagerGrain>(0);
         // Observe through the registry only: a call to a worker would itself reactivate it.

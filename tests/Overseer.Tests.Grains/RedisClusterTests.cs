@@ -11,7 +11,8 @@ namespace Overseer.Tests.Grains;
 /// <summary>The guarantees a Redis Cluster could change, on a real 3-primary, 3-replica cluster: workers whose keys live
 /// on different primaries commit exactly once, through a stop and resume and through a rewind. The multi-key scripts
 /// would fail here with CROSSSLOT if a worker's keys left its hash slot (HashSlotRuleTests states the rule).</summary>
-public sealed class RedisClusterTests(RedisClusterFixture fixture) : IClassFixture<RedisClusterFixture>
+[Collection(RedisClusterCollection.Name)]
+public sealed class RedisClusterTests(RedisClusterFixture fixture)
 {
     private const string Actor = "tester@ci";
     private const long Events = 300;

@@ -12,29 +12,34 @@ public sealed class RegistryTests : IClassFixture<OverseerCluster>
     public RegistryTests(OverseerCluster fixture) => _fixture = fixture;
 
     [Fact]
-    public async Task ListAndSummary_CountEveryWorkerByStatus_AndPageWithoutGapsOrRepeats()
+    public Task ListAndSummary_CountEveryWorkerByStatus_AndPageWithoutGapsOrRepeats() => ListAndSummaryAsync(_fixture.Manager);
+
+    /// <summary>Registry truth through <paramref name="manager"/>, whose registry must hold no other worker and which
+    /// runs on 2 silos (also run on a Redis Cluster by <see cref="RedisClusterGuaranteeTests"/>): list and summary count
+    /// exactly the workers started, by status, and paging visits each once.</summary>
+    internal static async Task ListAndSummaryAsync(IManagerGrain manager)
     {
         var completed = Enumerable.Range(0, 23).Select(i => $"done-{i:D2}").ToList();
         var stopped = Enumerable.Range(0, 4).Select(i => $"halt-{i}").ToList();
         var failed = Enumerable.Range(0, 3).Select(i => $"fail-{i}").ToList();
         foreach (var id in completed)
         {
-            await _fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("limit", "3")));
+            await manager.StartAsync(id, WorkerSpec.For("sequence", ("limit", "3")));
         }
 
         foreach (var id in stopped)
         {
-            await _fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("delayMs", "100"), ("batch", "1")));
-            await _fixture.Manager.StopAsync(id);
+            await manager.StartAsync(id, WorkerSpec.For("sequence", ("delayMs", "100"), ("batch", "1")));
+            await manager.StopAsync(id);
         }
 
         foreach (var id in failed)
         {
-            await _fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("failAfter", "0")) with { Restart = RestartPolicy.Temporary });
+            await manager.StartAsync(id, WorkerSpec.For("sequence", ("failAfter", "0")) with { Restart = RestartPolicy.Temporary });
         }
 
         var summary = await Eventually.UntilAsync(
-            () => _fixture.Manager.GetSummaryAsync(),
+            () => manager.GetSummaryAsync(),
             s => s.ByStatus["completed"] == 23 && s.ByStatus["stopped"] == 4 && s.ByStatus["failed"] == 3,
             Deadline,
             s => $"registry counts completed=23 stopped=4 failed=3; got {string.Join(", ", s.ByStatus.Select(kv => $"{kv.Key}={kv.Value}"))}");
@@ -42,12 +47,12 @@ public sealed class RegistryTests : IClassFixture<OverseerCluster>
         string? after = null;
         do
         {
-            var page = await _fixture.Manager.ListAsync(new WorkerQuery(AfterId: after, Limit: 7));
+            var page = await manager.ListAsync(new WorkerQuery(AfterId: after, Limit: 7));
             pages.Add(page);
             after = page.NextAfterId;
         }
         while (after is not null);
-        var onlyFailed = await _fixture.Manager.ListAsync(new WorkerQuery(Status: WorkerStatus.Failed));
+        var onlyFailed = await manager.ListAsync(new WorkerQuery(Status: WorkerStatus.Failed));
 
         Assert.Equal(30, summary.Workers);
         Assert.Equal(0, summary.ByStatus["running"]);

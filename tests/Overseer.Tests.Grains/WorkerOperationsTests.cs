@@ -9,10 +9,11 @@ using static Overseer.Tests.Grains.WorkerAssertions;
 
 namespace Overseer.Tests.Grains;
 
-/// <summary>The operator's delete and rewind on a 2-silo cluster over a real redis-server: what they remove, what a
-/// worker does afterwards (exactly once from the new checkpoint), what they refuse, and the audit stream.</summary>
-[Collection(ClusterCollection.Name)]
-public sealed class WorkerOperationsTests(OverseerCluster fixture)
+/// <summary>The operator's delete and rewind on a 2-silo cluster: what they remove, what a worker does afterwards
+/// (exactly once from the new checkpoint), what they refuse, and the audit stream. Each store's class runs every case
+/// here: <see cref="RedisWorkerOperationsTests"/> (one redis-server), <see cref="RedisClusterWorkerOperationsTests"/>
+/// (a real Redis Cluster).</summary>
+public abstract class WorkerOperationsTests(OverseerCluster fixture)
 {
     private const string Actor = "tester@ci";
 
@@ -29,16 +30,18 @@ public sealed class WorkerOperationsTests(OverseerCluster fixture)
             Deadline,
             i => $"'{id}' to commit {atLeast} events; it is {i.Status} at {i.Checkpoint}");
 
-    /// <summary>Every Redis key, registry field and pool entry that still names <paramref name="id"/>.</summary>
+    /// <summary>Every Redis key, registry field and pool entry that still names <paramref name="id"/>, on every primary.</summary>
     private async Task<List<string>> LeftoversAsync(string id)
     {
         var db = fixture.Mux.GetDatabase();
-        var server = fixture.Mux.GetServer(fixture.Mux.GetEndPoints()[0]);
         var keys = new RedisKeys(fixture.ServiceId);
         var found = new List<string>();
-        await foreach (var key in server.KeysAsync(pattern: $"*{id}*"))
+        foreach (var server in fixture.Mux.GetServers().Where(s => !s.IsReplica))
         {
-            found.Add($"key {key}");
+            await foreach (var key in server.KeysAsync(pattern: $"*{id}*"))
+            {
+                found.Add($"key {key}");
+            }
         }
 
         for (var p = 0; p < OverseerCluster.Partitions; p++)

@@ -21,6 +21,8 @@ public sealed class RedisFaultsTests
         "CLUSTERDOWN The cluster is down",
         "NOREPLICAS Not enough good replicas to write.",
         "OOM command not allowed when used memory > 'maxmemory'. script: 1f2e, on @user_script:3.",
+        "MOVED 3999 127.0.0.1:6381",
+        "ASK 3999 127.0.0.1:6381",
     ];
 
     public static TheoryData<string> PermanentServerErrors =>
@@ -32,6 +34,7 @@ public sealed class RedisFaultsTests
         "WRONGTYPE Operation against a key holding the wrong kind of value",
         "NOSCRIPT No matching script. Please use EVAL.",
         "ERR unknown command 'FOO'",
+        "CROSSSLOT Keys in request don't hash to the same slot",
     ];
 
     [Theory]
@@ -121,6 +124,10 @@ public sealed class RedisFaultsTests
     [InlineData(RedisErrorKind.OutOfMemory, true)]
     [InlineData(RedisErrorKind.NoReplicas, true)]
     [InlineData(RedisErrorKind.Misconfigured, true)]
+    [InlineData(RedisErrorKind.Moved, true)]
+    [InlineData(RedisErrorKind.Ask, true)]
+    [InlineData(RedisErrorKind.UnknownRedirectTarget, true)]
+    [InlineData(RedisErrorKind.CrossSlot, false)]
     [InlineData(RedisErrorKind.WrongType, false)]
     [InlineData(RedisErrorKind.NoScript, false)]
     [InlineData(RedisErrorKind.UnknownError, false)]

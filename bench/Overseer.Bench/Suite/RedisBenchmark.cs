@@ -11,15 +11,27 @@ internal static class RedisBenchmark
     public const string Pipeline = "16";
 
     /// <summary>XADD requests per second.</summary>
-    public static async Task<double> XaddAsync(int port, string payload, int requests, CancellationToken cancellationToken)
+    public static Task<double> XaddAsync(int port, string payload, int requests, CancellationToken cancellationToken) =>
+        RunXaddAsync(
+            ["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-c", Clients, "-P", Pipeline,
+             "-n", requests.ToString(CultureInfo.InvariantCulture), "--csv", "XADD", $"bench:xadd:{Guid.NewGuid():N}", "*", "p", payload],
+            cancellationToken);
+
+    /// <summary>XADD requests per second over <paramref name="streams"/> streams (<c>-r</c>: one key per worker, as the
+    /// workers have), on one Redis or, with <paramref name="cluster"/>, with <c>--cluster</c> on the Redis Cluster that
+    /// <paramref name="port"/> belongs to: each client then sends to one primary, the <c>{tag}</c> in the key replaced by
+    /// one of that primary's hash tags (on one Redis the key keeps <c>{tag}</c>, so it is as long).</summary>
+    public static Task<double> XaddStreamsAsync(int port, bool cluster, int streams, string payload, int requests, CancellationToken cancellationToken) =>
+        RunXaddAsync(
+            [.. cluster ? ["--cluster"] : Array.Empty<string>(), "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-c", Clients, "-P", Pipeline,
+             "-n", requests.ToString(CultureInfo.InvariantCulture), "-r", streams.ToString(CultureInfo.InvariantCulture), "--csv",
+             "XADD", $"bench:{{tag}}:{Guid.NewGuid():N}:__rand_int__", "*", "p", payload],
+            cancellationToken);
+
+    private static async Task<double> RunXaddAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("redis-benchmark") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        string key = $"bench:xadd:{Guid.NewGuid():N}";
-        foreach (var arg in new[]
-        {
-            "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-c", Clients, "-P", Pipeline,
-            "-n", requests.ToString(CultureInfo.InvariantCulture), "--csv", "XADD", key, "*", "p", payload,
-        })
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }

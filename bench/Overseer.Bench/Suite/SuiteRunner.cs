@@ -10,7 +10,7 @@ namespace Overseer.Bench.Suite;
 /// (<c>bench/results/quick/</c> with <c>--quick</c>, which is not kept in git).</summary>
 internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> scenarios, string command)
 {
-    public static readonly IReadOnlyList<string> Scenarios = ["starts", "restore", "idle", "events", "crash-restart", "views", "handler"];
+    public static readonly IReadOnlyList<string> Scenarios = ["starts", "restore", "idle", "events", "cluster", "crash-restart", "views", "handler"];
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -74,6 +74,7 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
         "restore" => new RestoreScenario(settings).RunAsync(cancellationToken),
         "idle" => new IdleScenario(settings).RunAsync(cancellationToken),
         "events" => new EventsScenario(settings).RunAsync(cancellationToken),
+        "cluster" => new ClusterScenario(settings).RunAsync(cancellationToken),
         "crash-restart" => new CrashRestartScenario(settings).RunAsync(cancellationToken),
         "views" => new ViewsScenario(settings).RunAsync(cancellationToken),
         "handler" => new Handler.HandlerScenario(settings).RunAsync(cancellationToken),

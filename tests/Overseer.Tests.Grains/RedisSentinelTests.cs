@@ -15,7 +15,9 @@ namespace Overseer.Tests.Grains;
 /// scheduled restarts and every event once.</summary>
 /// <remarks>Its own deployment and silos: it kills the primary. Replication is asynchronous, so the promoted replica may
 /// lack the last acknowledged commits; the worker then finds the store behind it and goes on from the store (README
-/// "Guarantees"), which keeps both assertions exact.</remarks>
+/// "Guarantees"), which keeps both assertions exact. Grain storage and Overseer's own keys go through the Sentinel
+/// connection here; membership stays the in-process test host's own table, so Orleans' Redis membership on Sentinel is
+/// covered with real silo processes (StoreFailoverTests).</remarks>
 [Trait("Category", "Faults")]
 public sealed class RedisSentinelTests(ITestOutputHelper output) : IAsyncLifetime
 {

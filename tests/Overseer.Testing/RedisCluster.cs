@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Overseer.Testing;
@@ -20,10 +19,8 @@ public sealed class RedisCluster : IAsyncDisposable
     public const int PrimaryCount = 3;
     public const int ReplicaCount = 3;
 
-    private const string Cli = "redis-cli";
     private static readonly string[] ReconnectNoise = ["Connecting to MASTER", "REPLICA sync started", "Error condition on socket for SYNC"];
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(30);
 
     private readonly List<RedisServer> nodes = [];
     private readonly int replicasPerPrimary;
@@ -297,51 +294,8 @@ public sealed class RedisCluster : IAsyncDisposable
         info.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith("cluster_state:", StringComparison.Ordinal))?[14..]
         ?? "(no cluster_state)";
 
-    /// <summary>Runs redis-cli to completion and returns its output.</summary>
-    /// <exception cref="InvalidOperationException">redis-cli is missing or exited with an error; the message holds its output.</exception>
-    private static async Task<string> RunCliAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        var executable = ChildProcesses.FindOnPath(Cli) ?? throw new InvalidOperationException(
-            "redis-cli is not installed (not found on PATH). Run ./overseer test, which installs it, "
-            + "or install it with: apt-get install -y redis-tools");
-        var startInfo = new ProcessStartInfo(executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("could not start redis-cli");
-        process.StandardInput.Close();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(CliTimeout);
-        var output = process.StandardOutput.ReadToEndAsync(deadline.Token);
-        var error = process.StandardError.ReadToEndAsync(deadline.Token);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw new TimeoutException($"redis-cli {string.Join(' ', arguments)} did not finish within {CliTimeout.TotalSeconds:0} s");
-        }
-
-        var text = await output.ConfigureAwait(false);
-        var errors = await error.ConfigureAwait(false);
-        if (process.ExitCode != 0 || text.Contains("[ERR]", StringComparison.Ordinal) || text.StartsWith("ERR", StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException(
-                $"redis-cli {string.Join(' ', arguments)} failed (exit code {process.ExitCode}):{Environment.NewLine}{text}{errors}");
-        }
-
-        return text;
-    }
+    private static Task<string> RunCliAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        RedisCli.RunAsync(arguments, cancellationToken);
 
     private sealed record NodeView(int Port, string State, int[] PrimaryPorts, int Replicas, bool Healthy, bool Synced, string SlotMap)
     {

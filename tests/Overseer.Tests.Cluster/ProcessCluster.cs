@@ -9,19 +9,21 @@ using StackExchange.Redis;
 
 namespace Overseer.Tests.Cluster;
 
-/// <summary>A private redis-server plus real silo processes (fast failure detection unless asked otherwise),
-/// optionally the reference event source, and a client.</summary>
+/// <summary>A private redis-server (or a Redis the test owns: a Sentinel deployment, a Redis Cluster) plus real silo
+/// processes (fast failure detection unless asked otherwise), optionally the reference event source, and a client.</summary>
 public sealed class ProcessCluster : IAsyncDisposable
 {
     private readonly List<SiloProcess> _silos = [];
     private readonly bool _fastDetection;
     private readonly string? _hostDll;
     private readonly List<IHost> _extraClients = [];
+    private readonly RedisServer? _redis;
     private IHost? _clientHost;
 
-    private ProcessCluster(RedisServer redis, ConnectionMultiplexer mux, bool fastDetection, string? hostDll)
+    private ProcessCluster(RedisServer? redis, string redisConnectionString, ConnectionMultiplexer mux, bool fastDetection, string? hostDll)
     {
-        Redis = redis;
+        _redis = redis;
+        RedisConnectionString = redisConnectionString;
         Mux = mux;
         _fastDetection = fastDetection;
         _hostDll = hostDll;
@@ -32,7 +34,13 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public ReferenceSourceProcess? Feed { get; private set; }
 
-    public RedisServer Redis { get; }
+    /// <summary>The cluster's private redis-server.</summary>
+    /// <exception cref="InvalidOperationException">The cluster runs on a Redis the test owns (see <see cref="StartAsync"/>).</exception>
+    public RedisServer Redis => _redis ?? throw new InvalidOperationException(
+        $"this cluster runs on a Redis the test owns ({RedisConnectionString}), not on a private redis-server");
+
+    /// <summary>What the silos and the client connect to: the private server's or the test's connection string.</summary>
+    public string RedisConnectionString { get; }
 
     public ConnectionMultiplexer Mux { get; }
 
@@ -51,12 +59,20 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <param name="feedRate">If set, also start the reference event source with this many events/s per feed.</param>
     /// <param name="environment">Extra environment variables for every silo (e.g. <c>Overseer__Pool__MaxRunningWorkers</c>).</param>
     /// <param name="hostDll">The host every silo runs (<see cref="SiloProcessOptions.HostDll"/>); null = the repository's silo.</param>
+    /// <param name="redisConnectionString">A Redis the test owns and disposes (e.g. <see cref="RedisSentinel.ConnectionString"/>
+    /// or <see cref="RedisCluster.ConnectionString"/>); null = a private redis-server the cluster starts and disposes.</param>
     public static async Task<ProcessCluster> StartAsync(
-        int silos, bool fastDetection = true, int? feedRate = null, IReadOnlyDictionary<string, string>? environment = null, string? hostDll = null)
+        int silos,
+        bool fastDetection = true,
+        int? feedRate = null,
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? hostDll = null,
+        string? redisConnectionString = null)
     {
-        var redis = await RedisServer.StartNewAsync();
-        var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var cluster = new ProcessCluster(redis, mux, fastDetection, hostDll) { _environment = environment ?? new Dictionary<string, string>() };
+        var redis = redisConnectionString is null ? await RedisServer.StartNewAsync() : null;
+        var connectionString = redisConnectionString ?? redis!.ConnectionString;
+        var mux = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        var cluster = new ProcessCluster(redis, connectionString, mux, fastDetection, hostDll) { _environment = environment ?? new Dictionary<string, string>() };
         if (feedRate is { } rate)
         {
             cluster.Feed = ReferenceSourceProcess.Start(rate: rate, heartbeatMs: 200);
@@ -89,7 +105,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         {
             Name = name,
             HostDll = _hostDll,
-            RedisConnectionString = redisConnectionString ?? Redis.ConnectionString,
+            RedisConnectionString = redisConnectionString ?? RedisConnectionString,
             ClusterId = ClusterId,
             ServiceId = ServiceId,
             ExtraEnvironment = environment,
@@ -146,7 +162,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:redis"] = Redis.ConnectionString,
+            ["ConnectionStrings:redis"] = RedisConnectionString,
             ["Orleans:ClusterId"] = ClusterId,
             ["Orleans:ServiceId"] = ServiceId,
             ["Overseer:Client:ConnectTimeout"] = "00:00:30",
@@ -196,7 +212,10 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
 
         await Mux.DisposeAsync();
-        await Redis.DisposeAsync();
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
         if (Feed is not null)
         {
             await Feed.DisposeAsync();

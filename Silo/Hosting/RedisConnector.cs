@@ -21,10 +21,29 @@ internal static class RedisConnector
         catch (Exception ex)
         {
             mux.Dispose();
-            var reason = ex is AggregateException { InnerException: { } inner } ? inner.Message : ex.Message;
+            var reason = Summarize(ex is AggregateException { InnerException: { } inner } ? inner.Message : ex.Message);
             throw new SiloConfigurationException(
                 $"cannot reach Redis at {RedisEndpoint.Describe(options)} ({RedisEndpoint.Key}): {reason}. "
                 + "Start Redis (./overseer up does) or point ConnectionStrings:redis at a reachable server");
         }
+    }
+
+    // StackExchange.Redis follows what went wrong with a dump of its connection state ("... (5000ms) - Last Connection
+    // Exception: UnableToConnect (0-read, 0-sent) on 127.0.0.1:1/Interactive, ..., IOCP: (...), v: 3.4.35"), on one line
+    // or several: keep the first clause and the failure's kind.
+    private static string Summarize(string message)
+    {
+        const string LastFailure = " - Last Connection Exception: ";
+        var end = message.IndexOfAny(['\r', '\n']);
+        var line = end < 0 ? message : message[..end];
+        var dump = line.IndexOf(LastFailure, StringComparison.Ordinal);
+        if (dump >= 0)
+        {
+            var kind = line[(dump + LastFailure.Length)..].Split(' ', 2)[0];
+            line = $"{line[..dump]} ({kind})";
+        }
+
+        var details = line.IndexOf(", command=", StringComparison.Ordinal);
+        return (details < 0 ? line : line[..details]).TrimEnd(' ', '.', ';');
     }
 }

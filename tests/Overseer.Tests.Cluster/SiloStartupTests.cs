@@ -33,6 +33,23 @@ public sealed class SiloStartupTests
         Assert.DoesNotContain("hunter2-secret", result.Stderr + result.Stdout);
     }
 
+    [Fact]
+    public async Task Start_NoSentinelAnswers_ExitsWithOneLineNamingTheService()
+    {
+        var sentinels = $"127.0.0.1:{PortAllocator.GetFreePort()},127.0.0.1:{PortAllocator.GetFreePort()}";
+
+        var result = await StartSiloAsync(("ConnectionStrings__redis", $"{sentinels},serviceName=mymaster,connectTimeout=500"));
+
+        Assert.Equal(1, result.ExitCode);
+        var error = result.Stderr.Split('\n').Select(l => l.TrimEnd('\r')).SingleOrDefault(l => l.Contains("cannot reach Redis", StringComparison.Ordinal));
+        Assert.True(error is not null, $"no 'cannot reach Redis' line in stderr:\n{result.Stderr}");
+        Assert.Contains("serviceName=mymaster", error, StringComparison.Ordinal);
+        // StackExchange.Redis' dump of its connection state (thread pool, counters, version) is cut: what failed stays.
+        Assert.EndsWith("point ConnectionStrings:redis at a reachable server", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("IOCP", error, StringComparison.Ordinal);
+        Assert.True(error.Length < 400, $"the error line is {error.Length} characters long: {error}");
+    }
+
     [Theory]
     [InlineData("Orleans__Endpoints__SiloPort", "eleven", "Orleans:Endpoints:SiloPort is 'eleven': expected a TCP port number 1-65535")]
     [InlineData("Overseer__Partitions", "0", "Overseer:Partitions is 0: expected 1..4096")]

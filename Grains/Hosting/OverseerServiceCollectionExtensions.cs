@@ -42,6 +42,7 @@ internal static class OverseerServiceCollectionExtensions
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         services.AddSingleton<StoreRetry>();
         services.AddSingleton<Outputs.Redis.ReplicaAcks>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Outputs.Redis.ReplicaAcks>());
         services.AddSingleton<Outputs.Redis.RedisStreamOutput>();
         services.AddSingleton<Outputs.Postgres.PostgresSchema>();
         services.AddSingleton<Handlers.HandlerCatalog>();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Overseer.Diagnostics;
 using Overseer.Hosting;
+using Orleans.Runtime;
 using Overseer.Redis;
 using StackExchange.Redis;
 
@@ -21,7 +22,7 @@ namespace Overseer.Outputs.Redis;
 /// the write began; if the slot's primary changed while the write ran, or that node can no longer answer <c>WAIT</c>
 /// (it became a replica), the write does not count and is retried against the new primary.
 /// </remarks>
-internal sealed partial class ReplicaAcks : IAsyncDisposable
+internal sealed partial class ReplicaAcks : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
     private readonly IConnectionMultiplexer _shared;
     private readonly RedisDurabilityOptions _options;
@@ -37,11 +38,12 @@ internal sealed partial class ReplicaAcks : IAsyncDisposable
         _instruments = instruments;
         _logger = logger;
         _own = new(() => ConnectAsync(redis));
-        if (_options.WaitsForReplicas)
-        {
-            Log.WaitingForReplicas(logger, _options.MinReplicaAcks, _options.ReplicaAckTimeout);
-        }
     }
+
+    /// <summary>At silo start: says which durability the silo runs with, and connects the commits' own connection, so
+    /// that the first commit does not pay for it.</summary>
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(ReplicaAcks), ServiceLifecycleStage.ApplicationServices, OnStartAsync);
 
     /// <summary>Whether writes wait for replicas.</summary>
     public bool WaitsForReplicas => _options.WaitsForReplicas;
@@ -62,6 +64,18 @@ internal sealed partial class ReplicaAcks : IAsyncDisposable
         var answer = await write(mux.GetDatabase()).ConfigureAwait(false);
         await AcknowledgeAsync(workerId, mux, key, primary).ConfigureAwait(false);
         return answer;
+    }
+
+    private async Task OnStartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.WaitsForReplicas)
+        {
+            Log.PrimaryOnly(_logger);
+            return;
+        }
+
+        Log.WaitingForReplicas(_logger, _options.MinReplicaAcks, _options.ReplicaAckTimeout);
+        await _own.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

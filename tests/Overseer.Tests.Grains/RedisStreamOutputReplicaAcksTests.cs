@@ -99,4 +99,27 @@ public sealed class RedisStreamOutputReplicaAcksTests : OutputContractTests
         Assert.Equal(new CommitResult(CommitOutcome.Committed, 20), retried);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i).ToArray(), seqs);
     }
+
+    [Fact]
+    public async Task ConcurrentCommits_ShareTheirWaits_EachStillCountingOnlyOnceTheReplicaHasIt()
+    {
+        const int workers = 50;
+        var ids = Enumerable.Range(0, workers).Select(i => $"c{i}").ToArray();
+        var cursors = await Task.WhenAll(ids.Select(id => _sink.ClaimAsync(id, start: true, CancellationToken.None)));
+        var before = await WaitCallsAsync();
+
+        var results = await Task.WhenAll(ids.Select((id, i) => CommitAsync(id, Batch(cursors[i], 0, Range(1, 10)))));
+        var waits = await WaitCallsAsync() - before;
+
+        Assert.All(results, r => Assert.Equal(new CommitResult(CommitOutcome.Committed, 10), r));
+        Assert.True(waits < workers, $"{workers} concurrent commits sent {waits} WAITs: one each, none shared (ReplicaWait coalesces the ones that arrive while one is in flight)");
+    }
+
+    /// <summary>How many WAITs the primary has served (INFO commandstats).</summary>
+    private async Task<long> WaitCallsAsync()
+    {
+        var stats = await _mux.GetServer(_mux.GetEndPoints()[0]).InfoRawAsync("commandstats") ?? "";
+        var line = stats.Split('\n').FirstOrDefault(l => l.StartsWith("cmdstat_wait:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split("calls=")[1].Split(',')[0], CultureInfo.InvariantCulture);
+    }
 }

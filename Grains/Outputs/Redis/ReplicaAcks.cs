@@ -3,9 +3,9 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using Overseer.Diagnostics;
 using Overseer.Hosting;
-using Orleans.Runtime;
 using Overseer.Redis;
 using StackExchange.Redis;
 
@@ -44,9 +44,6 @@ internal sealed partial class ReplicaAcks : ILifecycleParticipant<ISiloLifecycle
     /// that the first commit does not pay for it.</summary>
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(ReplicaAcks), ServiceLifecycleStage.ApplicationServices, OnStartAsync);
-
-    /// <summary>Whether writes wait for replicas.</summary>
-    public bool WaitsForReplicas => _options.WaitsForReplicas;
 
     /// <summary>Runs <paramref name="write"/> (one script on keys in <paramref name="key"/>'s slot) and returns its answer
     /// once it counts.</summary>

@@ -21,6 +21,8 @@ internal sealed class OverseerInstruments
     internal const string PoolInUseName = "overseer.pool-in-use";
     internal const string PoolPendingName = "overseer.pool-pending";
     internal const string PoolWaitName = "overseer.pool-wait";
+    internal const string ReplicaAckDurationName = "overseer.replica-ack-duration";
+    internal const string ReplicaAckShortfallsName = "overseer.replica-ack-shortfalls";
 
     private static readonly WorkerStatus[] Statuses = Enum.GetValues<WorkerStatus>();
     private static readonly string[] StatusNames = [.. Statuses.Select(s => s.ToString().ToLowerInvariant())];
@@ -38,6 +40,8 @@ internal sealed class OverseerInstruments
     private readonly ObservableGauge<long> _poolInUse;
     private readonly ObservableGauge<long> _poolPending;
     private readonly Histogram<double> _poolWait;
+    private readonly Histogram<double> _replicaAckDuration;
+    private readonly Counter<long> _replicaAckShortfalls;
 
     /// <summary>Created by DI in the silo; not for use outside Overseer.</summary>
     public OverseerInstruments(IMeterFactory meters, PartitionSnapshots snapshots, PoolSnapshot pool)
@@ -56,6 +60,8 @@ internal sealed class OverseerInstruments
         _poolInUse = meter.CreateObservableGauge(PoolInUseName, () => ObservePool(p => p.InUse), "{slot}", "Running-worker pool slots held, cluster-wide (reported by the silo hosting partition 0).");
         _poolPending = meter.CreateObservableGauge(PoolPendingName, () => ObservePool(p => p.Pending), "{worker}", "Workers queued for a running-worker pool slot, cluster-wide (reported by the silo hosting partition 0).");
         _poolWait = meter.CreateHistogram<double>(PoolWaitName, "ms", "Time a worker waited in the pool queue before it got a slot (0 for an immediate grant).");
+        _replicaAckDuration = meter.CreateHistogram<double>(ReplicaAckDurationName, "ms", "With Overseer:Redis:MinReplicaAcks: how long a write waited for enough replicas to acknowledge it (WAIT).");
+        _replicaAckShortfalls = meter.CreateCounter<long>(ReplicaAckShortfallsName, "{write}", "With Overseer:Redis:MinReplicaAcks: writes that too few replicas acknowledged in time (retried as an outage).");
     }
 
     /// <summary>This silo's Overseer meter.</summary>
@@ -68,6 +74,10 @@ internal sealed class OverseerInstruments
     internal bool PoolObserved => _poolInUse.Enabled || _poolPending.Enabled;
 
     internal void PoolWaited(TimeSpan wait) => _poolWait.Record(wait.TotalMilliseconds);
+
+    internal void ReplicasAcknowledged(TimeSpan wait) => _replicaAckDuration.Record(wait.TotalMilliseconds);
+
+    internal void ReplicaAcksMissing() => _replicaAckShortfalls.Add(1);
 
     internal void Committed(string source, long events, TimeSpan duration)
     {

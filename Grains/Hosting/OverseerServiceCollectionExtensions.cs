@@ -31,6 +31,8 @@ internal static class OverseerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<OverseerOptions>, OverseerOptionsValidator>();
         services.AddSingleton<IValidateOptions<SupervisionOptions>, SupervisionOptionsValidator>();
         services.AddOptions<PoolOptions>().ValidateOnStart();
+        services.AddOptions<RedisDurabilityOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RedisDurabilityOptions>, RedisDurabilityOptionsValidator>();
         services.AddSingleton<IValidateOptions<PoolOptions>, PoolOptionsValidator>();
         services.AddSingleton<SlotPool>();
         services.AddSingleton<RetryingSlotPool>();
@@ -39,6 +41,8 @@ internal static class OverseerServiceCollectionExtensions
         services.AddSingleton<PoolSnapshot>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         services.AddSingleton<StoreRetry>();
+        services.AddSingleton<Outputs.Redis.ReplicaAcks>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Outputs.Redis.ReplicaAcks>());
         services.AddSingleton<Outputs.Redis.RedisStreamOutput>();
         services.AddSingleton<Outputs.Postgres.PostgresSchema>();
         services.AddSingleton<Handlers.HandlerCatalog>();

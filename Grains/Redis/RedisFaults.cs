@@ -53,7 +53,7 @@ internal static partial class RedisFaults
     public static bool IsTransient(Exception exception) => exception switch
     {
         InconsistentStateException or ObjectDisposedException or OperationCanceledException => false,
-        RedisConnectionException or RedisTimeoutException => true,
+        RedisConnectionException or RedisTimeoutException or ReplicaAcksMissingException => true,
         RedisServerException e => e.Kind is RedisErrorKind.Loading or RedisErrorKind.Busy or RedisErrorKind.ReadOnly
             or RedisErrorKind.MasterDown or RedisErrorKind.TryAgain or RedisErrorKind.Misconfigured or RedisErrorKind.OutOfMemory
             or RedisErrorKind.ClusterDown or RedisErrorKind.NoReplicas

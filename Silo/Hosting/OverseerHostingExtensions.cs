@@ -33,7 +33,7 @@ public static class OverseerHostingExtensions
     /// Makes the application an Overseer silo, configured from <see cref="WebApplicationBuilder.Configuration"/>:
     /// <c>ConnectionStrings:redis</c>, <c>Orleans:ClusterId</c>, <c>Orleans:ServiceId</c>, <c>Orleans:Endpoints:*</c>,
     /// <c>Orleans:ClusterMembership:*</c>, <c>Urls</c> and the <c>Overseer</c> section (partitions, supervision, pool,
-    /// telemetry, dashboard access). The configuration is validated now, and Redis is connected now, so a bad value
+    /// Redis durability, telemetry, dashboard access). The configuration is validated now, and Redis is connected now, so a bad value
     /// or an unreachable Redis stops start-up here rather than at the first worker.
     /// </summary>
     /// <param name="builder">The application's builder.</param>
@@ -53,6 +53,7 @@ public static class OverseerHostingExtensions
         var overseer = SiloConfiguration.Bind<OverseerOptions>(config, OverseerOptions.SectionName, new OverseerOptionsValidator().Validate);
         var supervision = SiloConfiguration.Bind<SupervisionOptions>(config, SupervisionOptions.SectionName, new SupervisionOptionsValidator().Validate);
         SiloConfiguration.Bind<PoolOptions>(config, PoolOptions.SectionName, new PoolOptionsValidator(Options.Create(supervision)).Validate);
+        SiloConfiguration.Bind<RedisDurabilityOptions>(config, RedisDurabilityOptions.SectionName, new RedisDurabilityOptionsValidator().Validate);
         SiloConfiguration.Bind<ClusterMembershipOptions>(config, ClusterMembershipSection);
         var telemetry = SiloConfiguration.Bind<TelemetryOptions>(config, TelemetryOptions.SectionName);
         var dashboard = SiloConfiguration.Bind<DashboardAccessOptions>(config, DashboardAccessOptions.SectionName, new DashboardAccessOptionsValidator().Validate);
@@ -65,6 +66,7 @@ public static class OverseerHostingExtensions
         builder.Services.AddOptions<OverseerOptions>().Bind(SiloConfiguration.Section(config, OverseerOptions.SectionName), SiloConfiguration.Strict);
         builder.Services.AddOptions<SupervisionOptions>().Bind(SiloConfiguration.Section(config, SupervisionOptions.SectionName), SiloConfiguration.Strict);
         builder.Services.AddOptions<PoolOptions>().Bind(SiloConfiguration.Section(config, PoolOptions.SectionName), SiloConfiguration.Strict);
+        builder.Services.AddOptions<RedisDurabilityOptions>().Bind(SiloConfiguration.Section(config, RedisDurabilityOptions.SectionName), SiloConfiguration.Strict);
         var postgres = config.GetConnectionString(PostgresConnectionName);
 
         builder.UseOrleans(silo =>

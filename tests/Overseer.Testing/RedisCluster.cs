@@ -221,6 +221,30 @@ public sealed class RedisCluster : IAsyncDisposable
         return Enumerable.Range(first, last - first + 1);
     }
 
+    /// <summary>Runs one command on <paramref name="node"/> through redis-cli and returns its output, e.g.
+    /// <c>CLIENT KILL TYPE replica</c> on a primary to cut its replicas off, or <c>CONFIG SET …</c>.</summary>
+    /// <exception cref="InvalidOperationException">redis-cli failed or the node answered an error; the message holds its output.</exception>
+    public Task<string> CommandAsync(RedisServer node, IReadOnlyList<string> command, CancellationToken cancellationToken = default) =>
+        RunCliAsync(["-p", node.Port.ToString(CultureInfo.InvariantCulture), .. command], cancellationToken);
+
+    /// <summary>Waits until <paramref name="node"/> (e.g. a killed primary started again) is a replica that has finished
+    /// its sync with its primary, and every running node reports <c>cluster_state:ok</c>.</summary>
+    /// <exception cref="TimeoutException">Not within <paramref name="timeout"/>; the message holds what was seen.</exception>
+    public Task AwaitReplicaAsync(RedisServer node, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Eventually.UntilAsync(
+            async () =>
+            {
+                var views = await Task.WhenAll(nodes.Where(n => n.IsRunning).Select(n => ViewAsync(n.Port, cancellationToken))).ConfigureAwait(false);
+                var rows = await NodeRowsAsync(node.Port, cancellationToken).ConfigureAwait(false);
+                var self = rows.Single(r => r[2].Contains("myself", StringComparison.Ordinal));
+                return (Replica: self[2].Contains("slave", StringComparison.Ordinal) && self[3] != "-", Views: views);
+            },
+            v => v.Replica && v.Views.All(view => view.State == "ok" && view.Synced),
+            timeout,
+            v => $"node {node.Port} to be a synced replica and every running node to say cluster_state:ok; replica: {v.Replica}; "
+                + $"seen: {string.Join("; ", v.Views.Select(view => view.Describe()))}",
+            cancellationToken);
+
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         for (var i = 0; i < PrimaryCount + Replicas; i++)

@@ -140,6 +140,15 @@ public sealed class RedisServer : IAsyncDisposable
         ReleaseProcess();
     }
 
+    /// <summary>Freezes the server with SIGSTOP: it keeps its sockets but answers nothing and reads nothing (its
+    /// replication link included) until <see cref="Resume"/>.</summary>
+    /// <exception cref="InvalidOperationException">It is not running.</exception>
+    public void Pause() => PosixSignals.Send(RunningProcess("pause"), PosixSignals.Stop);
+
+    /// <summary>Lets a server frozen by <see cref="Pause"/> go on (SIGCONT).</summary>
+    /// <exception cref="InvalidOperationException">It is not running.</exception>
+    public void Resume() => PosixSignals.Send(RunningProcess("resume"), PosixSignals.Continue);
+
     /// <summary>Stops the server gracefully with SIGTERM (Redis flushes its append-only file) and waits until it has exited.</summary>
     /// <exception cref="TimeoutException">It had not exited 10 s after SIGTERM; it has been killed.</exception>
     public async Task StopAsync()
@@ -278,6 +287,9 @@ public sealed class RedisServer : IAsyncDisposable
             request.Append('$').Append(Encoding.UTF8.GetByteCount(part)).Append("\r\n").Append(part).Append("\r\n");
         }
     }
+
+    private Process RunningProcess(string action) =>
+        process is { HasExited: false } running ? running : throw new InvalidOperationException($"cannot {action} redis-server on port {Port}: it is not running");
 
     private void ReleaseProcess()
     {

@@ -55,6 +55,8 @@ public sealed class SiloStartupTests
     [InlineData("Overseer__Partitions", "0", "Overseer:Partitions is 0: expected 1..4096")]
     [InlineData("Orleans__ClusterMembership__ProbeTimeout", "soon", "Orleans:ClusterMembership:ProbeTimeout is 'soon': expected a duration")]
     [InlineData("Overseer__Supervision__BackoffMax", "1ms", "Overseer:Supervision:BackoffMax (00:00:00.0010000) is below Overseer:Supervision:BackoffMin")]
+    [InlineData("Overseer__Redis__MinReplicaAcks", "-1", "Overseer:Redis:MinReplicaAcks is -1: expected 0 (a write counts once the primary has it) or 1..16")]
+    [InlineData("Overseer__Redis__ReplicaAckTimout", "1s", "Overseer:Redis:ReplicaAckTimout is not a known setting; valid keys under Overseer:Redis: MinReplicaAcks, ReplicaAckTimeout")]
     public async Task Start_BadValue_ExitsNamingTheKey(string key, string value, string expected)
     {
         var result = await StartSiloAsync(("ConnectionStrings__redis", "127.0.0.1:1"), (key, value));

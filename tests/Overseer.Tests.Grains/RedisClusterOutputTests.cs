@@ -16,7 +16,7 @@ public sealed class RedisClusterOutputTests(RedisClusterFixture fixture) : Outpu
     private protected override Task<OutputHarness> StartAsync()
     {
         // A ServiceId of its own per test: the contract's cases reuse worker ids ("w", "s", …).
-        var output = new RedisStreamOutput(fixture.Overseer.Mux, new RedisKeys($"sink-{Guid.NewGuid():N}"));
+        var output = new RedisStreamOutput(fixture.Overseer.Mux, new RedisKeys($"sink-{Guid.NewGuid():N}"), TestReplicaAcks.Create(fixture.Overseer.Mux));
         var binding = new WorkerBinding(output, null, null, ImmutableSortedDictionary<string, string>.Empty);
         return Task.FromResult(new OutputHarness(
             output,

@@ -1,4 +1,10 @@
 using System.Collections.Immutable;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Overseer.Diagnostics;
+using Overseer.Hosting;
 using Overseer.Outputs;
 using Overseer.Outputs.Redis;
 using Overseer.Redis;
@@ -20,7 +26,8 @@ public sealed class RedisStreamOutputTests : OutputContractTests
         // the default everysec does not promise on a loaded machine (CI lost a whole commit that way).
         _redis = await RedisServer.StartNewAsync(["--appendfsync", "always"]);
         _mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
-        var output = new RedisStreamOutput(_mux, new RedisKeys("sink-tests"));
+        // The default durability: a write counts once the primary has it (no replica here).
+        var output = new RedisStreamOutput(_mux, new RedisKeys("sink-tests"), TestReplicaAcks.Create(_mux));
         var binding = new WorkerBinding(output, null, null, ImmutableSortedDictionary<string, string>.Empty);
         return new OutputHarness(
             output,

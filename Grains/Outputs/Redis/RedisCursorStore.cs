@@ -6,8 +6,11 @@ namespace Overseer.Outputs.Redis;
 /// <summary>The cursors of workers on the Redis stream output: a hash per worker beside its stream.</summary>
 /// <remarks>The cursor hash (<see cref="RedisKeys.Cursor"/>) holds <c>gen</c> (fencing generation), <c>cp</c>
 /// (checkpoint), <c>tok</c> (source token, absent until a source commits one) and <c>stop</c> (present while the worker
-/// is stopped). The commit that checks them is <see cref="RedisStreamOutput"/>'s script.</remarks>
-internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys keys) : ICursorStore
+/// is stopped). The commit that checks them is <see cref="RedisStreamOutput"/>'s script.
+/// <para>A claim, a create and a stop are writes through <see cref="ReplicaAcks"/>: with <c>Overseer:Redis:MinReplicaAcks</c>
+/// the generation that fences older runs counts only once enough replicas have it, so a failover cannot bring back a
+/// generation a stale run still holds.</para></remarks>
+internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys keys, ReplicaAcks acks) : ICursorStore
 {
     // KEYS: cursor. ARGV: start (1 = clear the stop first). Returns {claimed 1/0, gen, cp, tok}. A cursor without cp was
     // never created (or was deleted; a stop alone leaves gen and stop): only a start creates one.
@@ -42,21 +45,21 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
 
     public async Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken)
     {
-        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)], [start ? 1 : 0])
+        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)], [start ? 1 : 0]))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         return new WorkerCursor((long)r[1], (long)r[2], Token(r[3]), Stopped: (long)r[0] == 0);
     }
 
     public async Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)
     {
-        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(CreateScript, keys.Worker(workerId))
+        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(CreateScript, keys.Worker(workerId)))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         return (long)r[0] < 0 ? null : new WorkerCursor((long)r[0], 0, null, Stopped: false);
     }
 
     public async Task<WorkerCursor> StopAsync(string workerId, CancellationToken cancellationToken)
     {
-        var r = (RedisResult[])(await Db.ScriptEvaluateAsync(StopScript, [keys.Cursor(workerId)])
+        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(StopScript, [keys.Cursor(workerId)]))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         return new WorkerCursor((long)r[0], (long)r[1], Token(r[2]), Stopped: true);
     }

@@ -11,8 +11,10 @@ namespace Overseer.Outputs.Redis;
 /// the payloads first.</summary>
 /// <remarks>Every rule about who may commit lives in these scripts: a generation older than <c>gen</c>, a set
 /// <c>stop</c>, an expired pool lease, a batch that does not follow <c>cp</c> or (dense) has a hole — all refused here,
-/// atomically with the write, so no interleaving of activations, pauses or retries can break them.</remarks>
-internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys keys) : IWorkerOutput
+/// atomically with the write, so no interleaving of activations, pauses or retries can break them.
+/// <para>Every write goes through <see cref="ReplicaAcks"/>, so with <c>Overseer:Redis:MinReplicaAcks</c> it counts only
+/// once enough replicas have it.</para></remarks>
+internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys keys, ReplicaAcks acks) : IWorkerOutput
 {
     private const int FirstEventArg = 6;
 
@@ -20,13 +22,14 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     // ms, 0 = no pool), then seq/payload pairs (XADD takes the seq as the entry id seq-0). Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {3, cp}
     // the store is behind the expected checkpoint (it lost acknowledged commits; the stream went back with the cursor).
     // A lost reply is retried with the same expected checkpoint: the cursor is then already at the batch's last seq,
-    // which is reported as committed (idempotent).
+    // which is reported as committed (idempotent); the checkpoint is written again, so that a WAIT after the retry covers
+    // a write of this connection that follows the batch (ReplicaAcks).
     private const string CommitScript = """
         local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop')
         local cp = tonumber(c[2] or '0')
         if c[1] ~= ARGV[1] or c[3] then return {0, cp} end
         local last = tonumber(ARGV[#ARGV - 1])
-        if cp == last then return {1, cp} end
+        if cp == last then redis.call('HSET', KEYS[1], 'cp', last) return {1, cp} end
         if cp < tonumber(ARGV[2]) then return {3, cp} end
         if cp ~= tonumber(ARGV[2]) then return redis.error_reply('OVERSEER checkpoint moved: expected ' .. ARGV[2] .. ', found ' .. cp) end
         local lease = tonumber(ARGV[5])
@@ -81,7 +84,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
 
     private IDatabase Db => redis.GetDatabase();
 
-    public ICursorStore Cursors { get; } = new RedisCursorStore(redis, keys);
+    public ICursorStore Cursors { get; } = new RedisCursorStore(redis, keys, acks);
 
     public async Task<long?> RewindAsync(string workerId, WorkerBinding binding, long generation, long toSeq, string? token, CancellationToken cancellationToken)
     {
@@ -97,7 +100,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
             RedisResult[] r;
             try
             {
-                r = (RedisResult[])(await Db.ScriptEvaluateAsync(RewindScript, keys.Worker(workerId), args)
+                r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(RewindScript, keys.Worker(workerId), args))
                     .WaitAsync(cancellationToken).ConfigureAwait(false))!;
             }
             catch (RedisServerException e) when (e.Message.Contains("OVERSEER", StringComparison.Ordinal))
@@ -114,7 +117,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     }
 
     public async Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken) =>
-        (long)(await Db.ScriptEvaluateAsync(DeleteScript, keys.Worker(workerId), [keepEffects ? 1 : 0])
+        (long)(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(DeleteScript, keys.Worker(workerId), [keepEffects ? 1 : 0]))
             .WaitAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>Events are Overseer's own: a rewind or delete can always remove them.</summary>
@@ -154,7 +157,9 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
             args[FirstEventArg + (2 * i)] = payloads is null ? e.Payload : payloads[i];
         }
 
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(CommitScript, keys.Worker(workerId), args)
+        // With MinReplicaAcks, WriteAsync returns only once enough replicas have the batch: nothing downstream (the
+        // worker's checkpoint, its reports, its source's acknowledgement) moves before.
+        var result = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(CommitScript, keys.Worker(workerId), args))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         var outcome = (long)result[0] switch
         {

@@ -77,13 +77,14 @@ internal sealed class InProcessSilo : IAsyncDisposable
 
     /// <summary>Starts a silo with the shipped supervision settings on a redis-server it does not own (the suite's
     /// child processes: each one silo on the parent's Redis, under <paramref name="serviceId"/>).</summary>
-    public static async Task<InProcessSilo> StartOnAsync(string redisConnectionString, string serviceId, CancellationToken cancellationToken)
+    /// <param name="configure">What the silo's host adds to Overseer, e.g. <c>Overseer:Redis</c> durability options.</param>
+    public static async Task<InProcessSilo> StartOnAsync(string redisConnectionString, string serviceId, CancellationToken cancellationToken, Action<OverseerBuilder>? configure = null)
     {
         var mux = await ConnectionMultiplexer.ConnectAsync(redisConnectionString);
         try
         {
             var shipped = new SupervisionOptions().BackoffMin;
-            return new InProcessSilo(await StartHostAsync(mux, serviceId, backoff: null, cancellationToken), null, mux, shipped, serviceId);
+            return new InProcessSilo(await StartHostAsync(mux, serviceId, backoff: null, cancellationToken, configure), null, mux, shipped, serviceId);
         }
         catch
         {

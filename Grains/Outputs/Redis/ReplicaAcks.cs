@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using Overseer.Diagnostics;
+using Overseer.Hosting;
+using Overseer.Redis;
+using StackExchange.Redis;
+
+namespace Overseer.Outputs.Redis;
+
+/// <summary>The one rule for when a write of the Redis stream output counts (<see cref="RedisDurabilityOptions"/>): at
+/// once (the default), or once <see cref="RedisDurabilityOptions.MinReplicaAcks"/> replicas of the key's primary
+/// acknowledge it (Redis <c>WAIT</c> after the write). A shortfall is a <see cref="ReplicaAcksMissingException"/>: the
+/// write is not reported, and <see cref="StoreRetry"/> retries it as an outage (the scripts are idempotent on retry).</summary>
+/// <remarks>
+/// <c>WAIT</c> counts the writes of the connection it is sent on, and blocks that connection until it returns, so
+/// waiting writes go through a connection of their own (same configuration as the silo's, connected on first use): state,
+/// membership and the pool never queue behind a <c>WAIT</c>. It is sent to the primary that served the key's slot when
+/// the write began; if the slot's primary changed while the write ran, or that node can no longer answer <c>WAIT</c>
+/// (it became a replica), the write does not count and is retried against the new primary.
+/// </remarks>
+internal sealed partial class ReplicaAcks : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+{
+    private readonly IConnectionMultiplexer _shared;
+    private readonly RedisDurabilityOptions _options;
+    private readonly OverseerInstruments _instruments;
+    private readonly ILogger<ReplicaAcks> _logger;
+    private readonly Lazy<Task<ConnectionMultiplexer>> _own;
+    private readonly ConcurrentDictionary<EndPoint, ReplicaWait> _waits = new();
+
+    public ReplicaAcks(IConnectionMultiplexer redis, IOptions<RedisDurabilityOptions> options, OverseerInstruments instruments, ILogger<ReplicaAcks> logger)
+    {
+        _shared = redis;
+        _options = options.Value;
+        _instruments = instruments;
+        _logger = logger;
+        _own = new(() => ConnectAsync(redis));
+    }
+
+    /// <summary>At silo start: says which durability the silo runs with, and connects the commits' own connection, so
+    /// that the first commit does not pay for it.</summary>
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(ReplicaAcks), ServiceLifecycleStage.ApplicationServices, OnStartAsync);
+
+    /// <summary>Runs <paramref name="write"/> (one script on keys in <paramref name="key"/>'s slot) and returns its answer
+    /// once it counts.</summary>
+    /// <exception cref="ReplicaAcksMissingException">Too few replicas acknowledged in time; the write stays on the primary
+    /// but does not count.</exception>
+    public async Task<T> WriteAsync<T>(string workerId, RedisKey key, Func<IDatabase, Task<T>> write)
+    {
+        if (!_options.WaitsForReplicas)
+        {
+            return await write(_shared.GetDatabase()).ConfigureAwait(false);
+        }
+
+        var mux = await _own.Value.ConfigureAwait(false);
+        var primary = mux.GetServer(key, flags: CommandFlags.DemandMaster);
+        var answer = await write(mux.GetDatabase()).ConfigureAwait(false);
+        await AcknowledgeAsync(workerId, mux, key, primary).ConfigureAwait(false);
+        return answer;
+    }
+
+    private async Task OnStartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.WaitsForReplicas)
+        {
+            Log.PrimaryOnly(_logger);
+            return;
+        }
+
+        Log.WaitingForReplicas(_logger, _options.MinReplicaAcks, _options.ReplicaAckTimeout);
+        await _own.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_own.IsValueCreated)
+        {
+            await (await _own.Value.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task AcknowledgeAsync(string workerId, ConnectionMultiplexer mux, RedisKey key, IServer primary)
+    {
+        var started = Stopwatch.GetTimestamp();
+        long acknowledged = 0;
+        string? why = null;
+        if (!Equals(mux.GetServer(key, flags: CommandFlags.DemandMaster).EndPoint, primary.EndPoint))
+        {
+            why = "the key's slot moved to another primary while the write ran";
+        }
+        else
+        {
+            try
+            {
+                acknowledged = await _waits.GetOrAdd(primary.EndPoint, _ => new ReplicaWait(primary, _options.MinReplicaAcks, _options.ReplicaAckTimeout))
+                    .AcknowledgedAsync().ConfigureAwait(false);
+            }
+            catch (RedisServerException e)
+            {
+                // E.g. "WAIT cannot be used with replica instances": the node was demoted by a failover.
+                why = RedisFaults.Describe(e);
+            }
+        }
+
+        if (why is null && acknowledged >= _options.MinReplicaAcks)
+        {
+            _instruments.ReplicasAcknowledged(Stopwatch.GetElapsedTime(started));
+            return;
+        }
+
+        why ??= $"{acknowledged} of {_options.MinReplicaAcks} replicas acknowledged within {_options.ReplicaAckTimeout}";
+        var endpoint = primary.EndPoint switch
+        {
+            DnsEndPoint d => $"{d.Host}:{d.Port}",
+            var e => e.ToString() ?? "?",
+        };
+        _instruments.ReplicaAcksMissing();
+        Log.ReplicaAcksMissing(_logger, workerId, endpoint, why);
+        throw new ReplicaAcksMissingException(
+            $"a write of worker '{workerId}' on {endpoint} does not count yet: {why} (Overseer:Redis:MinReplicaAcks is {_options.MinReplicaAcks})");
+    }
+
+    private static async Task<ConnectionMultiplexer> ConnectAsync(IConnectionMultiplexer shared)
+    {
+        // Configuration is the silo's whole connection string (endpoints, password, TLS, Sentinel service name).
+        var options = ConfigurationOptions.Parse(shared.Configuration);
+        options.AbortOnConnectFail = false;
+        options.ClientName = (string.IsNullOrEmpty(options.ClientName) ? "overseer" : options.ClientName) + "-commits";
+        return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+    }
+}

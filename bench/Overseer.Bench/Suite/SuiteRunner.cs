@@ -50,13 +50,15 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
             seconds[name] = (clock.Elapsed - scenarioStarted).TotalSeconds;
         }
 
+        // A run of some scenarios only does not overwrite the full run's files: results-<scenario>-….{md,json}, and its
+        // charts are named after them (results-<scenario>-…-<chart>.svg), so a partial run never replaces a full run's chart.
+        var fileName = scenarios.Count == 0 ? "results" : $"results-{string.Join('-', Scenarios.Where(scenarios.Contains))}";
+        charts = [.. charts.Select(c => c with { FileName = $"{fileName}-{c.FileName}" })];
         var report = new SuiteReport(started, clock.Elapsed, settings.Quick, command, machine, loadBefore, MachineInfo.LoadAverage(), figures, charts, notes, seconds);
         var markdown = MarkdownReport.Render(report);
         Console.Write(markdown);
         var directory = Path.Combine(RepoPaths.Root, "bench", "results", settings.ResultsFolder);
         Directory.CreateDirectory(directory);
-        // A run of some scenarios only does not overwrite the full run's files: results-<scenario>-….{md,json}.
-        var fileName = scenarios.Count == 0 ? "results" : $"results-{string.Join('-', Scenarios.Where(scenarios.Contains))}";
         await File.WriteAllTextAsync(Path.Combine(directory, $"{fileName}.md"), markdown, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(directory, $"{fileName}.json"), JsonSerializer.Serialize(report, Json), cancellationToken);
         foreach (var chart in charts)

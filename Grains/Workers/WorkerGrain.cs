@@ -122,6 +122,12 @@ internal sealed partial class WorkerGrain(
                 + "delete the worker first, or use another id");
         }
 
+        // A stream worker given another upstream (or another kind) no longer follows the one it did.
+        if (Sources.Streams.StreamFollowers.UpstreamOf(S.Spec) is { } followed && followed != Sources.Streams.StreamFollowers.UpstreamOf(spec))
+        {
+            await services.Followers.UnfollowAsync(Id, S.Spec, _lifetime.Token);
+        }
+
         return await StartFreshAsync(mode, spec);
     }
 
@@ -174,7 +180,10 @@ internal sealed partial class WorkerGrain(
                 throw OverseerException.Conflict($"worker '{Id}' cannot be deleted with its effects: {why}; a delete that keeps the events removes the worker and keeps its rows");
             }
 
-            return await _commands.DeleteAsync(keepEvents);
+            var spec = S.Spec;
+            var deleted = await _commands.DeleteAsync(keepEvents);
+            await services.Followers.UnfollowAsync(Id, spec, _lifetime.Token);
+            return deleted;
         }
 
         // No worker, but perhaps what a delete cut short or --keep-events left: a delete removes it.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Overseer.Outputs;
 using Overseer.Redis;
 using StackExchange.Redis;
 
@@ -17,9 +18,11 @@ namespace Overseer.Sources.Streams;
 /// therefore costs one Redis read per <c>MaxWait</c>, and the subscriptions of a silo share its one subscriber
 /// connection.
 /// <para>Reads stop at the upstream cursor's <c>cp</c>, never at the stream's end, so nothing the upstream has not
-/// committed is read (the cursor and the stream are written by one script).</para>
+/// committed is read (the cursor and the stream are written by one script). A Redis outage is ridden out like the
+/// output's (<see cref="StoreRetry"/>): an outage, never a crash of the follower's run.</para>
 /// </remarks>
-internal sealed class StreamSource(string workerId, StreamSourceSettings settings, IConnectionMultiplexer redis, RedisKeys keys) : IEventSource
+internal sealed class StreamSource(
+    string workerId, StreamSourceSettings settings, IConnectionMultiplexer redis, RedisKeys keys, StoreRetry retry) : IEventSource
 {
     private static readonly RedisValue[] CursorFields = ["gen", "cp", "dn"];
 
@@ -32,12 +35,13 @@ internal sealed class StreamSource(string workerId, StreamSourceSettings setting
 
     public async Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken)
     {
-        await SubscribeAsync().ConfigureAwait(false);
+        await SubscribeAsync(cancellationToken).ConfigureAwait(false);
         var db = redis.GetDatabase();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var cursor = await db.HashGetAsync(keys.Cursor(settings.Upstream), CursorFields).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var cursor = await retry.ExecuteAsync(
+                workerId, ct => db.HashGetAsync(keys.Cursor(settings.Upstream), CursorFields).WaitAsync(ct), cancellationToken).ConfigureAwait(false);
             if (cursor[0].IsNull)
             {
                 throw new InvalidOperationException(
@@ -59,9 +63,10 @@ internal sealed class StreamSource(string workerId, StreamSourceSettings setting
 
     private async Task<SourceEvent[]> ReadAsync(IDatabase db, long after, long checkpoint, CancellationToken cancellationToken)
     {
-        var entries = await db.StreamRangeAsync(
-                keys.Events(settings.Upstream), minId: $"{after + 1}-0", maxId: $"{checkpoint}-0", count: settings.Batch)
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var entries = await retry.ExecuteAsync(
+            workerId,
+            ct => db.StreamRangeAsync(keys.Events(settings.Upstream), minId: $"{after + 1}-0", maxId: $"{checkpoint}-0", count: settings.Batch).WaitAsync(ct),
+            cancellationToken).ConfigureAwait(false);
         if (entries.Length == 0)
         {
             throw new InvalidOperationException(
@@ -79,15 +84,18 @@ internal sealed class StreamSource(string workerId, StreamSourceSettings setting
         return events;
     }
 
-    private async Task SubscribeAsync()
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
     {
         if (_onCommit is not null)
         {
             return;
         }
 
-        _onCommit = (_, _) => Signal();
-        await redis.GetSubscriber().SubscribeAsync(keys.Commits(settings.Upstream), _onCommit).ConfigureAwait(false);
+        // Kept before subscribing, so that the dispose of a run cut short mid-subscribe still unsubscribes it.
+        Action<RedisChannel, RedisValue> onCommit = (_, _) => Signal();
+        _onCommit = onCommit;
+        await retry.ExecuteAsync(
+            workerId, ct => redis.GetSubscriber().SubscribeAsync(keys.Commits(settings.Upstream), onCommit).WaitAsync(ct), cancellationToken).ConfigureAwait(false);
     }
 
     private void Signal()

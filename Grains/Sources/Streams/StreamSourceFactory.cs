@@ -1,3 +1,4 @@
+using Overseer.Outputs;
 using Overseer.Redis;
 using StackExchange.Redis;
 
@@ -8,7 +9,7 @@ namespace Overseer.Sources.Streams;
 /// <see cref="StreamFollowers"/>.</summary>
 /// <remarks>Declared sparse, as the kind's default; each run commits with its upstream's own density, which the upstream's
 /// commits record beside its checkpoint (<see cref="IEventSource.Density"/>).</remarks>
-internal sealed class StreamSourceFactory(IConnectionMultiplexer redis, RedisKeys keys) : IEventSourceFactory
+internal sealed class StreamSourceFactory(IConnectionMultiplexer redis, RedisKeys keys, StoreRetry retry) : IEventSourceFactory
 {
     public const string Kind = "stream";
 
@@ -21,6 +22,6 @@ internal sealed class StreamSourceFactory(IConnectionMultiplexer redis, RedisKey
         var (settings, problems) = StreamSourceSettings.Read(context.Options);
         return settings is null
             ? throw new ArgumentException(string.Join("; ", problems), nameof(context))
-            : new StreamSource(context.WorkerId, settings, redis, keys);
+            : new StreamSource(context.WorkerId, settings, redis, keys, retry);
     }
 }

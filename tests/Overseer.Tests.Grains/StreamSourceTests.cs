@@ -118,6 +118,26 @@ public sealed class StreamSourceTests(PostgresCluster fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Follower_OfASparseUpstream_CommitsItsHoles_AsItsUpstreamDid()
+    {
+        var upstream = $"up-sparse-{Guid.NewGuid():N}";
+        var follower = $"follow-sparse-{Guid.NewGuid():N}";
+        await fixture.Manager.StartAsync(upstream, WorkerSpec.For(SparseSourceFactory.Kind, ("limit", "35")));
+        await WaitForStatusAsync(fixture.Client, upstream, WorkerStatus.Completed);
+
+        await fixture.Manager.StartAsync(follower, Follower(upstream, ("batch", "4")));
+        var caughtUp = await WaitForCheckpointAsync(follower, 350);
+        var density = await fixture.Cluster.Mux.GetDatabase().HashGetAsync(new RedisKeys(fixture.Cluster.ServiceId).Cursor(follower), "dn");
+
+        Assert.Equal(0, caughtUp.Restarts);
+        Assert.True(density == 0, $"follower '{follower}' committed with density '{density}', expected its sparse upstream's (0)");
+        Assert.Equal(
+            [.. Enumerable.Range(1, 35).Select(i => (i * SparseSourceFactory.Step, SparseSourceFactory.Payload(i * SparseSourceFactory.Step)))],
+            (await EventsAsync(follower)).Select(e => (e.Seq, e.Payload)).ToList());
+        await DeleteAsync(follower, upstream);
+    }
+
+    [Fact]
     public async Task Rebuild_WithRewindToZero_AfterTheUpstreamEnded_ReproducesTheFirstRun_FromRedisAlone()
     {
         var upstream = $"up-rebuild-{Guid.NewGuid():N}";

@@ -7,7 +7,8 @@ using Xunit.Abstractions;
 namespace Overseer.Tests.Cluster;
 
 /// <summary>kill -9 of the silo process that runs <c>stream</c> followers mid-run: each resumes elsewhere at its own
-/// checkpoint and ends holding exactly its upstream's events, once each, with no restart counted.</summary>
+/// checkpoint and ends holding exactly its upstream's events, once each, with no restart counted. One follower is
+/// started through the CLI.</summary>
 public sealed class StreamFollowerCrashTests(ITestOutputHelper output)
 {
     private const long Last = 1500;
@@ -17,9 +18,14 @@ public sealed class StreamFollowerCrashTests(ITestOutputHelper output)
     {
         await using var cluster = await ProcessCluster.StartAsync(silos: 2);
         var client = await cluster.ConnectAsync();
-        await client.StartAsync("raw", WorkerSpec.For("sequence", ("limit", $"{Last}"), ("batch", "10"), ("delayMs", "20")));
         var followers = Enumerable.Range(0, 8).Select(i => $"follower-{i}").ToList();
-        foreach (var id in followers)
+
+        // The CLI starts the kind like any other (and refuses a worker following itself, exit 1); the client the rest.
+        // The upstream takes 300 fetches of 20 ms or more, so its followers are still mid-run when the victim is chosen.
+        var self = await ProcessRunner.CliAsync(cluster, "start", "narcissus", "--source", "stream", "--option", "upstream=narcissus");
+        await client.StartAsync("raw", WorkerSpec.For("sequence", ("limit", $"{Last}"), ("batch", "5"), ("delayMs", "20")));
+        var cli = await ProcessRunner.CliAsync(cluster, "start", followers[0], "--source", "stream", "--option", "upstream=raw", "--option", "batch=5");
+        foreach (var id in followers.Skip(1))
         {
             await client.StartAsync(id, WorkerSpec.For("stream", ("upstream", "raw"), ("batch", "5")));
         }
@@ -50,6 +56,9 @@ public sealed class StreamFollowerCrashTests(ITestOutputHelper output)
             Assert.Equal(upstream, await EntriesAsync(cluster, id));
         }
 
+        Assert.True(cli.ExitCode == 0, $"overseer start --source stream exited {cli.ExitCode}: {cli.Stderr}");
+        Assert.Equal(1, self.ExitCode);
+        Assert.Contains("invalid option upstream='narcissus' for worker 'narcissus': a worker cannot follow itself", self.Stderr);
         Assert.True(onVictim >= 1, $"no follower ran on the killed silo {victimEndpoint}");
         Assert.All(rows, w => Assert.True(w.Restarts == 0, $"follower '{w.Id}' counted {w.Restarts} restarts for a silo loss (last error '{w.LastError}')"));
         Assert.All(rows, w => Assert.NotEqual(victimEndpoint, w.Silo));

@@ -45,9 +45,8 @@ internal sealed partial class ManagerGrain(
             throw OverseerException.Invalid($"invalid start mode {(int)mode}: expected queue or try");
         }
 
-        // A stream worker's upstream is checked (and the follower registered) before the worker is: a refusal leaves
-        // nothing behind.
-        await followers.FollowAsync(id, spec, cancellationToken);
+        // A stream worker's upstream is checked before the worker is registered: a refusal leaves nothing behind.
+        await followers.CheckUpstreamAsync(id, spec, cancellationToken);
         await PartitionOf(id).RegisterAsync(id, spec.Source, cancellationToken);
         return await Worker(id).StartAsync(spec, mode, cancellationToken);
     }
@@ -73,7 +72,7 @@ internal sealed partial class ManagerGrain(
             actor, "delete", id, keepEvents ? "keep-events" : "",
             async () =>
             {
-                await followers.EnsureNotFollowedAsync(id, "deleted", cancellationToken);
+                await followers.EnsureNotFollowedAsync(id, StreamFollowers.Deleted, cancellationToken);
                 return await Worker(id).DeleteAsync(keepEvents, cancellationToken);
             },
             r => $"checkpoint {r.Checkpoint}, {r.EventsRemoved} events removed" + (r.EventsKept ? ", events kept" : ""),
@@ -87,7 +86,7 @@ internal sealed partial class ManagerGrain(
             actor, "rewind", id, $"to {toSeq}",
             async () =>
             {
-                await followers.EnsureNotFollowedAsync(id, "rewound", cancellationToken);
+                await followers.EnsureNotFollowedAsync(id, StreamFollowers.Rewound, cancellationToken);
                 return await Worker(id).RewindAsync(toSeq, cancellationToken);
             },
             r => $"from checkpoint {r.FromCheckpoint}, {r.EventsRemoved} events removed, now {r.Worker.Status.ToString().ToLowerInvariant()}",

@@ -122,12 +122,21 @@ internal sealed partial class WorkerGrain(
                 + "delete the worker first, or use another id");
         }
 
-        // A stream worker given another upstream (or another kind) no longer follows the one it did.
+        // A stream worker's seqs are its upstream's: continuing from its checkpoint in another upstream's stream would mix
+        // the two. From checkpoint 0 (a rewind to 0 first) it may follow another one, and no longer follows the first.
         if (Sources.Streams.StreamFollowers.UpstreamOf(S.Spec) is { } followed && followed != Sources.Streams.StreamFollowers.UpstreamOf(spec))
         {
+            if (_loop.Checkpoint > 0)
+            {
+                throw OverseerException.Conflict(
+                    $"worker '{Id}' has read up to seq {_loop.Checkpoint} of upstream '{followed}', and the requested spec ({spec.Describe()}) would continue in another stream after it: "
+                    + $"rewind it to 0 first (overseer rewind {Id} --to 0), delete it, or use another id");
+            }
+
             await services.Followers.UnfollowAsync(Id, S.Spec, _lifetime.Token);
         }
 
+        await services.Followers.FollowAsync(Id, spec, _lifetime.Token);
         return await StartFreshAsync(mode, spec);
     }
 

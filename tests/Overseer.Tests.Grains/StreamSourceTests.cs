@@ -221,6 +221,7 @@ public sealed class StreamSourceTests(PostgresCluster fixture) : IClassFixture<P
         Assert.Contains($"'{postgresWorker}' writes to PostgreSQL (handler '{RecordingHandler.Name}') and has no Redis stream", postgres.Message);
         Assert.Contains("invalid option upstream='a{b}' for source stream", notAnId.Message);
         await ThrowsOverseerAsync(OverseerErrorCode.UnknownWorker, () => Worker(id).GetInfoAsync());
+        Assert.False(await fixture.Cluster.Mux.GetDatabase().KeyExistsAsync(new RedisKeys(fixture.Cluster.ServiceId).Followers(postgresWorker)), "a refused follower was registered");
         await DeleteAsync(postgresWorker);
     }
 
@@ -246,14 +247,43 @@ public sealed class StreamSourceTests(PostgresCluster fixture) : IClassFixture<P
 
         Assert.Contains($"worker '{upstream}' cannot be deleted", delete.Message);
         Assert.Contains($"'{follower}'", delete.Message);
-        Assert.Contains("delete the followers first", delete.Message);
+        Assert.Contains("delete the followers first (overseer delete <id>), then this worker", delete.Message);
         Assert.Contains($"worker '{upstream}' cannot be rewound", rewind.Message);
         Assert.Contains($"'{follower}'", rewind.Message);
+        Assert.Contains("then rewind this worker and start them again", rewind.Message);
         Assert.Equal(50, intact.Checkpoint);
         Assert.Equal([follower], registered.Select(m => (string)m!));
         Assert.Empty(afterDelete);
         Assert.Equal(50, rewound.EventsRemoved);
         Assert.Equal(0, deleted.Checkpoint);
+    }
+
+    [Fact]
+    public async Task Follower_GivenAnotherUpstream_IsRefusedMidStream_AndFromZeroNoLongerHoldsTheFirst()
+    {
+        var first = $"up-first-{Guid.NewGuid():N}";
+        var second = $"up-second-{Guid.NewGuid():N}";
+        var follower = $"follow-moved-{Guid.NewGuid():N}";
+        await fixture.Manager.StartAsync(first, Upstream(10));
+        await fixture.Manager.StartAsync(second, Upstream(10));
+        await fixture.Manager.StartAsync(follower, Follower(first));
+        await WaitForCheckpointAsync(follower, 10);
+        await fixture.Manager.StopAsync(follower);
+
+        var midStream = await ThrowsOverseerAsync(OverseerErrorCode.Conflict, () => fixture.Manager.StartAsync(follower, Follower(second)));
+        await fixture.Manager.RewindAsync(follower, 0, Actor);
+        await fixture.Manager.StartAsync(follower, Follower(second));
+        var caughtUp = await WaitForCheckpointAsync(follower, 10);
+        var deletedFirst = await fixture.Manager.DeleteAsync(first, keepEvents: false, Actor);
+        var refusedSecond = await ThrowsOverseerAsync(OverseerErrorCode.Conflict, () => fixture.Manager.DeleteAsync(second, keepEvents: false, Actor));
+
+        Assert.Contains($"worker '{follower}' has read up to seq 10 of upstream '{first}'", midStream.Message);
+        Assert.Contains($"rewind it to 0 first (overseer rewind {follower} --to 0)", midStream.Message);
+        AssertUpstreamsEvents(second, 10, [.. (await EventsAsync(follower)).Select(e => (e.Seq, e.Payload))], $"follower '{follower}' after it moved");
+        Assert.Equal(0, caughtUp.Restarts);
+        Assert.Equal(10, deletedFirst.Checkpoint);
+        Assert.Contains($"'{follower}'", refusedSecond.Message);
+        await DeleteAsync(follower, second);
     }
 
     [Fact]

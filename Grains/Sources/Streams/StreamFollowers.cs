@@ -7,15 +7,22 @@ using StackExchange.Redis;
 
 namespace Overseer.Sources.Streams;
 
-/// <summary>Who follows whom: a <c>stream</c> worker's upstream is checked and the follower registered durably in the
-/// upstream's followers set (<see cref="RedisKeys.Followers"/>) as it starts, and removed as it is deleted; a delete or
-/// rewind of a worker that is still followed is refused, naming the followers.</summary>
+/// <summary>Who follows whom: a <c>stream</c> worker's upstream is checked as it is started (by the manager, before
+/// anything is registered), the follower registered durably in the upstream's followers set
+/// (<see cref="RedisKeys.Followers"/>) once the worker has accepted the spec, and removed as it is deleted or moves to
+/// another upstream; a delete or rewind of a worker that is still followed is refused, naming the followers.</summary>
 /// <remarks>Refused rather than cascaded: a cascade would delete or rewind workers, and their PostgreSQL rows, that the
 /// operator did not name. Refusing keeps every destructive step explicit: delete the followers first, then the upstream.
 /// The set is checked lazily too: an id in it that is no longer a <c>stream</c> worker (its delete was cut short) is
 /// dropped from it instead of blocking the upstream.</remarks>
 internal sealed class StreamFollowers(IConnectionMultiplexer redis, RedisKeys keys, OverseerGrains grains, HandlerCatalog handlers)
 {
+    /// <summary>The <c>action</c> of <see cref="EnsureNotFollowedAsync"/> for a delete.</summary>
+    public const string Deleted = "deleted";
+
+    /// <summary>The <c>action</c> of <see cref="EnsureNotFollowedAsync"/> for a rewind.</summary>
+    public const string Rewound = "rewound";
+
     /// <summary>Followers named in a refusal at most; the rest are counted.</summary>
     private const int MaxNamed = 10;
 
@@ -26,9 +33,9 @@ internal sealed class StreamFollowers(IConnectionMultiplexer redis, RedisKeys ke
         spec?.Source == StreamSourceFactory.Kind && spec.Options is { } options && options.TryGetValue("upstream", out var upstream) ? upstream : null;
 
     /// <summary>For a <c>stream</c> spec: refuses (<see cref="OverseerErrorCode.InvalidArgument"/>) a worker that
-    /// follows itself, an upstream that does not exist and one whose output is not the Redis stream; then registers
-    /// <paramref name="id"/> as a follower of the upstream. Does nothing for other kinds.</summary>
-    public async Task FollowAsync(string id, WorkerSpec spec, CancellationToken cancellationToken)
+    /// follows itself, an upstream that does not exist and one whose output is not the Redis stream. Does nothing for
+    /// other kinds. Called before the worker is registered, so that a refusal leaves nothing behind.</summary>
+    public async Task CheckUpstreamAsync(string id, WorkerSpec spec, CancellationToken cancellationToken)
     {
         if (UpstreamOf(spec) is not { } upstream)
         {
@@ -56,7 +63,16 @@ internal sealed class StreamFollowers(IConnectionMultiplexer redis, RedisKeys ke
                 $"invalid option upstream='{upstream}' for worker '{id}': '{upstream}' writes to PostgreSQL (handler '{handler}') and has no Redis stream to follow; follow a worker whose output is the Redis stream (no handler, or a stream handler), e.g. the one '{upstream}' reads from");
         }
 
-        await Db.SetAddAsync(keys.Followers(upstream), id).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Registers <paramref name="id"/> as a follower of the upstream <paramref name="spec"/> names, if any: by
+    /// the worker itself, once it has accepted the spec.</summary>
+    public async Task FollowAsync(string id, WorkerSpec spec, CancellationToken cancellationToken)
+    {
+        if (UpstreamOf(spec) is { } upstream)
+        {
+            await Db.SetAddAsync(keys.Followers(upstream), id).WaitAsync(cancellationToken);
+        }
     }
 
     /// <summary>Removes <paramref name="id"/> from the followers of the upstream <paramref name="spec"/> names, if any.</summary>
@@ -95,9 +111,12 @@ internal sealed class StreamFollowers(IConnectionMultiplexer redis, RedisKeys ke
         {
             var named = string.Join(", ", followers.Take(MaxNamed).Select(f => $"'{f}'"));
             var more = followers.Count > MaxNamed ? $" and {followers.Count - MaxNamed} more" : "";
+            var then = action == Deleted
+                ? "then this worker"
+                : "then rewind this worker and start them again: they re-read its stream from the start";
             throw OverseerException.Conflict(
-                $"worker '{id}' cannot be {action}: stream workers follow its events ({named}{more}, source stream upstream={id}) and would lose what they read; "
-                + $"delete the followers first (overseer delete <id>), {(action == "deleted" ? "then delete it" : "then rewind it")}, and start them again to re-read it from the start");
+                $"worker '{id}' cannot be {action}: stream workers follow its events ({named}{more}; source stream, upstream={id}) and would lose what they read; "
+                + $"delete the followers first (overseer delete <id>), {then}");
         }
     }
 

@@ -171,6 +171,32 @@ public sealed class StreamSourceTests(PostgresCluster fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Rebuild_AfterAHandlerChange_ProducesWhatAFreshFollowerWithTheNewHandlerDoes()
+    {
+        var upstream = $"up-change-{Guid.NewGuid():N}";
+        var rebuilt = $"rebuilt-{Guid.NewGuid():N}";
+        var fresh = $"fresh-{Guid.NewGuid():N}";
+        await fixture.Manager.StartAsync(upstream, Upstream(200));
+        await WaitForStatusAsync(fixture.Client, upstream, WorkerStatus.Completed);
+        await fixture.Manager.StartAsync(rebuilt, WithHandler(Follower(upstream), PrefixHandler.Name, ("prefix", "v1:")));
+        await WaitForCheckpointAsync(rebuilt, 200);
+        await fixture.Manager.StopAsync(upstream);
+
+        // The new handler code (here: its option) replaces the old: stop, rewind to 0, start with the new spec.
+        await fixture.Manager.StopAsync(rebuilt);
+        await fixture.Manager.RewindAsync(rebuilt, 0, Actor);
+        await fixture.Manager.StartAsync(rebuilt, WithHandler(Follower(upstream), PrefixHandler.Name, ("prefix", "v2:")));
+        await fixture.Manager.StartAsync(fresh, WithHandler(Follower(upstream), PrefixHandler.Name, ("prefix", "v2:")));
+        await WaitForCheckpointAsync(rebuilt, 200);
+        await WaitForCheckpointAsync(fresh, 200);
+
+        var expected = Enumerable.Range(1, 200).Select(i => ((long)i, "v2:" + SequenceSource.Payload(upstream, i))).ToList();
+        Assert.Equal(expected, (await EventsAsync(rebuilt)).Select(e => (e.Seq, e.Payload)).ToList());
+        Assert.Equal(expected, (await EventsAsync(fresh)).Select(e => (e.Seq, e.Payload)).ToList());
+        await DeleteAsync(rebuilt, fresh, upstream);
+    }
+
+    [Fact]
     public async Task Follower_CrashedOrStoppedMidway_ResumesAtItsCheckpoint_ExactlyOnce()
     {
         var upstream = $"up-crash-{Guid.NewGuid():N}";

@@ -14,6 +14,7 @@ using Overseer.Sources.Failover;
 using Overseer.Sources.Feeds;
 using Overseer.Sources.Http;
 using Overseer.Sources.Sequence;
+using Overseer.Sources.Streams;
 using Overseer.Sources.WebSockets;
 using Overseer.Supervision;
 
@@ -63,6 +64,8 @@ internal static class OverseerServiceCollectionExtensions
         services.AddEventSource<WebSocketSourceFactory>(WebSocketSourceFactory.Kind);
         services.AddEventSource<FeedSourceFactory>(FeedSourceFactory.Kind);
         services.AddEventSource<EvmSourceFactory>(EvmSourceFactory.Kind);
+        services.AddEventSource<StreamSourceFactory>(StreamSourceFactory.Kind);
+        services.AddSingleton<StreamFollowers>();
         services.AddSingleton<PartitionKeeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionKeeper>());
         services.AddSingleton<Admission.PauseGuard>();

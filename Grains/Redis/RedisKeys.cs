@@ -15,10 +15,20 @@ internal sealed class RedisKeys(string serviceId)
     /// <summary>Hash <c>gen</c> (fencing generation) and <c>cp</c> (checkpoint).</summary>
     public string Cursor(string workerId) => $"{_prefix}w:{{{workerId}}}:cursor";
 
+    /// <summary>Set of the ids of the <c>stream</c> workers that follow this worker's <see cref="Events"/> (registered as
+    /// they start, removed as they are deleted); a delete or rewind of the worker is refused while it holds any.</summary>
+    public string Followers(string workerId) => $"{_prefix}w:{{{workerId}}}:followers";
+
+    /// <summary>The sharded pub/sub channel the commit script publishes the new checkpoint on when the worker has
+    /// <see cref="Followers"/>: named as <see cref="Events"/>, so it carries the same <c>{id}</c> hash tag and a commit
+    /// publishes within its own slot on Redis Cluster.</summary>
+    public RedisChannel Commits(string workerId) => RedisChannel.Sharded(Events(workerId));
+
     /// <summary>The keys of a worker's multi-key scripts, together and in the order they take them: <c>KEYS[1]</c> =
-    /// <see cref="Cursor"/>, <c>KEYS[2]</c> = <see cref="Events"/>. One hash slot (<c>{id}</c>), which Redis Cluster
-    /// requires of a script's keys; the rule is tested over every script (HashSlotRuleTests).</summary>
-    public RedisKey[] Worker(string workerId) => [Cursor(workerId), Events(workerId)];
+    /// <see cref="Cursor"/>, <c>KEYS[2]</c> = <see cref="Events"/> (also the name of the <see cref="Commits"/> channel),
+    /// <c>KEYS[3]</c> = <see cref="Followers"/>. One hash slot (<c>{id}</c>), which Redis Cluster requires of a script's
+    /// keys; the rule is tested over every script (HashSlotRuleTests).</summary>
+    public RedisKey[] Worker(string workerId) => [Cursor(workerId), Events(workerId), Followers(workerId)];
 
     /// <summary>Hash worker id → registry row (JSON) of one partition.</summary>
     public string Registry(int partition) => $"{_prefix}registry:{partition}";

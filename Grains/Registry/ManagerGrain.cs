@@ -8,6 +8,7 @@ using Overseer.Models;
 using Overseer.Operations;
 using Overseer.Pool;
 using Overseer.Sources;
+using Overseer.Sources.Streams;
 
 namespace Overseer.Registry;
 
@@ -27,7 +28,8 @@ internal sealed partial class ManagerGrain(
     IClusterMembershipService membership,
     SlotPool pool,
     AuditLog audit,
-    OverseerGrains grains) : Grain, IManagerGrain
+    OverseerGrains grains,
+    StreamFollowers followers) : Grain, IManagerGrain
 {
     private int Partitions => overseer.Value.Partitions;
 
@@ -43,6 +45,8 @@ internal sealed partial class ManagerGrain(
             throw OverseerException.Invalid($"invalid start mode {(int)mode}: expected queue or try");
         }
 
+        // A stream worker's upstream is checked before the worker is registered: a refusal leaves nothing behind.
+        await followers.CheckUpstreamAsync(id, spec, cancellationToken);
         await PartitionOf(id).RegisterAsync(id, spec.Source, cancellationToken);
         return await Worker(id).StartAsync(spec, mode, cancellationToken);
     }
@@ -66,7 +70,11 @@ internal sealed partial class ManagerGrain(
         EnsureValid(id);
         return audit.RecordAsync(
             actor, "delete", id, keepEvents ? "keep-events" : "",
-            () => Worker(id).DeleteAsync(keepEvents, cancellationToken),
+            async () =>
+            {
+                await followers.EnsureNotFollowedAsync(id, StreamFollowers.Deleted, cancellationToken);
+                return await Worker(id).DeleteAsync(keepEvents, cancellationToken);
+            },
             r => $"checkpoint {r.Checkpoint}, {r.EventsRemoved} events removed" + (r.EventsKept ? ", events kept" : ""),
             cancellationToken);
     }
@@ -76,7 +84,11 @@ internal sealed partial class ManagerGrain(
         EnsureValid(id);
         return audit.RecordAsync(
             actor, "rewind", id, $"to {toSeq}",
-            () => Worker(id).RewindAsync(toSeq, cancellationToken),
+            async () =>
+            {
+                await followers.EnsureNotFollowedAsync(id, StreamFollowers.Rewound, cancellationToken);
+                return await Worker(id).RewindAsync(toSeq, cancellationToken);
+            },
             r => $"from checkpoint {r.FromCheckpoint}, {r.EventsRemoved} events removed, now {r.Worker.Status.ToString().ToLowerInvariant()}",
             cancellationToken);
     }

@@ -8,4 +8,9 @@ public interface IEventSource : IAsyncDisposable
 {
     /// <summary>Events with sequence numbers greater than <paramref name="after"/> (the worker's checkpoint).</summary>
     Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken);
+
+    /// <summary>The density of this run's sequence numbers, when it is known only once the source has read it (a
+    /// <c>stream</c> worker's is its upstream's); null, the default, means the kind's
+    /// <see cref="IEventSourceFactory.Density"/>. Read after each fetch, for the batch it returned.</summary>
+    SequenceDensity? Density => null;
 }

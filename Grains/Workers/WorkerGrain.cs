@@ -122,6 +122,21 @@ internal sealed partial class WorkerGrain(
                 + "delete the worker first, or use another id");
         }
 
+        // A stream worker's seqs are its upstream's: continuing from its checkpoint in another upstream's stream would mix
+        // the two. From checkpoint 0 (a rewind to 0 first) it may follow another one, and no longer follows the first.
+        if (Sources.Streams.StreamFollowers.UpstreamOf(S.Spec) is { } followed && followed != Sources.Streams.StreamFollowers.UpstreamOf(spec))
+        {
+            if (_loop.Checkpoint > 0)
+            {
+                throw OverseerException.Conflict(
+                    $"worker '{Id}' has read up to seq {_loop.Checkpoint} of upstream '{followed}', and the requested spec ({spec.Describe()}) would continue in another stream after it: "
+                    + $"rewind it to 0 first (overseer rewind {Id} --to 0), delete it, or use another id");
+            }
+
+            await services.Followers.UnfollowAsync(Id, S.Spec, _lifetime.Token);
+        }
+
+        await services.Followers.FollowAsync(Id, spec, _lifetime.Token);
         return await StartFreshAsync(mode, spec);
     }
 
@@ -174,7 +189,10 @@ internal sealed partial class WorkerGrain(
                 throw OverseerException.Conflict($"worker '{Id}' cannot be deleted with its effects: {why}; a delete that keeps the events removes the worker and keeps its rows");
             }
 
-            return await _commands.DeleteAsync(keepEvents);
+            var spec = S.Spec;
+            var deleted = await _commands.DeleteAsync(keepEvents);
+            await services.Followers.UnfollowAsync(Id, spec, _lifetime.Token);
+            return deleted;
         }
 
         // No worker, but perhaps what a delete cut short or --keep-events left: a delete removes it.

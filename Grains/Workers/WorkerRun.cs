@@ -47,7 +47,7 @@ internal sealed class WorkerRun(
                 cancellationToken.ThrowIfCancellationRequested();
                 using var span = telemetry.StartBatch(workerId, spec.Source);
                 var batch = await telemetry.FetchAsync(source, Checkpoint, cancellationToken);
-                if (batch.Events.Count > 0 && await CommitAsync(batch, cancellationToken) is { } ended)
+                if (batch.Events.Count > 0 && await CommitAsync(batch, source.Density ?? factory.Density, cancellationToken) is { } ended)
                 {
                     return ended;
                 }
@@ -73,12 +73,12 @@ internal sealed class WorkerRun(
     }
 
     /// <summary>Commits one batch; null when committed, else how the run ends.</summary>
-    private async Task<RunExit?> CommitAsync(SourceBatch batch, CancellationToken cancellationToken)
+    private async Task<RunExit?> CommitAsync(SourceBatch batch, SequenceDensity density, CancellationToken cancellationToken)
     {
         while (true)
         {
             var expected = Checkpoint;
-            var request = new CommitBatch(generation, expected, batch.Events, factory.Density, batch.Token, lease.CommitLease, binding);
+            var request = new CommitBatch(generation, expected, batch.Events, density, batch.Token, lease.CommitLease, binding);
 
             // One commit is never abandoned halfway (Redis' own timeout bounds it); only the wait for a permit and the
             // retries are cancellable.

@@ -25,7 +25,8 @@ internal sealed class WorkerServices(
     IOptions<PoolOptions> pool,
     ILocalSiloDetails silo,
     TimeProvider time,
-    HeartbeatSweep heartbeats)
+    HeartbeatSweep heartbeats,
+    Sources.Streams.StreamFollowers followers)
 {
 
     /// <summary>Each worker's output and handler, by its spec.</summary>
@@ -59,4 +60,7 @@ internal sealed class WorkerServices(
     public TimeProvider Time => time;
 
     public HeartbeatSweep Heartbeats => heartbeats;
+
+    /// <summary>The followers sets of <c>stream</c> workers' upstreams.</summary>
+    public Sources.Streams.StreamFollowers Followers => followers;
 }

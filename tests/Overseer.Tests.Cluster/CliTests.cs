@@ -55,7 +55,7 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(2, badId.ExitCode);
         Assert.Contains("invalid worker id 'no spaces'", badId.Stderr);
         Assert.Equal(1, badKind.ExitCode);
-        Assert.Contains("unknown source kind 'kafka': valid kinds are evm, feed, http-poll, sequence, websocket", badKind.Stderr);
+        Assert.Contains("unknown source kind 'kafka': valid kinds are evm, feed, http-poll, sequence, stream, websocket", badKind.Stderr);
         Assert.Equal(2, badRestart.ExitCode);
         Assert.Contains("sometimes", badRestart.Stderr);
         Assert.Empty(unknown.Stdout);

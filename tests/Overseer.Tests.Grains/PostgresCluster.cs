@@ -3,7 +3,7 @@ using Overseer.Testing;
 namespace Overseer.Tests.Grains;
 
 /// <summary>A 2-silo in-process cluster whose silos, as a team's host would, register PostgreSQL handlers and a real,
-/// private PostgreSQL (beside the cluster's own Redis).</summary>
+/// private PostgreSQL (beside the cluster's own Redis), and a sparse test source kind.</summary>
 public sealed class PostgresCluster : IAsyncLifetime
 {
     private OverseerCluster? _cluster;
@@ -28,7 +28,8 @@ public sealed class PostgresCluster : IAsyncLifetime
             Overseer = o => o
                 .AddPostgres(ConnectionString)
                 .AddHandler<RecordingHandler>(RecordingHandler.Name)
-                .AddHandler<HooklessHandler>(HooklessHandler.Name),
+                .AddHandler<HooklessHandler>(HooklessHandler.Name)
+                .AddSource<SparseSourceFactory>(SparseSourceFactory.Kind), // a sparse upstream for StreamSourceTests
         };
         await _cluster.InitializeAsync();
     }

@@ -65,6 +65,35 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task StreamFollower_OnAnotherPrimary_FollowsLive_ByTheShardedCommitNotification_ExactlyOnce()
+    {
+        // Arrange: the upstream's keys (and its commit channel) on one primary, the follower's on another. A re-read only
+        // every minute: keeping up within the deadline takes the SPUBLISH of the upstream's commit script on its shard.
+        var ids = WorkerIdsOnEachPrimary(new RedisKeys(Overseer.ServiceId));
+        var (upstream, follower) = (ids[0], ids[1]);
+        await Overseer.Manager.StartAsync(upstream, WorkerSpec.For(SequenceSourceFactory.Kind, ("batch", "10"), ("delayMs", "5")));
+        await Overseer.Manager.StartAsync(follower, WorkerSpec.For("stream", ("upstream", upstream), ("maxWaitMs", "60000")));
+
+        // Act
+        await CommittedAsync(follower, 50, "while its upstream runs");
+        var ended = await Overseer.Manager.StopAsync(upstream);
+        var caughtUp = await Eventually.UntilAsync(
+            () => Overseer.Client.GetGrain<IWorkerGrain>(follower).GetInfoAsync(),
+            i => i.Checkpoint == ended.Checkpoint,
+            Deadline,
+            i => $"follower '{follower}' to reach its stopped upstream's checkpoint {ended.Checkpoint}; it is {i.Status} at {i.Checkpoint} ('{i.LastError}')");
+        var events = await Overseer.Client.GetGrain<IWorkerGrain>(follower).GetEventsAsync(1, 10_000);
+
+        // Assert
+        Assert.Equal(0, caughtUp.Restarts);
+        Assert.Equal(
+            [.. Enumerable.Range(1, (int)ended.Checkpoint).Select(i => ((long)i, SequenceSource.Payload(upstream, i)))],
+            events.Select(e => (e.Seq, e.Payload)).ToList());
+        await Overseer.Manager.DeleteAsync(follower, keepEvents: false, Actor);
+        await Overseer.Manager.DeleteAsync(upstream, keepEvents: false, Actor);
+    }
+
     private Task<WorkerInfo> CommittedAsync(string id, long atLeast, string phase) =>
         Eventually.UntilAsync(
             () => Overseer.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),

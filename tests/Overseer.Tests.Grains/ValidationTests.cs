@@ -56,7 +56,7 @@ public sealed class ValidationTests(OverseerCluster fixture)
         await ThrowsOverseerAsync(OverseerErrorCode.UnknownWorker, () => fixture.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync());
         var listed = await fixture.Manager.ListAsync(new WorkerQuery(AfterId: id[..^1], Limit: 5));
 
-        Assert.Contains("unknown source kind 'kafka': valid kinds are evm, feed, http-poll, probe, sequence, websocket", ex.Message); // probe: the tests' own kind
+        Assert.Contains("unknown source kind 'kafka': valid kinds are evm, feed, http-poll, probe, sequence, stream, websocket", ex.Message); // probe: the tests' own kind
         Assert.DoesNotContain(listed.Items, i => i.Id == id);
     }
 

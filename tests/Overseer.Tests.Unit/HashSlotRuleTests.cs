@@ -108,6 +108,20 @@ public sealed partial class HashSlotRuleTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void CommitNotificationChannel_IsInTheSlotOfTheCommitScriptsKeys(string serviceId, string workerId)
+    {
+        // The commit script publishes on this sharded channel (SPUBLISH): on Redis Cluster it must be in the script's slot.
+        var keys = new RedisKeys(serviceId);
+        var channel = keys.Commits(workerId);
+        var commitKeys = Scripts[$"{nameof(RedisStreamOutput)}.CommitScript"](keys, workerId);
+
+        Assert.True(channel.IsSharded, $"the commit channel {channel} is not a sharded channel");
+        Assert.Equal(RedisHashSlot.Of((string)commitKeys[0]!), RedisHashSlot.Of(channel.ToString()));
+        Assert.Contains(commitKeys, k => k.ToString() == channel.ToString());
+    }
+
     [Fact]
     public void EveryMultiKeyCallOfTheProduct_IsAnInventoriedScriptCall()
     {

@@ -9,7 +9,7 @@ internal static class StartCommand
     public static CliCommand Create()
     {
         var id = CliOptions.WorkerId();
-        var source = new Option<string>("--source") { Description = "the source kind, e.g. sequence, feed, http-poll, websocket", HelpName = "kind", Required = true };
+        var source = new Option<string>("--source") { Description = "the source kind, e.g. sequence, feed, http-poll, websocket, evm, stream", HelpName = "kind", Required = true };
         var options = KeyValues("--option", "a source option (see the source kinds in README.md); repeat for more");
         var handler = new Option<string>("--handler") { Description = "a handler registered in the silo host (e.g. erc20): it decides where the worker's effects and cursor live", HelpName = "name" };
         var handlerOptions = KeyValues("--handler-option", "a handler option (its meaning belongs to the handler); repeat for more");

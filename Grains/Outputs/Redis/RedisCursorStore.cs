@@ -31,7 +31,7 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
         return {gen, tonumber(c[1] or '0'), c[2] or ''}
         """;
 
-    // KEYS: cursor, stream. Returns {gen} or {-1, events} when the stream still holds events.
+    // KEYS: cursor, stream (followers unused). Returns {gen} or {-1, events} when the stream still holds events.
     private const string CreateScript = Generations.Lua + "\n" + """
         local n = redis.call('XLEN', KEYS[2])
         if n > 0 then return {-1, n} end

@@ -18,8 +18,11 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
 {
     private const int FirstEventArg = 6;
 
-    // KEYS: cursor, stream. ARGV: generation, expected checkpoint, dense (1/0), token ('' = keep), lease until (Redis
-    // ms, 0 = no pool), then seq/payload pairs (XADD takes the seq as the entry id seq-0). Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {3, cp}
+    // KEYS: cursor, stream, followers. ARGV: generation, expected checkpoint, dense (1/0), token ('' = keep), lease until (Redis
+    // ms, 0 = no pool), then seq/payload pairs (XADD takes the seq as the entry id seq-0). The cursor records the density
+    // ('dn') beside cp, for the stream workers that follow this one; when any does (the followers set exists), the new
+    // checkpoint is published on the stream's sharded channel (RedisKeys.Commits), so that an idle follower wakes
+    // without polling; a worker nobody follows pays one EXISTS inside the script. Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {3, cp}
     // the store is behind the expected checkpoint (it lost acknowledged commits; the stream went back with the cursor).
     // A lost reply is retried with the same expected checkpoint: the cursor is then already at the batch's last seq,
     // which is reported as committed (idempotent); the checkpoint is written again, so that a WAIT after the retry covers
@@ -47,11 +50,12 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         for i = 6, #ARGV, 2 do
           redis.call('XADD', KEYS[2], ARGV[i], 'p', ARGV[i + 1])
         end
-        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'cp', last, 'tok', ARGV[4]) else redis.call('HSET', KEYS[1], 'cp', last) end
+        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'cp', last, 'dn', ARGV[3], 'tok', ARGV[4]) else redis.call('HSET', KEYS[1], 'cp', last, 'dn', ARGV[3]) end
+        if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('SPUBLISH', KEYS[2], last) end
         return {1, last}
         """;
 
-    // KEYS: cursor, stream. ARGV: generation, target seq, first id to remove ("{seq+1}-0"), token ('' = none), chunk.
+    // KEYS: cursor, stream (followers unused). ARGV: generation, target seq, first id to remove ("{seq+1}-0"), token ('' = none), chunk.
     // Removes up to chunk events after the target; returns {done 1/0, removed}. When none are left it sets the stream's
     // last id back to the target (so the next commit's XADD of target + 1 is accepted) and the cursor's cp and tok.
     private const string RewindScript = """
@@ -68,7 +72,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         return {1, #entries}
         """;
 
-    // KEYS: cursor, stream. ARGV: keep events (1/0). Returns the events removed.
+    // KEYS: cursor, stream (followers unused: a followed worker's delete is refused before). ARGV: keep events (1/0). Returns the events removed.
     private const string DeleteScript = """
         local n = 0
         if ARGV[1] ~= '1' then

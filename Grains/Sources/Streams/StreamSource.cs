@@ -1,0 +1,128 @@
+using System.Globalization;
+using Overseer.Outputs;
+using Overseer.Redis;
+using StackExchange.Redis;
+
+namespace Overseer.Sources.Streams;
+
+/// <summary>Reads another worker's committed Redis stream: the events after the checkpoint, up to the upstream's own
+/// checkpoint, with the upstream's sequence numbers (so the follower's seq is its upstream's, and each event is committed
+/// once by the follower's own commit).</summary>
+/// <remarks>
+/// Why not <c>XREAD BLOCK</c>: StackExchange.Redis multiplexes every caller of a silo over one connection and does not
+/// support blocking commands on it (one blocked read would hold up every other command), and a dedicated connection per
+/// follower would not scale. Instead the upstream's commit script publishes its new checkpoint on a sharded channel
+/// (<see cref="RedisKeys.Commits"/>) when it has followers, and the follower, once it has read everything up to the
+/// upstream's checkpoint, waits for that notification — or at most <see cref="StreamSourceSettings.MaxWait"/>, after which
+/// it reads the checkpoint again anyway, so a notification lost (a reconnect, a failover) only delays. An idle follower
+/// therefore costs one Redis read per <c>MaxWait</c>, and the subscriptions of a silo share its one subscriber
+/// connection.
+/// <para>Reads stop at the upstream cursor's <c>cp</c>, never at the stream's end, so nothing the upstream has not
+/// committed is read (the cursor and the stream are written by one script). A Redis outage is ridden out like the
+/// output's (<see cref="StoreRetry"/>): an outage, never a crash of the follower's run.</para>
+/// </remarks>
+internal sealed class StreamSource(
+    string workerId, StreamSourceSettings settings, IConnectionMultiplexer redis, RedisKeys keys, StoreRetry retry) : IEventSource
+{
+    private static readonly RedisValue[] CursorFields = ["gen", "cp", "dn"];
+
+    // Never disposed: a notification may still arrive on the subscriber's thread as the run ends, and a SemaphoreSlim
+    // whose wait handle is never asked for holds nothing to release.
+    private readonly SemaphoreSlim _committed = new(0, 1);
+    private Action<RedisChannel, RedisValue>? _onCommit;
+
+    public SequenceDensity? Density { get; private set; }
+
+    public async Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken)
+    {
+        await SubscribeAsync(cancellationToken).ConfigureAwait(false);
+        var db = redis.GetDatabase();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var cursor = await retry.ExecuteAsync(
+                workerId, ct => db.HashGetAsync(keys.Cursor(settings.Upstream), CursorFields).WaitAsync(ct), cancellationToken).ConfigureAwait(false);
+            if (cursor[0].IsNull)
+            {
+                throw new InvalidOperationException(
+                    $"upstream '{settings.Upstream}' of stream worker '{workerId}' has no cursor in Redis: it was deleted, or never had the Redis stream output; start it again, or delete this worker");
+            }
+
+            var checkpoint = cursor[1].IsNull ? 0 : (long)cursor[1];
+            if (checkpoint > after)
+            {
+                Density = cursor[2] == 1 ? SequenceDensity.Dense : SequenceDensity.Sparse;
+                return new SourceBatch(await ReadAsync(db, after, checkpoint, cancellationToken).ConfigureAwait(false), Exhausted: false);
+            }
+
+            // Nothing new: wait for the upstream's next commit (a notification that came in since the read above is
+            // already counted and ends the wait at once), or re-read after MaxWait.
+            await _committed.WaitAsync(settings.MaxWait, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<SourceEvent[]> ReadAsync(IDatabase db, long after, long checkpoint, CancellationToken cancellationToken)
+    {
+        var entries = await retry.ExecuteAsync(
+            workerId,
+            ct => db.StreamRangeAsync(keys.Events(settings.Upstream), minId: $"{after + 1}-0", maxId: $"{checkpoint}-0", count: settings.Batch).WaitAsync(ct),
+            cancellationToken).ConfigureAwait(false);
+        if (entries.Length == 0)
+        {
+            throw new InvalidOperationException(
+                $"upstream '{settings.Upstream}' of stream worker '{workerId}' has committed up to {checkpoint}, but its stream holds no event after {after}: its events were removed (a delete that kept only its cursor?); delete this worker, or rewind it to 0");
+        }
+
+        var events = new SourceEvent[entries.Length];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var id = (string)entries[i].Id!;
+            var seq = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+            events[i] = new SourceEvent(seq, (string)entries[i]["p"]!);
+        }
+
+        return events;
+    }
+
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        if (_onCommit is not null)
+        {
+            return;
+        }
+
+        // Kept before subscribing, so that the dispose of a run cut short mid-subscribe still unsubscribes it.
+        Action<RedisChannel, RedisValue> onCommit = (_, _) => Signal();
+        _onCommit = onCommit;
+        await retry.ExecuteAsync(
+            workerId, ct => redis.GetSubscriber().SubscribeAsync(keys.Commits(settings.Upstream), onCommit).WaitAsync(ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Signal()
+    {
+        // At most one pending wake-up: a burst of commits while the follower reads is one more read, not one per commit.
+        try
+        {
+            _committed.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_onCommit is { } handler)
+        {
+            try
+            {
+                await redis.GetSubscriber().UnsubscribeAsync(keys.Commits(settings.Upstream), handler).ConfigureAwait(false);
+            }
+            catch (RedisException)
+            {
+                // The subscription dies with the connection; nothing to undo.
+            }
+        }
+    }
+}

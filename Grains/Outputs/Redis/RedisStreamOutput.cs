@@ -191,6 +191,13 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     {
         var entries = await Db.StreamRangeAsync(keys.Events(workerId), minId: $"{fromSeq}-0", maxId: "+", count: count)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
+        return ToEvents(entries);
+    }
+
+    /// <summary>Stream entries as the events they were committed from: the entry id <c>{seq}-0</c> is the seq, field
+    /// <c>p</c> the payload (the commit script's layout; the <c>stream</c> source reads another worker's entries with it).</summary>
+    internal static SourceEvent[] ToEvents(StreamEntry[] entries)
+    {
         var events = new SourceEvent[entries.Length];
         for (var i = 0; i < entries.Length; i++)
         {
@@ -201,5 +208,4 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
 
         return events;
     }
-
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using Overseer.Outputs;
+using Overseer.Outputs.Redis;
 using Overseer.Redis;
 using StackExchange.Redis;
 
@@ -73,15 +73,7 @@ internal sealed class StreamSource(
                 $"upstream '{settings.Upstream}' of stream worker '{workerId}' has committed up to {checkpoint}, but its stream holds no event after {after}: its events were removed (a delete that kept only its cursor?); delete this worker, or rewind it to 0");
         }
 
-        var events = new SourceEvent[entries.Length];
-        for (var i = 0; i < entries.Length; i++)
-        {
-            var id = (string)entries[i].Id!;
-            var seq = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
-            events[i] = new SourceEvent(seq, (string)entries[i]["p"]!);
-        }
-
-        return events;
+        return RedisStreamOutput.ToEvents(entries);
     }
 
     private async Task SubscribeAsync(CancellationToken cancellationToken)

@@ -11,21 +11,25 @@ namespace Overseer.Tests.Cluster;
 /// <summary>Real silo processes whose every Redis use — Orleans' membership and grain storage, Overseer's own keys — goes
 /// through a Sentinel connection string, or to a Redis Cluster, while the store fails over under them (kill -9 of a
 /// primary, a replica promoted). The failover is an outage the silos ride out: they stay in the cluster, a silo started
-/// after it joins through the membership on the promoted primary, and workers that commit and crash on schedule end with
-/// exactly their scheduled restarts and every event once.</summary>
-/// <remarks>Rebalancing is off: a move to the silo that joins would start a run afresh and shift the crash schedule, and
-/// the restart count must stay exact. Failure detection is Orleans' default (no silo is killed here): on a loaded 2-core
-/// machine a silo's thread pool can stall for a second or more around the failover, which the tests' fast settings
-/// (one missed probe of 1 s, one vote) once took for a dead silo. Replication is asynchronous, so a promoted replica may lack the last acknowledged
-/// commits; the worker then goes on from the store (README "Guarantees"), which keeps both assertions exact.</remarks>
+/// after it joins through the membership on the promoted primary, and the workers end with no restart counted and every
+/// event once.</summary>
+/// <remarks>The workers do not crash on schedule here (RedisSentinelTests and RedisClusterFailoverTests do, in-process):
+/// replication is asynchronous, so a promoted replica may lack the last acknowledged writes — commits, which the worker
+/// re-indexes from the store (README "Guarantees"), and grain state, restart counts included — and on a loaded machine
+/// with three processes per silo set-up it lagged by hundreds of events (CI: scheduled crashes of re-indexed events
+/// counted again, 4–10 restarts for 5 scheduled). With no scheduled crash, the exact promise left is the one a failover
+/// must keep whatever it loses: an outage counts no restart, and every event is committed once. Failure detection is
+/// Orleans' default (no silo is killed here): on a loaded 2-core machine a silo's thread pool can stall for a second or
+/// more around the failover, which the tests' fast settings (one missed probe of 1 s, one vote) once took for a dead
+/// silo. Rebalancing is off, so that the silo that joins takes no running worker.</remarks>
 [Trait("Category", "Faults")]
 public sealed class StoreFailoverTests(ITestOutputHelper output)
 {
     private const int Workers = 8;
     private const long Limit = 600;
 
-    // Each run crashes after 100 events; the sixth reaches the limit. The failover must add no restart.
-    private const int ExpectedRestarts = 5;
+    // The failover is an outage: it must count no restart.
+    private const int ExpectedRestarts = 0;
 
     // The primary is killed once every worker has committed this much, so the kill lands mid-run for all of them.
     private const long FaultAfter = 150;
@@ -36,8 +40,7 @@ public sealed class StoreFailoverTests(ITestOutputHelper output)
     private static readonly TimeSpan EndDeadline = TimeSpan.FromSeconds(60);
 
     private static readonly WorkerSpec Spec =
-        WorkerSpec.For("sequence", ("limit", $"{Limit}"), ("failAfter", "100"), ("batch", "10"), ("delayMs", "40"))
-            with { MaxRestarts = 100, RestartWindow = TimeSpan.FromSeconds(60) };
+        WorkerSpec.For("sequence", ("limit", $"{Limit}"), ("batch", "10"), ("delayMs", "100"));
 
     private static readonly Dictionary<string, string> NoRebalancing = new() { ["Overseer__Supervision__RebalanceInterval"] = "0s" };
 
@@ -93,11 +96,12 @@ public sealed class StoreFailoverTests(ITestOutputHelper output)
             await client.StartAsync(id, Spec);
         }
 
-        await Eventually.UntilAsync(
+        var beforeFault = await Eventually.UntilAsync(
             async () => await Task.WhenAll(ids.Select(cluster.CheckpointAsync)),
             cps => cps.All(cp => cp >= FaultAfter),
             EndDeadline,
             cps => $"before the failover: every worker to commit {FaultAfter} events; checkpoints [{string.Join(' ', cps)}]");
+        Assert.True(beforeFault.All(cp => cp < Limit), $"the failover must land mid-run, but some workers had already ended: [{string.Join(' ', beforeFault)}]");
         var clock = Stopwatch.StartNew();
         var what = await failover();
         var promotedAt = clock.Elapsed;

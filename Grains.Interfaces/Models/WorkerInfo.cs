@@ -30,4 +30,11 @@ public sealed record WorkerInfo
     /// <summary>The registered handler the worker's batches go through (<c>start --handler</c>); null when it has none
     /// (its events are appended to its Redis stream as the source returned them).</summary>
     [Id(14)] public string? EventHandler { get; init; }
+    /// <summary>Why and where a <see cref="WorkerStatus.Halted"/> worker halted; null otherwise.</summary>
+    [Id(15)] public WorkerHalt? Halt { get; init; }
+    /// <summary>The poison-event policy (halt unless the spec names another).</summary>
+    [Id(16)] public PoisonPolicy Poison { get; init; } = PoisonPolicy.Default;
+    /// <summary>Dead letters the worker holds (poison events it passed with policy dead-letter, not yet replayed or
+    /// discarded), as of its last run start or command; <c>overseer dead-letters</c> reads the store itself.</summary>
+    [Id(17)] public long DeadLetters { get; init; }
 }

@@ -11,6 +11,8 @@ namespace Overseer.Models;
 /// <param name="Handler">The registered handler the worker's batches go through, e.g. <c>erc20</c>; null = none (events
 /// are appended to the worker's Redis stream as the source returned them). The handler decides the worker's output.</param>
 /// <param name="HandlerOptions">Handler options as string key/values; their meaning belongs to the handler; null = none.</param>
+/// <param name="Poison">What a handler failure on one event (not an outage) does; null = <see cref="PoisonPolicy.Default"/>
+/// (halt at once).</param>
 [GenerateSerializer, Immutable, Alias("overseer.WorkerSpec")]
 public sealed record WorkerSpec(
     [property: Id(0)] string Source,
@@ -19,8 +21,12 @@ public sealed record WorkerSpec(
     [property: Id(3)] int? MaxRestarts = null,
     [property: Id(4)] TimeSpan? RestartWindow = null,
     [property: Id(5)] string? Handler = null,
-    [property: Id(6)] ImmutableSortedDictionary<string, string>? HandlerOptions = null)
+    [property: Id(6)] ImmutableSortedDictionary<string, string>? HandlerOptions = null,
+    [property: Id(7)] PoisonPolicy? Poison = null)
 {
+    /// <summary>The poison policy in force (the default when the spec names none).</summary>
+    public PoisonPolicy PoisonOrDefault => Poison ?? PoisonPolicy.Default;
+
     /// <summary>A spec with no options.</summary>
     public static WorkerSpec For(string source, params (string Key, string Value)[] options) =>
         new(source, options.ToImmutableSortedDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal));
@@ -32,6 +38,7 @@ public sealed record WorkerSpec(
         && MaxRestarts == other.MaxRestarts
         && RestartWindow == other.RestartWindow
         && Handler == other.Handler
+        && PoisonOrDefault == other.PoisonOrDefault
         && SameOptions(Options, other.Options)
         && SameOptions(HandlerOptions ?? ImmutableSortedDictionary<string, string>.Empty, other.HandlerOptions ?? ImmutableSortedDictionary<string, string>.Empty);
 
@@ -42,6 +49,7 @@ public sealed record WorkerSpec(
         + (RestartWindow is { } w ? $" restart-window={w.TotalSeconds}s" : "")
         + string.Concat(Options.Select(o => $" {o.Key}={o.Value}"))
         + (Handler is { } h ? $" handler={h}" : "")
+        + (Poison is { } p && p != PoisonPolicy.Default ? $" on-poison={p.Describe()}" : "")
         + string.Concat((HandlerOptions ?? ImmutableSortedDictionary<string, string>.Empty).Select(o => $" handler.{o.Key}={o.Value}"));
 
     private static bool SameOptions(ImmutableSortedDictionary<string, string> a, ImmutableSortedDictionary<string, string> b) =>

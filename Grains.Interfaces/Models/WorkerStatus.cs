@@ -16,4 +16,8 @@ public enum WorkerStatus
     Completed = 4,
     /// <summary>Crashed beyond its restart intensity, or crashed with policy temporary.</summary>
     Failed = 5,
+    /// <summary>Stopped by Overseer at an event its handler cannot process (poison policy halt), or at a handler version
+    /// change, until an operator resumes, skips, accepts or rewinds (<see cref="WorkerInfo.Halt"/> says why). No restart
+    /// budget is spent and nothing after the event is committed.</summary>
+    Halted = 6,
 }

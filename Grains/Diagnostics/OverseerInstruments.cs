@@ -23,6 +23,9 @@ internal sealed class OverseerInstruments
     internal const string PoolWaitName = "overseer.pool-wait";
     internal const string ReplicaAckDurationName = "overseer.replica-ack-duration";
     internal const string ReplicaAckShortfallsName = "overseer.replica-ack-shortfalls";
+    internal const string DeadLettersName = "overseer.dead-letters";
+    internal const string HaltedName = "overseer.halted";
+    internal const string SkippedName = "overseer.skipped";
 
     private static readonly WorkerStatus[] Statuses = Enum.GetValues<WorkerStatus>();
     private static readonly string[] StatusNames = [.. Statuses.Select(s => s.ToString().ToLowerInvariant())];
@@ -42,6 +45,9 @@ internal sealed class OverseerInstruments
     private readonly Histogram<double> _poolWait;
     private readonly Histogram<double> _replicaAckDuration;
     private readonly Counter<long> _replicaAckShortfalls;
+    private readonly Counter<long> _deadLetters;
+    private readonly Counter<long> _halted;
+    private readonly Counter<long> _skipped;
 
     /// <summary>Created by DI in the silo; not for use outside Overseer.</summary>
     public OverseerInstruments(IMeterFactory meters, PartitionSnapshots snapshots, PoolSnapshot pool)
@@ -62,6 +68,9 @@ internal sealed class OverseerInstruments
         _poolWait = meter.CreateHistogram<double>(PoolWaitName, "ms", "Time a worker waited in the pool queue before it got a slot (0 for an immediate grant).");
         _replicaAckDuration = meter.CreateHistogram<double>(ReplicaAckDurationName, "ms", "With Overseer:Redis:MinReplicaAcks: how long a write waited for enough replicas to acknowledge it (WAIT).");
         _replicaAckShortfalls = meter.CreateCounter<long>(ReplicaAckShortfallsName, "{write}", "With Overseer:Redis:MinReplicaAcks: writes that too few replicas acknowledged in time (retried as an outage).");
+        _deadLetters = meter.CreateCounter<long>(DeadLettersName, "{event}", "Poison events passed and kept as dead letters (poison policy dead-letter).");
+        _halted = meter.CreateCounter<long>(HaltedName, "{worker}", "Workers halted (tag reason: poison-event or handler-version); overseer.workers{status=halted} counts those still halted.");
+        _skipped = meter.CreateCounter<long>(SkippedName, "{event}", "Poison events passed without their effects (tag by: policy, or operator for overseer skip).");
     }
 
     /// <summary>This silo's Overseer meter.</summary>
@@ -90,6 +99,13 @@ internal sealed class OverseerInstruments
         _restarts.Add(1, new KeyValuePair<string, object?>("reason", exit == ExitKind.Crash ? "crash" : "completed"));
 
     internal void Failed() => _failures.Add(1);
+
+    internal void DeadLettered() => _deadLetters.Add(1);
+
+    internal void Halted(HaltReason reason) =>
+        _halted.Add(1, new KeyValuePair<string, object?>("reason", reason == HaltReason.PoisonEvent ? "poison-event" : "handler-version"));
+
+    internal void Skipped(bool byOperator) => _skipped.Add(1, new KeyValuePair<string, object?>("by", byOperator ? "operator" : "policy"));
 
     internal void FailedOver() => _failovers.Add(1);
 

@@ -23,8 +23,18 @@ internal sealed class HandlerCatalog(IServiceProvider services, IEnumerable<Hand
     public void Validate(WorkerSpec spec, List<string> problems)
     {
         var options = spec.HandlerOptions ?? ImmutableSortedDictionary<string, string>.Empty;
+        if (spec.Poison?.Validate() is { } poisonProblem)
+        {
+            problems.Add(poisonProblem);
+        }
+
         if (spec.Handler is null)
         {
+            if (spec.Poison is { } p && p != PoisonPolicy.Default)
+            {
+                problems.Add($"poison policy '{p.Describe()}' was given without a handler: a poison policy decides what a handler's failure on one event does, and a worker without a handler has none (name the handler, or drop --on-poison/--poison-retries)");
+            }
+
             if (options.Count > 0)
             {
                 problems.Add($"handler options ({string.Join(", ", options.Keys)}) were given without a handler: name the handler they are for ({Valid()})");
@@ -40,6 +50,10 @@ internal sealed class HandlerCatalog(IServiceProvider services, IEnumerable<Hand
         }
 
         problems.AddRange(found.Handler.Validate(options));
+        if (spec.PoisonOrDefault.Action != PoisonAction.Halt && found.Output == HandlerOutput.RedisStream)
+        {
+            problems.Add($"poison policy '{PoisonPolicy.NameOf(spec.PoisonOrDefault.Action)}' is not possible for handler '{spec.Handler}': {Outputs.Redis.RedisStreamOutput.CannotPass}");
+        }
     }
 
     private string Valid() => _kinds.Count == 0

@@ -5,11 +5,17 @@ namespace Overseer.Handlers;
 /// <remarks>Implement <see cref="IStreamHandler"/> (the Redis stream output) or <see cref="IPostgresHandler"/> (the
 /// PostgreSQL output): the interface decides where the worker's effects and its one cursor live. A handler is a plain
 /// DI singleton: it serves every worker that names it, so per-worker data travels in the batch, never in fields.
-/// A handler that throws crashes the worker's run (supervision decides as for a source failure); nothing of the batch is
-/// committed.</remarks>
+/// A handler that throws on a batch (other than an outage of a store) fails that batch: nothing of it is committed, the
+/// batch is bisected so that the events around the failing one commit, and the worker's poison policy
+/// (<see cref="Models.PoisonPolicy"/>: halt, skip or dead-letter, after retries) decides about the one event that fails
+/// alone. The handler must therefore be deterministic: the same events give the same effects or the same failure.</remarks>
 public interface IEventHandler
 {
     /// <summary>Problems with a worker's handler options (<c>start --handler-option key=value</c>), each naming the
     /// option, the bad value and what would be valid; empty when valid. Called at start, before anything is written.</summary>
     IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) => [];
+
+    /// <summary>The handler's version: raise it when a deploy changes what the handler writes for the same events. Dead
+    /// letters record it. Default 1.</summary>
+    int Version => 1;
 }

@@ -10,6 +10,8 @@ namespace Overseer.Outputs;
 /// <param name="Token">The source token after the last event, or null to keep the stored one.</param>
 /// <param name="LeaseUntil">The run's pool slot lease expiry in Redis time (Unix ms); 0 when the pool is uncapped.</param>
 /// <param name="Binding">The worker's output and handler.</param>
+/// <param name="Pass">Set: <paramref name="Events"/> is one poison event to pass without running the handler (and, if the
+/// pass says so, to keep as a dead letter); null: a batch for the handler.</param>
 internal readonly record struct CommitBatch(
     long Generation,
     long Checkpoint,
@@ -17,7 +19,8 @@ internal readonly record struct CommitBatch(
     SequenceDensity Density,
     string? Token,
     long LeaseUntil,
-    WorkerBinding Binding)
+    WorkerBinding Binding,
+    PoisonPass? Pass = null)
 {
     /// <summary>The cursor contract, the same for every output: each event follows the previous one (the first follows
     /// <see cref="Checkpoint"/>), and for a dense source by exactly one. Throws <see cref="InvalidOperationException"/>,

@@ -11,8 +11,19 @@ internal interface IWorkerOutput
     /// <summary>The cursors of the workers on this output, kept in the same store as their effects.</summary>
     ICursorStore Cursors { get; }
 
+    /// <summary>The dead letters this output keeps for poison policy dead-letter; null when it cannot keep them (the Redis
+    /// stream output: its stream is in seq order, so a passed event could never be replayed into its place).</summary>
+    IDeadLetters? DeadLetters { get; }
+
+    /// <summary>Why this output cannot pass a poison event (policy skip or dead-letter, an operator's skip), as a sentence
+    /// for the operator; null when it can.</summary>
+    string? WhyEventsCannotBePassed { get; }
+
     /// <summary>Applies the batch (through its handler, if any) and advances the checkpoint (and token) atomically if the
-    /// generation is still current, the worker is not stopped and the lease has not expired. Retrying a commit whose
+    /// generation is still current, the worker is not stopped and the lease has not expired; a batch with
+    /// <see cref="CommitBatch.Pass"/> passes its one event instead (no handler; a dead letter if the pass says so). A
+    /// handler failure that is not an outage throws <see cref="Handlers.HandlerFailedException"/> with nothing written.
+    /// Retrying a commit whose
     /// reply was lost is safe: it reports Committed without applying twice. A batch that breaks the cursor contract
     /// (not increasing, or a gap in a dense sequence) is refused with an <see cref="InvalidOperationException"/>.</summary>
     Task<CommitResult> CommitAsync(string workerId, CommitBatch batch, CancellationToken cancellationToken);

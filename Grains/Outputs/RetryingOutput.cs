@@ -13,6 +13,10 @@ internal sealed class RetryingOutput(IWorkerOutput inner, StoreRetry retry) : IW
 {
     public ICursorStore Cursors { get; } = new RetryingCursorStore(inner.Cursors, retry);
 
+    public IDeadLetters? DeadLetters { get; } = inner.DeadLetters is { } letters ? new RetryingDeadLetters(letters, retry) : null;
+
+    public string? WhyEventsCannotBePassed => inner.WhyEventsCannotBePassed;
+
     /// <summary>The output without the retrying (for tests of its own rules).</summary>
     public IWorkerOutput Inner => inner;
 
@@ -32,6 +36,24 @@ internal sealed class RetryingOutput(IWorkerOutput inner, StoreRetry retry) : IW
 
     public Task<IReadOnlyList<SourceEvent>> ReadAsync(string workerId, long fromSeq, int count, CancellationToken cancellationToken) =>
         retry.ExecuteAsync(workerId, ct => inner.ReadAsync(workerId, fromSeq, count, ct), cancellationToken);
+
+    private sealed class RetryingDeadLetters(IDeadLetters inner, StoreRetry retry) : IDeadLetters
+    {
+        public Task<Models.DeadLetter> ReplayAsync(string workerId, WorkerBinding binding, long seq, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.ReplayAsync(workerId, binding, seq, ct), cancellationToken);
+
+        public Task RecordFailureAsync(string workerId, long seq, string errorType, string error, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.RecordFailureAsync(workerId, seq, errorType, error, ct), cancellationToken);
+
+        public Task<bool> DiscardAsync(string workerId, long seq, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.DiscardAsync(workerId, seq, ct), cancellationToken);
+
+        public Task<long> CountAsync(string workerId, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.CountAsync(workerId, ct), cancellationToken);
+
+        public Task<Models.DeadLetterPage> ListAsync(string? workerId, Models.DeadLetterPosition? after, int limit, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId ?? "dead-letters", ct => inner.ListAsync(workerId, after, limit, ct), cancellationToken);
+    }
 
     private sealed class RetryingCursorStore(ICursorStore inner, StoreRetry retry) : ICursorStore
     {

@@ -86,6 +86,30 @@ internal sealed class RunTelemetry(OverseerInstruments instruments)
         return result;
     }
 
+    /// <summary>Records what the poison policy did with an event its handler failed on alone (a span event on the batch).</summary>
+    public void RecordPoison(string workerId, long seq, PoisonAction action, Handlers.HandlerFailedException failure)
+    {
+        Activity.Current?.AddEvent(new ActivityEvent("overseer.poison", tags: new ActivityTagsCollection
+        {
+            ["overseer.worker"] = workerId,
+            ["overseer.seq"] = seq,
+            ["overseer.action"] = PoisonPolicy.NameOf(action),
+            ["exception.type"] = failure.ErrorType,
+        }));
+        switch (action)
+        {
+            case PoisonAction.DeadLetter:
+                instruments.DeadLettered();
+                break;
+            case PoisonAction.Skip:
+                instruments.Skipped(byOperator: false);
+                break;
+            default:
+                instruments.Halted(HaltReason.PoisonEvent);
+                break;
+        }
+    }
+
     /// <summary>Opens the exit span as a run ends by itself (dispose it once the decision is durable).</summary>
     public Activity? StartExit(string workerId, ExitKind exit)
     {

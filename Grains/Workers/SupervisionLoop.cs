@@ -197,6 +197,7 @@ internal sealed partial class SupervisionLoop(
                 // The run is awaited here, not inside a helper: an idle worker waits in as few frames as possible.
                 var run = await PrepareRunAsync(cancellationToken);
                 var exit = run is null ? RunExit.Cancelled : EndRun(run, await run.RunAsync(cancellationToken));
+                var halt = run?.Halt;
                 if (cancellationToken.IsCancellationRequested || exit is RunExit.Cancelled)
                 {
                     return;
@@ -219,6 +220,9 @@ internal sealed partial class SupervisionLoop(
                         }
 
                         continue;
+                    case RunExit.Halted:
+                        await HaltAsync(halt!, cancellationToken);
+                        return;
                 }
 
                 var kind = exit == RunExit.Completed ? ExitKind.Completed : ExitKind.Crash;
@@ -294,7 +298,14 @@ internal sealed partial class SupervisionLoop(
         WorkerStateMachine.RunStarted(S);
         WorkerStateMachine.Advance(S, cursor.Checkpoint);
         var factory = services.Sources.Resolve(S.Spec!.Source);
-        var run = new WorkerRun(id, S.Spec, factory, generation, cursor, ownership.Binding, lease, services.Commits, telemetry, this);
+        if (S.Spec.PoisonOrDefault.Action == PoisonAction.DeadLetter && ownership.Binding.Output.DeadLetters is { } letters)
+        {
+            S.DeadLetters = await letters.CountAsync(id, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        var run = new WorkerRun(
+            id, S.Spec, factory, generation, cursor, ownership.Binding, lease, services.Commits, telemetry, this, Limits(), services.Time);
         _run = run;
         _presence.KeepAlive(host);
         Log.RunStarted(logger, id, cursor.Checkpoint, generation);
@@ -314,6 +325,7 @@ internal sealed partial class SupervisionLoop(
             S.Failovers += handler.Failovers;
         }
 
+        S.DeadLetters += run.DeadLettered;
         _run = null;
         _runError = run.Error;
         if (exit == RunExit.Crashed)
@@ -369,6 +381,22 @@ internal sealed partial class SupervisionLoop(
         }
 
         return decision;
+    }
+
+    /// <summary>The run halted at <paramref name="halt"/>: Halted (durably), no restart counted, the slot given back. A stop
+    /// that raced it wins.</summary>
+    private async Task HaltAsync(WorkerHalt halt, CancellationToken cancellationToken)
+    {
+        if (!WorkerStateMachine.Halt(S, halt, Checkpoint))
+        {
+            return;
+        }
+
+        Log.Halted(logger, id, halt.Seq, halt.Reason, halt.Error);
+        await writer.WriteAsync(id, ownership.Generation, reapply: null, cancellationToken);
+        StopTimers();
+        host.Report();
+        await ReleaseSlotAsync();
     }
 
     /// <summary>No slot for the next run: wait as Pending (durably), to be woken by the partition when a slot frees.</summary>

@@ -230,7 +230,7 @@ internal sealed partial class WorkerGrain(
         var token = toSeq == 0
             ? null
             : await services.Sources.Resolve(spec.Source).TokenAtAsync(new SourceContext(Id, spec.Options, cursor.Token), toSeq, cancellationToken);
-        var wasRunning = WorkerStateMachine.ShouldRun(S);
+        var wasRunning = WorkerStateMachine.WantsToRun(S);
         var (from, removed) = await _commands.RewindAsync(toSeq, token);
         if (wasRunning)
         {
@@ -345,6 +345,9 @@ internal sealed partial class WorkerGrain(
             Failovers = S.Failovers + (handler?.Failovers ?? 0),
             Head = handler?.Head,
             Version = ReportVersion.Of(_ownership.VersionGeneration, ++_reportSeq),
+            Halt = S.Status == WorkerStatus.Halted ? S.Halt : null,
+            Poison = S.Spec?.PoisonOrDefault ?? PoisonPolicy.Default,
+            DeadLetters = S.DeadLetters,
         };
     }
 

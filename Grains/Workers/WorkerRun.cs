@@ -1,7 +1,9 @@
+using Overseer.Handlers;
 using Overseer.Models;
 using Overseer.Pool;
 using Overseer.Outputs;
 using Overseer.Sources;
+using Overseer.Supervision;
 
 namespace Overseer.Workers;
 
@@ -11,7 +13,12 @@ namespace Overseer.Workers;
 /// <see cref="Checkpoint"/> and <see cref="Handler"/> between its turns without locks. Every commit carries the
 /// generation, the lease and the density, and the sink refuses it atomically if any no longer holds; a transient Redis
 /// failure is retried through the shared pipeline (an outage, never a crash). A commit waits for one of the silo's
-/// commit permits (<see cref="CommitThrottle"/>) first.</remarks>
+/// commit permits (<see cref="CommitThrottle"/>) first.
+/// <para>Poison events: a batch its handler fails on (<see cref="HandlerFailedException"/>, never an outage) is bisected,
+/// so that every event before and after the failing ones commits; an event that fails alone is retried as the spec's
+/// <see cref="PoisonPolicy"/> says (after the restart backoff), then halts the run, or is passed — skipped, or kept as a
+/// dead letter — by a commit of its own, fenced like any other. A piece of a bisected batch keeps the stored source token
+/// unless it ends the batch.</para></remarks>
 internal sealed class WorkerRun(
     string workerId,
     WorkerSpec spec,
@@ -22,7 +29,9 @@ internal sealed class WorkerRun(
     SlotLease lease,
     CommitThrottle commits,
     RunTelemetry telemetry,
-    IRunProgress progress)
+    IRunProgress progress,
+    RestartLimits limits,
+    TimeProvider time)
 {
     /// <summary>The last committed sequence number.</summary>
     public long Checkpoint { get; private set; } = cursor.Checkpoint;
@@ -36,6 +45,12 @@ internal sealed class WorkerRun(
     /// <summary>Why the run crashed, when it did.</summary>
     public string? Error { get; private set; }
 
+    /// <summary>Where and why the run halted (<see cref="RunExit.Halted"/>).</summary>
+    public WorkerHalt? Halt { get; private set; }
+
+    /// <summary>Dead letters this run wrote.</summary>
+    public long DeadLettered { get; private set; }
+
     public async Task<RunExit> RunAsync(CancellationToken cancellationToken)
     {
         try
@@ -47,7 +62,7 @@ internal sealed class WorkerRun(
                 cancellationToken.ThrowIfCancellationRequested();
                 using var span = telemetry.StartBatch(workerId, spec.Source);
                 var batch = await telemetry.FetchAsync(source, Checkpoint, cancellationToken);
-                if (batch.Events.Count > 0 && await CommitAsync(batch, source.Density ?? factory.Density, cancellationToken) is { } ended)
+                if (batch.Events.Count > 0 && await CommitAsync(batch.Events, batch.Token, source.Density ?? factory.Density, cancellationToken) is { } ended)
                 {
                     return ended;
                 }
@@ -72,20 +87,91 @@ internal sealed class WorkerRun(
         }
     }
 
-    /// <summary>Commits one batch; null when committed, else how the run ends.</summary>
-    private async Task<RunExit?> CommitAsync(SourceBatch batch, SequenceDensity density, CancellationToken cancellationToken)
+    /// <summary>Commits <paramref name="events"/>; null when all of them committed or were passed, else how the run ends.
+    /// A handler failure bisects them.</summary>
+    private async Task<RunExit?> CommitAsync(IReadOnlyList<SourceEvent> events, string? token, SequenceDensity density, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CommitOnceAsync(events, token, density, pass: null, cancellationToken);
+        }
+        catch (HandlerFailedException failure)
+        {
+            return await IsolateAsync(events, token, density, failure, cancellationToken);
+        }
+    }
+
+    /// <summary><paramref name="events"/> failed: commits its halves in turn (each bisected again if it fails), so the
+    /// good neighbours of a poison event commit and the poison event is left alone for the policy.</summary>
+    private async Task<RunExit?> IsolateAsync(
+        IReadOnlyList<SourceEvent> events, string? token, SequenceDensity density, HandlerFailedException failure, CancellationToken cancellationToken)
+    {
+        if (events.Count == 1)
+        {
+            return await PoisonAsync(events[0], token, density, failure, cancellationToken);
+        }
+
+        var half = events.Count / 2;
+        SourceEvent[] first = [.. events.Take(half)], second = [.. events.Skip(half)];
+        return await CommitAsync(first, token: null, density, cancellationToken)
+            ?? await CommitAsync(second, token, density, cancellationToken);
+    }
+
+    /// <summary>The handler failed on <paramref name="poison"/> alone: retried as the policy says, then halts the run or is
+    /// passed (skipped, or kept as a dead letter) by a fenced commit of its own.</summary>
+    private async Task<RunExit?> PoisonAsync(
+        SourceEvent poison, string? token, SequenceDensity density, HandlerFailedException failure, CancellationToken cancellationToken)
+    {
+        var policy = spec.PoisonOrDefault;
+        var attempts = 1;
+        while (attempts <= policy.Retries)
+        {
+            await Task.Delay(RestartDecider.Backoff(attempts - 1, limits, Random.Shared.NextDouble()), time, cancellationToken);
+            attempts++;
+            try
+            {
+                return await CommitOnceAsync([poison], token, density, pass: null, cancellationToken);
+            }
+            catch (HandlerFailedException again)
+            {
+                failure = again;
+            }
+        }
+
+        if (policy.Action == PoisonAction.Halt)
+        {
+            telemetry.RecordPoison(workerId, poison.Seq, policy.Action, failure);
+            Halt = new WorkerHalt(HaltReason.PoisonEvent, poison.Seq, poison.Payload, failure.ErrorType, failure.Error, attempts, time.GetUtcNow());
+            Error = failure.Message;
+            return RunExit.Halted;
+        }
+
+        var deadLetter = policy.Action == PoisonAction.DeadLetter;
+        var ended = await CommitOnceAsync([poison], token, density, new PoisonPass(deadLetter, failure.ErrorType, failure.Error, attempts), cancellationToken);
+        if (ended is null)
+        {
+            telemetry.RecordPoison(workerId, poison.Seq, policy.Action, failure);
+            DeadLettered += deadLetter ? 1 : 0;
+        }
+
+        return ended;
+    }
+
+    /// <summary>One commit of <paramref name="events"/> (or a pass of one); null when committed, else how the run ends.</summary>
+    private async Task<RunExit?> CommitOnceAsync(
+        IReadOnlyList<SourceEvent> events, string? token, SequenceDensity density, PoisonPass? pass, CancellationToken cancellationToken)
     {
         while (true)
         {
             var expected = Checkpoint;
-            var request = new CommitBatch(generation, expected, batch.Events, density, batch.Token, lease.CommitLease, binding);
+            var request = new CommitBatch(generation, expected, events, density, token, lease.CommitLease, binding, pass);
 
             // One commit is never abandoned halfway (Redis' own timeout bounds it); only the wait for a permit and the
             // retries are cancellable.
             CommitResult result;
             using (await commits.EnterAsync(cancellationToken))
             {
-                result = await telemetry.CommitAsync(spec.Source, expected, batch.Events.Count, () =>
+                result = await telemetry.CommitAsync(spec.Source, expected, events.Count, () =>
                     binding.Output.CommitAsync(workerId, request, cancellationToken));
             }
 
@@ -93,7 +179,7 @@ internal sealed class WorkerRun(
             {
                 case CommitOutcome.Committed:
                     Checkpoint = result.Checkpoint;
-                    Token = batch.Token ?? Token;
+                    Token = token ?? Token;
                     return null;
                 case CommitOutcome.Fenced:
                     return RunExit.Fenced;

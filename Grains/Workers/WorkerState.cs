@@ -30,4 +30,8 @@ internal sealed class WorkerState
     /// <summary>The cursor generation of the activation that wrote this state last: the high part of report versions
     /// (<see cref="ReportVersion"/>), so that an activation that has not claimed yet still ranks by the newest it knows.</summary>
     [Id(12)] public long Generation { get; set; }
+    /// <summary>Why and where the worker halted, while <see cref="WorkerStatus.Halted"/>.</summary>
+    [Id(13)] public WorkerHalt? Halt { get; set; }
+    /// <summary>Dead letters held, as of the last run start or command (the store has the truth).</summary>
+    [Id(14)] public long DeadLetters { get; set; }
 }

@@ -11,7 +11,9 @@ namespace Overseer.Workers;
 ///   start/resume ─► Running ──(no slot)──► Pending ──(slot)──► Running
 ///   Running ──exit──► RestartDecider: Backoff (restart after delay; 0 = at once) | Completed | Failed
 ///   Backoff ──(delay over, slot held)──► Running
-///   any ──stop──► Stopped (live statuses only; Completed and Failed stay, but no longer want to run)
+///   Running ──poison event (policy halt) or handler version change──► Halted (no restart counted; resume, skip, accept
+///                                                                          or rewind clears it)
+///   any ──stop──► Stopped (live statuses only; Completed, Failed and Halted stay, but no longer want to run)
 /// </code>
 /// Invariants: a stopped worker never wants to run until a start or resume; the checkpoint never goes backwards but by
 /// an operator's rewind of a stopped worker;
@@ -42,6 +44,7 @@ internal static class WorkerStateMachine
         s.WantsRun = true;
         s.Status = slotHeld ? WorkerStatus.Running : WorkerStatus.Pending;
         s.NextRestartAt = null;
+        s.Halt = null;
         s.RestartHistory.Clear();
         Advance(s, checkpoint);
     }
@@ -105,6 +108,26 @@ internal static class WorkerStateMachine
         return decision;
     }
 
+    /// <summary>The run stopped at <paramref name="halt"/> (a poison event with policy halt, or a handler version change):
+    /// Halted, with no restart counted and the slot given back. False (nothing changes) when a stop raced it: stop wins.</summary>
+    public static bool Halt(WorkerState s, WorkerHalt halt, long checkpoint)
+    {
+        if (!ShouldRun(s))
+        {
+            return false;
+        }
+
+        Advance(s, checkpoint);
+        s.Status = WorkerStatus.Halted;
+        s.Halt = halt;
+        s.NextRestartAt = null;
+        s.LastError = halt.Error;
+        return true;
+    }
+
+    /// <summary>Whether the worker would be running but for a halt (or is running): what a rewind restores.</summary>
+    public static bool WantsToRun(WorkerState s) => ShouldRun(s) || (s.WantsRun && s.Status == WorkerStatus.Halted);
+
     /// <summary>Stop: never run again until started or resumed. A live worker becomes Stopped; a completed or failed one
     /// keeps its status.</summary>
     public static void Stop(WorkerState s, long checkpoint)
@@ -121,7 +144,11 @@ internal static class WorkerStateMachine
 
     /// <summary>An operator's rewind (the worker stopped and its cursor moved back first): the one move of the
     /// checkpoint backwards.</summary>
-    public static void Rewind(WorkerState s, long checkpoint) => s.Checkpoint = checkpoint;
+    public static void Rewind(WorkerState s, long checkpoint)
+    {
+        s.Checkpoint = checkpoint;
+        s.Halt = null;
+    }
 
     /// <summary>Records progress; the checkpoint never goes backwards (but for <see cref="Rewind"/>).</summary>
     public static void Advance(WorkerState s, long checkpoint) => s.Checkpoint = Math.Max(s.Checkpoint, checkpoint);

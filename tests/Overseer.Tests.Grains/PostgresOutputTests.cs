@@ -58,7 +58,7 @@ public sealed class PostgresOutputTests : OutputContractTests
         await CommitAsync("boom", Batch(cursor, 0, Range(1, 3)));
         var failing = Batch(cursor, 3, Range(4, 6)) with { Binding = Bind(_sink.Output, _handler, RecordingHandler.Name, ("failAt", "5")) };
 
-        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => CommitAsync("boom", failing));
+        var thrown = await Assert.ThrowsAsync<Overseer.Handlers.HandlerFailedException>(() => CommitAsync("boom", failing));
 
         Assert.Contains("seq 5", thrown.Message);
         Assert.Equal(3, (await _sink.GetCursorAsync("boom", CancellationToken.None)).Checkpoint);

@@ -1,6 +1,7 @@
 using Npgsql;
 using Overseer.Errors;
 using Overseer.Handlers;
+using Overseer.Models;
 using Overseer.Sources;
 
 namespace Overseer.Outputs.Postgres;
@@ -18,7 +19,7 @@ namespace Overseer.Outputs.Postgres;
 /// The lease is compared with the database's clock (<c>clock_timestamp()</c>), while the pool sets it by Redis's: the
 /// two servers' clocks must agree to well within the slot lease (NTP does this; on one machine they are one clock).
 /// </remarks>
-internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema schema) : IWorkerOutput
+internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema schema) : IWorkerOutput, IDeadLetters
 {
     private const string Table = PostgresSchema.CursorTable;
 
@@ -28,7 +29,13 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
           AND ($6 = 0 OR (extract(epoch FROM clock_timestamp()) * 1000)::bigint < $6)
         """;
 
+    private readonly PostgresDeadLetters _deadLetters = new(database, schema);
+
     public ICursorStore Cursors { get; } = new PostgresCursorStore(database, schema);
+
+    public IDeadLetters DeadLetters => this;
+
+    public string? WhyEventsCannotBePassed => null;
 
     public async Task<CommitResult> CommitAsync(string workerId, CommitBatch batch, CancellationToken cancellationToken)
     {
@@ -59,13 +66,72 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
             }
         }
 
-        await handler.HandleAsync(
-            new HandlerBatch(workerId, events, batch.Binding.HandlerOptions),
-            new PostgresHandlerContext(workerId, batch.Binding.HandlerOptions, connection, transaction),
-            cancellationToken);
+        if (batch.Pass is { } pass)
+        {
+            // The poison event passes without its handler; a dead letter is kept in this same transaction.
+            if (pass.DeadLetter)
+            {
+                var e = events[0];
+                await PostgresDeadLetters.InsertAsync(
+                    connection,
+                    transaction,
+                    new DeadLetter(workerId, batch.Binding.HandlerName!, handler.Version, e.Seq, e.Payload, pass.ErrorType, pass.Error, pass.Attempts, batch.Generation, default),
+                    cancellationToken);
+            }
+        }
+        else
+        {
+            await HandleAsync(workerId, batch.Binding, handler, events, connection, transaction, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return new CommitResult(CommitOutcome.Committed, last);
     }
+
+    public async Task<DeadLetter> ReplayAsync(string workerId, WorkerBinding binding, long seq, CancellationToken cancellationToken)
+    {
+        var handler = Handler(workerId, binding);
+        await schema.EnsureAsync(binding.HandlerName, handler, cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // The cursor row's lock orders the replay among the worker's commits (each one advances that row).
+        if (await PostgresCursorStore.LockAsync(connection, transaction, workerId, create: false, cancellationToken) is null)
+        {
+            throw OverseerException.Invalid($"worker '{workerId}' has no cursor in {database.Describe()}, so no dead letters to replay");
+        }
+
+        var letter = await PostgresDeadLetters.TakeAsync(connection, transaction, workerId, seq, cancellationToken)
+            ?? throw OverseerException.Invalid($"worker '{workerId}' has no dead letter at seq {seq}: list them with 'overseer dead-letters {workerId}'");
+        await HandleAsync(workerId, binding, handler, [new SourceEvent(letter.Seq, letter.Payload)], connection, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return letter;
+    }
+
+    public Task RecordFailureAsync(string workerId, long seq, string errorType, string error, CancellationToken cancellationToken) =>
+        _deadLetters.RecordFailureAsync(workerId, seq, errorType, error, cancellationToken);
+
+    public Task<bool> DiscardAsync(string workerId, long seq, CancellationToken cancellationToken) =>
+        _deadLetters.DiscardAsync(workerId, seq, cancellationToken);
+
+    public Task<long> CountAsync(string workerId, CancellationToken cancellationToken) =>
+        _deadLetters.CountAsync(workerId, cancellationToken);
+
+    public Task<DeadLetterPage> ListAsync(string? workerId, DeadLetterPosition? after, int limit, CancellationToken cancellationToken) =>
+        _deadLetters.ListAsync(workerId, after, limit, cancellationToken);
+
+    /// <summary>The handler's writes for <paramref name="events"/>; a failure that is not an outage becomes a
+    /// <see cref="HandlerFailedException"/> (the caller's transaction then rolls back).</summary>
+    private static Task HandleAsync(
+        string workerId, WorkerBinding binding, IPostgresHandler handler, IReadOnlyList<SourceEvent> events, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        HandlerFailures.GuardAsync(workerId, binding.HandlerName, async () =>
+        {
+            await handler.HandleAsync(
+                new HandlerBatch(workerId, events, binding.HandlerOptions),
+                new PostgresHandlerContext(workerId, binding.HandlerOptions, connection, transaction),
+                cancellationToken);
+            return true;
+        });
 
     public string? WhyEffectsCannotBeRemoved(WorkerBinding binding) =>
         binding.Handler is IRewindableHandler
@@ -92,6 +158,15 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         }
 
         await hook.RewindAsync(toSeq, new PostgresHandlerContext(workerId, binding.HandlerOptions, connection, transaction), cancellationToken);
+
+        // The events after the target are indexed again: their dead letters go with their effects.
+        await using (var letters = new NpgsqlCommand($"DELETE FROM {PostgresDeadLetters.Table} WHERE worker = $1 AND seq > $2", connection, transaction))
+        {
+            letters.Parameters.Add(new() { Value = workerId });
+            letters.Parameters.Add(new() { Value = toSeq });
+            await letters.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var move = new NpgsqlCommand($"UPDATE {Table} SET checkpoint = $1, token = $2, updated_at = now() WHERE worker = $3", connection, transaction);
         move.Parameters.Add(new() { Value = toSeq });
         move.Parameters.Add(new() { Value = (object?)token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
@@ -115,6 +190,12 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         if (hook is not null)
         {
             await hook.RewindAsync(0, new PostgresHandlerContext(workerId, binding.HandlerOptions, connection, transaction), cancellationToken);
+        }
+
+        await using (var letters = new NpgsqlCommand($"DELETE FROM {PostgresDeadLetters.Table} WHERE worker = $1", connection, transaction))
+        {
+            letters.Parameters.Add(new() { Value = workerId });
+            await letters.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await using var delete = new NpgsqlCommand($"DELETE FROM {Table} WHERE worker = $1", connection, transaction);

@@ -4,7 +4,7 @@ using Overseer.Handlers;
 
 namespace Overseer.Outputs.Postgres;
 
-/// <summary>Creates what the PostgreSQL output needs, once per silo: Overseer's one table (<c>overseer_cursors</c>), and
+/// <summary>Creates what the PostgreSQL output needs, once per silo: Overseer's tables (<c>overseer_cursors</c>, <c>overseer_dead_letters</c>), and
 /// each handler's own schema (<see cref="IPostgresHandler.EnsureSchemaAsync"/>), each under an advisory lock so that
 /// silos starting together do not race their DDL. A failed attempt is tried again by the next batch.</summary>
 internal sealed class PostgresSchema(PostgresDatabase database)
@@ -24,6 +24,25 @@ internal sealed class PostgresSchema(PostgresDatabase database)
         )
         """;
 
+    /// <summary>The dead letters of workers with poison policy dead-letter (<see cref="PostgresDeadLetters"/>).</summary>
+    public const string DeadLetterTable = "overseer_dead_letters";
+
+    private const string CreateDeadLetters = $"""
+        CREATE TABLE IF NOT EXISTS {DeadLetterTable} (
+            worker           text NOT NULL,
+            seq              bigint NOT NULL,
+            handler          text NOT NULL,
+            handler_version  integer NOT NULL,
+            payload          text NOT NULL,
+            error_type       text NOT NULL,
+            error            text NOT NULL,
+            attempts         integer NOT NULL,
+            generation       bigint NOT NULL,
+            at               timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (worker, seq)
+        )
+        """;
+
     // One advisory lock key for all of Overseer's DDL ("overseer" in ASCII).
     private const long DdlLock = 0x6F7665727365L;
 
@@ -36,6 +55,8 @@ internal sealed class PostgresSchema(PostgresDatabase database)
         {
             await using var command = new NpgsqlCommand(CreateCursors, c);
             await command.ExecuteNonQueryAsync(ct);
+            await using var deadLetters = new NpgsqlCommand(CreateDeadLetters, c);
+            await deadLetters.ExecuteNonQueryAsync(ct);
         }, ct), cancellationToken);
         return handler is null || handlerName is null
             ? own

@@ -90,6 +90,15 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
 
     public ICursorStore Cursors { get; } = new RedisCursorStore(redis, keys, acks);
 
+    /// <summary>None: see <see cref="WhyEventsCannotBePassed"/>.</summary>
+    public IDeadLetters? DeadLetters => null;
+
+    public string? WhyEventsCannotBePassed => CannotPass;
+
+    /// <summary>Why a worker on this output cannot pass a poison event.</summary>
+    internal const string CannotPass =
+        "its output is its Redis stream, whose entries are in seq order and whose followers read every seq, so a passed event would leave a hole that no replay could fill; its poison policy can only be halt (with retries)";
+
     public async Task<long?> RewindAsync(string workerId, WorkerBinding binding, long generation, long toSeq, string? token, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(toSeq);
@@ -143,6 +152,11 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
             return new CommitResult(CommitOutcome.Committed, batch.Checkpoint);
         }
 
+        if (batch.Pass is not null)
+        {
+            throw new InvalidOperationException($"worker '{workerId}' cannot pass seq {events[0].Seq}: {WhyEventsCannotBePassed}");
+        }
+
         batch.EnsureFollowsCheckpoint(workerId);
         var payloads = batch.Binding.Handler is IStreamHandler handler
             ? await TransformAsync(workerId, handler, batch, cancellationToken).ConfigureAwait(false)
@@ -177,7 +191,8 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
 
     private static async Task<IReadOnlyList<string>> TransformAsync(string workerId, IStreamHandler handler, CommitBatch batch, CancellationToken cancellationToken)
     {
-        var payloads = await handler.TransformAsync(new HandlerBatch(workerId, batch.Events, batch.Binding.HandlerOptions), cancellationToken).ConfigureAwait(false);
+        var payloads = await HandlerFailures.GuardAsync(
+            workerId, batch.Binding.HandlerName, () => handler.TransformAsync(new HandlerBatch(workerId, batch.Events, batch.Binding.HandlerOptions), cancellationToken).AsTask()).ConfigureAwait(false);
         if (payloads is null || payloads.Count != batch.Events.Count)
         {
             throw new InvalidOperationException(

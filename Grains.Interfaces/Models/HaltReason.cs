@@ -1,0 +1,13 @@
+namespace Overseer.Models;
+
+/// <summary>Why a worker is <see cref="WorkerStatus.Halted"/>.</summary>
+[GenerateSerializer, Alias("overseer.HaltReason")]
+public enum HaltReason
+{
+    /// <summary>Its handler failed on an event (not an outage), and its poison policy is halt.</summary>
+    PoisonEvent = 0,
+
+    /// <summary>Its handler's version is not the one its effects were committed with: it waits for the operator to
+    /// rebuild (<c>rewind --to 0</c>) or <c>accept</c> the new version.</summary>
+    HandlerVersion = 1,
+}

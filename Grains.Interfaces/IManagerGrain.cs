@@ -32,6 +32,25 @@ public interface IManagerGrain : IGrainWithIntegerKey
     [Alias("Rewind")]
     Task<RewindResult> RewindAsync(string id, long toSeq, string actor, CancellationToken cancellationToken = default);
 
+    /// <summary>Skips a halted worker's poison event (see <see cref="IWorkerGrain.SkipAsync"/>), recorded in the audit
+    /// stream as asked by <paramref name="actor"/>.</summary>
+    [Alias("Skip")]
+    Task<WorkerInfo> SkipAsync(string id, long? seq, string actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Replays a dead letter (see <see cref="IWorkerGrain.ReplayAsync"/>), recorded in the audit stream.</summary>
+    [Alias("Replay")]
+    Task<DeadLetter> ReplayAsync(string id, long seq, string actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Discards a dead letter (see <see cref="IWorkerGrain.DiscardAsync"/>), recorded in the audit stream.</summary>
+    [Alias("Discard")]
+    Task<WorkerInfo> DiscardAsync(string id, long seq, string actor, CancellationToken cancellationToken = default);
+
+    /// <summary>One page of dead letters, of worker <paramref name="id"/> or (null) of every worker, ordered by worker then
+    /// seq, after <paramref name="after"/>; at most <paramref name="limit"/> (1..<see cref="DeadLetterPage.MaxLimit"/>).
+    /// Empty when no silo has a PostgreSQL database (only the PostgreSQL output keeps dead letters).</summary>
+    [Alias("DeadLetters")]
+    Task<DeadLetterPage> GetDeadLettersAsync(string? id, DeadLetterPosition? after, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>The newest <paramref name="count"/> audit entries, oldest first.</summary>
     [Alias("Audit")]
     Task<ImmutableArray<AuditEntry>> GetAuditAsync(int count, CancellationToken cancellationToken = default);

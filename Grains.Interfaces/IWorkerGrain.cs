@@ -48,6 +48,24 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("Rewind")]
     Task<RewindResult> RewindAsync(long toSeq, CancellationToken cancellationToken = default);
 
+    /// <summary>Passes the poison event a <see cref="WorkerStatus.Halted"/> worker stopped at, without its effects, and
+    /// resumes the worker: fenced like a resume (it takes a new cursor generation) and committed like a batch, so the
+    /// skip happens once. <paramref name="seq"/>, when given, must be the seq it halted at (a guard against skipping an
+    /// event the operator did not look at). Refused, with nothing changed, when the worker is not halted at a poison
+    /// event or its output cannot pass events (the Redis stream).</summary>
+    [Alias("Skip")]
+    Task<WorkerInfo> SkipAsync(long? seq, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs the worker's handler again on its dead letter <paramref name="seq"/> and removes it, in one transaction
+    /// ordered among the worker's commits: its effects apply once. A handler that fails again leaves the dead letter (one
+    /// more attempt recorded) and the call fails with <see cref="Errors.OverseerErrorCode.Conflict"/>.</summary>
+    [Alias("Replay")]
+    Task<DeadLetter> ReplayAsync(long seq, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the worker's dead letter <paramref name="seq"/> without replaying it.</summary>
+    [Alias("Discard")]
+    Task<WorkerInfo> DiscardAsync(long seq, CancellationToken cancellationToken = default);
+
     /// <summary>Supervisor call: moves a running worker to <paramref name="target"/> (live migration after its run
     /// has stopped and its checkpoint is saved; it resumes there at once). A no-op when the worker is not
     /// running (nothing to move) or already runs on the target.</summary>

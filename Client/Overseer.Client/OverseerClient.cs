@@ -230,6 +230,79 @@ public sealed class OverseerClient
         return CallAsync(() => Manager.RewindAsync(id, toSeq, Actor, cancellationToken), cancellationToken);
     }
 
+    /// <summary>Passes the poison event a halted worker stopped at, without its effects, and resumes the worker: fenced and
+    /// committed once. Recorded in the audit stream.</summary>
+    /// <param name="seq">The seq it halted at, as a guard; null = whichever it halted at.</param>
+    /// <exception cref="OverseerException"><see cref="OverseerErrorCode.Conflict"/> when the worker is not halted at a
+    /// poison event or its output cannot pass events; nothing changes.</exception>
+    public Task<WorkerInfo> SkipAsync(string id, long? seq = null, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        if (seq < 1)
+        {
+            throw OverseerException.Invalid($"invalid seq {seq}: expected the seq the worker halted at (1 or more), or none");
+        }
+
+        return CallAsync(() => Manager.SkipAsync(id, seq, Actor, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Runs the worker's handler again on its dead letter <paramref name="seq"/>, in the worker's commit order and
+    /// once, and removes it. Recorded in the audit stream.</summary>
+    /// <exception cref="OverseerException"><see cref="OverseerErrorCode.Conflict"/> when the handler fails again (the dead
+    /// letter stays, with one more attempt); <see cref="OverseerErrorCode.InvalidArgument"/> when there is no such dead letter.</exception>
+    public Task<DeadLetter> ReplayAsync(string id, long seq, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        return CallAsync(() => Manager.ReplayAsync(id, seq, Actor, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Removes the worker's dead letter <paramref name="seq"/> without replaying it. Recorded in the audit stream.</summary>
+    public Task<WorkerInfo> DiscardAsync(string id, long seq, CancellationToken cancellationToken = default)
+    {
+        ValidateId(id);
+        return CallAsync(() => Manager.DiscardAsync(id, seq, Actor, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Dead letters of worker <paramref name="id"/> (null: of every worker), ordered by worker then seq, fetched a
+    /// page at a time as the caller enumerates.</summary>
+    /// <param name="limit">At most this many; null = all.</param>
+    public IAsyncEnumerable<DeadLetter> GetDeadLettersAsync(string? id = null, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        if (id is not null)
+        {
+            ValidateId(id);
+        }
+
+        if (limit < 0)
+        {
+            throw OverseerException.Invalid($"invalid limit {limit}: expected a number >= 0, or none for all dead letters");
+        }
+
+        return DeadLetterPagesAsync(id, limit ?? int.MaxValue, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<DeadLetter> DeadLetterPagesAsync(string? id, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var remaining = limit;
+        DeadLetterPosition? after = null;
+        while (remaining > 0)
+        {
+            var page = await CallAsync(() => Manager.GetDeadLettersAsync(id, after, Math.Min(DeadLetterPage.MaxLimit, remaining), cancellationToken), cancellationToken);
+            foreach (var item in page.Items.Take(remaining))
+            {
+                yield return item;
+            }
+
+            remaining -= Math.Min(page.Items.Length, remaining);
+            if (page.Next is null || page.Next == after)
+            {
+                yield break;
+            }
+
+            after = page.Next;
+        }
+    }
+
     /// <summary>The newest <paramref name="count"/> audit entries (deletes and rewinds: who, when, what), oldest first.</summary>
     public Task<ImmutableArray<AuditEntry>> GetAuditAsync(int count = 100, CancellationToken cancellationToken = default) =>
         CallAsync(() => Manager.GetAuditAsync(count, cancellationToken), cancellationToken);

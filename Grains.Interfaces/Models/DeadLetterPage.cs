@@ -6,4 +6,8 @@ namespace Overseer.Models;
 [GenerateSerializer, Immutable, Alias("overseer.DeadLetterPage")]
 public sealed record DeadLetterPage(
     [property: Id(0)] ImmutableArray<DeadLetter> Items,
-    [property: Id(1)] DeadLetterPosition? Next);
+    [property: Id(1)] DeadLetterPosition? Next)
+{
+    /// <summary>The most dead letters one page holds.</summary>
+    public const int MaxLimit = 1000;
+}

@@ -19,6 +19,9 @@ internal sealed class OutputCatalog(IServiceProvider services, RedisStreamOutput
             ? new RetryingOutput(new PostgresOutput(database, services.GetRequiredService<PostgresSchema>()), retry)
             : null);
 
+    /// <summary>The dead letters of this silo's PostgreSQL output; null when it has no PostgreSQL database.</summary>
+    public IDeadLetters? DeadLetters => _postgres.Value?.DeadLetters;
+
     /// <summary>The default output, for a worker without a spec (what a delete cut short left).</summary>
     public WorkerBinding Default { get; } = new(new RetryingOutput(redis, retry), null, null, ImmutableSortedDictionary<string, string>.Empty);
 

@@ -29,7 +29,8 @@ internal sealed partial class ManagerGrain(
     SlotPool pool,
     AuditLog audit,
     OverseerGrains grains,
-    StreamFollowers followers) : Grain, IManagerGrain
+    StreamFollowers followers,
+    Outputs.OutputCatalog outputs) : Grain, IManagerGrain
 {
     private int Partitions => overseer.Value.Partitions;
 
@@ -91,6 +92,53 @@ internal sealed partial class ManagerGrain(
             },
             r => $"from checkpoint {r.FromCheckpoint}, {r.EventsRemoved} events removed, now {r.Worker.Status.ToString().ToLowerInvariant()}",
             cancellationToken);
+    }
+
+    public Task<WorkerInfo> SkipAsync(string id, long? seq, string actor, CancellationToken cancellationToken = default)
+    {
+        EnsureValid(id);
+        return audit.RecordAsync(
+            actor, "skip", id, seq is { } s ? $"seq {s}" : "the halted event",
+            () => Worker(id).SkipAsync(seq, cancellationToken),
+            r => $"passed, now {r.Status.ToString().ToLowerInvariant()} at checkpoint {r.Checkpoint}",
+            cancellationToken);
+    }
+
+    public Task<DeadLetter> ReplayAsync(string id, long seq, string actor, CancellationToken cancellationToken = default)
+    {
+        EnsureValid(id);
+        return audit.RecordAsync(
+            actor, "replay", id, $"dead letter seq {seq}",
+            () => Worker(id).ReplayAsync(seq, cancellationToken),
+            r => $"handler applied once to seq {r.Seq} after {r.Attempts} failed attempts; dead letter removed",
+            cancellationToken);
+    }
+
+    public Task<WorkerInfo> DiscardAsync(string id, long seq, string actor, CancellationToken cancellationToken = default)
+    {
+        EnsureValid(id);
+        return audit.RecordAsync(
+            actor, "discard", id, $"dead letter seq {seq}",
+            () => Worker(id).DiscardAsync(seq, cancellationToken),
+            r => $"removed without replay; {r.DeadLetters} dead letters left",
+            cancellationToken);
+    }
+
+    public Task<DeadLetterPage> GetDeadLettersAsync(string? id, DeadLetterPosition? after, int limit, CancellationToken cancellationToken = default)
+    {
+        if (id is not null)
+        {
+            EnsureValid(id);
+        }
+
+        if (limit is < 1 or > DeadLetterPage.MaxLimit)
+        {
+            throw OverseerException.Invalid($"invalid limit {limit}: expected 1..{DeadLetterPage.MaxLimit} dead letters per page");
+        }
+
+        return outputs.DeadLetters is { } letters
+            ? letters.ListAsync(id, after, limit, cancellationToken)
+            : Task.FromResult(new DeadLetterPage([], null));
     }
 
     public Task<ImmutableArray<AuditEntry>> GetAuditAsync(int count, CancellationToken cancellationToken = default)

@@ -17,5 +17,8 @@ internal sealed partial class WorkerCommands
 
         [LoggerMessage(14, LogLevel.Warning, "Worker {WorkerId} rewound from checkpoint {From} to {To}: {Removed} events removed")]
         public static partial void Rewound(ILogger logger, string workerId, long from, long to, long removed);
+
+        [LoggerMessage(19, LogLevel.Warning, "Worker {WorkerId}: poison event at seq {Seq} skipped by request (passed without its effects)")]
+        public static partial void Skipped(ILogger logger, string workerId, long seq);
     }
 }

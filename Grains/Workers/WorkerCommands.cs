@@ -146,6 +146,40 @@ internal sealed partial class WorkerCommands(
         return (cursor.Checkpoint, removed);
     }
 
+    /// <summary>An operator's skip of the poison event <paramref name="halt"/> stopped at: takes a new generation (fencing
+    /// every other activation, as a resume does) and commits a pass of the event, exactly like a batch, with no handler
+    /// and no slot needed. The caller resumes the worker afterwards.</summary>
+    public async Task SkipAsync(WorkerHalt halt)
+    {
+        await loop.RestartAsync();
+        if (await ownership.StartAsync(known: true, lifetime) is not { } owned)
+        {
+            throw Errors.OverseerException.Conflict($"worker '{id}' has no cursor to skip seq {halt.Seq} in");
+        }
+
+        var binding = ownership.Binding;
+        var pass = new Outputs.CommitBatch(
+            ownership.Generation,
+            owned.Checkpoint,
+            [new Sources.SourceEvent(halt.Seq, halt.Payload ?? string.Empty)],
+            Sources.SequenceDensity.Sparse,
+            Token: null,
+            LeaseUntil: 0,
+            binding,
+            new Outputs.PoisonPass(DeadLetter: false, halt.ErrorType, halt.Error, halt.Attempts));
+        var result = await binding.Output.CommitAsync(id, pass, lifetime);
+        if (result.Outcome != Outputs.CommitOutcome.Committed)
+        {
+            throw Errors.OverseerException.Unavailable(
+                $"worker '{id}': the skip of seq {halt.Seq} was not committed ({result.Outcome}: another activation, a stop or a start took the worker over meanwhile); nothing was skipped, retry");
+        }
+
+        ownership.Moved(result.Checkpoint, owned.Token);
+        WorkerStateMachine.Advance(S, result.Checkpoint);
+        services.Instruments.Skipped(byOperator: true);
+        Log.Skipped(logger, id, halt.Seq);
+    }
+
     /// <summary>The activation goes away (a move, a graceful shutdown, idle collection): not an exit. The run is
     /// cancelled, the checkpoint saved, and the partition told to bring the worker back; the slot stays the worker's,
     /// held over the time that takes (<see cref="SupervisionLoop.DetachAsync"/>).</summary>

@@ -240,6 +240,68 @@ internal sealed partial class WorkerGrain(
         return new RewindResult(Info(), from, removed);
     }
 
+    public async Task<WorkerInfo> SkipAsync(long? seq, CancellationToken cancellationToken = default)
+    {
+        await EnsureCurrentAsync();
+        EnsureExists();
+        if (S.Status != WorkerStatus.Halted || S.Halt is not { Reason: HaltReason.PoisonEvent } halt)
+        {
+            throw OverseerException.Conflict(
+                $"worker '{Id}' is {S.Status.ToString().ToLowerInvariant()}{(S.Halt is { Reason: HaltReason.HandlerVersion } ? " on a handler version change" : "")}, not halted at a poison event: skip passes only the event a halted worker stopped at");
+        }
+
+        if (seq is { } asked && asked != halt.Seq)
+        {
+            throw OverseerException.Invalid($"invalid seq {asked} for worker '{Id}': it halted at seq {halt.Seq}, the only event skip can pass (omit --seq, or give {halt.Seq})");
+        }
+
+        if (_ownership.Binding.Output.WhyEventsCannotBePassed is { } why)
+        {
+            throw OverseerException.Conflict($"worker '{Id}' cannot skip seq {halt.Seq}: {why}; fix the handler and resume it, or rewind it");
+        }
+
+        await _commands.SkipAsync(halt);
+        return await StartFreshAsync(StartMode.Queue, spec: null);
+    }
+
+    public async Task<DeadLetter> ReplayAsync(long seq, CancellationToken cancellationToken = default)
+    {
+        await EnsureCurrentAsync();
+        EnsureExists();
+        var letters = DeadLetters();
+        try
+        {
+            var replayed = await letters.ReplayAsync(Id, _ownership.Binding, seq, _lifetime.Token);
+            S.DeadLetters = Math.Max(0, S.DeadLetters - 1);
+            ((IWorkerHost)this).Report();
+            return replayed;
+        }
+        catch (Handlers.HandlerFailedException failed)
+        {
+            await letters.RecordFailureAsync(Id, seq, failed.ErrorType, failed.Error, _lifetime.Token);
+            throw OverseerException.Conflict(
+                $"replay of worker '{Id}''s dead letter at seq {seq} failed again ({failed.ErrorType}: {failed.Error}): nothing was committed and it stays a dead letter, with one more attempt recorded");
+        }
+    }
+
+    public async Task<WorkerInfo> DiscardAsync(long seq, CancellationToken cancellationToken = default)
+    {
+        await EnsureCurrentAsync();
+        EnsureExists();
+        if (!await DeadLetters().DiscardAsync(Id, seq, _lifetime.Token))
+        {
+            throw OverseerException.Invalid($"worker '{Id}' has no dead letter at seq {seq}: list them with 'overseer dead-letters {Id}'");
+        }
+
+        S.DeadLetters = Math.Max(0, S.DeadLetters - 1);
+        ((IWorkerHost)this).Report();
+        return Info();
+    }
+
+    private Outputs.IDeadLetters DeadLetters() =>
+        _ownership.Binding.Output.DeadLetters
+        ?? throw OverseerException.Invalid($"worker '{Id}' has no dead letters: {_ownership.Binding.Output.WhyEventsCannotBePassed}");
+
     public Task MoveToAsync(SiloAddress target, CancellationToken cancellationToken = default)
     {
         if (!_loop.IsRunning || _ownership.IsFenced || !WorkerStateMachine.ShouldRun(S) || target.Equals(services.Silo.SiloAddress))

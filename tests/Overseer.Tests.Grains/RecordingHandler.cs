@@ -6,35 +6,50 @@ namespace Overseer.Tests.Grains;
 
 /// <summary>A PostgreSQL handler as a team would write one, for tests: each event becomes a row of
 /// <c>recorded_events</c> (primary key worker + seq, so a second write of a seq fails loudly rather than hide a
-/// duplicate), in one round trip per batch; its rewind hook deletes the rows after the target. Option <c>failAt=N</c>
-/// makes it throw on seq N (a deterministic handler bug); option <c>failAtOnce=N</c> only on the first attempt that
-/// reaches N in this process.</summary>
+/// duplicate), in one round trip per batch; its rewind hook deletes the rows after the target. Option <c>failAt=N[,M...]</c>
+/// makes it throw on those seqs (a deterministic handler bug); option <c>failAtOnce=N</c> only on the first attempt that
+/// reaches N in this process; option <c>failListed=yes</c> on the seqs listed for the worker in <c>recorded_poison</c>
+/// (data the handler cannot process, until a test "fixes" it by deleting the row: for replays).</summary>
 public sealed class RecordingHandler : IRewindableHandler
 {
     public const string Name = "record";
     public const string Table = "recorded_events";
+    public const string PoisonTable = "recorded_poison";
 
     private int _failedOnce;
 
     public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) =>
-        [.. options.Where(o => o.Key is not ("failAt" or "failAtOnce") || !long.TryParse(o.Value, CultureInfo.InvariantCulture, out _))
+        [.. options.Where(o => o.Key is not ("failAt" or "failAtOnce" or "failListed") || (o.Key != "failListed" && !o.Value.Split(',').All(v => long.TryParse(v, CultureInfo.InvariantCulture, out _))))
             .Select(o => o.Key is "failAt" or "failAtOnce"
-                ? $"invalid handler option {o.Key}='{o.Value}' for handler {Name}: expected a whole number (the seq to fail at)"
-                : $"unknown handler option '{o.Key}' for handler {Name}: valid options are failAt, failAtOnce")];
+                ? $"invalid handler option {o.Key}='{o.Value}' for handler {Name}: expected whole numbers separated by commas (the seqs to fail at)"
+                : $"unknown handler option '{o.Key}' for handler {Name}: valid options are failAt, failAtOnce, failListed")];
 
     public async Task EnsureSchemaAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var create = new NpgsqlCommand(
-            $"CREATE TABLE IF NOT EXISTS {Table} (worker text NOT NULL, seq bigint NOT NULL, payload text NOT NULL, PRIMARY KEY (worker, seq))",
+            $"CREATE TABLE IF NOT EXISTS {Table} (worker text NOT NULL, seq bigint NOT NULL, payload text NOT NULL, PRIMARY KEY (worker, seq)); "
+            + $"CREATE TABLE IF NOT EXISTS {PoisonTable} (worker text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (worker, seq))",
             connection);
         await create.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task HandleAsync(HandlerBatch batch, PostgresHandlerContext context, CancellationToken cancellationToken)
     {
-        if (batch.Options.TryGetValue("failAt", out var failAt) && batch.Events.Any(e => e.Seq == long.Parse(failAt, CultureInfo.InvariantCulture)))
+        if (batch.Options.TryGetValue("failAt", out var failAt)
+            && batch.Events.Where(e => failAt.Split(',').Any(f => e.Seq == long.Parse(f, CultureInfo.InvariantCulture))).Select(e => (long?)e.Seq).FirstOrDefault() is { } bad)
         {
-            throw new InvalidOperationException($"handler {Name} failed as configured at seq {failAt} of worker '{batch.WorkerId}'");
+            throw new FormatException($"handler {Name} failed as configured at seq {bad} of worker '{batch.WorkerId}'");
+        }
+
+        if (batch.Options.ContainsKey("failListed"))
+        {
+            await using var listed = new NpgsqlCommand($"SELECT min(seq) FROM {PoisonTable} WHERE worker = $1 AND seq = ANY($2)", context.Connection, context.Transaction);
+            listed.Parameters.Add(new() { Value = batch.WorkerId });
+            listed.Parameters.Add(new() { Value = batch.Events.Select(e => e.Seq).ToArray() });
+            if (await listed.ExecuteScalarAsync(cancellationToken) is long poison)
+            {
+                throw new FormatException($"handler {Name} cannot decode seq {poison} of worker '{batch.WorkerId}' (listed in {PoisonTable})");
+            }
         }
 
         if (batch.Options.TryGetValue("failAtOnce", out var once)

@@ -28,6 +28,20 @@ internal static class CliOptions
         return id;
     }
 
+    /// <summary>An optional worker id, checked against the id rule before anything is sent.</summary>
+    public static Argument<string?> OptionalWorkerId(string description)
+    {
+        var id = new Argument<string?>("id") { Description = description, Arity = ArgumentArity.ZeroOrOne };
+        id.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && WorkerIds.Validate(token.Value) is { } error)
+            {
+                result.AddError(error);
+            }
+        });
+        return id;
+    }
+
     /// <summary>Any number of worker ids (at least none), each checked against the id rule before anything is sent.</summary>
     public static Argument<string[]> WorkerIdList()
     {

@@ -13,6 +13,19 @@ internal static class StartCommand
         var options = KeyValues("--option", "a source option (see the source kinds in README.md); repeat for more");
         var handler = new Option<string>("--handler") { Description = "a handler registered in the silo host (e.g. erc20): it decides where the worker's effects and cursor live", HelpName = "name" };
         var handlerOptions = KeyValues("--handler-option", "a handler option (its meaning belongs to the handler); repeat for more");
+        var onPoison = new Option<string>("--on-poison")
+        {
+            Description = "what a handler failure on one event (not an outage) does once retries are spent: halt (default), skip or dead-letter",
+            HelpName = "halt|skip|dead-letter",
+        };
+        onPoison.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && PoisonPolicy.Parse(token.Value) is null)
+            {
+                result.AddError($"invalid --on-poison '{token.Value}': expected halt, skip or dead-letter");
+            }
+        });
+        var poisonRetries = CliOptions.WholeNumber("--poison-retries", "N", "tries of a failing event after the first, before --on-poison decides (default 0)", min: 0, max: PoisonPolicy.MaxRetries);
         var restart = CliOptions.Choice<RestartPolicy>("--restart", "when a finished or crashed worker runs again (default transient)");
         var maxRestarts = CliOptions.WholeNumber("--max-restarts", "N", "restarts allowed within the restart window (default: the cluster's)", min: 0);
         var restartWindow = CliOptions.Seconds("--restart-window", "the window --max-restarts counts over (default: the cluster's)");
@@ -31,7 +44,10 @@ internal static class StartCommand
                     parse.GetValue(maxRestarts),
                     parse.GetValue(restartWindow),
                     parse.GetValue(handler),
-                    parse.GetValue(handlerOptions) is { Count: > 0 } h ? h : null);
+                    parse.GetValue(handlerOptions) is { Count: > 0 } h ? h : null,
+                    parse.GetValue(onPoison) is null && parse.GetValue(poisonRetries) is null
+                        ? null
+                        : new PoisonPolicy(PoisonPolicy.Parse(parse.GetValue(onPoison) ?? "halt")!.Value, parse.GetValue(poisonRetries) ?? 0));
                 var client = await context.ConnectAsync(ct);
                 var worker = parse.GetValue(wait) is { } timeout
                     ? await client.StartAndWaitAsync(parse.GetRequiredValue(id), spec, timeout, ct)
@@ -44,6 +60,8 @@ internal static class StartCommand
             options,
             handler,
             handlerOptions,
+            onPoison,
+            poisonRetries,
             restart,
             maxRestarts,
             restartWindow,

@@ -28,6 +28,12 @@ internal interface IOutput
 
     Task RewoundAsync(RewindResult result, CancellationToken cancellationToken);
 
+    /// <summary>Writes dead letters as they arrive.</summary>
+    Task DeadLettersAsync(IAsyncEnumerable<DeadLetter> letters, CancellationToken cancellationToken);
+
+    /// <summary>One dead letter and what was done to it (e.g. replayed).</summary>
+    Task DeadLetterAsync(DeadLetter letter, string done, CancellationToken cancellationToken);
+
     Task AuditAsync(ImmutableArray<AuditEntry> entries, CancellationToken cancellationToken);
 
     /// <summary>Plain text (help), whatever the format.</summary>

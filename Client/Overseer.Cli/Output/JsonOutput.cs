@@ -50,6 +50,12 @@ internal sealed class JsonOutput(Stream stream) : IOutput
     public Task RewoundAsync(RewindResult result, CancellationToken cancellationToken) =>
         WriteValueAsync(result, cancellationToken);
 
+    public Task DeadLettersAsync(IAsyncEnumerable<DeadLetter> letters, CancellationToken cancellationToken) =>
+        WriteArrayAsync(letters, cancellationToken);
+
+    public Task DeadLetterAsync(DeadLetter letter, string done, CancellationToken cancellationToken) =>
+        WriteValueAsync(letter, cancellationToken);
+
     public Task AuditAsync(ImmutableArray<AuditEntry> entries, CancellationToken cancellationToken) =>
         WriteValueAsync(entries, cancellationToken);
 

@@ -26,6 +26,21 @@ internal sealed class TextOutput(Stream stream) : IOutput
             .Append(CultureInfo.InvariantCulture, $" handler={worker.Handler ?? "-"} failovers={worker.Failovers}")
             .Append(worker.EventHandler is { } eventHandler ? $" event-handler={eventHandler}" : "")
             .Append(CultureInfo.InvariantCulture, $" silo={worker.Silo ?? "-"} updated={Time(worker.UpdatedAt)}");
+        if (worker.Poison != PoisonPolicy.Default)
+        {
+            line.Append(" on-poison=").Append(worker.Poison.Describe().Replace(' ', '-'));
+        }
+
+        if (worker.DeadLetters > 0)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" dead-letters={worker.DeadLetters}");
+        }
+
+        if (worker.Halt is { } halt)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" halted-at={halt.Seq} halt-reason={EnumNames.Of(halt.Reason)} attempts={halt.Attempts} error-type={halt.ErrorType}");
+        }
+
         if (worker.NextRestartAt is { } next)
         {
             line.Append(CultureInfo.InvariantCulture, $" next-restart={Time(next)}");
@@ -173,6 +188,32 @@ internal sealed class TextOutput(Stream stream) : IOutput
         _writer.WriteLineAsync(
             string.Create(CultureInfo.InvariantCulture,
                 $"rewound {result.Worker.Id} from checkpoint {result.FromCheckpoint} to {result.Worker.Checkpoint}: {result.EventsRemoved} events removed; now {EnumNames.Of(result.Worker.Status)}").AsMemory(),
+            cancellationToken);
+
+    public async Task DeadLettersAsync(IAsyncEnumerable<DeadLetter> letters, CancellationToken cancellationToken)
+    {
+        var rows = new List<string[]>();
+        await foreach (var l in letters.WithCancellation(cancellationToken))
+        {
+            rows.Add(
+            [
+                l.WorkerId, l.Seq.ToString(CultureInfo.InvariantCulture), $"{l.Handler} v{l.HandlerVersion}", l.Attempts.ToString(CultureInfo.InvariantCulture),
+                Time(l.At), Truncate(OneLine($"{l.ErrorType}: {l.Error}"), MaxErrorWidth), Truncate(OneLine(l.Payload), MaxErrorWidth),
+            ]);
+        }
+
+        if (rows.Count == 0)
+        {
+            await _writer.WriteLineAsync("no dead letters".AsMemory(), cancellationToken);
+            return;
+        }
+
+        await WriteTableAsync(["WORKER", "SEQ", "HANDLER", "ATTEMPTS", "AT", "ERROR", "PAYLOAD"], rows, cancellationToken);
+    }
+
+    public Task DeadLetterAsync(DeadLetter letter, string done, CancellationToken cancellationToken) =>
+        _writer.WriteLineAsync(
+            string.Create(CultureInfo.InvariantCulture, $"{done} dead letter {letter.WorkerId} seq {letter.Seq} (handler {letter.Handler} v{letter.HandlerVersion}, {letter.Attempts} failed attempts before)").AsMemory(),
             cancellationToken);
 
     public async Task AuditAsync(ImmutableArray<AuditEntry> entries, CancellationToken cancellationToken)

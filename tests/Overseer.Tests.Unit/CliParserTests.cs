@@ -54,7 +54,7 @@ public sealed class CliParserTests
 
     [Theory]
     [InlineData("no command given")]
-    [InlineData("unknown command 'stauts': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, audit, help, completion", "stauts", "x")]
+    [InlineData("unknown command 'stauts': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, skip, dead-letters, replay, discard, audit, help, completion", "stauts", "x")]
     [InlineData("unexpected argument 'yes'", "silos", "--all=yes")]
     [InlineData("unknown option '--top': 'silos' takes --all and --json", "silos", "--top", "3")]
     [InlineData("unknown option '--x': 'summary' takes only --json", "summary", "--x")]
@@ -73,13 +73,13 @@ public sealed class CliParserTests
     [InlineData("invalid --prefix '': expected at least one character (a bulk delete of every worker is not offered)", "delete", "--prefix", "")]
     [InlineData("invalid --to '-1': expected a whole number >= 0", "rewind", "w-1", "--to", "-1")]
     [InlineData("invalid --limit '0': expected a whole number from 1 to 10000", "audit", "--limit", "0")]
-    [InlineData("invalid --status 'runing': expected pending, running, backoff, stopped, completed or failed", "list", "--status", "runing")]
+    [InlineData("invalid --status 'runing': expected pending, running, backoff, stopped, completed, failed or halted", "list", "--status", "runing")]
     [InlineData("invalid --restart 'sometimes': expected transient, permanent or temporary", "start", "w-1", "--source", "sequence", "--restart", "sometimes")]
     [InlineData("invalid --option 'a': expected key=value", "start", "w-1", "--source", "sequence", "--option", "a")]
     [InlineData("invalid --option 'a=2': key 'a' is already set; give each key once", "start", "w-1", "--source", "sequence", "--option", "a=1", "--option", "a=2")]
     [InlineData("--wait and --try exclude each other: --wait blocks until a slot frees, --try refuses at once", "start", "w-1", "--source", "sequence", "--wait", "1", "--try")]
     [InlineData("invalid worker id 'no spaces': character ' ' is not allowed; an id is 1-128 characters of A-Z a-z 0-9 . _ : -", "status", "no spaces")]
-    [InlineData("unknown command 'nope': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, audit, help, completion", "help", "nope")]
+    [InlineData("unknown command 'nope': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, skip, dead-letters, replay, discard, audit, help, completion", "help", "nope")]
     [InlineData("unsupported shell 'zsh': expected bash", "completion", "zsh")]
     public void Parse_BadInput_IsAUsageErrorNamingTheTokenAndWhatIsValid(string message, params string[] args)
     {
@@ -137,7 +137,7 @@ public sealed class CliParserTests
     [Theory]
     [InlineData("sta", "start status")]
     [InlineData("silos --", "--all --help --json")]
-    [InlineData("list --status ", "backoff completed failed pending running stopped")]
+    [InlineData("list --status ", "backoff completed failed halted pending running stopped")]
     [InlineData("list --status ru", "running")]
     [InlineData("start w-1 --restart ", "permanent temporary transient")]
     public void Completions_ComeFromTheDeclaration(string line, string expected)

@@ -32,8 +32,8 @@ public sealed record WorkerInfo
     [Id(14)] public string? EventHandler { get; init; }
     /// <summary>Why and where a <see cref="WorkerStatus.Halted"/> worker halted; null otherwise.</summary>
     [Id(15)] public WorkerHalt? Halt { get; init; }
-    /// <summary>The poison-event policy (halt unless the spec names another).</summary>
-    [Id(16)] public PoisonPolicy Poison { get; init; } = PoisonPolicy.Default;
+    /// <summary>The poison-event policy the spec names; null = <see cref="PoisonPolicy.Default"/> (halt at once).</summary>
+    [Id(16)] public PoisonPolicy? Poison { get; init; }
     /// <summary>Dead letters the worker holds (poison events it passed with policy dead-letter, not yet replayed or
     /// discarded), as of its last run start or command; <c>overseer dead-letters</c> reads the store itself.</summary>
     [Id(17)] public long DeadLetters { get; init; }

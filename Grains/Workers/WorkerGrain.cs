@@ -408,7 +408,7 @@ internal sealed partial class WorkerGrain(
             Head = handler?.Head,
             Version = ReportVersion.Of(_ownership.VersionGeneration, ++_reportSeq),
             Halt = S.Status == WorkerStatus.Halted ? S.Halt : null,
-            Poison = S.Spec?.PoisonOrDefault ?? PoisonPolicy.Default,
+            Poison = S.Spec?.Poison,
             DeadLetters = S.DeadLetters,
         };
     }

@@ -26,9 +26,9 @@ internal sealed class TextOutput(Stream stream) : IOutput
             .Append(CultureInfo.InvariantCulture, $" handler={worker.Handler ?? "-"} failovers={worker.Failovers}")
             .Append(worker.EventHandler is { } eventHandler ? $" event-handler={eventHandler}" : "")
             .Append(CultureInfo.InvariantCulture, $" silo={worker.Silo ?? "-"} updated={Time(worker.UpdatedAt)}");
-        if (worker.Poison != PoisonPolicy.Default)
+        if (worker.Poison is { } poison && poison != PoisonPolicy.Default)
         {
-            line.Append(" on-poison=").Append(worker.Poison.Describe().Replace(' ', '-'));
+            line.Append(" on-poison=").Append(poison.Describe().Replace(' ', '-'));
         }
 
         if (worker.DeadLetters > 0)

@@ -15,7 +15,7 @@ internal static class WorkerViewPage
         .card b{display:block;font-size:1.2rem}form{margin:.6rem 0}table{border-collapse:collapse;width:100%}
         th,td{border-bottom:1px solid #e4e4ea;padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f7}
         td.num{text-align:right;font-variant-numeric:tabular-nums}td.err{color:#a00;max-width:40rem;overflow-wrap:anywhere}
-        .status-failed{color:#a00}.status-backoff{color:#b60}.status-running{color:#070}.muted{color:#777}
+        .status-failed{color:#a00}.status-halted{color:#a00;font-weight:bold}.status-backoff{color:#b60}.status-running{color:#070}.muted{color:#777}
         """;
 
     public static string Render(WorkerViewQuery query, WorkerView view)
@@ -78,15 +78,16 @@ internal static class WorkerViewPage
         html.Append("</p>");
 
         html.Append("<table id=\"workers\"><thead><tr><th>id</th><th>status</th><th>checkpoint</th><th>lag</th><th>handler</th>" +
-            "<th>restarts</th><th>last error</th><th>silo</th></tr></thead><tbody>");
+            "<th>restarts</th><th>last error</th><th>silo</th><th>dead letters</th></tr></thead><tbody>");
         foreach (var row in view.Rows)
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr data-id=\"{E(row.Id)}\"><td>{E(row.Id)}</td>")
-                .Append(CultureInfo.InvariantCulture, $"<td class=\"status-{E(row.Status)}\">{E(row.Status)}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td class=\"status-{E(row.Status)}\">{E(row.Status)}{(row.HaltedAt is { } at ? $" at seq {N(at)}" : "")}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td class=\"num\">{N(row.Checkpoint)}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td class=\"num\">{(row.Lag is { } lag ? N(lag) : "")}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td>{E(row.Handler)}</td><td class=\"num\">{N(row.Restarts)}</td>")
-                .Append(CultureInfo.InvariantCulture, $"<td class=\"err\">{E(row.LastError)}</td><td>{E(row.Silo)}</td></tr>");
+                .Append(CultureInfo.InvariantCulture, $"<td class=\"err\">{E(row.LastError)}</td><td>{E(row.Silo)}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td class=\"num\">{(row.DeadLetters > 0 ? N(row.DeadLetters) : "")}</td></tr>");
         }
 
         html.Append("</tbody></table>");

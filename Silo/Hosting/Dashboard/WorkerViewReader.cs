@@ -73,5 +73,7 @@ internal sealed class WorkerViewReader(IGrainFactory grains, CheckpointRate rate
         info.Handler,
         info.Restarts,
         info.LastError,
-        info.Silo);
+        info.Silo,
+        info.Halt?.Seq,
+        info.DeadLetters);
 }

@@ -71,6 +71,15 @@ public sealed class Erc20Token
         return await rpc.ReceiptAsync(tx, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Submits a transfer of <paramref name="value"/> from <paramref name="from"/> to <paramref name="to"/> without
+    /// waiting for it to be mined, for chains built with automine off (many transfers in one block, then
+    /// <see cref="EvmRpc.MineAsync"/>); the transaction hash. A fixed gas limit, so anvil does not estimate each one.</summary>
+    public async Task<string> SubmitTransferAsync(string from, string to, BigInteger value, CancellationToken cancellationToken = default)
+    {
+        var transaction = new { from, to = Address, gas = "0x186a0", data = "0x" + TransferSelector + Word(to) + Word(value) };
+        return (await rpc.CallAsync("eth_sendTransaction", [transaction], cancellationToken).ConfigureAwait(false)).GetString()!;
+    }
+
     public async Task<BigInteger> BalanceOfAsync(string holder, CancellationToken cancellationToken = default) =>
         Unsigned(await rpc.EthCallAsync(Address, "0x" + BalanceOfSelector + Word(holder), cancellationToken).ConfigureAwait(false));
 

@@ -29,6 +29,7 @@ public sealed class PostgresCluster : IAsyncLifetime
                 .AddPostgres(ConnectionString)
                 .AddHandler<RecordingHandler>(RecordingHandler.Name)
                 .AddHandler<HooklessHandler>(HooklessHandler.Name)
+                .AddHandler<TransferRowsHandler>(TransferRowsHandler.Name) // ERC-20 rows for StreamSourceTests' evm rebuild
                 .AddSource<SparseSourceFactory>(SparseSourceFactory.Kind), // a sparse upstream for StreamSourceTests
         };
         await _cluster.InitializeAsync();

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Numerics;
 using Npgsql;
 using Overseer.Errors;
 using Overseer.Models;
@@ -13,7 +14,8 @@ namespace Overseer.Tests.Grains;
 
 /// <summary>The <c>stream</c> source kind on a cluster with a real Redis and PostgreSQL: a follower commits exactly its
 /// upstream's committed events under the same seqs, live and after the upstream ends; a rebuild (<c>rewind --to 0</c>)
-/// re-reads Redis and reproduces its first run; a crash resumes at the checkpoint; bad upstreams are refused at start;
+/// re-reads Redis and reproduces its first run, or with a changed handler what a fresh follower gives, also behind a raw
+/// <c>evm</c> worker whose node has been killed; a crash resumes at the checkpoint; bad upstreams are refused at start;
 /// a followed upstream cannot be deleted or rewound; idle followers do not poll.</summary>
 public sealed class StreamSourceTests(PostgresCluster fixture) : IClassFixture<PostgresCluster>
 {
@@ -194,6 +196,84 @@ public sealed class StreamSourceTests(PostgresCluster fixture) : IClassFixture<P
         Assert.Equal(expected, (await EventsAsync(rebuilt)).Select(e => (e.Seq, e.Payload)).ToList());
         Assert.Equal(expected, (await EventsAsync(fresh)).Select(e => (e.Seq, e.Payload)).ToList());
         await DeleteAsync(rebuilt, fresh, upstream);
+    }
+
+    [Fact]
+    public async Task Rebuild_OfAnEvmFollower_AfterAHandlerChange_WithTheNodeKilled_EqualsAFreshFollowerAndTheChain()
+    {
+        // Arrange: a token on a private anvil, minted to four holders (a block each) who then pay each other;
+        // the rows each transaction must give, from its receipt (block, log index) and what was sent.
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
+        var token = await Erc20Token.DeployAsync(node.Rpc);
+        var holders = (await node.Rpc.AccountsAsync()).Select(a => a.ToLowerInvariant()).Skip(1).Take(4).ToArray();
+        var sent = new List<(string Tx, string From, string To, BigInteger Value)>();
+        foreach (var holder in holders)
+        {
+            sent.Add((await token.MintAsync(holder, 1_000), Erc20Token.ZeroAddress, holder, 1_000));
+        }
+
+        // Then four blocks of four transfers each (log indexes 0-3 within a block).
+        await node.Rpc.CallAsync("evm_setAutomine", [false]);
+        for (var i = 0; i < 16; i++)
+        {
+            var (from, to, value) = (holders[i % 4], holders[(i + 1 + (i / 4)) % 4], new BigInteger(10 + i));
+            sent.Add((await token.SubmitTransferAsync(from, to, value), from, to, value));
+            if (i % 4 == 3)
+            {
+                await node.Rpc.MineAsync(1);
+            }
+        }
+
+        await node.Rpc.MineAsync(2); // the last transfers two blocks deep: past the evm source's default confirmations
+        var chain = new List<TransferRow>();
+        foreach (var (tx, from, to, value) in sent)
+        {
+            var receipt = await node.Rpc.ReceiptAsync(tx);
+            var log = receipt.GetProperty("logs")[0];
+            var seq = (EvmRpc.Number(receipt.GetProperty("blockNumber").GetString()!) * 1_000_000) + EvmRpc.Number(log.GetProperty("logIndex").GetString()!);
+            chain.Add(new TransferRow(seq, tx.ToLowerInvariant(), from, to, value));
+        }
+
+        // The raw evm worker reaches the node only through a proxy that counts its connections.
+        await using var proxy = new TcpProxy(node.Port);
+        var raw = $"evm-raw-{Guid.NewGuid():N}";
+        var rebuilt = $"evm-rebuilt-{Guid.NewGuid():N}";
+        var fresh = $"evm-fresh-{Guid.NewGuid():N}";
+        await fixture.Manager.StartAsync(raw, WorkerSpec.For(
+            "evm", ("rpc", $"http://127.0.0.1:{proxy.Port}"), ("from", "1"), ("address", token.Address), ("topic0", Erc20Token.TransferTopic0), ("intervalMs", "50")));
+        await Eventually.UntilAsync(
+            () => Worker(raw).GetInfoAsync(),
+            i => i.Checkpoint >= chain[^1].Seq,
+            Deadline,
+            i => $"raw evm worker '{raw}' past the last transfer's seq {chain[^1].Seq}; it is {i.Status} at {i.Checkpoint}, restarts {i.Restarts}, last error '{i.LastError}'");
+        await fixture.Manager.StartAsync(rebuilt, WithHandler(Follower(raw), TransferRowsHandler.Name, ("mints", "include")));
+        var upstreamEnd = (await fixture.Manager.StopAsync(raw)).Checkpoint;
+        await WaitForCheckpointAsync(rebuilt, upstreamEnd);
+        var oldRows = await TransferRowsHandler.RowsAsync(fixture.ConnectionString, rebuilt);
+
+        // Act: the node is gone for good; the handler's new code (mints left out) rebuilds the follower from Redis, and a
+        // fresh follower with the new code indexes the same stream.
+        await node.KillAsync();
+        var connections = proxy.Accepted;
+        await fixture.Manager.StopAsync(rebuilt);
+        var rewound = await fixture.Manager.RewindAsync(rebuilt, 0, Actor);
+        await fixture.Manager.StartAsync(rebuilt, WithHandler(Follower(raw), TransferRowsHandler.Name, ("mints", "exclude")));
+        await fixture.Manager.StartAsync(fresh, WithHandler(Follower(raw), TransferRowsHandler.Name, ("mints", "exclude")));
+        var rebuiltDone = await WaitForCheckpointAsync(rebuilt, upstreamEnd);
+        var freshDone = await WaitForCheckpointAsync(fresh, upstreamEnd);
+
+        // Assert: the old code's rows were the chain's; the rebuild holds exactly the new code's rows, each transfer
+        // once, as the fresh follower does, and nothing reached the node meanwhile.
+        var newRows = chain.Where(r => r.From != Erc20Token.ZeroAddress).ToList();
+        Assert.Equal(3, chain.Max(r => r.Seq % 1_000_000)); // the chain as arranged: four logs in a block
+        Assert.Equal(chain, oldRows);
+        Assert.Equal(upstreamEnd, rewound.FromCheckpoint);
+        Assert.Equal(newRows, await TransferRowsHandler.RowsAsync(fixture.ConnectionString, rebuilt));
+        Assert.Equal(newRows, await TransferRowsHandler.RowsAsync(fixture.ConnectionString, fresh));
+        Assert.Equal((0, 0), (rebuiltDone.Restarts, freshDone.Restarts));
+        Assert.False(node.IsRunning, "the anvil node came back");
+        Assert.True(proxy.Accepted == connections, $"{proxy.Accepted - connections} connection(s) reached the node's proxy after the node was killed, expected none");
+        await DeleteAsync(rebuilt, fresh, raw);
     }
 
     [Fact]

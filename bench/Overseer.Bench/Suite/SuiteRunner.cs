@@ -10,7 +10,7 @@ namespace Overseer.Bench.Suite;
 /// (<c>bench/results/quick/</c> with <c>--quick</c>, which is not kept in git).</summary>
 internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> scenarios, string command)
 {
-    public static readonly IReadOnlyList<string> Scenarios = ["starts", "restore", "idle", "events", "cluster", "crash-restart", "views", "handler", "durability"];
+    public static readonly IReadOnlyList<string> Scenarios = ["starts", "restore", "idle", "events", "cluster", "crash-restart", "views", "handler", "durability", "rebuild"];
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -81,6 +81,7 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
         "views" => new ViewsScenario(settings).RunAsync(cancellationToken),
         "handler" => new Handler.HandlerScenario(settings).RunAsync(cancellationToken),
         "durability" => new DurabilityScenario(settings).RunAsync(cancellationToken),
+        "rebuild" => new Rebuild.RebuildScenario(settings).RunAsync(cancellationToken),
         _ => throw new UsageException($"unknown scenario '{name}': expected {string.Join(", ", Scenarios)}"),
     };
 }

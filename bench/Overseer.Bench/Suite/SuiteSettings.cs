@@ -49,6 +49,12 @@ internal sealed record SuiteSettings(bool Quick, bool Large = false)
     /// <summary>Registered workers for list/summary/watch (<c>views</c>).</summary>
     public int ViewWorkers => Quick ? 2_000 : 1_000_000;
 
+    /// <summary>Blocks of ERC-20 transfers on the <c>rebuild</c> scenario's chain.</summary>
+    public int RebuildBlocks => Quick ? 10 : 1_000;
+
+    /// <summary>Transfers in each of those blocks (with 9 mints: 50,009 Transfers in all, 209 with --quick).</summary>
+    public int RebuildTransfersPerBlock => Quick ? 20 : 50;
+
     /// <summary>XADDs per redis-benchmark run: about 4 s at its rate here, as long as our measuring window.</summary>
     public int RedisBenchmarkRequests => Quick ? 50_000 : 1_000_000;
 }

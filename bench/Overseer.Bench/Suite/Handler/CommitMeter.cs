@@ -57,6 +57,18 @@ internal sealed class CommitMeter : IDisposable
         }
     }
 
+    /// <summary>The events committed since <see cref="Begin"/> so far (counting goes on).</summary>
+    public long Events
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _events;
+            }
+        }
+    }
+
     /// <summary>Stops counting; the events committed and each batch commit's latency (ms) since <see cref="Begin"/>.</summary>
     public (long Events, List<double> Durations) End()
     {

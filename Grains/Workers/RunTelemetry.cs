@@ -79,8 +79,9 @@ internal sealed class RunTelemetry(OverseerInstruments instruments)
         span?.SetTag("overseer.outcome", result.Outcome.ToString().ToLowerInvariant());
         if (result.Outcome == CommitOutcome.Committed)
         {
-            // The checkpoint's advance, not the batch size: what the sink really added.
-            instruments.Committed(source, result.Checkpoint - expected, Stopwatch.GetElapsedTime(started));
+            // The batch's events when the checkpoint advanced (a sparse source's seqs jump, so the advance is not a count);
+            // none when a retried commit found them committed already.
+            instruments.Committed(source, result.Checkpoint > expected ? events : 0, Stopwatch.GetElapsedTime(started));
         }
 
         return result;

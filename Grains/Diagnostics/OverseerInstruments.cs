@@ -69,7 +69,7 @@ internal sealed class OverseerInstruments
         _replicaAckDuration = meter.CreateHistogram<double>(ReplicaAckDurationName, "ms", "With Overseer:Redis:MinReplicaAcks: how long a write waited for enough replicas to acknowledge it (WAIT).");
         _replicaAckShortfalls = meter.CreateCounter<long>(ReplicaAckShortfallsName, "{write}", "With Overseer:Redis:MinReplicaAcks: writes that too few replicas acknowledged in time (retried as an outage).");
         _deadLetters = meter.CreateCounter<long>(DeadLettersName, "{event}", "Poison events passed and kept as dead letters (poison policy dead-letter).");
-        _halted = meter.CreateCounter<long>(HaltedName, "{worker}", "Workers halted (tag reason: poison-event or handler-version); overseer.workers{status=halted} counts those still halted.");
+        _halted = meter.CreateCounter<long>(HaltedName, "{worker}", "Workers halted (tag reason: poison-event, handler-version or reorg); overseer.workers{status=halted} counts those still halted.");
         _skipped = meter.CreateCounter<long>(SkippedName, "{event}", "Poison events passed without their effects (tag by: policy, or operator for overseer skip).");
     }
 
@@ -103,7 +103,12 @@ internal sealed class OverseerInstruments
     internal void DeadLettered() => _deadLetters.Add(1);
 
     internal void Halted(HaltReason reason) =>
-        _halted.Add(1, new KeyValuePair<string, object?>("reason", reason == HaltReason.PoisonEvent ? "poison-event" : "handler-version"));
+        _halted.Add(1, new KeyValuePair<string, object?>("reason", reason switch
+        {
+            HaltReason.PoisonEvent => "poison-event",
+            HaltReason.HandlerVersion => "handler-version",
+            _ => "reorg",
+        }));
 
     internal void Skipped(bool byOperator) => _skipped.Add(1, new KeyValuePair<string, object?>("by", byOperator ? "operator" : "policy"));
 

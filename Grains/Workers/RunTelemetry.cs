@@ -111,6 +111,18 @@ internal sealed class RunTelemetry(OverseerInstruments instruments)
         }
     }
 
+    /// <summary>Records a halt its source asked for (a span event on the batch, and the halted counter).</summary>
+    public void RecordSourceHalt(string workerId, Sources.SourceHaltException halt)
+    {
+        Activity.Current?.AddEvent(new ActivityEvent("overseer.source-halt", tags: new ActivityTagsCollection
+        {
+            ["overseer.worker"] = workerId,
+            ["overseer.reason"] = halt.Reason.ToString(),
+            ["exception.type"] = halt.GetType().FullName,
+        }));
+        instruments.Halted(halt.Reason);
+    }
+
     /// <summary>Opens the exit span as a run ends by itself (dispose it once the decision is durable).</summary>
     public Activity? StartExit(string workerId, ExitKind exit)
     {

@@ -18,7 +18,9 @@ namespace Overseer.Workers;
 /// so that every event before and after the failing ones commits; an event that fails alone is retried as the spec's
 /// <see cref="PoisonPolicy"/> says (after the restart backoff), then halts the run, or is passed — skipped, or kept as a
 /// dead letter — by a commit of its own, fenced like any other. A piece of a bisected batch keeps the stored source token
-/// unless it ends the batch.</para></remarks>
+/// unless it ends the batch.</para>
+/// <para>A source that must not go on (<see cref="SourceHaltException"/>, e.g. a reorg it cannot undo) halts the run at
+/// its checkpoint, with no restart counted.</para></remarks>
 internal sealed class WorkerRun(
     string workerId,
     WorkerSpec spec,
@@ -80,11 +82,24 @@ internal sealed class WorkerRun(
             // Stopped, moved or deactivating: whatever was committed stays committed.
             return RunExit.Cancelled;
         }
+        catch (SourceHaltException halt) when (!cancellationToken.IsCancellationRequested)
+        {
+            return HaltOnSource(halt);
+        }
         catch (Exception ex)
         {
             Error = ex.Message;
             return RunExit.Crashed;
         }
+    }
+
+    /// <summary>The source said it must not go on (<see cref="SourceHaltException"/>): the run halts at its checkpoint.</summary>
+    private RunExit HaltOnSource(SourceHaltException halt)
+    {
+        telemetry.RecordSourceHalt(workerId, halt);
+        Halt = new WorkerHalt(halt.Reason, Checkpoint, null, halt.GetType().FullName ?? halt.GetType().Name, halt.Message, 1, time.GetUtcNow());
+        Error = halt.Message;
+        return RunExit.Halted;
     }
 
     /// <summary>Commits <paramref name="events"/>; null when all of them committed or were passed, else how the run ends.

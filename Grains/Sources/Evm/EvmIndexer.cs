@@ -9,13 +9,17 @@ namespace Overseer.Sources.Evm;
 /// <remarks>
 /// <para>Reorg check: the first block returned must have <c>parentHash</c> = the hash of the block before it as last
 /// committed (the resume token) or returned; every later block must descend from the one before it. A mismatch at the
-/// start is a reorg deeper than confirmations (<see cref="EvmReorgException"/>, a crash); one inside a batch means the
+/// start is a reorg deeper than confirmations (<see cref="EvmReorgException"/>: the worker halts); one inside a batch means the
 /// chain moved while it was read (an outage: it is read again). Hashes chain, so checking the newest committed block
 /// covers every block before it. In logs mode the headers of a range's first and last block are read in the same
 /// JSON-RPC batch as its logs; logs of those blocks must carry their hashes.</para>
 /// <para>Logs mode scans whole ranges of <c>batch</c> blocks; a range without matching logs advances the cursor in
 /// memory only (nothing to commit), so a new run may scan it again. One call scans empty ranges for at most
 /// <see cref="EmptyScanBudget"/>, well inside the push handler's stall time, then returns nothing.</para>
+/// <para>A node behind the cursor (restarted from an older state, syncing, or one behind a load balancer): its head is
+/// taken as it answers, lower or not, and a block it does not have yet is waited for (nothing is fetched until its
+/// head passes the cursor), never taken for a reorg. Only a block the node has, whose parent is not what was
+/// committed, is a reorg.</para>
 /// <para>The head is the only state a push probe touches while a poll runs, so it alone is updated atomically.</para>
 /// </remarks>
 internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string? resumeToken)
@@ -45,10 +49,12 @@ internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string?
         }
     }
 
+    /// <summary>Asks the node for its head, and takes its answer even when it is lower than a head seen before: a node
+    /// restarted from an older state, or behind (syncing), is waited for, never asked for blocks it does not have yet.</summary>
     public async Task RefreshHeadAsync(CancellationToken cancellationToken)
     {
         var result = await rpc.CallAsync("eth_blockNumber", [], cancellationToken).ConfigureAwait(false);
-        SeeHead(EvmHex.Parse(result.GetString() ?? "", "eth_blockNumber"));
+        Volatile.Write(ref _head, EvmHex.Parse(result.GetString() ?? "", "eth_blockNumber"));
     }
 
     /// <summary>The next events after <paramref name="after"/> (the worker's checkpoint), up to the safe head; empty when caught up.</summary>
@@ -64,9 +70,30 @@ internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string?
             await PositionAsync(after, SafeHead, cancellationToken).ConfigureAwait(false);
         }
 
-        return settings.LogsMode
-            ? await LogsAsync(after, cancellationToken).ConfigureAwait(false)
-            : await BlocksAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return settings.LogsMode
+                ? await LogsAsync(after, cancellationToken).ConfigureAwait(false)
+                : await BlocksAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (FeedUnavailableException)
+        {
+            // A block missing, or logs refused, because the node is behind the head seen before (ponder#2221): nothing to
+            // fetch until it catches up, which is a wait, not an outage that ends the run, and never a reorg.
+            if (!await IsBehindAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw;
+            }
+
+            return [];
+        }
+    }
+
+    /// <summary>Whether the node's head, asked again now, is below the next block to index (the safe head before it).</summary>
+    private async Task<bool> IsBehindAsync(CancellationToken cancellationToken)
+    {
+        await RefreshHeadAsync(cancellationToken).ConfigureAwait(false);
+        return _next > SafeHead;
     }
 
     /// <summary>The hash of block <paramref name="number"/> as the node has it now.</summary>

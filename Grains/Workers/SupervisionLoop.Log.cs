@@ -39,5 +39,11 @@ internal sealed partial class SupervisionLoop
 
         [LoggerMessage(18, LogLevel.Error, "Worker {WorkerId} halted at seq {Seq} ({Reason}): {Error}. Nothing after it is committed and no restart is counted; resume it after a fix, skip the event, or rewind it")]
         public static partial void Halted(ILogger logger, string workerId, long seq, HaltReason reason, string error);
+
+        [LoggerMessage(30, LogLevel.Warning, "Worker {WorkerId} rolled back to seq {Seq} after a reorg of its source ({Removed} events removed, no restart counted): {Reorg}")]
+        public static partial void RolledBack(ILogger logger, string workerId, long seq, long removed, string reorg);
+
+        [LoggerMessage(31, LogLevel.Warning, "Worker {WorkerId}: the reorg it rolled back could not be written to the audit stream")]
+        public static partial void ReorgNotAudited(ILogger logger, string workerId, Exception exception);
     }
 }

@@ -63,7 +63,22 @@ internal sealed class WorkerRun(
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var span = telemetry.StartBatch(workerId, spec.Source);
-                var batch = await telemetry.FetchAsync(source, Checkpoint, cancellationToken);
+                SourceBatch batch;
+                try
+                {
+                    batch = await telemetry.FetchAsync(source, Checkpoint, cancellationToken);
+                }
+                catch (SourceRollbackException rollback) when (!cancellationToken.IsCancellationRequested)
+                {
+                    if (await RollBackAsync(rollback, cancellationToken) is { } stopped)
+                    {
+                        return stopped;
+                    }
+
+                    progress.Progressed(this);
+                    continue;
+                }
+
                 if (batch.Events.Count > 0 && await CommitAsync(batch.Events, batch.Token, source.Density ?? factory.Density, cancellationToken) is { } ended)
                 {
                     return ended;
@@ -90,6 +105,33 @@ internal sealed class WorkerRun(
         {
             Error = ex.Message;
             return RunExit.Crashed;
+        }
+    }
+
+    /// <summary>The source's history changed under the checkpoint (<see cref="SourceRollbackException"/>): its effects after
+    /// the common point are undone, and the checkpoint and token moved back, in one fenced step of the output; null when
+    /// rolled back (the same source goes on from there), else how the run ends. An output that cannot undo effects halts
+    /// the run (<see cref="HaltReason.Reorg"/>).</summary>
+    private async Task<RunExit?> RollBackAsync(SourceRollbackException rollback, CancellationToken cancellationToken)
+    {
+        var result = await binding.Output.RollBackAsync(workerId, new CommitRollback(generation, Checkpoint, rollback.ToSeq, rollback.Token, binding), cancellationToken);
+        if (result.Refusal is { } why)
+        {
+            return HaltOnSource(new SourceHaltException(HaltReason.Reorg, $"{rollback.Message}; but worker '{workerId}' cannot roll back: {why}"));
+        }
+
+        switch (result.Outcome)
+        {
+            case CommitOutcome.Committed:
+                Checkpoint = result.Checkpoint;
+                Token = rollback.Token;
+                telemetry.RecordRollback(workerId, spec.Source, rollback, result.Removed);
+                await progress.RolledBackAsync(this, Checkpoint, result.Removed, rollback.Message);
+                return null;
+            case CommitOutcome.StoreBehind:
+                return RunExit.StoreBehind;
+            default:
+                return RunExit.Fenced;
         }
     }
 

@@ -92,12 +92,12 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task Reorg_DeeperThanConfirmations_HaltsAtOnceNamingTheBlockAndBothHashes()
+    public async Task Reorg_BelowFinality_HaltsAtOnceNamingTheBlockAndBothHashes()
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
         await node.Rpc.MineAsync(30);
         // Default supervision: a crash would restart it (and find the same mismatch) until the restart intensity ran out.
-        var id = await StartAsync("reorg5", node, node.WsUrl, null, ("from", "1"), ("stallMs", "5000"));
+        var id = await StartAsync("reorg5", node, node.WsUrl, null, ("from", "1"), ("stallMs", "5000"), ("finality", "3"));
         await WaitAsync(id, i => i.Checkpoint == 28, "caught up to head 30 − 2");
         var committed = await node.Rpc.HashAsync(28);
 
@@ -106,12 +106,12 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
         Assert.NotEqual(committed, replacement);
         await node.Rpc.MineAsync(1);
 
-        var halted = await WaitAsync(id, i => i.Status == WorkerStatus.Halted, "Halted on the reorg deeper than confirmations");
+        var halted = await WaitAsync(id, i => i.Status == WorkerStatus.Halted, "Halted on the reorg below finality");
         output.WriteLine(halted.LastError);
         Assert.Equal((0, 28L), (halted.Restarts, halted.Checkpoint));
         Assert.Equal((HaltReason.Reorg, 28L), (halted.Halt!.Reason, halted.Halt.Seq));
         Assert.Equal(halted.LastError, halted.Halt.Error);
-        Assert.Contains("reorg deeper than confirmations=2", halted.LastError, StringComparison.Ordinal);
+        Assert.Contains("reorg below the finalized block", halted.LastError, StringComparison.Ordinal);
         Assert.Contains("block 29", halted.LastError, StringComparison.Ordinal);
         Assert.Contains(replacement, halted.LastError, StringComparison.Ordinal);
         Assert.Contains(committed, halted.LastError, StringComparison.Ordinal);
@@ -132,12 +132,12 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
         await node.Rpc.MineAsync(30);
-        var id = await StartAsync("rewind", node, null, 0, ("from", "1"), ("intervalMs", "100"));
+        var id = await StartAsync("rewind", node, null, 0, ("from", "1"), ("intervalMs", "100"), ("finality", "3"));
         await WaitAsync(id, i => i.Checkpoint == 28, "caught up to head 30 − 2");
         var old = await node.Rpc.HashAsync(28);
         await node.Rpc.ReorgAsync(5);
         await node.Rpc.MineAsync(1);
-        await WaitAsync(id, i => i.Status == WorkerStatus.Halted, "Halted on the reorg deeper than confirmations");
+        await WaitAsync(id, i => i.Status == WorkerStatus.Halted, "Halted on the reorg below finality");
 
         // The operator's way out: rewind to before the fork (the source's token for 20 is block 20's hash), resume.
         var rewound = await fixture.Manager.RewindAsync(id, 20, "tester@ci");
@@ -151,7 +151,7 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task Reorg_LogsModeDeeperThanConfirmations_HaltsAndKeepsTheOldLogsOnly()
+    public async Task Reorg_LogsModeBelowFinality_HaltsAndKeepsTheOldLogsOnly()
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
         var emitter = await node.Rpc.DeployEmitterAsync();
@@ -164,16 +164,17 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
         var head = await node.Rpc.BlockNumberAsync();
         var before = await node.Rpc.LogsAsync(1, head - 2, emitter, EvmRpc.EmitterTopic0);
         var lastSeq = (EvmRpc.Number(before[^1].GetProperty("blockNumber").GetString()!) * 1_000_000) + EvmRpc.Number(before[^1].GetProperty("logIndex").GetString()!);
-        var id = await StartAsync("logreorg", node, null, 0, ("from", "1"), ("batch", "3"), ("address", emitter), ("intervalMs", "100"));
+        var id = await StartAsync("logreorg", node, null, 0, ("from", "1"), ("batch", "3"), ("address", emitter), ("intervalMs", "100"), ("finality", "2"));
         await WaitAsync(id, i => i.Checkpoint == lastSeq, $"all {before.Length} logs (last seq {lastSeq})");
 
         await node.Rpc.ReorgAsync(6);
         await node.Rpc.MineAsync(1);
 
-        var halted = await WaitAsync(id, i => i.Status == WorkerStatus.Halted, "Halted on the reorg deeper than confirmations in logs mode");
+        var halted = await WaitAsync(id, i => i.Status == WorkerStatus.Halted, "Halted on the reorg below finality in logs mode");
         output.WriteLine(halted.LastError);
         Assert.Equal((0, lastSeq, HaltReason.Reorg), (halted.Restarts, halted.Checkpoint, halted.Halt!.Reason));
-        Assert.Contains($"reorg deeper than confirmations=2: block {head - 1} has parentHash {await node.Rpc.HashAsync(head - 2)}", halted.LastError, StringComparison.Ordinal);
+        Assert.Contains("reorg below the finalized block", halted.LastError, StringComparison.Ordinal);
+        Assert.Contains($": block {head - 1} has parentHash {await node.Rpc.HashAsync(head - 2)}", halted.LastError, StringComparison.Ordinal);
         var events = await EventsAsync(Client, id);
         Assert.Equal(before.Select(l => l.GetProperty("transactionHash").GetString()), events.Select(e => System.Text.Json.JsonDocument.Parse(e.Payload).RootElement.GetProperty("transactionHash").GetString()));
     }

@@ -53,6 +53,7 @@ public sealed class EvmReorgTests(OverseerCluster fixture, ITestOutputHelper out
             var replacement = await node.Rpc.HashAsync(head - depth + 1);
             Assert.True(replaced != replacement, $"depth {depth}: anvil_reorg left block {head - depth + 1} as it was ({replaced}); head {head}, now {await node.Rpc.BlockNumberAsync()}");
             await node.Rpc.MineAsync(1);
+            var rollback = Stopwatch.StartNew();
 
             foreach (var id in new[] { poll, push })
             {
@@ -60,6 +61,11 @@ public sealed class EvmReorgTests(OverseerCluster fixture, ITestOutputHelper out
                 Assert.Equal((WorkerStatus.Running, 0), (after.Status, after.Restarts));
                 Assert.Contains($"reorg of depth {depth}: block {head} was ", after.LastReorg, StringComparison.Ordinal);
                 Assert.Contains($"common ancestor is block {head - depth}", after.LastReorg, StringComparison.Ordinal);
+                if (id == poll)
+                {
+                    output.WriteLine($"depth {depth}: the poll worker (intervalMs 50) rolled back and at the new head {rollback.Elapsed.TotalMilliseconds:0} ms after it was mined");
+                }
+
                 await AssertBlocksAsync(Client, node.Rpc, id, 1, head + 1);
             }
         }
@@ -72,6 +78,26 @@ public sealed class EvmReorgTests(OverseerCluster fixture, ITestOutputHelper out
             var stopped = await fixture.Manager.StopAsync(id);
             Assert.Equal((0, 20), (stopped.Restarts, stopped.Reorgs));
         }
+    }
+
+    [Fact]
+    public async Task Blocks_ReorgRightAfterCatchingUpFromABackfill_RolledBack_NothingElseLost()
+    {
+        // ponder#1319: a 2-block reorg right after the backfill emptied the tables. Here the backfill crosses the node's
+        // finalized block (head − 64), so the journal holds the blocks above it and one final anchor.
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
+        await node.Rpc.MineAsync(200);
+        var id = await StartAsync("backfill", node, ws: null, ("batch", "50"));
+        await WaitAsync(id, i => i.Checkpoint == 200, "the backfill of blocks 1..200");
+
+        await node.Rpc.ReorgWithTransferAsync(2, wei: 7);
+        await node.Rpc.MineAsync(1);
+
+        var after = await WaitAsync(id, i => i.Reorgs == 1 && i.Checkpoint == 201, "the 2-block reorg rolled back and the new head 201 indexed");
+        Assert.Equal((WorkerStatus.Running, 0), (after.Status, after.Restarts));
+        Assert.Contains("common ancestor is block 198", after.LastReorg, StringComparison.Ordinal);
+        await fixture.Manager.StopAsync(id);
+        await AssertBlocksAsync(Client, node.Rpc, id, 1, 201);
     }
 
     [Fact]

@@ -117,7 +117,7 @@ internal sealed class WorkerRun(
         var result = await binding.Output.RollBackAsync(workerId, new CommitRollback(generation, Checkpoint, rollback.ToSeq, rollback.Token, binding), cancellationToken);
         if (result.Refusal is { } why)
         {
-            return HaltOnSource(new SourceHaltException(HaltReason.Reorg, $"{rollback.Message}; but worker '{workerId}' cannot roll back: {why}"));
+            return HaltOnSource(new SourceHaltException(HaltReason.Reorg, $"{rollback.Message}; worker '{workerId}' cannot roll back to {rollback.ToSeq}: {why}"));
         }
 
         switch (result.Outcome)

@@ -329,7 +329,7 @@ internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string?
             toSeq,
             token,
             depth,
-            $"reorg of depth {depth}: block {tip} was {tipHash} and is now {first.ParentHash} (the parent of block {first.Number}); the common ancestor is block {found.Block} {found.Hash}, so everything after it is undone and indexed again from the new chain");
+            $"reorg of depth {depth}: block {tip} was {tipHash} and is now {first.ParentHash} (the parent of block {first.Number}); the common ancestor is block {found.Block} {found.Hash}");
     }
 
     private EvmBlock Block(JsonElement result, long number)

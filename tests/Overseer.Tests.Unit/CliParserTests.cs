@@ -81,6 +81,11 @@ public sealed class CliParserTests
     [InlineData("invalid worker id 'no spaces': character ' ' is not allowed; an id is 1-128 characters of A-Z a-z 0-9 . _ : -", "status", "no spaces")]
     [InlineData("unknown command 'nope': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, skip, dead-letters, replay, discard, audit, help, completion", "help", "nope")]
     [InlineData("unsupported shell 'zsh': expected bash", "completion", "zsh")]
+    [InlineData("invalid --on-poison 'drop': expected halt, skip or dead-letter", "start", "w-1", "--source", "sequence", "--handler", "h", "--on-poison", "drop")]
+    [InlineData("invalid --poison-retries '101': expected a whole number from 0 to 100", "start", "w-1", "--source", "sequence", "--handler", "h", "--poison-retries", "101")]
+    [InlineData("missing --seq <SEQ>", "replay", "w-1")]
+    [InlineData("invalid --seq '0': expected a whole number >= 1", "skip", "w-1", "--seq", "0")]
+    [InlineData("invalid worker id 'a b': character ' ' is not allowed; an id is 1-128 characters of A-Z a-z 0-9 . _ : -", "dead-letters", "a b")]
     public void Parse_BadInput_IsAUsageErrorNamingTheTokenAndWhatIsValid(string message, params string[] args)
     {
         var parse = CliParser.Parse(args);

@@ -318,7 +318,7 @@ internal sealed partial class SupervisionLoop(
     private RunExit EndRun(WorkerRun run, RunExit exit)
     {
         LeaveHeartbeats();
-        ownership.Moved(run.Checkpoint, run.Token);
+        ownership.Moved(run.Checkpoint, run.Token, run.CommittedVersion);
         WorkerStateMachine.Advance(S, run.Checkpoint);
         if (run.Handler is { } handler)
         {

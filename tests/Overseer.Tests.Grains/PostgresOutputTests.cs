@@ -80,6 +80,25 @@ public sealed class PostgresOutputTests : OutputContractTests
     }
 
     [Fact]
+    public async Task Replay_OfADeadLetter_ByAnotherHandlerVersion_IsRefused_AndLeavesIt()
+    {
+        var cursor = await _sink.ClaimAsync("dl", start: true, CancellationToken.None);
+        await CommitAsync("dl", Batch(cursor, 0, Range(1, 2)) with { HandlerVersion = 1 });
+        await CommitAsync("dl", Batch(cursor, 2, Range(3, 3)) with { HandlerVersion = 1, Pass = new PoisonPass(DeadLetter: true, "System.FormatException", "bad", 1) });
+        var letters = _sink.Output.DeadLetters!;
+        var newer = Bind(_sink.Output, new VersionedHandler { Version = 2 }, VersionedHandler.Name);
+
+        var refused = await Assert.ThrowsAsync<Overseer.Errors.OverseerException>(() => letters.ReplayAsync("dl", newer, 3, CancellationToken.None));
+        var replayed = await letters.ReplayAsync("dl", _sink.Binding, 3, CancellationToken.None);
+
+        Assert.Equal(Overseer.Errors.OverseerErrorCode.Conflict, refused.Code);
+        Assert.Contains("committed with handler version 1", refused.Message);
+        Assert.Contains("is version 2", refused.Message);
+        Assert.Equal(3, replayed.Seq);
+        Assert.Equal(new long[] { 1, 2, 3 }, await SeqsAsync("dl"));
+    }
+
+    [Fact]
     public async Task Commit_WhenTheHandlerThrows_CommitsNeitherRowsNorCursor()
     {
         var cursor = await _sink.ClaimAsync("boom", start: true, CancellationToken.None);

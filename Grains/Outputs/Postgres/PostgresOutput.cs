@@ -99,9 +99,17 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // The cursor row's lock orders the replay among the worker's commits (each one advances that row).
-        if (await PostgresCursorStore.LockAsync(connection, transaction, workerId, create: false, cancellationToken) is null)
+        if (await PostgresCursorStore.LockAsync(connection, transaction, workerId, create: false, cancellationToken) is not { } row)
         {
             throw OverseerException.Invalid($"worker '{workerId}' has no cursor in {database.Describe()}, so no dead letters to replay");
+        }
+
+        // A replay writes the handler's effects beside the worker's: only with the version they were committed with.
+        if (HandlerVersions.Differ(row.HandlerVersion, handler.Version))
+        {
+            throw OverseerException.Conflict(
+                $"replay of worker '{workerId}''s dead letter at seq {seq} refused: its effects were committed with handler version {row.HandlerVersion} and handler '{binding.HandlerName}' on this silo is version {handler.Version}; "
+                + "replay it once the worker runs this version (after overseer accept, or a rebuild with rewind --to 0), or from a silo with the committed version");
         }
 
         var letter = await PostgresDeadLetters.TakeAsync(connection, transaction, workerId, seq, cancellationToken)

@@ -137,6 +137,81 @@ public sealed class HandlerVersionTests(PostgresCluster fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task RollingDeploy_OldSilosStopped_TheirWorkersWaitOnTheNewSilo_AcceptContinues_NeverBothVersions()
+    {
+        // A cluster of its own (its silos are stopped): two silos with version 1, running the workers.
+        var cluster = await fixture.Cluster.StartClusterAsync($"svc-{Guid.NewGuid():N}", silos: 2);
+        await using var _ = cluster;
+        var manager = cluster.Client.GetGrain<IManagerGrain>(0);
+        var ids = Enumerable.Range(0, 4).Select(i => $"hv-deploy-{i}-{Guid.NewGuid():N}").ToList();
+        foreach (var id in ids)
+        {
+            await manager.StartAsync(id, Spec());
+        }
+
+        foreach (var silo in cluster.Silos)
+        {
+            ((VersionedHandler)silo.ServiceProvider.GetRequiredKeyedService<IEventHandler>(VersionedHandler.Name)).Version = 1;
+        }
+
+        await Eventually.UntilAsync(
+            () => Task.WhenAll(ids.Select(id => cluster.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync())),
+            all => all.All(i => i.Status == WorkerStatus.Running && i.Checkpoint >= 20),
+            Deadline,
+            all => $"phase 'version 1': every worker running past 20; {string.Join(", ", all.Select(i => $"{i.Id}={i.Status}@{i.Checkpoint} on {i.Silo}"))}");
+
+        // Act: a silo with version 2 joins, then the old silos are stopped one after the other (a rolling deploy).
+        WorkerHalt[] halts;
+        var old = cluster.Silos.ToList();
+        try
+        {
+            VersionedHandler.VersionOfNewSilos = 2;
+            var added = await cluster.StartAdditionalSiloAsync();
+            foreach (var silo in old)
+            {
+                await cluster.StopSiloAsync(silo);
+            }
+
+            var halted = await Eventually.UntilAsync(
+                () => Task.WhenAll(ids.Select(id => cluster.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync())),
+                all => all.All(i => i.Status == WorkerStatus.Halted),
+                TimeSpan.FromSeconds(60),
+                all => $"phase 'old silos stopped': every worker halted on the new silo {added.SiloAddress.Endpoint}; {string.Join(", ", all.Select(i => $"{i.Id}={i.Status}@{i.Checkpoint} on {i.Silo}"))}");
+            halts = [.. halted.Select(i => i.Halt!)];
+            Assert.All(halted, i => Assert.Equal(added.SiloAddress.Endpoint.ToString(), i.Silo));
+        }
+        finally
+        {
+            VersionedHandler.VersionOfNewSilos = 1;
+        }
+
+        var rowsWhileHalted = await Task.WhenAll(ids.Select(id => VersionedHandler.RowsAsync(fixture.ConnectionString, id)));
+        foreach (var id in ids)
+        {
+            await manager.AcceptAsync(id, "test");
+        }
+
+        await Eventually.UntilAsync(
+            () => Task.WhenAll(ids.Select(id => cluster.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync())),
+            all => all.Select((i, n) => i.Status == WorkerStatus.Running && i.Checkpoint >= halts[n].Seq + 20).All(ok => ok),
+            Deadline,
+            all => $"phase 'accepted': every worker running 20 past its halt; {string.Join(", ", all.Select(i => $"{i.Id}={i.Status}@{i.Checkpoint}"))}");
+        var finals = new List<WorkerInfo>();
+        foreach (var id in ids)
+        {
+            finals.Add(await manager.StopAsync(id));
+        }
+
+        for (var n = 0; n < ids.Count; n++)
+        {
+            Assert.Equal((HaltReason.HandlerVersion, (int?)1, (int?)2), (halts[n].Reason, halts[n].CommittedVersion, halts[n].HandlerVersion));
+            Assert.True(rowsWhileHalted[n].Length == halts[n].Seq && rowsWhileHalted[n].All(r => r.Version == 1),
+                $"worker '{ids[n]}' halted at {halts[n].Seq} with {rowsWhileHalted[n].Length} rows: only version 1's, up to the halt");
+            await AssertRowsAsync(ids[n], finals[n].Checkpoint, before: 1, switchedAt: halts[n].Seq, after: 2);
+        }
+    }
+
+    [Fact]
     public async Task RollingDeploy_BothVersionsSideBySide_AWorkerMovingBetweenThem_NeverCommitsBoth()
     {
         var id = $"hv-rolling-{Guid.NewGuid():N}";

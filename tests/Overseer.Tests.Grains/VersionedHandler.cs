@@ -12,7 +12,11 @@ public sealed class VersionedHandler : IRewindableHandler
     public const string Table = "versioned_events";
 
     /// <summary>This silo's handler version (a test changes it only while no run of its workers is on this silo).</summary>
-    public int Version { get; set; } = 1;
+    public int Version { get; set; } = VersionOfNewSilos;
+
+    /// <summary>The version a silo's handler starts with (read as the silo first resolves it): set before starting a silo
+    /// to deploy that version on it.</summary>
+    public static int VersionOfNewSilos { get; set; } = 1;
 
     public async Task EnsureSchemaAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

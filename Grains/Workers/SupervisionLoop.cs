@@ -392,7 +392,15 @@ internal sealed partial class SupervisionLoop(
             return;
         }
 
-        Log.Halted(logger, id, halt.Seq, halt.Reason, halt.Error);
+        if (halt.Reason == HaltReason.HandlerVersion)
+        {
+            Log.WaitingOnVersion(logger, id, halt.Seq, halt.CommittedVersion, halt.HandlerVersion, halt.Error);
+        }
+        else
+        {
+            Log.Halted(logger, id, halt.Seq, halt.Reason, halt.Error);
+        }
+
         await writer.WriteAsync(id, ownership.Generation, reapply: null, cancellationToken);
         StopTimers();
         host.Report();

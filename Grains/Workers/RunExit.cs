@@ -15,7 +15,7 @@ internal enum RunExit
     Cancelled,
     /// <summary>Redis lost commits this run made: the supervisor resumes from the stored cursor. Not an exit of the worker.</summary>
     StoreBehind,
-    /// <summary>The handler failed on an event (not an outage) and the poison policy is halt (<see cref="WorkerRun.Halt"/>
-    /// says where): the worker halts, with no restart counted.</summary>
+    /// <summary>The handler failed on an event (not an outage) and the poison policy is halt, or the cursor holds effects of
+    /// another handler version (<see cref="WorkerRun.Halt"/> says where and why): the worker halts, with no restart counted.</summary>
     Halted,
 }

@@ -318,7 +318,7 @@ internal sealed partial class SupervisionLoop(
     private RunExit EndRun(WorkerRun run, RunExit exit)
     {
         LeaveHeartbeats();
-        ownership.Moved(run.Checkpoint, run.Token);
+        ownership.Moved(run.Checkpoint, run.Token, run.CommittedVersion);
         WorkerStateMachine.Advance(S, run.Checkpoint);
         if (run.Handler is { } handler)
         {
@@ -392,7 +392,15 @@ internal sealed partial class SupervisionLoop(
             return;
         }
 
-        Log.Halted(logger, id, halt.Seq, halt.Reason, halt.Error);
+        if (halt.Reason == HaltReason.HandlerVersion)
+        {
+            Log.WaitingOnVersion(logger, id, halt.Seq, halt.CommittedVersion, halt.HandlerVersion, halt.Error);
+        }
+        else
+        {
+            Log.Halted(logger, id, halt.Seq, halt.Reason, halt.Error);
+        }
+
         await writer.WriteAsync(id, ownership.Generation, reapply: null, cancellationToken);
         StopTimers();
         host.Report();

@@ -18,7 +18,11 @@ namespace Overseer.Workers;
 /// so that every event before and after the failing ones commits; an event that fails alone is retried as the spec's
 /// <see cref="PoisonPolicy"/> says (after the restart backoff), then halts the run, or is passed — skipped, or kept as a
 /// dead letter — by a commit of its own, fenced like any other. A piece of a bisected batch keeps the stored source token
-/// unless it ends the batch.</para></remarks>
+/// unless it ends the batch.</para>
+/// <para>Handler versions: the run commits with its handler's version as it starts, and every commit carries it. A cursor
+/// whose effects were committed with another version halts the run (<see cref="HaltReason.HandlerVersion"/>) before it
+/// fetches anything, and the store refuses such a commit too (<see cref="CommitOutcome.VersionChanged"/>), so that the
+/// two versions' effects are never mixed, whichever silos run the worker (<see cref="HandlerVersions"/>).</para></remarks>
 internal sealed class WorkerRun(
     string workerId,
     WorkerSpec spec,
@@ -33,6 +37,13 @@ internal sealed class WorkerRun(
     RestartLimits limits,
     TimeProvider time)
 {
+    /// <summary>The version of the handler this run commits with (null: no handler), read once: a deploy replaces the
+    /// process, so a run never sees it change.</summary>
+    private readonly int? _version = binding.Handler?.Version;
+
+    /// <summary>The handler version the cursor holds, as far as this run knows (its first commit records its own).</summary>
+    public int? CommittedVersion { get; private set; } = cursor.HandlerVersion;
+
     /// <summary>The last committed sequence number.</summary>
     public long Checkpoint { get; private set; } = cursor.Checkpoint;
 
@@ -55,6 +66,12 @@ internal sealed class WorkerRun(
     {
         try
         {
+            // Checked before the source exists: a run that may not commit fetches nothing (for evm, nothing from the node).
+            if (HandlerVersions.Differ(CommittedVersion, _version))
+            {
+                return HaltOnVersion();
+            }
+
             await using var source = factory.Create(new SourceContext(workerId, spec.Options, Token));
             Handler = source as ISourceHandlerStatus;
             while (true)
@@ -157,6 +174,17 @@ internal sealed class WorkerRun(
         return ended;
     }
 
+    /// <summary>The cursor holds another handler version's effects: the run halts at its checkpoint, having committed
+    /// nothing.</summary>
+    private RunExit HaltOnVersion()
+    {
+        var (committed, current) = (CommittedVersion!.Value, _version!.Value);
+        Halt = HandlerVersions.Halt(workerId, binding.HandlerName, committed, current, Checkpoint, time.GetUtcNow());
+        Error = Halt.Error;
+        telemetry.RecordVersionHalt(workerId, committed, current);
+        return RunExit.Halted;
+    }
+
     /// <summary>One commit of <paramref name="events"/> (or a pass of one); null when committed, else how the run ends.</summary>
     private async Task<RunExit?> CommitOnceAsync(
         IReadOnlyList<SourceEvent> events, string? token, SequenceDensity density, PoisonPass? pass, CancellationToken cancellationToken)
@@ -164,7 +192,7 @@ internal sealed class WorkerRun(
         while (true)
         {
             var expected = Checkpoint;
-            var request = new CommitBatch(generation, expected, events, density, token, lease.CommitLease, binding, pass);
+            var request = new CommitBatch(generation, expected, events, density, token, lease.CommitLease, binding, pass, _version);
 
             // One commit is never abandoned halfway (Redis' own timeout bounds it); only the wait for a permit and the
             // retries are cancellable.
@@ -180,9 +208,16 @@ internal sealed class WorkerRun(
                 case CommitOutcome.Committed:
                     Checkpoint = result.Checkpoint;
                     Token = token ?? Token;
+                    CommittedVersion = _version ?? CommittedVersion;
                     return null;
                 case CommitOutcome.Fenced:
                     return RunExit.Fenced;
+                case CommitOutcome.VersionChanged:
+                    // Another version's effects were committed since this run started (an accept elsewhere would also have
+                    // fenced it; this is the store's own guard).
+                    Checkpoint = result.Checkpoint;
+                    CommittedVersion = result.HandlerVersion;
+                    return HaltOnVersion();
                 case CommitOutcome.StoreBehind:
                     return RunExit.StoreBehind;
                 default:

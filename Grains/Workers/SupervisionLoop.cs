@@ -305,7 +305,7 @@ internal sealed partial class SupervisionLoop(
         }
 
         var run = new WorkerRun(
-            id, S.Spec, factory, generation, cursor, ownership.Binding, lease, services.Commits, telemetry, this, Limits(), services.Time);
+            id, S.Spec, factory, generation, cursor, ownership.Binding, lease, services.Commits, telemetry, this);
         _run = run;
         _presence.KeepAlive(host);
         Log.RunStarted(logger, id, cursor.Checkpoint, generation);
@@ -325,7 +325,6 @@ internal sealed partial class SupervisionLoop(
             S.Failovers += handler.Failovers;
         }
 
-        S.DeadLetters += run.DeadLettered;
         _run = null;
         _runError = run.Error;
         if (exit == RunExit.Crashed)
@@ -450,6 +449,13 @@ internal sealed partial class SupervisionLoop(
     void IRunningWorker.LeaseLost() => host.Post(LeaseLostAsync);
 
     void IRunProgress.Progressed(WorkerRun run) => _presence.Progressed(run, host);
+
+    DateTimeOffset IRunProgress.Now => services.Time.GetUtcNow();
+
+    void IRunProgress.DeadLettered() => S.DeadLetters++;
+
+    Task IRunProgress.BeforePoisonRetryAsync(int attempt, CancellationToken cancellationToken) =>
+        Task.Delay(RestartDecider.Backoff(attempt - 1, Limits(), Random.Shared.NextDouble()), services.Time, cancellationToken);
 
     /// <summary>The sweep could not renew the slot's lease (it expired: a long pause). It is taken again if a slot is
     /// free; otherwise another worker has it now, and this one ends its run and waits as Pending.</summary>

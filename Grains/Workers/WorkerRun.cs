@@ -33,9 +33,7 @@ internal sealed class WorkerRun(
     SlotLease lease,
     CommitThrottle commits,
     RunTelemetry telemetry,
-    IRunProgress progress,
-    RestartLimits limits,
-    TimeProvider time)
+    IRunProgress progress)
 {
     /// <summary>The version of the handler this run commits with (null: no handler), read once: a deploy replaces the
     /// process, so a run never sees it change.</summary>
@@ -59,8 +57,6 @@ internal sealed class WorkerRun(
     /// <summary>Where and why the run halted (<see cref="RunExit.Halted"/>).</summary>
     public WorkerHalt? Halt { get; private set; }
 
-    /// <summary>Dead letters this run wrote.</summary>
-    public long DeadLettered { get; private set; }
 
     public async Task<RunExit> RunAsync(CancellationToken cancellationToken)
     {
@@ -143,7 +139,7 @@ internal sealed class WorkerRun(
         var attempts = 1;
         while (attempts <= policy.Retries)
         {
-            await Task.Delay(RestartDecider.Backoff(attempts - 1, limits, Random.Shared.NextDouble()), time, cancellationToken);
+            await progress.BeforePoisonRetryAsync(attempts, cancellationToken);
             attempts++;
             try
             {
@@ -158,7 +154,7 @@ internal sealed class WorkerRun(
         if (policy.Action == PoisonAction.Halt)
         {
             telemetry.RecordPoison(workerId, poison.Seq, policy.Action, failure);
-            Halt = new WorkerHalt(HaltReason.PoisonEvent, poison.Seq, poison.Payload, failure.ErrorType, failure.Error, attempts, time.GetUtcNow());
+            Halt = new WorkerHalt(HaltReason.PoisonEvent, poison.Seq, poison.Payload, failure.ErrorType, failure.Error, attempts, progress.Now);
             Error = failure.Message;
             return RunExit.Halted;
         }
@@ -168,7 +164,10 @@ internal sealed class WorkerRun(
         if (ended is null)
         {
             telemetry.RecordPoison(workerId, poison.Seq, policy.Action, failure);
-            DeadLettered += deadLetter ? 1 : 0;
+            if (deadLetter)
+            {
+                progress.DeadLettered();
+            }
         }
 
         return ended;
@@ -179,7 +178,7 @@ internal sealed class WorkerRun(
     private RunExit HaltOnVersion()
     {
         var (committed, current) = (CommittedVersion!.Value, _version!.Value);
-        Halt = HandlerVersions.Halt(workerId, binding.HandlerName, committed, current, Checkpoint, time.GetUtcNow());
+        Halt = HandlerVersions.Halt(workerId, binding.HandlerName, committed, current, Checkpoint, progress.Now);
         Error = Halt.Error;
         telemetry.RecordVersionHalt(workerId, committed, current);
         return RunExit.Halted;

@@ -51,6 +51,11 @@ public interface IManagerGrain : IGrainWithIntegerKey
     [Alias("DeadLetters")]
     Task<DeadLetterPage> GetDeadLettersAsync(string? id, DeadLetterPosition? after, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Handler versions: accepts a worker's new handler version (see <see cref="IWorkerGrain.AcceptAsync"/>),
+    /// recorded in the audit stream as asked by <paramref name="actor"/>.</summary>
+    [Alias("Accept")]
+    Task<AcceptResult> AcceptAsync(string id, string actor, CancellationToken cancellationToken = default);
+
     /// <summary>The newest <paramref name="count"/> audit entries, oldest first.</summary>
     [Alias("Audit")]
     Task<ImmutableArray<AuditEntry>> GetAuditAsync(int count, CancellationToken cancellationToken = default);

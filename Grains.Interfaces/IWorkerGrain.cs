@@ -66,6 +66,13 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("Discard")]
     Task<WorkerInfo> DiscardAsync(long seq, CancellationToken cancellationToken = default);
 
+    /// <summary>Handler versions: continues a worker that halted because its handler's version is not the one its effects
+    /// were committed with, from its checkpoint, with the handler version of the silo that runs this call. Fenced (a new
+    /// cursor generation, like a resume) and recorded with it in one step; refused with
+    /// <see cref="Errors.OverseerErrorCode.Conflict"/> when the worker is not waiting on a version change.</summary>
+    [Alias("Accept")]
+    Task<AcceptResult> AcceptAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Supervisor call: moves a running worker to <paramref name="target"/> (live migration after its run
     /// has stopped and its checkpoint is saved; it resumes there at once). A no-op when the worker is not
     /// running (nothing to move) or already runs on the target.</summary>

@@ -15,7 +15,7 @@ namespace Overseer.Client;
 /// behind it just crashed, no answer in time) or that the cluster answers with <see cref="OverseerErrorCode.Unavailable"/>
 /// is retried through another gateway until <see cref="OverseerClientOptions.CallTimeout"/> has passed; only then does it
 /// surface.</remarks>
-public sealed class OverseerClient
+public sealed partial class OverseerClient
 {
     /// <summary>Rows requested per <see cref="IManagerGrain.ListAsync"/> call.</summary>
     public const int ListPageSize = 1000;

@@ -8,6 +8,8 @@ namespace Overseer.Models;
 /// <param name="Error">The error, as a sentence.</param>
 /// <param name="Attempts">How many times the handler failed on the event.</param>
 /// <param name="At">When it halted.</param>
+/// <param name="CommittedVersion">A version change: the handler version the worker's effects were committed with.</param>
+/// <param name="HandlerVersion">A version change: the version of the handler on the silo that halted it.</param>
 [GenerateSerializer, Immutable, Alias("overseer.WorkerHalt")]
 public sealed record WorkerHalt(
     [property: Id(0)] HaltReason Reason,
@@ -16,4 +18,6 @@ public sealed record WorkerHalt(
     [property: Id(3)] string ErrorType,
     [property: Id(4)] string Error,
     [property: Id(5)] int Attempts,
-    [property: Id(6)] DateTimeOffset At);
+    [property: Id(6)] DateTimeOffset At,
+    [property: Id(7)] int? CommittedVersion = null,
+    [property: Id(8)] int? HandlerVersion = null);

@@ -15,7 +15,10 @@ public interface IEventHandler
     /// option, the bad value and what would be valid; empty when valid. Called at start, before anything is written.</summary>
     IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) => [];
 
-    /// <summary>The handler's version: raise it when a deploy changes what the handler writes for the same events. Dead
-    /// letters record it. Default 1.</summary>
+    /// <summary>The handler's version: raise it when a deploy changes what the handler writes for the same events. Each
+    /// worker's cursor records the version its effects were committed with, and only that version commits: a worker whose
+    /// handler now has another version waits (halted, reason handler-version) until the operator rebuilds it
+    /// (<c>rewind --to 0</c>) or accepts the new version (<c>accept</c>), so old and new effects are never mixed, also
+    /// while old and new silos run side by side. Dead letters record it too. Default 1.</summary>
     int Version => 1;
 }

@@ -12,6 +12,10 @@ namespace Overseer.Outputs;
 /// <param name="Binding">The worker's output and handler.</param>
 /// <param name="Pass">Set: <paramref name="Events"/> is one poison event to pass without running the handler (and, if the
 /// pass says so, to keep as a dead letter); null: a batch for the handler.</param>
+/// <param name="HandlerVersion">The version of the handler the committing run has (<see cref="Handlers.IEventHandler.Version"/>,
+/// read once as the run starts); null for a worker without a handler. The commit is refused
+/// (<see cref="CommitOutcome.VersionChanged"/>) when the cursor holds another one, and a cursor that holds none takes it: so
+/// only one version's effects are ever committed for a worker, whichever silos run it.</param>
 internal readonly record struct CommitBatch(
     long Generation,
     long Checkpoint,
@@ -20,7 +24,8 @@ internal readonly record struct CommitBatch(
     string? Token,
     long LeaseUntil,
     WorkerBinding Binding,
-    PoisonPass? Pass = null)
+    PoisonPass? Pass = null,
+    int? HandlerVersion = null)
 {
     /// <summary>The cursor contract, the same for every output: each event follows the previous one (the first follows
     /// <see cref="Checkpoint"/>), and for a dense source by exactly one. Throws <see cref="InvalidOperationException"/>,

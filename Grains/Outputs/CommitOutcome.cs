@@ -14,4 +14,8 @@ internal enum CommitOutcome
     /// with <c>appendfsync everysec</c> can lose the last second or two). The events after it went with it (a batch and
     /// its checkpoint are one script), so nothing was written and the run resumes from the stored cursor.</summary>
     StoreBehind = 3,
+    /// <summary>The cursor holds effects of another handler version than the batch's (<see cref="CommitResult.HandlerVersion"/>
+    /// says which): nothing was written. The run waits for the operator (accept or rewind --to 0); a silo with the other
+    /// version may go on committing.</summary>
+    VersionChanged = 4,
 }

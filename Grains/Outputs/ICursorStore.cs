@@ -11,6 +11,11 @@ internal interface ICursorStore
     /// <paramref name="start"/> (a start or resume) clears the stop first.</summary>
     Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken);
 
+    /// <summary>An operator's <c>accept</c>: a start's claim (a new generation, the stop cleared) that also records
+    /// <paramref name="handlerVersion"/> as the version the worker's effects are committed with, in the same atomic step,
+    /// so that from then on only that version's batches commit.</summary>
+    Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken);
+
     /// <summary>The cursor of a brand-new worker: checkpoint 0, no token, not stopped, a generation above any left over;
     /// null (and nothing changed) when the output still holds effects of this id that a delete kept.</summary>
     Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken);

@@ -63,6 +63,9 @@ internal sealed class RetryingOutput(IWorkerOutput inner, StoreRetry retry) : IW
         public Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
             retry.ExecuteAsync(workerId, ct => inner.ClaimAsync(workerId, start, ct), cancellationToken);
 
+        public Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.AcceptAsync(workerId, handlerVersion, ct), cancellationToken);
+
         public Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken) =>
             retry.ExecuteAsync(workerId, ct => inner.CreateAsync(workerId, ct), cancellationToken);
 

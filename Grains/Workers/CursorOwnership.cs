@@ -36,13 +36,17 @@ internal sealed class CursorOwnership(string id, IPersistentState<WorkerState> s
     /// <summary>Binds the worker to the output of a new <paramref name="spec"/> (a start with a spec).</summary>
     public void Rebind(WorkerSpec spec) => _binding = outputs.Bind(spec);
 
-    /// <summary>A start or resume: a known worker claims a new generation (clearing a stop), a new one creates its cursor.
-    /// Null (nothing owned) when a new worker's id still holds events an earlier delete kept.</summary>
-    public async Task<WorkerCursor?> StartAsync(bool known, CancellationToken cancellationToken)
+    /// <summary>A start or resume (<see cref="StartAsync(bool, int?, CancellationToken)"/> without an accept).</summary>
+    public Task<WorkerCursor?> StartAsync(bool known, CancellationToken cancellationToken) => StartAsync(known, acceptVersion: null, cancellationToken);
+
+    /// <summary>A start or resume: a known worker claims a new generation (clearing a stop), a new one creates its cursor;
+    /// an accept (<paramref name="acceptVersion"/>) also records the handler version in the claim's step. Null (nothing
+    /// owned) when a new worker's id still holds events an earlier delete kept.</summary>
+    public async Task<WorkerCursor?> StartAsync(bool known, int? acceptVersion, CancellationToken cancellationToken)
     {
-        var cursor = known
-            ? await Binding.Cursors.ClaimAsync(id, start: true, cancellationToken)
-            : await Binding.Cursors.CreateAsync(id, cancellationToken);
+        var cursor = !known ? await Binding.Cursors.CreateAsync(id, cancellationToken)
+            : acceptVersion is { } version ? await Binding.Cursors.AcceptAsync(id, version, cancellationToken)
+            : await Binding.Cursors.ClaimAsync(id, start: true, cancellationToken);
         if (cursor is { } owned)
         {
             Own(owned);
@@ -92,8 +96,14 @@ internal sealed class CursorOwnership(string id, IPersistentState<WorkerState> s
         return stored;
     }
 
-    /// <summary>The cursor moved under this activation's generation (a run committed, or a rewind moved it back).</summary>
-    public void Moved(long checkpoint, string? token) => Cursor = Cursor with { Checkpoint = checkpoint, Token = token };
+    /// <summary>The cursor moved under this activation's generation, with the handler version it held (a commit without
+    /// one, such as an operator's skip, leaves it as it was).</summary>
+    public void Moved(long checkpoint, string? token) => Moved(checkpoint, token, Cursor.HandlerVersion);
+
+    /// <summary>The cursor moved under this activation's generation (a run committed, or a rewind moved it back), and holds
+    /// effects of <paramref name="handlerVersion"/> (null: none recorded).</summary>
+    public void Moved(long checkpoint, string? token, int? handlerVersion) =>
+        Cursor = Cursor with { Checkpoint = checkpoint, Token = token, HandlerVersion = handlerVersion };
 
     /// <summary>Another activation owns the cursor now (or the worker was stopped under this one).</summary>
     public void Fence() => IsFenced = true;

@@ -136,6 +136,19 @@ internal sealed class RunTelemetry(OverseerInstruments instruments)
         instruments.Halted(halt.Reason);
     }
 
+    /// <summary>A run halted because the cursor holds effects of handler version <paramref name="committed"/> and its
+    /// handler has <paramref name="current"/>.</summary>
+    public void RecordVersionHalt(string workerId, int committed, int current)
+    {
+        Activity.Current?.AddEvent(new ActivityEvent("overseer.handler-version", tags: new ActivityTagsCollection
+        {
+            ["overseer.worker"] = workerId,
+            ["overseer.handler-version.committed"] = committed,
+            ["overseer.handler-version.current"] = current,
+        }));
+        instruments.Halted(HaltReason.HandlerVersion);
+    }
+
     /// <summary>Opens the exit span as a run ends by itself (dispose it once the decision is durable).</summary>
     public Activity? StartExit(string workerId, ExitKind exit)
     {

@@ -40,6 +40,12 @@ internal sealed partial class SupervisionLoop
         [LoggerMessage(18, LogLevel.Error, "Worker {WorkerId} halted at seq {Seq} ({Reason}): {Error}. Nothing after it is committed and no restart is counted; resume it after a fix, skip the event, or rewind it")]
         public static partial void Halted(ILogger logger, string workerId, long seq, HaltReason reason, string error);
 
+        [LoggerMessage(21, LogLevel.Warning, "Worker {WorkerId} waits at checkpoint {Seq} on a handler version change (committed with version {Committed}, this silo's handler is version {Current}): {Error}")]
+        public static partial void WaitingOnVersion(ILogger logger, string workerId, long seq, int? committed, int? current, string error);
+
+        [LoggerMessage(32, LogLevel.Error, "Worker {WorkerId} halted at checkpoint {Seq} on a reorg it cannot undo: {Error}. No restart is counted; rewind it past the fork and resume it")]
+        public static partial void HaltedOnReorg(ILogger logger, string workerId, long seq, string error);
+
         [LoggerMessage(30, LogLevel.Warning, "Worker {WorkerId} rolled back to seq {Seq} after a reorg of its source ({Removed} events removed, no restart counted): {Reorg}")]
         public static partial void RolledBack(ILogger logger, string workerId, long seq, long removed, string reorg);
 

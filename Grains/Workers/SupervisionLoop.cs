@@ -305,7 +305,7 @@ internal sealed partial class SupervisionLoop(
         }
 
         var run = new WorkerRun(
-            id, S.Spec, factory, generation, cursor, ownership.Binding, lease, services.Commits, telemetry, this, Limits(), services.Time);
+            id, S.Spec, factory, generation, cursor, ownership.Binding, lease, services.Commits, telemetry, this);
         _run = run;
         _presence.KeepAlive(host);
         Log.RunStarted(logger, id, cursor.Checkpoint, generation);
@@ -318,14 +318,13 @@ internal sealed partial class SupervisionLoop(
     private RunExit EndRun(WorkerRun run, RunExit exit)
     {
         LeaveHeartbeats();
-        ownership.Moved(run.Checkpoint, run.Token);
+        ownership.Moved(run.Checkpoint, run.Token, run.CommittedVersion);
         WorkerStateMachine.Advance(S, run.Checkpoint);
         if (run.Handler is { } handler)
         {
             S.Failovers += handler.Failovers;
         }
 
-        S.DeadLetters += run.DeadLettered;
         _run = null;
         _runError = run.Error;
         if (exit == RunExit.Crashed)
@@ -392,7 +391,19 @@ internal sealed partial class SupervisionLoop(
             return;
         }
 
-        Log.Halted(logger, id, halt.Seq, halt.Reason, halt.Error);
+        if (halt.Reason == HaltReason.HandlerVersion)
+        {
+            Log.WaitingOnVersion(logger, id, halt.Seq, halt.CommittedVersion, halt.HandlerVersion, halt.Error);
+        }
+        else if (halt.Reason == HaltReason.Reorg)
+        {
+            Log.HaltedOnReorg(logger, id, halt.Seq, halt.Error);
+        }
+        else
+        {
+            Log.Halted(logger, id, halt.Seq, halt.Reason, halt.Error);
+        }
+
         await writer.WriteAsync(id, ownership.Generation, reapply: null, cancellationToken);
         StopTimers();
         host.Report();
@@ -442,6 +453,13 @@ internal sealed partial class SupervisionLoop(
     void IRunningWorker.LeaseLost() => host.Post(LeaseLostAsync);
 
     void IRunProgress.Progressed(WorkerRun run) => _presence.Progressed(run, host);
+
+    DateTimeOffset IRunProgress.Now => services.Time.GetUtcNow();
+
+    void IRunProgress.DeadLettered() => S.DeadLetters++;
+
+    Task IRunProgress.BeforePoisonRetryAsync(int attempt, CancellationToken cancellationToken) =>
+        Task.Delay(RestartDecider.Backoff(attempt - 1, Limits(), Random.Shared.NextDouble()), services.Time, cancellationToken);
 
     /// <summary>Status shows the reorg at once (the state copy is written at the next exit, as the checkpoint is), and the
     /// audit stream records it beside the operators' commands.</summary>

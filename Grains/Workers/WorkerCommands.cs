@@ -48,8 +48,9 @@ internal sealed partial class WorkerCommands(
 
     /// <summary>Start or resume: a fresh restart budget and a new cursor generation (clearing a stop); the cursor, the
     /// state and the registry row are durable before it returns. Queued as Pending when <paramref name="grant"/> holds
-    /// no slot.</summary>
-    public async Task StartAsync(WorkerSpec? spec, SlotGrant grant)
+    /// no slot. An accept (<paramref name="acceptVersion"/>) records that handler version in the same step as the new
+    /// generation.</summary>
+    public async Task StartAsync(WorkerSpec? spec, SlotGrant grant, int? acceptVersion = null)
     {
         loop.RecordWait(grant);
         await loop.RestartAsync();
@@ -64,7 +65,7 @@ internal sealed partial class WorkerCommands(
             ownership.Rebind(spec);
         }
 
-        if (await ownership.StartAsync(known, lifetime) is not { } owned)
+        if (await ownership.StartAsync(known, acceptVersion, lifetime) is not { } owned)
         {
             await loop.ReleaseSlotAsync();
             var (events, _) = await ownership.Binding.Output.InspectAsync(id, lifetime);
@@ -131,7 +132,8 @@ internal sealed partial class WorkerCommands(
         var cursor = await FenceAsync();
         var binding = ownership.Binding;
         var removed = await binding.Output.RewindAsync(id, binding, ownership.Generation, toSeq, token, lifetime) ?? 0;
-        ownership.Moved(toSeq, token);
+        // A rewind to 0 removed every effect of the version they were committed with (the store forgot it too).
+        ownership.Moved(toSeq, token, toSeq == 0 ? null : cursor.HandlerVersion);
         void ApplyRewind(WorkerState s)
         {
             WorkerStateMachine.Stop(s, 0);

@@ -65,6 +65,7 @@ internal sealed partial class WorkerGrain(
         {
             // Reactivated after a silo loss, a move, a graceful hand-off or a restore: resume from the checkpoint.
             _loop.Continue();
+            ResumeIfHandlerVersionMatches();
         }
 
         return Task.CompletedTask;
@@ -351,7 +352,7 @@ internal sealed partial class WorkerGrain(
     private static string Describe(Outputs.WorkerBinding binding) =>
         binding.HandlerName is { } h && binding.Handler is Handlers.IPostgresHandler ? $"PostgreSQL output (handler '{h}')" : "Redis stream output";
 
-    private async Task<WorkerInfo> StartFreshAsync(StartMode mode, WorkerSpec? spec)
+    private async Task<WorkerInfo> StartFreshAsync(StartMode mode, WorkerSpec? spec, int? acceptVersion = null)
     {
         var grant = await _lease.AcquireAsync(Id, mode, _lifetime.Token);
         if (!grant.Granted && mode == StartMode.Try)
@@ -359,7 +360,7 @@ internal sealed partial class WorkerGrain(
             throw PoolFull(grant);
         }
 
-        await _commands.StartAsync(spec, grant);
+        await _commands.StartAsync(spec, grant, acceptVersion);
         return Info();
     }
 

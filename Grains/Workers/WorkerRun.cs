@@ -19,6 +19,10 @@ namespace Overseer.Workers;
 /// <see cref="PoisonPolicy"/> says (after the restart backoff), then halts the run, or is passed — skipped, or kept as a
 /// dead letter — by a commit of its own, fenced like any other. A piece of a bisected batch keeps the stored source token
 /// unless it ends the batch.</para>
+/// <para>Handler versions: the run commits with its handler's version as it starts, and every commit carries it. A cursor
+/// whose effects were committed with another version halts the run (<see cref="HaltReason.HandlerVersion"/>) before it
+/// fetches anything, and the store refuses such a commit too (<see cref="CommitOutcome.VersionChanged"/>), so that the
+/// two versions' effects are never mixed, whichever silos run the worker (<see cref="HandlerVersions"/>).</para>
 /// <para>A source that must not go on (<see cref="SourceHaltException"/>, e.g. a reorg it cannot undo) halts the run at
 /// its checkpoint, with no restart counted.</para></remarks>
 internal sealed class WorkerRun(
@@ -31,10 +35,15 @@ internal sealed class WorkerRun(
     SlotLease lease,
     CommitThrottle commits,
     RunTelemetry telemetry,
-    IRunProgress progress,
-    RestartLimits limits,
-    TimeProvider time)
+    IRunProgress progress)
 {
+    /// <summary>The version of the handler this run commits with (null: no handler), read once: a deploy replaces the
+    /// process, so a run never sees it change.</summary>
+    private readonly int? _version = binding.Handler?.Version;
+
+    /// <summary>The handler version the cursor holds, as far as this run knows (its first commit records its own).</summary>
+    public int? CommittedVersion { get; private set; } = cursor.HandlerVersion;
+
     /// <summary>The last committed sequence number.</summary>
     public long Checkpoint { get; private set; } = cursor.Checkpoint;
 
@@ -50,13 +59,17 @@ internal sealed class WorkerRun(
     /// <summary>Where and why the run halted (<see cref="RunExit.Halted"/>).</summary>
     public WorkerHalt? Halt { get; private set; }
 
-    /// <summary>Dead letters this run wrote.</summary>
-    public long DeadLettered { get; private set; }
 
     public async Task<RunExit> RunAsync(CancellationToken cancellationToken)
     {
         try
         {
+            // Checked before the source exists: a run that may not commit fetches nothing (for evm, nothing from the node).
+            if (HandlerVersions.Differ(CommittedVersion, _version))
+            {
+                return HaltOnVersion();
+            }
+
             await using var source = factory.Create(new SourceContext(workerId, spec.Options, Token));
             Handler = source as ISourceHandlerStatus;
             while (true)
@@ -139,7 +152,7 @@ internal sealed class WorkerRun(
     private RunExit HaltOnSource(SourceHaltException halt)
     {
         telemetry.RecordSourceHalt(workerId, halt);
-        Halt = new WorkerHalt(halt.Reason, Checkpoint, null, halt.GetType().FullName ?? halt.GetType().Name, halt.Message, 1, time.GetUtcNow());
+        Halt = new WorkerHalt(halt.Reason, Checkpoint, null, halt.GetType().FullName ?? halt.GetType().Name, halt.Message, 1, progress.Now);
         Error = halt.Message;
         return RunExit.Halted;
     }
@@ -183,7 +196,7 @@ internal sealed class WorkerRun(
         var attempts = 1;
         while (attempts <= policy.Retries)
         {
-            await Task.Delay(RestartDecider.Backoff(attempts - 1, limits, Random.Shared.NextDouble()), time, cancellationToken);
+            await progress.BeforePoisonRetryAsync(attempts, cancellationToken);
             attempts++;
             try
             {
@@ -198,7 +211,7 @@ internal sealed class WorkerRun(
         if (policy.Action == PoisonAction.Halt)
         {
             telemetry.RecordPoison(workerId, poison.Seq, policy.Action, failure);
-            Halt = new WorkerHalt(HaltReason.PoisonEvent, poison.Seq, poison.Payload, failure.ErrorType, failure.Error, attempts, time.GetUtcNow());
+            Halt = new WorkerHalt(HaltReason.PoisonEvent, poison.Seq, poison.Payload, failure.ErrorType, failure.Error, attempts, progress.Now);
             Error = failure.Message;
             return RunExit.Halted;
         }
@@ -208,10 +221,24 @@ internal sealed class WorkerRun(
         if (ended is null)
         {
             telemetry.RecordPoison(workerId, poison.Seq, policy.Action, failure);
-            DeadLettered += deadLetter ? 1 : 0;
+            if (deadLetter)
+            {
+                progress.DeadLettered();
+            }
         }
 
         return ended;
+    }
+
+    /// <summary>The cursor holds another handler version's effects: the run halts at its checkpoint, having committed
+    /// nothing.</summary>
+    private RunExit HaltOnVersion()
+    {
+        var (committed, current) = (CommittedVersion!.Value, _version!.Value);
+        Halt = HandlerVersions.Halt(workerId, binding.HandlerName, committed, current, Checkpoint, progress.Now);
+        Error = Halt.Error;
+        telemetry.RecordVersionHalt(workerId, committed, current);
+        return RunExit.Halted;
     }
 
     /// <summary>One commit of <paramref name="events"/> (or a pass of one); null when committed, else how the run ends.</summary>
@@ -221,7 +248,7 @@ internal sealed class WorkerRun(
         while (true)
         {
             var expected = Checkpoint;
-            var request = new CommitBatch(generation, expected, events, density, token, lease.CommitLease, binding, pass);
+            var request = new CommitBatch(generation, expected, events, density, token, lease.CommitLease, binding, pass, _version);
 
             // One commit is never abandoned halfway (Redis' own timeout bounds it); only the wait for a permit and the
             // retries are cancellable.
@@ -237,9 +264,16 @@ internal sealed class WorkerRun(
                 case CommitOutcome.Committed:
                     Checkpoint = result.Checkpoint;
                     Token = token ?? Token;
+                    CommittedVersion = _version ?? CommittedVersion;
                     return null;
                 case CommitOutcome.Fenced:
                     return RunExit.Fenced;
+                case CommitOutcome.VersionChanged:
+                    // Another version's effects were committed since this run started (an accept elsewhere would also have
+                    // fenced it; this is the store's own guard).
+                    Checkpoint = result.Checkpoint;
+                    CommittedVersion = result.HandlerVersion;
+                    return HaltOnVersion();
                 case CommitOutcome.StoreBehind:
                     return RunExit.StoreBehind;
                 default:

@@ -25,6 +25,7 @@ public sealed class CliTests : IAsyncLifetime
         var events = JsonDocument.Parse((await ProcessRunner.CliAsync(_cluster, "events", "cli-1", "--from", "38", "--json")).Stdout).RootElement;
         var list = JsonDocument.Parse((await ProcessRunner.CliAsync(_cluster, "list", "--status", "completed", "--json")).Stdout).RootElement;
         var summary = JsonDocument.Parse((await ProcessRunner.CliAsync(_cluster, "summary", "--json")).Stdout).RootElement;
+        var accept = await ProcessRunner.CliAsync(_cluster, "accept", "cli-1");
 
         Assert.Equal("cli-1", status.GetProperty("id").GetString());
         Assert.Equal("completed", status.GetProperty("status").GetString());
@@ -40,6 +41,8 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(1, summary.GetProperty("byStatus").GetProperty("completed").GetInt32());
         Assert.Equal(8, summary.GetProperty("partitions").GetInt32());
         Assert.Equal(1, summary.GetProperty("silos").GetInt32());
+        Assert.Equal(1, accept.ExitCode);
+        Assert.Contains("worker 'cli-1' is completed, not waiting on a handler version change", accept.Stderr);
     }
 
     [Fact]

@@ -330,6 +330,117 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
         }
     }
 
+    // A contract that emits, when called, a log with Transfer's topic0 and four topics (an ERC-721 Transfer's shape, which
+    // the sample's decoder refuses): runtime PUSH1 3, PUSH1 2, PUSH1 1, PUSH32 topic0, PUSH1 0, PUSH1 0, LOG4, STOP; the
+    // init code copies those 45 bytes and returns them.
+    private const string Erc721ShapedEmitter =
+        "0x602d80600b6000396000f3" + "600360026001" + "7fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef" + "60006000a400";
+
+    /// <summary>
+    /// A poison event on real silo processes, skipped while the worker's silo is frozen: the worker halts at a log its
+    /// handler cannot decode (no restart counted, every Transfer before it committed); the silo holding its activation is
+    /// frozen (SIGSTOP) with a skip queued through its own gateway, which its caller gives up on; the operator skips through
+    /// the other silo once the frozen one is declared dead. The skip passes the event once, the worker indexes on, and
+    /// when the frozen silo wakes, its late skip changes nothing: the rows are each Transfer once, and the audit stream
+    /// holds one skip done.
+    /// </summary>
+    [Fact]
+    public async Task Erc20Sample_PoisonLogHalts_SkipWhileItsSiloIsFrozen_IsFenced_AndPassesItOnce()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var postgres = await PostgresServer.StartNewAsync();
+        var database = await postgres.CreateDatabaseAsync($"erc20_{Guid.NewGuid():N}");
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: 1);
+        var starting = ProcessCluster.StartAsync(
+            silos: 2,
+            environment: new Dictionary<string, string> { ["ConnectionStrings__postgres"] = database },
+            hostDll: sample.HostDll);
+        var token = await Erc20Token.DeployAsync(node.Rpc);
+        var accounts = (await node.Rpc.AccountsAsync()).Select(a => a.ToLowerInvariant()).ToArray();
+        await token.MintAsync(accounts[1], Minted);
+        await token.TransferAsync(accounts[1], accounts[2], 10);
+        var emitter = (await node.Rpc.SendAsync(EvmRpc.DevAccount, null, Erc721ShapedEmitter)).GetProperty("contractAddress").GetString()!;
+        var bad = await node.Rpc.SendAsync(EvmRpc.DevAccount, emitter, "0x");
+        var badSeq = (EvmRpc.Number(bad.GetProperty("blockNumber").GetString()!) * 1_000_000) + EvmRpc.Number(bad.GetProperty("logs")[0].GetProperty("logIndex").GetString()!);
+        await token.TransferAsync(accounts[2], accounts[3], 4);
+        await token.TransferAsync(accounts[1], accounts[3], 7);
+        var head = await node.Rpc.BlockNumberAsync();
+        var logs = (await token.TransferLogsAsync(0, head)).Select(IndexedTransfer.FromLog).ToList();
+        await using var cluster = await starting;
+        var client = await cluster.ConnectAsync();
+
+        // Act 1: a worker on every Transfer-shaped log (no address filter), policy halt (the default).
+        var id = $"erc20-poison-{Guid.NewGuid():N}";
+        await client.StartAsync(id, WorkerSpec.For(
+            "evm", ("rpc", node.HttpUrl), ("topic0", Erc20Token.TransferTopic0), ("from", "1"), ("confirmations", "0"), ("intervalMs", "200")) with { Handler = "erc20" });
+        var halted = await Eventually.UntilAsync(
+            () => client.GetStatusAsync(id),
+            i => i.Status == WorkerStatus.Halted,
+            PhaseTimeout,
+            i => $"worker {id} to halt at the ERC-721-shaped log (seq {badSeq}); it is {i.Status} at {i.Checkpoint} (last error: {i.LastError}){Environment.NewLine}{cluster.LogTails()}");
+        var rowsAtHalt = await TransfersAsync(database, id);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {id} halted at {halted.Halt?.Seq} on {halted.Silo}: {halted.Halt?.Error}");
+        Assert.Equal((badSeq, 0), (halted.Halt!.Seq, halted.Restarts));
+        Assert.Contains("topics has 4 entries", halted.Halt.Error);
+        AssertEachTransferLogOnce(id, rowsAtHalt, [.. logs.Where(l => l.Seq < badSeq)], token.Address, head);
+
+        // Act 2: freeze the silo holding the halted worker, with a skip queued through its own gateway (given up after 1 s).
+        var frozen = cluster.Silos.Single(s => s.SiloEndpoint == halted.Silo);
+        var live = cluster.Silos.Single(s => s != frozen);
+        var late = await cluster.ConnectThroughAsync(frozen, TimeSpan.FromSeconds(1));
+        var operatorManager = (await cluster.ConnectThroughAsync(live, TimeSpan.FromSeconds(30))).GetGrain<IManagerGrain>(0);
+        frozen.Suspend();
+        try
+        {
+            var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
+            RequestDeadline.Set(deadline);
+            var lateSkip = late.GetGrain<IManagerGrain>(0).SkipAsync(id, badSeq, "late-operator");
+            RequestDeadline.Clear();
+            await Eventually.UntilAsync(
+                () => operatorManager.GetSilosAsync(),
+                silos => silos.Any(s => s.Address == frozen.SiloEndpoint && s.Status == SiloState.Dead),
+                StopTimeout,
+                silos => $"{frozen.Name} to be declared dead; silos {string.Join(", ", silos.Select(s => $"{s.Address} {s.Status}"))}");
+
+            // Act 3: the operator's skip through the live silo (retried while the directory still points at the dead silo).
+            var skipped = await Eventually.UntilAsync(
+                async () => await operatorManager.SkipAsync(id, badSeq, "operator"),
+                _ => true,
+                StopTimeout,
+                _ => $"the operator's skip of {id} at seq {badSeq} through {live.Name}");
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: skipped through {live.Name}: now {skipped.Status} at {skipped.Checkpoint}; late skip {(lateSkip.IsCompleted ? lateSkip.Status.ToString() : "pending")}");
+            await Eventually.UntilAsync(
+                () => TransfersAsync(database, id),
+                rows => rows.Count >= logs.Count,
+                PhaseTimeout,
+                rows => $"worker {id} to index on past the skipped log: {rows.Count} of {logs.Count} transfer rows{Environment.NewLine}{cluster.LogTails()}");
+
+            // Act 4: wake the frozen silo once its late call is past its deadline; it learns it was declared dead and exits.
+            var lateBy = deadline + TimeSpan.FromSeconds(3);
+            await Eventually.UntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow), now => now > lateBy, TimeSpan.FromSeconds(30), now => $"the clock ({now:HH:mm:ss.fff}) past the late skip's deadline ({lateBy:HH:mm:ss.fff})");
+            frozen.Resume();
+            await Eventually.UntilAsync(() => Task.FromResult(frozen.HasExited), exited => exited, PhaseTimeout, _ => $"{frozen.Name} to exit after it woke, declared dead{Environment.NewLine}{cluster.LogTails()}");
+
+            // Assert: each Transfer once (the poison log passed once, never a row), the worker runs on without a restart,
+            // and the audit stream has exactly one skip done.
+            var after = await Eventually.UntilAsync(
+                () => client.GetStatusAsync(id),
+                i => i.Status == WorkerStatus.Running && i.Checkpoint >= logs[^1].Seq,
+                PhaseTimeout,
+                i => $"worker {id} running past the last transfer (seq {logs[^1].Seq}); it is {i.Status} at {i.Checkpoint}");
+            var rows = await TransfersAsync(database, id);
+            var audit = await client.GetAuditAsync(1000);
+            Assert.Equal(0, after.Restarts);
+            Assert.Null(after.Halt);
+            AssertEachTransferLogOnce(id, rows, logs, token.Address, head);
+            Assert.Single(audit, e => e.WorkerId == id && e.Action == "skip" && e.Outcome.StartsWith("done:", StringComparison.Ordinal));
+        }
+        finally
+        {
+            frozen.Resume();
+        }
+    }
+
     /// <summary>The worker's <c>transfers</c> rows are exactly the token's Transfer logs, each once, in seq order.</summary>
     private static void AssertEachTransferLogOnce(string workerId, List<IndexedTransfer> rows, List<IndexedTransfer> logs, string token, long head) =>
         Assert.True(

@@ -53,6 +53,50 @@ public abstract class OutputContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commit_OfAnotherHandlerVersion_IsRefused_WritingNothing_UntilAnAcceptOrARewindToZero()
+    {
+        var cursor = await _sink.ClaimAsync("hv", start: true, CancellationToken.None);
+        var first = await CommitAsync("hv", Batch(cursor, 0, Range(1, 3)) with { HandlerVersion = 1 });
+        var recorded = await _sink.GetCursorAsync("hv", CancellationToken.None);
+
+        // A newer and an older version are refused alike; the recorded one goes on.
+        var newer = await CommitAsync("hv", Batch(cursor, 3, Range(4, 6)) with { HandlerVersion = 2 });
+        var older = await CommitAsync("hv", Batch(cursor, 3, Range(4, 6)) with { HandlerVersion = 0 });
+        var sameAgain = await CommitAsync("hv", Batch(cursor, 3, Range(4, 5)) with { HandlerVersion = 1 });
+
+        // An accept records version 2 in the step that takes a new generation: the old run is fenced, and version 1 refused.
+        var accepted = await _sink.Output.Cursors.AcceptAsync("hv", 2, CancellationToken.None);
+        var oldRun = await CommitAsync("hv", Batch(cursor, 5, Range(6, 7)) with { HandlerVersion = 1 });
+        var oldVersion = await CommitAsync("hv", Batch(accepted, 5, Range(6, 7)) with { HandlerVersion = 1 });
+        var newVersion = await CommitAsync("hv", Batch(accepted, 5, Range(6, 7)) with { HandlerVersion = 2 });
+
+        // A rewind to N > 0 keeps the version (its effects up to N remain); a rewind to 0 forgets it.
+        var stop = await _sink.StopAsync("hv", CancellationToken.None);
+        await _sink.RewindAsync("hv", stop.Generation, 2, null, CancellationToken.None);
+        var afterPartialRewind = await _sink.ClaimAsync("hv", start: true, CancellationToken.None);
+        var stop2 = await _sink.StopAsync("hv", CancellationToken.None);
+        await _sink.RewindAsync("hv", stop2.Generation, 0, null, CancellationToken.None);
+        var rebuilt = await _sink.ClaimAsync("hv", start: true, CancellationToken.None);
+        var rebuild = await CommitAsync("hv", Batch(rebuilt, 0, Range(1, 2)) with { HandlerVersion = 3 });
+
+        Assert.Null(cursor.HandlerVersion);
+        Assert.Equal(CommitOutcome.Committed, first.Outcome);
+        Assert.Equal(1, recorded.HandlerVersion);
+        Assert.Equal(new CommitResult(CommitOutcome.VersionChanged, 3, 1), newer);
+        Assert.Equal(new CommitResult(CommitOutcome.VersionChanged, 3, 1), older);
+        Assert.Equal(CommitOutcome.Committed, sameAgain.Outcome);
+        Assert.Equal((5L, 2), (accepted.Checkpoint, accepted.HandlerVersion));
+        Assert.Equal(CommitOutcome.Fenced, oldRun.Outcome);
+        Assert.Equal(new CommitResult(CommitOutcome.VersionChanged, 5, 2), oldVersion);
+        Assert.Equal(CommitOutcome.Committed, newVersion.Outcome);
+        Assert.Equal((2L, 2), (afterPartialRewind.Checkpoint, afterPartialRewind.HandlerVersion));
+        Assert.Equal((0L, (int?)null), (rebuilt.Checkpoint, rebuilt.HandlerVersion));
+        Assert.Equal(CommitOutcome.Committed, rebuild.Outcome);
+        Assert.Equal(3, (await _sink.GetCursorAsync("hv", CancellationToken.None)).HandlerVersion);
+        Assert.Equal(new long[] { 1, 2 }, await SeqsAsync("hv"));
+    }
+
+    [Fact]
     public async Task Commit_RetriedAfterALostReply_DoesNotWriteTwice()
     {
         var cursor = await _sink.ClaimAsync("r", start: true, CancellationToken.None);

@@ -30,6 +30,7 @@ public sealed class PostgresCluster : IAsyncLifetime
                 .AddHandler<RecordingHandler>(RecordingHandler.Name)
                 .AddHandler<HooklessHandler>(HooklessHandler.Name)
                 .AddHandler<TransferRowsHandler>(TransferRowsHandler.Name) // ERC-20 rows for StreamSourceTests' evm rebuild
+                .AddHandler<VersionedHandler>(VersionedHandler.Name) // its version set per silo by HandlerVersionTests
                 .AddSource<SparseSourceFactory>(SparseSourceFactory.Kind), // a sparse upstream for StreamSourceTests
         };
         await _cluster.InitializeAsync();

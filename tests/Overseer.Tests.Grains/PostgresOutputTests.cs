@@ -52,6 +52,53 @@ public sealed class PostgresOutputTests : OutputContractTests
     }
 
     [Fact]
+    public async Task CursorTable_FromBeforeHandlerVersions_IsUpgradedInPlace_AndItsCursorTakesTheFirstVersionCommitted()
+    {
+        // overseer_cursors as a release before handler versions created it, with a worker at checkpoint 3.
+        await using (var connection = new NpgsqlConnection(_connectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand(
+                $"""
+                CREATE TABLE {PostgresSchema.CursorTable} (worker text PRIMARY KEY, generation bigint NOT NULL, checkpoint bigint, token text,
+                    stopped boolean NOT NULL DEFAULT false, updated_at timestamptz NOT NULL DEFAULT now());
+                INSERT INTO {PostgresSchema.CursorTable} (worker, generation, checkpoint) VALUES ('old', 5, 3);
+                """,
+                connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var cursor = await _sink.ClaimAsync("old", start: false, CancellationToken.None);
+        var committed = await CommitAsync("old", Batch(cursor, 3, Range(4, 5)) with { HandlerVersion = 7 });
+        var other = await CommitAsync("old", Batch(cursor, 5, Range(6, 6)) with { HandlerVersion = 8 });
+
+        Assert.Equal((3L, (int?)null), (cursor.Checkpoint, cursor.HandlerVersion));
+        Assert.Equal(CommitOutcome.Committed, committed.Outcome);
+        Assert.Equal(new CommitResult(CommitOutcome.VersionChanged, 5, 7), other);
+        Assert.Equal(7, (await _sink.GetCursorAsync("old", CancellationToken.None)).HandlerVersion);
+        Assert.Equal(new long[] { 4, 5 }, await SeqsAsync("old"));
+    }
+
+    [Fact]
+    public async Task Replay_OfADeadLetter_ByAnotherHandlerVersion_IsRefused_AndLeavesIt()
+    {
+        var cursor = await _sink.ClaimAsync("dl", start: true, CancellationToken.None);
+        await CommitAsync("dl", Batch(cursor, 0, Range(1, 2)) with { HandlerVersion = 1 });
+        await CommitAsync("dl", Batch(cursor, 2, Range(3, 3)) with { HandlerVersion = 1, Pass = new PoisonPass(DeadLetter: true, "System.FormatException", "bad", 1) });
+        var letters = _sink.Output.DeadLetters!;
+        var newer = Bind(_sink.Output, new VersionedHandler { Version = 2 }, VersionedHandler.Name);
+
+        var refused = await Assert.ThrowsAsync<Overseer.Errors.OverseerException>(() => letters.ReplayAsync("dl", newer, 3, CancellationToken.None));
+        var replayed = await letters.ReplayAsync("dl", _sink.Binding, 3, CancellationToken.None);
+
+        Assert.Equal(Overseer.Errors.OverseerErrorCode.Conflict, refused.Code);
+        Assert.Contains("committed with handler version 1", refused.Message);
+        Assert.Contains("is version 2", refused.Message);
+        Assert.Equal(3, replayed.Seq);
+        Assert.Equal(new long[] { 1, 2, 3 }, await SeqsAsync("dl"));
+    }
+
+    [Fact]
     public async Task Commit_WhenTheHandlerThrows_CommitsNeitherRowsNorCursor()
     {
         var cursor = await _sink.ClaimAsync("boom", start: true, CancellationToken.None);

@@ -28,6 +28,7 @@ public sealed class CliParserTests
     [InlineData("delete", "--prefix", "load-")]
     [InlineData("delete", "w-1", "w-2", "w-3")]
     [InlineData("rewind", "w-1", "--to", "0")]
+    [InlineData("accept", "w-1", "--json")]
     [InlineData("audit", "--limit", "10", "--json")]
     [InlineData("list", "--prefix", "w-")]
     public void Parse_DocumentedForms_ParseToTheirCommand(params string[] args)
@@ -54,7 +55,7 @@ public sealed class CliParserTests
 
     [Theory]
     [InlineData("no command given")]
-    [InlineData("unknown command 'stauts': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, skip, dead-letters, replay, discard, audit, help, completion", "stauts", "x")]
+    [InlineData("unknown command 'stauts': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, skip, dead-letters, replay, discard, accept, audit, help, completion", "stauts", "x")]
     [InlineData("unexpected argument 'yes'", "silos", "--all=yes")]
     [InlineData("unknown option '--top': 'silos' takes --all and --json", "silos", "--top", "3")]
     [InlineData("unknown option '--x': 'summary' takes only --json", "summary", "--x")]
@@ -79,8 +80,13 @@ public sealed class CliParserTests
     [InlineData("invalid --option 'a=2': key 'a' is already set; give each key once", "start", "w-1", "--source", "sequence", "--option", "a=1", "--option", "a=2")]
     [InlineData("--wait and --try exclude each other: --wait blocks until a slot frees, --try refuses at once", "start", "w-1", "--source", "sequence", "--wait", "1", "--try")]
     [InlineData("invalid worker id 'no spaces': character ' ' is not allowed; an id is 1-128 characters of A-Z a-z 0-9 . _ : -", "status", "no spaces")]
-    [InlineData("unknown command 'nope': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, skip, dead-letters, replay, discard, audit, help, completion", "help", "nope")]
+    [InlineData("unknown command 'nope': expected one of start, stop, resume, status, list, summary, silos, watch, events, delete, rewind, skip, dead-letters, replay, discard, accept, audit, help, completion", "help", "nope")]
     [InlineData("unsupported shell 'zsh': expected bash", "completion", "zsh")]
+    [InlineData("invalid --on-poison 'drop': expected halt, skip or dead-letter", "start", "w-1", "--source", "sequence", "--handler", "h", "--on-poison", "drop")]
+    [InlineData("invalid --poison-retries '101': expected a whole number from 0 to 100", "start", "w-1", "--source", "sequence", "--handler", "h", "--poison-retries", "101")]
+    [InlineData("missing --seq <SEQ>", "replay", "w-1")]
+    [InlineData("invalid --seq '0': expected a whole number >= 1", "skip", "w-1", "--seq", "0")]
+    [InlineData("invalid worker id 'a b': character ' ' is not allowed; an id is 1-128 characters of A-Z a-z 0-9 . _ : -", "dead-letters", "a b")]
     public void Parse_BadInput_IsAUsageErrorNamingTheTokenAndWhatIsValid(string message, params string[] args)
     {
         var parse = CliParser.Parse(args);

@@ -28,6 +28,7 @@ public sealed class WorkerStateMachineTests
     [InlineData(WorkerStatus.Completed, true, false)]
     [InlineData(WorkerStatus.Failed, true, false)]
     [InlineData(WorkerStatus.Stopped, true, false)]
+    [InlineData(WorkerStatus.Halted, true, false)]
     public void ShouldRun_StatusAndDesiredState_OneLiveRule(WorkerStatus status, bool wantsRun, bool expected)
     {
         Assert.Equal(expected, WorkerStateMachine.ShouldRun(State(status, wantsRun)));
@@ -151,6 +152,7 @@ public sealed class WorkerStateMachineTests
     [InlineData(WorkerStatus.Backoff, WorkerStatus.Stopped)]
     [InlineData(WorkerStatus.Completed, WorkerStatus.Completed)]
     [InlineData(WorkerStatus.Failed, WorkerStatus.Failed)]
+    [InlineData(WorkerStatus.Halted, WorkerStatus.Halted)]
     public void Stop_AnyStatus_NeverWantsToRunAgain(WorkerStatus from, WorkerStatus expected)
     {
         var s = State(from);
@@ -187,6 +189,35 @@ public sealed class WorkerStateMachineTests
         Assert.False(WorkerStateMachine.RunStarted(s));
         Assert.Equal(WorkerStatus.Running, s.Status);
         Assert.Null(s.NextRestartAt);
+    }
+
+    [Fact]
+    public void Halt_OfARunningWorker_IsHalted_WithNoRestartCounted_AndNoLongerShouldRun_UntilAStart()
+    {
+        var s = State(WorkerStatus.Running);
+        var halt = new WorkerHalt(HaltReason.PoisonEvent, 12, "p", "System.FormatException", "bad", 1, Now);
+
+        Assert.True(WorkerStateMachine.Halt(s, halt, checkpoint: 11));
+        Assert.Equal((WorkerStatus.Halted, 0, 11L, "bad"), (s.Status, s.Restarts, s.Checkpoint, s.LastError));
+        Assert.Same(halt, s.Halt);
+        Assert.False(WorkerStateMachine.ShouldRun(s));
+        Assert.True(WorkerStateMachine.WantsToRun(s));
+
+        WorkerStateMachine.Start(s, spec: null, checkpoint: 12, slotHeld: true, Now);
+        Assert.Equal(WorkerStatus.Running, s.Status);
+        Assert.Null(s.Halt);
+    }
+
+    [Fact]
+    public void Halt_AfterAStop_ChangesNothing_StopWins()
+    {
+        var s = State(WorkerStatus.Running);
+        WorkerStateMachine.Stop(s, checkpoint: 10);
+
+        Assert.False(WorkerStateMachine.Halt(s, new WorkerHalt(HaltReason.PoisonEvent, 12, "p", "T", "bad", 1, Now), checkpoint: 11));
+        Assert.Equal(WorkerStatus.Stopped, s.Status);
+        Assert.Null(s.Halt);
+        Assert.False(WorkerStateMachine.WantsToRun(s));
     }
 
     [Fact]

@@ -54,6 +54,7 @@ internal static class CliParser
             DeadLettersCommand.Create(),
             ReplayCommand.Create(),
             DiscardCommand.Create(),
+            AcceptCommand.Create(),
             AuditCommand.Create(),
             HelpCommand.Create(),
             CompletionCommand.Create(),

@@ -34,6 +34,8 @@ internal interface IOutput
     /// <summary>One dead letter and what was done to it (e.g. replayed).</summary>
     Task DeadLetterAsync(DeadLetter letter, string done, CancellationToken cancellationToken);
 
+    Task AcceptedAsync(AcceptResult result, CancellationToken cancellationToken);
+
     Task AuditAsync(ImmutableArray<AuditEntry> entries, CancellationToken cancellationToken);
 
     /// <summary>Plain text (help), whatever the format.</summary>

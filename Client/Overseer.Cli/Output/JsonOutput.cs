@@ -56,6 +56,9 @@ internal sealed class JsonOutput(Stream stream) : IOutput
     public Task DeadLetterAsync(DeadLetter letter, string done, CancellationToken cancellationToken) =>
         WriteValueAsync(letter, cancellationToken);
 
+    public Task AcceptedAsync(AcceptResult result, CancellationToken cancellationToken) =>
+        WriteValueAsync(result, cancellationToken);
+
     public Task AuditAsync(ImmutableArray<AuditEntry> entries, CancellationToken cancellationToken) =>
         WriteValueAsync(entries, cancellationToken);
 

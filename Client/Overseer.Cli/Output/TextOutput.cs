@@ -44,6 +44,10 @@ internal sealed class TextOutput(Stream stream) : IOutput
         if (worker.Halt is { } halt)
         {
             line.Append(CultureInfo.InvariantCulture, $" halted-at={halt.Seq} halt-reason={EnumNames.Of(halt.Reason)} attempts={halt.Attempts} error-type={halt.ErrorType}");
+            if (halt is { CommittedVersion: { } committed, HandlerVersion: { } current })
+            {
+                line.Append(CultureInfo.InvariantCulture, $" committed-version={committed} silo-version={current}");
+            }
         }
 
         if (worker.NextRestartAt is { } next)
@@ -224,6 +228,12 @@ internal sealed class TextOutput(Stream stream) : IOutput
     public Task DeadLetterAsync(DeadLetter letter, string done, CancellationToken cancellationToken) =>
         _writer.WriteLineAsync(
             string.Create(CultureInfo.InvariantCulture, $"{done} dead letter {letter.WorkerId} seq {letter.Seq} (handler {letter.Handler} v{letter.HandlerVersion}, {letter.Attempts} failed attempts before)").AsMemory(),
+            cancellationToken);
+
+    public Task AcceptedAsync(AcceptResult result, CancellationToken cancellationToken) =>
+        _writer.WriteLineAsync(
+            string.Create(CultureInfo.InvariantCulture,
+                $"accepted {result.Worker.Id}: handler version {result.FromVersion?.ToString(CultureInfo.InvariantCulture) ?? "none"} -> {result.ToVersion}, continuing from checkpoint {result.Worker.Checkpoint}; now {EnumNames.Of(result.Worker.Status)}").AsMemory(),
             cancellationToken);
 
     public async Task AuditAsync(ImmutableArray<AuditEntry> entries, CancellationToken cancellationToken)

@@ -12,7 +12,13 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
 {
     private const string Table = PostgresSchema.CursorTable;
 
-    public async Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken)
+    public Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
+        ClaimAsync(workerId, start, acceptVersion: null, cancellationToken);
+
+    public Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
+        ClaimAsync(workerId, start: true, handlerVersion, cancellationToken);
+
+    private async Task<WorkerCursor> ClaimAsync(string workerId, bool start, int? acceptVersion, CancellationToken cancellationToken)
     {
         await schema.EnsureAsync(null, null, cancellationToken);
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
@@ -21,14 +27,15 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
         if (row is not { } c || (!start && (c.Stopped || c.Checkpoint is null)))
         {
             await transaction.CommitAsync(cancellationToken);
-            return new WorkerCursor(row?.Generation ?? 0, row?.Checkpoint ?? 0, row?.Token, Stopped: true);
+            return new WorkerCursor(row?.Generation ?? 0, row?.Checkpoint ?? 0, row?.Token, Stopped: true, row?.HandlerVersion);
         }
 
         await using var claim = new NpgsqlCommand(
-            $"UPDATE {Table} SET generation = {Generations.Sql("generation")}, stopped = false, checkpoint = coalesce(checkpoint, 0), updated_at = now() WHERE worker = $1 RETURNING generation, checkpoint, token",
+            $"UPDATE {Table} SET generation = {Generations.Sql("generation")}, stopped = false, checkpoint = coalesce(checkpoint, 0), handler_version = coalesce($2, handler_version), updated_at = now() WHERE worker = $1 RETURNING generation, checkpoint, token, handler_version",
             connection,
             transaction);
         claim.Parameters.Add(new() { Value = workerId });
+        claim.Parameters.Add(new() { Value = (object?)acceptVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
         var claimed = await ReadCursorAsync(claim, stopped: false, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return claimed;
@@ -41,8 +48,8 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
         await using var create = new NpgsqlCommand(
             $"""
             INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped) VALUES ($1, {Generations.SqlFirst}, 0, NULL, false)
-            ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, checkpoint = 0, token = NULL, stopped = false, updated_at = now()
-            RETURNING generation, checkpoint, token
+            ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, checkpoint = 0, token = NULL, stopped = false, handler_version = NULL, updated_at = now()
+            RETURNING generation, checkpoint, token, handler_version
             """,
             connection);
         create.Parameters.Add(new() { Value = workerId });
@@ -57,7 +64,7 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
             $"""
             INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped) VALUES ($1, {Generations.SqlFirst}, NULL, NULL, true)
             ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, stopped = true, updated_at = now()
-            RETURNING generation, checkpoint, token
+            RETURNING generation, checkpoint, token, handler_version
             """,
             connection);
         stop.Parameters.Add(new() { Value = workerId });
@@ -68,11 +75,11 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
     {
         await schema.EnsureAsync(null, null, cancellationToken);
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
-        await using var get = new NpgsqlCommand($"SELECT generation, checkpoint, token, stopped FROM {Table} WHERE worker = $1", connection);
+        await using var get = new NpgsqlCommand($"SELECT generation, checkpoint, token, stopped, handler_version FROM {Table} WHERE worker = $1", connection);
         get.Parameters.Add(new() { Value = workerId });
         await using var reader = await get.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new WorkerCursor(reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3))
+            ? new WorkerCursor(reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3), Version(reader, 4))
             : default;
     }
 
@@ -90,11 +97,11 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using var select = new NpgsqlCommand($"SELECT generation, checkpoint, token, stopped FROM {Table} WHERE worker = $1 FOR UPDATE", connection, transaction);
+        await using var select = new NpgsqlCommand($"SELECT generation, checkpoint, token, stopped, handler_version FROM {Table} WHERE worker = $1 FOR UPDATE", connection, transaction);
         select.Parameters.Add(new() { Value = workerId });
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new CursorRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3))
+            ? new CursorRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3), Version(reader, 4))
             : null;
     }
 
@@ -106,9 +113,11 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
             throw new InvalidOperationException($"{Table}: the statement returned no row");
         }
 
-        return new WorkerCursor(reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), stopped);
+        return new WorkerCursor(reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), stopped, Version(reader, 3));
     }
 
+    private static int? Version(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetInt32(column);
+
     /// <summary>A cursor row as locked: <see cref="Checkpoint"/> is null until a start created it.</summary>
-    internal readonly record struct CursorRow(long Generation, long? Checkpoint, string? Token, bool Stopped);
+    internal readonly record struct CursorRow(long Generation, long? Checkpoint, string? Token, bool Stopped, int? HandlerVersion = null);
 }

@@ -15,7 +15,8 @@ namespace Overseer.Outputs.Postgres;
 /// expired — and that locks the row; (2) the handler's writes; (3) <c>COMMIT</c>. When the fence refuses, the
 /// transaction is rolled back before the handler runs, and the row read again tells why, by the same rules and in the
 /// same order as the Redis script: fenced, then already committed (a retry after a lost reply), then behind (the store
-/// lost commits), then moved (a bug), then the lease.
+/// lost commits), then moved (a bug), then another handler version, then the lease. The same <c>UPDATE</c> checks the
+/// handler version (a row without one takes the batch's), so the version check and the effects are one transaction.
 /// The lease is compared with the database's clock (<c>clock_timestamp()</c>), while the pool sets it by Redis's: the
 /// two servers' clocks must agree to well within the slot lease (NTP does this; on one machine they are one clock).
 /// </remarks>
@@ -24,8 +25,9 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
     private const string Table = PostgresSchema.CursorTable;
 
     private const string Advance = $"""
-        UPDATE {Table} SET checkpoint = $1, token = coalesce($2, token), updated_at = now()
+        UPDATE {Table} SET checkpoint = $1, token = coalesce($2, token), handler_version = coalesce($7, handler_version), updated_at = now()
         WHERE worker = $3 AND generation = $4 AND NOT stopped AND checkpoint = $5
+          AND ($7::integer IS NULL OR handler_version IS NULL OR handler_version = $7)
           AND ($6 = 0 OR (extract(epoch FROM clock_timestamp()) * 1000)::bigint < $6)
         """;
 
@@ -59,6 +61,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
             advance.Parameters.Add(new() { Value = batch.Generation });
             advance.Parameters.Add(new() { Value = batch.Checkpoint });
             advance.Parameters.Add(new() { Value = batch.LeaseUntil });
+            advance.Parameters.Add(new() { Value = (object?)batch.HandlerVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
             if (await advance.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 await transaction.RollbackAsync(cancellationToken);
@@ -96,9 +99,17 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // The cursor row's lock orders the replay among the worker's commits (each one advances that row).
-        if (await PostgresCursorStore.LockAsync(connection, transaction, workerId, create: false, cancellationToken) is null)
+        if (await PostgresCursorStore.LockAsync(connection, transaction, workerId, create: false, cancellationToken) is not { } row)
         {
             throw OverseerException.Invalid($"worker '{workerId}' has no cursor in {database.Describe()}, so no dead letters to replay");
+        }
+
+        // A replay writes the handler's effects beside the worker's: only with the version they were committed with.
+        if (HandlerVersions.Differ(row.HandlerVersion, handler.Version))
+        {
+            throw OverseerException.Conflict(
+                $"replay of worker '{workerId}''s dead letter at seq {seq} refused: its effects were committed with handler version {row.HandlerVersion} and handler '{binding.HandlerName}' on this silo is version {handler.Version}; "
+                + "replay it once the worker runs this version (after overseer accept, or a rebuild with rewind --to 0), or from a silo with the committed version");
         }
 
         var letter = await PostgresDeadLetters.TakeAsync(connection, transaction, workerId, seq, cancellationToken)
@@ -167,7 +178,11 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
             await letters.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using var move = new NpgsqlCommand($"UPDATE {Table} SET checkpoint = $1, token = $2, updated_at = now() WHERE worker = $3", connection, transaction);
+        // A rewind to 0 removed every effect of the version they were written with: the next commit sets its own.
+        await using var move = new NpgsqlCommand(
+            $"UPDATE {Table} SET checkpoint = $1, token = $2, handler_version = CASE WHEN $1 = 0 THEN NULL ELSE handler_version END, updated_at = now() WHERE worker = $3",
+            connection,
+            transaction);
         move.Parameters.Add(new() { Value = toSeq });
         move.Parameters.Add(new() { Value = (object?)token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         move.Parameters.Add(new() { Value = workerId });
@@ -223,7 +238,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
     private static async Task<CommitResult> RefusedAsync(NpgsqlConnection connection, string workerId, CommitBatch batch, long last, CancellationToken cancellationToken)
     {
         await using var read = new NpgsqlCommand(
-            $"SELECT generation, checkpoint, stopped, (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM {Table} WHERE worker = $1",
+            $"SELECT generation, checkpoint, stopped, handler_version FROM {Table} WHERE worker = $1",
             connection);
         read.Parameters.Add(new() { Value = workerId });
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);
@@ -235,6 +250,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         var generation = reader.GetInt64(0);
         var checkpoint = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
         var stopped = reader.GetBoolean(2);
+        int? version = reader.IsDBNull(3) ? null : reader.GetInt32(3);
         if (generation != batch.Generation || stopped)
         {
             return new CommitResult(CommitOutcome.Fenced, checkpoint);
@@ -253,6 +269,11 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         if (checkpoint != batch.Checkpoint)
         {
             throw new InvalidOperationException($"checkpoint of worker '{workerId}' moved: expected {batch.Checkpoint}, found {checkpoint}");
+        }
+
+        if (batch.HandlerVersion is { } mine && version is { } stored && stored != mine)
+        {
+            return new CommitResult(CommitOutcome.VersionChanged, checkpoint, stored);
         }
 
         return new CommitResult(CommitOutcome.LeaseExpired, checkpoint);

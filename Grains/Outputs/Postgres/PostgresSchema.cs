@@ -10,7 +10,8 @@ namespace Overseer.Outputs.Postgres;
 internal sealed class PostgresSchema(PostgresDatabase database)
 {
     /// <summary>The cursor of every worker on this output: the fence (generation, stopped), the checkpoint (null until a
-    /// start created the cursor) and the source token. A batch's effects and the row's advance are one transaction.</summary>
+    /// start created the cursor), the source token and the handler version its rows were written with (null until the
+    /// first commit, and again after a rewind to 0). A batch's effects and the row's advance are one transaction.</summary>
     public const string CursorTable = "overseer_cursors";
 
     private const string CreateCursors = $"""
@@ -23,6 +24,10 @@ internal sealed class PostgresSchema(PostgresDatabase database)
             updated_at  timestamptz NOT NULL DEFAULT now()
         )
         """;
+
+    // Added by the handler-versions release: a database created before it is upgraded in place (its rows get null, which
+    // the next commit fills with its handler's version).
+    private const string AddHandlerVersion = $"ALTER TABLE {CursorTable} ADD COLUMN IF NOT EXISTS handler_version integer";
 
     /// <summary>The dead letters of workers with poison policy dead-letter (<see cref="PostgresDeadLetters"/>).</summary>
     public const string DeadLetterTable = "overseer_dead_letters";
@@ -55,6 +60,8 @@ internal sealed class PostgresSchema(PostgresDatabase database)
         {
             await using var command = new NpgsqlCommand(CreateCursors, c);
             await command.ExecuteNonQueryAsync(ct);
+            await using var version = new NpgsqlCommand(AddHandlerVersion, c);
+            await version.ExecuteNonQueryAsync(ct);
             await using var deadLetters = new NpgsqlCommand(CreateDeadLetters, c);
             await deadLetters.ExecuteNonQueryAsync(ct);
         }, ct), cancellationToken);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using StackExchange.Redis;
 using Overseer.Redis;
 
@@ -5,30 +6,34 @@ namespace Overseer.Outputs.Redis;
 
 /// <summary>The cursors of workers on the Redis stream output: a hash per worker beside its stream.</summary>
 /// <remarks>The cursor hash (<see cref="RedisKeys.Cursor"/>) holds <c>gen</c> (fencing generation), <c>cp</c>
-/// (checkpoint), <c>tok</c> (source token, absent until a source commits one) and <c>stop</c> (present while the worker
-/// is stopped). The commit that checks them is <see cref="RedisStreamOutput"/>'s script.
+/// (checkpoint), <c>tok</c> (source token, absent until a source commits one), <c>stop</c> (present while the worker
+/// is stopped) and <c>hv</c> (the handler version its events were committed with; absent until the first commit of a
+/// worker with a handler, and again after a rewind to 0). The commit that checks them is <see cref="RedisStreamOutput"/>'s script.
 /// <para>A claim, a create and a stop are writes through <see cref="ReplicaAcks"/>: with <c>Overseer:Redis:MinReplicaAcks</c>
 /// the generation that fences older runs counts only once enough replicas have it, so a failover cannot bring back a
 /// generation a stale run still holds.</para></remarks>
 internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys keys, ReplicaAcks acks) : ICursorStore
 {
-    // KEYS: cursor. ARGV: start (1 = clear the stop first). Returns {claimed 1/0, gen, cp, tok}. A cursor without cp was
-    // never created (or was deleted; a stop alone leaves gen and stop): only a start creates one.
+    // KEYS: cursor. ARGV: start (1 = clear the stop first), handler version to record ('' = keep; an accept). Returns
+    // {claimed 1/0, gen, cp, tok, hv ('' = none)}. A cursor without cp was never created (or was deleted; a stop alone
+    // leaves gen and stop): only a start creates one.
     private const string ClaimScript = Generations.Lua + "\n" + """
         if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'stop') end
-        local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'stop', 'gen')
-        if c[3] or (not c[1] and ARGV[1] ~= '1') then return {0, tonumber(c[4] or '0'), tonumber(c[1] or '0'), c[2] or ''} end
+        local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'stop', 'gen', 'hv')
+        if c[3] or (not c[1] and ARGV[1] ~= '1') then return {0, tonumber(c[4] or '0'), tonumber(c[1] or '0'), c[2] or '', c[5] or ''} end
         local gen = nextgen(KEYS[1])
         if not c[1] then redis.call('HSET', KEYS[1], 'cp', 0) end
-        return {1, gen, tonumber(c[1] or '0'), c[2] or ''}
+        local hv = c[5] or ''
+        if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'hv', ARGV[2]) hv = ARGV[2] end
+        return {1, gen, tonumber(c[1] or '0'), c[2] or '', hv}
         """;
 
-    // KEYS: cursor. Returns {gen, cp, tok}: the stop and the generation bump are one step.
+    // KEYS: cursor. Returns {gen, cp, tok, hv}: the stop and the generation bump are one step.
     private const string StopScript = Generations.Lua + "\n" + """
         local gen = nextgen(KEYS[1])
         redis.call('HSET', KEYS[1], 'stop', 1)
-        local c = redis.call('HMGET', KEYS[1], 'cp', 'tok')
-        return {gen, tonumber(c[1] or '0'), c[2] or ''}
+        local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'hv')
+        return {gen, tonumber(c[1] or '0'), c[2] or '', c[3] or ''}
         """;
 
     // KEYS: cursor, stream (followers unused). Returns {gen} or {-1, events} when the stream still holds events.
@@ -37,17 +42,23 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
         if n > 0 then return {-1, n} end
         local gen = nextgen(KEYS[1])
         redis.call('HSET', KEYS[1], 'cp', 0)
-        redis.call('HDEL', KEYS[1], 'tok', 'stop')
+        redis.call('HDEL', KEYS[1], 'tok', 'stop', 'hv')
         return {gen}
         """;
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken)
+    public Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
+        ClaimAsync(workerId, start, string.Empty, cancellationToken);
+
+    public Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
+        ClaimAsync(workerId, start: true, handlerVersion.ToString(CultureInfo.InvariantCulture), cancellationToken);
+
+    private async Task<WorkerCursor> ClaimAsync(string workerId, bool start, string acceptVersion, CancellationToken cancellationToken)
     {
-        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)], [start ? 1 : 0]))
+        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)], [start ? 1 : 0, acceptVersion]))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        return new WorkerCursor((long)r[1], (long)r[2], Token(r[3]), Stopped: (long)r[0] == 0);
+        return new WorkerCursor((long)r[1], (long)r[2], Token(r[3]), Stopped: (long)r[0] == 0, Version(r[4]));
     }
 
     public async Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)
@@ -61,13 +72,20 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
     {
         var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(StopScript, [keys.Cursor(workerId)]))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        return new WorkerCursor((long)r[0], (long)r[1], Token(r[2]), Stopped: true);
+        return new WorkerCursor((long)r[0], (long)r[1], Token(r[2]), Stopped: true, Version(r[3]));
     }
 
     public async Task<WorkerCursor> GetAsync(string workerId, CancellationToken cancellationToken)
     {
-        var v = await Db.HashGetAsync(keys.Cursor(workerId), ["gen", "cp", "tok", "stop"]).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new WorkerCursor(v[0].IsNull ? 0 : (long)v[0], v[1].IsNull ? 0 : (long)v[1], v[2].IsNull ? null : v[2].ToString(), !v[3].IsNull);
+        var v = await Db.HashGetAsync(keys.Cursor(workerId), ["gen", "cp", "tok", "stop", "hv"]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new WorkerCursor(v[0].IsNull ? 0 : (long)v[0], v[1].IsNull ? 0 : (long)v[1], v[2].IsNull ? null : v[2].ToString(), !v[3].IsNull, v[4].IsNull ? null : (int)v[4]);
+    }
+
+    /// <summary>A script's handler version: '' (none) or the number.</summary>
+    internal static int? Version(RedisResult value)
+    {
+        var version = value.IsNull ? null : (string?)value;
+        return string.IsNullOrEmpty(version) ? null : int.Parse(version, CultureInfo.InvariantCulture);
     }
 
     internal static string? Token(RedisResult value)

@@ -16,10 +16,13 @@ namespace Overseer.Outputs.Redis;
 /// once enough replicas have it.</para></remarks>
 internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys keys, ReplicaAcks acks) : IWorkerOutput
 {
-    private const int FirstEventArg = 6;
+    private const int FirstEventArg = 7;
 
     // KEYS: cursor, stream, followers. ARGV: generation, expected checkpoint, dense (1/0), token ('' = keep), lease until (Redis
-    // ms, 0 = no pool), then seq/payload pairs (XADD takes the seq as the entry id seq-0). The cursor records the density
+    // ms, 0 = no pool), handler version ('' = no handler), then seq/payload pairs (XADD takes the seq as the entry id seq-0).
+    // The cursor's 'hv' is the handler version its events were committed with: a batch of another version is refused
+    // ({4, cp, hv}) after the fence and sequence checks and before the lease's, and a cursor without one takes the batch's.
+    // The cursor records the density
     // ('dn') beside cp, for the stream workers that follow this one; when any does (the followers set exists), the new
     // checkpoint is published on the stream's sharded channel (RedisKeys.Commits), so that an idle follower wakes
     // without polling; a worker nobody follows pays one EXISTS inside the script. Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {3, cp}
@@ -28,13 +31,14 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     // which is reported as committed (idempotent); the checkpoint is written again, so that a WAIT after the retry covers
     // a write of this connection that follows the batch (ReplicaAcks).
     private const string CommitScript = """
-        local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop')
+        local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop', 'hv')
         local cp = tonumber(c[2] or '0')
         if c[1] ~= ARGV[1] or c[3] then return {0, cp} end
         local last = tonumber(ARGV[#ARGV - 1])
         if cp == last then redis.call('HSET', KEYS[1], 'cp', last) return {1, cp} end
         if cp < tonumber(ARGV[2]) then return {3, cp} end
         if cp ~= tonumber(ARGV[2]) then return redis.error_reply('OVERSEER checkpoint moved: expected ' .. ARGV[2] .. ', found ' .. cp) end
+        if ARGV[6] ~= '' and c[4] and c[4] ~= ARGV[6] then return {4, cp, tonumber(c[4])} end
         local lease = tonumber(ARGV[5])
         if lease > 0 then
           local t = redis.call('TIME')
@@ -42,22 +46,26 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         end
         if ARGV[3] == '1' then
           local want = cp
-          for i = 6, #ARGV, 2 do
+          for i = 7, #ARGV, 2 do
             want = want + 1
             if tonumber(ARGV[i]) ~= want then return redis.error_reply('OVERSEER gap: dense sequence expected ' .. want .. ', got ' .. ARGV[i]) end
           end
         end
-        for i = 6, #ARGV, 2 do
+        for i = 7, #ARGV, 2 do
           redis.call('XADD', KEYS[2], ARGV[i], 'p', ARGV[i + 1])
         end
-        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'cp', last, 'dn', ARGV[3], 'tok', ARGV[4]) else redis.call('HSET', KEYS[1], 'cp', last, 'dn', ARGV[3]) end
+        local set = {'cp', last, 'dn', ARGV[3]}
+        if ARGV[4] ~= '' then set[#set + 1] = 'tok' set[#set + 1] = ARGV[4] end
+        if ARGV[6] ~= '' and not c[4] then set[#set + 1] = 'hv' set[#set + 1] = ARGV[6] end
+        redis.call('HSET', KEYS[1], unpack(set))
         if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('SPUBLISH', KEYS[2], last) end
         return {1, last}
         """;
 
     // KEYS: cursor, stream (followers unused). ARGV: generation, target seq, first id to remove ("{seq+1}-0"), token ('' = none), chunk.
     // Removes up to chunk events after the target; returns {done 1/0, removed}. When none are left it sets the stream's
-    // last id back to the target (so the next commit's XADD of target + 1 is accepted) and the cursor's cp and tok.
+    // last id back to the target (so the next commit's XADD of target + 1 is accepted) and the cursor's cp and tok; a
+    // rewind to 0 removed every event of the handler version they were committed with, so it forgets 'hv' too.
     private const string RewindScript = """
         local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop')
         if c[1] ~= ARGV[1] or not c[3] then return redis.error_reply('OVERSEER fenced: the worker was started or stopped again') end
@@ -69,6 +77,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('XSETID', KEYS[2], ARGV[2] .. '-0') end
         redis.call('HSET', KEYS[1], 'cp', to)
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'tok', ARGV[4]) else redis.call('HDEL', KEYS[1], 'tok') end
+        if to == 0 then redis.call('HDEL', KEYS[1], 'hv') end
         return {1, #entries}
         """;
 
@@ -220,6 +229,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         args[2] = dense ? 1 : 0;
         args[3] = batch.Token ?? string.Empty;
         args[4] = batch.LeaseUntil;
+        args[5] = batch.HandlerVersion is { } version ? version.ToString(CultureInfo.InvariantCulture) : string.Empty;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
@@ -236,9 +246,10 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
             1 => CommitOutcome.Committed,
             2 => CommitOutcome.LeaseExpired,
             3 => CommitOutcome.StoreBehind,
+            4 => CommitOutcome.VersionChanged,
             _ => CommitOutcome.Fenced,
         };
-        return new CommitResult(outcome, (long)result[1]);
+        return new CommitResult(outcome, (long)result[1], outcome == CommitOutcome.VersionChanged ? (int)result[2] : null);
     }
 
     private static async Task<IReadOnlyList<string>> TransformAsync(string workerId, IStreamHandler handler, CommitBatch batch, CancellationToken cancellationToken)

@@ -156,6 +156,30 @@ public sealed class EvmReorgTests(OverseerCluster fixture, ITestOutputHelper out
         Assert.Contains(committed, events[^1].Payload, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Blocks_ReorgOfAFollowedWorker_HaltsIt_ItsFollowerKeepsWhatItRead()
+    {
+        // A stream follower has read the entries a rollback would remove, and does not roll back with its upstream yet:
+        // the upstream halts rather than leave its follower on the old chain.
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
+        await node.Rpc.MineAsync(10);
+        var upstream = await StartAsync("followed", node, ws: null);
+        var follower = NewId("follower");
+        await fixture.Manager.StartAsync(follower, WorkerSpec.For("stream", ("upstream", upstream)));
+        await WaitAsync(follower, i => i.Checkpoint == 10, "the follower at the upstream's head 10");
+
+        await node.Rpc.ReorgWithTransferAsync(3, wei: 1);
+        await node.Rpc.MineAsync(1);
+
+        var halted = await WaitAsync(upstream, i => i.Status == WorkerStatus.Halted, "the followed worker Halted on the reorg");
+        output.WriteLine(halted.LastError);
+        Assert.Equal((0, 0, 10L, HaltReason.Reorg), (halted.Restarts, halted.Reorgs, halted.Checkpoint, halted.Halt!.Reason));
+        Assert.Contains("cannot roll back to 7: stream workers follow it", halted.LastError, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(1, 10).Select(n => (long)n), (await EventsAsync(Client, upstream)).Select(e => e.Seq));
+        await fixture.Manager.StopAsync(follower);
+        Assert.Equal(Enumerable.Range(1, 10).Select(n => (long)n), (await EventsAsync(Client, follower)).Select(e => e.Seq));
+    }
+
     private static long LastSeq(System.Text.Json.JsonElement[] logs) =>
         (EvmRpc.Number(logs[^1].GetProperty("blockNumber").GetString()!) * 1_000_000) + EvmRpc.Number(logs[^1].GetProperty("logIndex").GetString()!);
 }

@@ -37,4 +37,9 @@ public sealed record WorkerInfo
     /// <summary>Dead letters the worker holds (poison events it passed with policy dead-letter, not yet replayed or
     /// discarded), as of its last run start or command; <c>overseer dead-letters</c> reads the store itself.</summary>
     [Id(17)] public long DeadLetters { get; init; }
+    /// <summary>Reorgs of its source the worker rolled back (no restart counted for any of them).</summary>
+    [Id(18)] public int Reorgs { get; init; }
+    /// <summary>The last reorg rolled back, as a sentence: its depth, the block's old and new hashes, the common ancestor
+    /// it resumed from; null when none.</summary>
+    [Id(19)] public string? LastReorg { get; init; }
 }

@@ -26,6 +26,8 @@ internal sealed class OverseerInstruments
     internal const string DeadLettersName = "overseer.dead-letters";
     internal const string HaltedName = "overseer.halted";
     internal const string SkippedName = "overseer.skipped";
+    internal const string ReorgsName = "overseer.reorgs";
+    internal const string ReorgDepthName = "overseer.reorg-depth";
 
     private static readonly WorkerStatus[] Statuses = Enum.GetValues<WorkerStatus>();
     private static readonly string[] StatusNames = [.. Statuses.Select(s => s.ToString().ToLowerInvariant())];
@@ -48,6 +50,8 @@ internal sealed class OverseerInstruments
     private readonly Counter<long> _deadLetters;
     private readonly Counter<long> _halted;
     private readonly Counter<long> _skipped;
+    private readonly Counter<long> _reorgs;
+    private readonly Histogram<long> _reorgDepth;
 
     /// <summary>Created by DI in the silo; not for use outside Overseer.</summary>
     public OverseerInstruments(IMeterFactory meters, PartitionSnapshots snapshots, PoolSnapshot pool)
@@ -69,7 +73,9 @@ internal sealed class OverseerInstruments
         _replicaAckDuration = meter.CreateHistogram<double>(ReplicaAckDurationName, "ms", "With Overseer:Redis:MinReplicaAcks: how long a write waited for enough replicas to acknowledge it (WAIT).");
         _replicaAckShortfalls = meter.CreateCounter<long>(ReplicaAckShortfallsName, "{write}", "With Overseer:Redis:MinReplicaAcks: writes that too few replicas acknowledged in time (retried as an outage).");
         _deadLetters = meter.CreateCounter<long>(DeadLettersName, "{event}", "Poison events passed and kept as dead letters (poison policy dead-letter).");
-        _halted = meter.CreateCounter<long>(HaltedName, "{worker}", "Workers halted (tag reason: poison-event or handler-version); overseer.workers{status=halted} counts those still halted.");
+        _halted = meter.CreateCounter<long>(HaltedName, "{worker}", "Workers halted (tag reason: poison-event, handler-version or reorg); overseer.workers{status=halted} counts those still halted.");
+        _reorgs = meter.CreateCounter<long>(ReorgsName, "{reorg}", "Reorgs of its source a worker rolled back (tag source: the source kind); one it cannot undo halts it (overseer.halted, reason reorg).");
+        _reorgDepth = meter.CreateHistogram<long>(ReorgDepthName, "{block}", "Depth of each reorg rolled back, in the source's units (evm: blocks after the common ancestor).");
         _skipped = meter.CreateCounter<long>(SkippedName, "{event}", "Poison events passed without their effects (tag by: policy, or operator for overseer skip).");
     }
 
@@ -103,7 +109,19 @@ internal sealed class OverseerInstruments
     internal void DeadLettered() => _deadLetters.Add(1);
 
     internal void Halted(HaltReason reason) =>
-        _halted.Add(1, new KeyValuePair<string, object?>("reason", reason == HaltReason.PoisonEvent ? "poison-event" : "handler-version"));
+        _halted.Add(1, new KeyValuePair<string, object?>("reason", reason switch
+        {
+            HaltReason.PoisonEvent => "poison-event",
+            HaltReason.HandlerVersion => "handler-version",
+            _ => "reorg",
+        }));
+
+    internal void RolledBack(string source, long depth)
+    {
+        var tag = new KeyValuePair<string, object?>("source", source);
+        _reorgs.Add(1, tag);
+        _reorgDepth.Record(depth, tag);
+    }
 
     internal void Skipped(bool byOperator) => _skipped.Add(1, new KeyValuePair<string, object?>("by", byOperator ? "operator" : "policy"));
 

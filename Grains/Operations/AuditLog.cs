@@ -7,7 +7,8 @@ using StackExchange.Redis;
 
 namespace Overseer.Operations;
 
-/// <summary>The audit stream of destructive operator commands (delete, rewind): one Redis stream, its entry ids by the
+/// <summary>The audit stream of destructive operator commands (delete, rewind), and of the reorgs workers roll back
+/// (actor <see cref="SourceActor"/>): one Redis stream, its entry ids by the
 /// Redis server's clock, trimmed to about <see cref="MaxEntries"/> entries.</summary>
 /// <remarks>Each command writes <c>requested</c> before it changes anything (a command that cannot be recorded does not
 /// run), then its outcome. Retried through <see cref="StoreRetry"/> like every other Redis call, at its two calls by hand:
@@ -19,6 +20,9 @@ internal sealed class AuditLog(IConnectionMultiplexer redis, RedisKeys keys, Sto
 
     /// <summary>The most entries one read returns.</summary>
     public const int MaxRead = 10_000;
+
+    /// <summary>The actor of entries a worker writes itself (a reorg it rolled back), not an operator.</summary>
+    public const string SourceActor = "overseer";
 
     private IDatabase Db => redis.GetDatabase();
 

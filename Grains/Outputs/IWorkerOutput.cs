@@ -28,6 +28,16 @@ internal interface IWorkerOutput
     /// (not increasing, or a gap in a dense sequence) is refused with an <see cref="InvalidOperationException"/>.</summary>
     Task<CommitResult> CommitAsync(string workerId, CommitBatch batch, CancellationToken cancellationToken);
 
+    /// <summary>Rolls a running worker back after its source's history changed (a chain reorganization): removes every
+    /// effect after <see cref="CommitRollback.ToSeq"/> and sets the checkpoint and token, in one fenced step (as a commit:
+    /// refused as <see cref="CommitOutcome.Fenced"/> or <see cref="CommitOutcome.StoreBehind"/> with nothing written).
+    /// Retrying one whose reply was lost is safe. An output that cannot undo its effects answers
+    /// <see cref="RollbackResult.Refusal"/>, the default.</summary>
+    Task<RollbackResult> RollBackAsync(string workerId, CommitRollback rollback, CancellationToken cancellationToken) =>
+        Task.FromResult(RollbackResult.Refused(
+            rollback.Checkpoint,
+            "its output cannot undo committed effects yet (only the Redis stream output can): rewind it past the fork and resume it"));
+
     /// <summary>Moves the cursor of a stopped worker back to <paramref name="toSeq"/>: removes every effect after it and
     /// sets the checkpoint and <paramref name="token"/>, if <paramref name="generation"/> (the stopper's) is still
     /// current. Returns the events removed (null when the output cannot count them). Refused with an

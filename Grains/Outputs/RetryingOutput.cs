@@ -23,6 +23,9 @@ internal sealed class RetryingOutput(IWorkerOutput inner, StoreRetry retry) : IW
     public Task<CommitResult> CommitAsync(string workerId, CommitBatch batch, CancellationToken cancellationToken) =>
         retry.ExecuteAsync(workerId, _ => inner.CommitAsync(workerId, batch, CancellationToken.None), cancellationToken);
 
+    public Task<RollbackResult> RollBackAsync(string workerId, CommitRollback rollback, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(workerId, _ => inner.RollBackAsync(workerId, rollback, CancellationToken.None), cancellationToken);
+
     public Task<long?> RewindAsync(string workerId, WorkerBinding binding, long generation, long toSeq, string? token, CancellationToken cancellationToken) =>
         retry.ExecuteAsync(workerId, ct => inner.RewindAsync(workerId, binding, generation, toSeq, token, ct), cancellationToken);
 

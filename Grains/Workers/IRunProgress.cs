@@ -15,4 +15,8 @@ internal interface IRunProgress
 
     /// <summary>Waits before retry <paramref name="attempt"/> of a poison event (the restart backoff for that many).</summary>
     Task BeforePoisonRetryAsync(int attempt, CancellationToken cancellationToken);
+
+    /// <summary>The run rolled its worker back to <paramref name="seq"/> after a reorg of its source (<paramref name="reorg"/>
+    /// says what changed), removing <paramref name="removed"/> events: for status, the log and the audit stream.</summary>
+    Task RolledBackAsync(WorkerRun run, long seq, long removed, string reorg);
 }

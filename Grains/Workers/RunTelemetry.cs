@@ -111,6 +111,31 @@ internal sealed class RunTelemetry(OverseerInstruments instruments)
         }
     }
 
+    /// <summary>Records a rollback after a reorg of the source (a span event on the batch, the reorg counter and depth).</summary>
+    public void RecordRollback(string workerId, string source, Sources.SourceRollbackException rollback, long removed)
+    {
+        Activity.Current?.AddEvent(new ActivityEvent("overseer.reorg", tags: new ActivityTagsCollection
+        {
+            ["overseer.worker"] = workerId,
+            ["overseer.reorg.depth"] = rollback.Depth,
+            ["overseer.reorg.to-seq"] = rollback.ToSeq,
+            ["overseer.reorg.removed"] = removed,
+        }));
+        instruments.RolledBack(source, rollback.Depth);
+    }
+
+    /// <summary>Records a halt its source asked for (a span event on the batch, and the halted counter).</summary>
+    public void RecordSourceHalt(string workerId, Sources.SourceHaltException halt)
+    {
+        Activity.Current?.AddEvent(new ActivityEvent("overseer.source-halt", tags: new ActivityTagsCollection
+        {
+            ["overseer.worker"] = workerId,
+            ["overseer.reason"] = halt.Reason.ToString(),
+            ["exception.type"] = halt.GetType().FullName,
+        }));
+        instruments.Halted(halt.Reason);
+    }
+
     /// <summary>A run halted because the cursor holds effects of handler version <paramref name="committed"/> and its
     /// handler has <paramref name="current"/>.</summary>
     public void RecordVersionHalt(string workerId, int committed, int current)

@@ -42,5 +42,14 @@ internal sealed partial class SupervisionLoop
 
         [LoggerMessage(21, LogLevel.Warning, "Worker {WorkerId} waits at checkpoint {Seq} on a handler version change (committed with version {Committed}, this silo's handler is version {Current}): {Error}")]
         public static partial void WaitingOnVersion(ILogger logger, string workerId, long seq, int? committed, int? current, string error);
+
+        [LoggerMessage(32, LogLevel.Error, "Worker {WorkerId} halted at checkpoint {Seq} on a reorg it cannot undo: {Error}. No restart is counted; rewind it past the fork and resume it")]
+        public static partial void HaltedOnReorg(ILogger logger, string workerId, long seq, string error);
+
+        [LoggerMessage(30, LogLevel.Warning, "Worker {WorkerId} rolled back to seq {Seq} after a reorg of its source ({Removed} events removed, no restart counted): {Reorg}")]
+        public static partial void RolledBack(ILogger logger, string workerId, long seq, long removed, string reorg);
+
+        [LoggerMessage(31, LogLevel.Warning, "Worker {WorkerId}: the reorg it rolled back could not be written to the audit stream")]
+        public static partial void ReorgNotAudited(ILogger logger, string workerId, Exception exception);
     }
 }

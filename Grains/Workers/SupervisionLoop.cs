@@ -395,6 +395,10 @@ internal sealed partial class SupervisionLoop(
         {
             Log.WaitingOnVersion(logger, id, halt.Seq, halt.CommittedVersion, halt.HandlerVersion, halt.Error);
         }
+        else if (halt.Reason == HaltReason.Reorg)
+        {
+            Log.HaltedOnReorg(logger, id, halt.Seq, halt.Error);
+        }
         else
         {
             Log.Halted(logger, id, halt.Seq, halt.Reason, halt.Error);
@@ -456,6 +460,23 @@ internal sealed partial class SupervisionLoop(
 
     Task IRunProgress.BeforePoisonRetryAsync(int attempt, CancellationToken cancellationToken) =>
         Task.Delay(RestartDecider.Backoff(attempt - 1, Limits(), Random.Shared.NextDouble()), services.Time, cancellationToken);
+
+    /// <summary>Status shows the reorg at once (the state copy is written at the next exit, as the checkpoint is), and the
+    /// audit stream records it beside the operators' commands.</summary>
+    async Task IRunProgress.RolledBackAsync(WorkerRun run, long seq, long removed, string reorg)
+    {
+        WorkerStateMachine.RolledBack(S, reorg);
+        Log.RolledBack(logger, id, seq, removed, reorg);
+        host.Report();
+        try
+        {
+            await services.Audit.AppendAsync(Operations.AuditLog.SourceActor, "reorg", id, reorg, $"done: rolled back to {seq}, {removed} events removed", lifetime);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ReorgNotAudited(logger, id, ex);
+        }
+    }
 
     /// <summary>The sweep could not renew the slot's lease (it expired: a long pause). It is taken again if a slot is
     /// free; otherwise another worker has it now, and this one ends its run and waits as Pending.</summary>

@@ -411,6 +411,8 @@ internal sealed partial class WorkerGrain(
             Halt = S.Status == WorkerStatus.Halted ? S.Halt : null,
             Poison = S.Spec?.Poison,
             DeadLetters = S.DeadLetters,
+            Reorgs = S.Reorgs,
+            LastReorg = S.LastReorg,
         };
     }
 

@@ -22,7 +22,9 @@ namespace Overseer.Workers;
 /// <para>Handler versions: the run commits with its handler's version as it starts, and every commit carries it. A cursor
 /// whose effects were committed with another version halts the run (<see cref="HaltReason.HandlerVersion"/>) before it
 /// fetches anything, and the store refuses such a commit too (<see cref="CommitOutcome.VersionChanged"/>), so that the
-/// two versions' effects are never mixed, whichever silos run the worker (<see cref="HandlerVersions"/>).</para></remarks>
+/// two versions' effects are never mixed, whichever silos run the worker (<see cref="HandlerVersions"/>).</para>
+/// <para>A source that must not go on (<see cref="SourceHaltException"/>, e.g. a reorg it cannot undo) halts the run at
+/// its checkpoint, with no restart counted.</para></remarks>
 internal sealed class WorkerRun(
     string workerId,
     WorkerSpec spec,
@@ -74,7 +76,22 @@ internal sealed class WorkerRun(
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var span = telemetry.StartBatch(workerId, spec.Source);
-                var batch = await telemetry.FetchAsync(source, Checkpoint, cancellationToken);
+                SourceBatch batch;
+                try
+                {
+                    batch = await telemetry.FetchAsync(source, Checkpoint, cancellationToken);
+                }
+                catch (SourceRollbackException rollback) when (!cancellationToken.IsCancellationRequested)
+                {
+                    if (await RollBackAsync(rollback, cancellationToken) is { } stopped)
+                    {
+                        return stopped;
+                    }
+
+                    progress.Progressed(this);
+                    continue;
+                }
+
                 if (batch.Events.Count > 0 && await CommitAsync(batch.Events, batch.Token, source.Density ?? factory.Density, cancellationToken) is { } ended)
                 {
                     return ended;
@@ -93,11 +110,51 @@ internal sealed class WorkerRun(
             // Stopped, moved or deactivating: whatever was committed stays committed.
             return RunExit.Cancelled;
         }
+        catch (SourceHaltException halt) when (!cancellationToken.IsCancellationRequested)
+        {
+            return HaltOnSource(halt);
+        }
         catch (Exception ex)
         {
             Error = ex.Message;
             return RunExit.Crashed;
         }
+    }
+
+    /// <summary>The source's history changed under the checkpoint (<see cref="SourceRollbackException"/>): its effects after
+    /// the common point are undone, and the checkpoint and token moved back, in one fenced step of the output; null when
+    /// rolled back (the same source goes on from there), else how the run ends. An output that cannot undo effects halts
+    /// the run (<see cref="HaltReason.Reorg"/>).</summary>
+    private async Task<RunExit?> RollBackAsync(SourceRollbackException rollback, CancellationToken cancellationToken)
+    {
+        var result = await binding.Output.RollBackAsync(workerId, new CommitRollback(generation, Checkpoint, rollback.ToSeq, rollback.Token, binding), cancellationToken);
+        if (result.Refusal is { } why)
+        {
+            return HaltOnSource(new SourceHaltException(HaltReason.Reorg, $"{rollback.Message}; worker '{workerId}' cannot roll back to {rollback.ToSeq}: {why}"));
+        }
+
+        switch (result.Outcome)
+        {
+            case CommitOutcome.Committed:
+                Checkpoint = result.Checkpoint;
+                Token = rollback.Token;
+                telemetry.RecordRollback(workerId, spec.Source, rollback, result.Removed);
+                await progress.RolledBackAsync(this, Checkpoint, result.Removed, rollback.Message);
+                return null;
+            case CommitOutcome.StoreBehind:
+                return RunExit.StoreBehind;
+            default:
+                return RunExit.Fenced;
+        }
+    }
+
+    /// <summary>The source said it must not go on (<see cref="SourceHaltException"/>): the run halts at its checkpoint.</summary>
+    private RunExit HaltOnSource(SourceHaltException halt)
+    {
+        telemetry.RecordSourceHalt(workerId, halt);
+        Halt = new WorkerHalt(halt.Reason, Checkpoint, null, halt.GetType().FullName ?? halt.GetType().Name, halt.Message, 1, progress.Now);
+        Error = halt.Message;
+        return RunExit.Halted;
     }
 
     /// <summary>Commits <paramref name="events"/>; null when all of them committed or were passed, else how the run ends.

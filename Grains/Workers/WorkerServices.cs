@@ -26,8 +26,11 @@ internal sealed class WorkerServices(
     ILocalSiloDetails silo,
     TimeProvider time,
     HeartbeatSweep heartbeats,
-    Sources.Streams.StreamFollowers followers)
+    Sources.Streams.StreamFollowers followers,
+    Operations.AuditLog audit)
 {
+    /// <summary>The audit stream, where a rolled-back reorg is recorded.</summary>
+    public Operations.AuditLog Audit => audit;
 
     /// <summary>Each worker's output and handler, by its spec.</summary>
     public OutputCatalog Outputs => outputs;

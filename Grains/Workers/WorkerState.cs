@@ -34,4 +34,8 @@ internal sealed class WorkerState
     [Id(13)] public WorkerHalt? Halt { get; set; }
     /// <summary>Dead letters held, as of the last run start or command (the store has the truth).</summary>
     [Id(14)] public long DeadLetters { get; set; }
+    /// <summary>Reorgs of its source the worker rolled back.</summary>
+    [Id(15)] public int Reorgs { get; set; }
+    /// <summary>The last of them, as a sentence.</summary>
+    [Id(16)] public string? LastReorg { get; set; }
 }

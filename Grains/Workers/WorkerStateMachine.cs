@@ -125,6 +125,13 @@ internal static class WorkerStateMachine
         return true;
     }
 
+    /// <summary>A run rolled back after a reorg of its source (the checkpoint is the run's, as for any progress).</summary>
+    public static void RolledBack(WorkerState s, string reorg)
+    {
+        s.Reorgs++;
+        s.LastReorg = reorg;
+    }
+
     /// <summary>Whether the worker would be running but for a halt (or is running): what a rewind restores.</summary>
     public static bool WantsToRun(WorkerState s) => ShouldRun(s) || (s.WantsRun && s.Status == WorkerStatus.Halted);
 

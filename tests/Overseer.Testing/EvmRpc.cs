@@ -54,6 +54,19 @@ public sealed class EvmRpc(string url) : IDisposable
     /// <summary>Mines <paramref name="blocks"/> blocks at once (<c>anvil_mine</c>).</summary>
     public Task MineAsync(long blocks, CancellationToken cancellationToken = default) => CallAsync("anvil_mine", [Hex(blocks)], cancellationToken);
 
+    /// <summary>Replaces the newest <paramref name="depth"/> blocks with new ones (<c>anvil_reorg</c>) whose first holds a
+    /// transfer of <paramref name="wei"/> from the dev account to itself, so that every replaced block gets a new hash:
+    /// replacements of the same blocks mined within the same second with the same content hash the same, so give each
+    /// reorg of a test its own amount.</summary>
+    public async Task ReorgWithTransferAsync(int depth, long wei, CancellationToken cancellationToken = default)
+    {
+        // The nonce as of the fork point: anvil would take the account's current one, which a transfer of an earlier
+        // reorg in the replaced blocks may have raised, and drop the transaction silently.
+        var head = await BlockNumberAsync(cancellationToken).ConfigureAwait(false);
+        var nonce = (await CallAsync("eth_getTransactionCount", [DevAccount, Hex(head - depth)], cancellationToken).ConfigureAwait(false)).GetString()!;
+        await CallAsync("anvil_reorg", [depth, new object[] { new object[] { new { from = DevAccount, to = DevAccount, value = Hex(wei), nonce }, 0 } }], cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Replaces the newest <paramref name="depth"/> blocks with new ones (<c>anvil_reorg</c>, no transactions).</summary>
     public Task ReorgAsync(int depth, CancellationToken cancellationToken = default) => CallAsync("anvil_reorg", [depth, Array.Empty<object>()], cancellationToken);
 

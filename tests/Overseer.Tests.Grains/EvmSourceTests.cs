@@ -92,12 +92,12 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task Reorg_DeeperThanConfirmations_EndsFailedNamingTheBlockAndBothHashes()
+    public async Task Reorg_BelowFinality_HaltsAtOnceNamingTheBlockAndBothHashes()
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
         await node.Rpc.MineAsync(30);
-        // Default supervision: every restart finds the same mismatch, so the restart intensity runs out within a second.
-        var id = await StartAsync("reorg5", node, node.WsUrl, null, ("from", "1"), ("stallMs", "5000"));
+        // Default supervision: a crash would restart it (and find the same mismatch) until the restart intensity ran out.
+        var id = await StartAsync("reorg5", node, node.WsUrl, null, ("from", "1"), ("stallMs", "5000"), ("finality", "3"));
         await WaitAsync(id, i => i.Checkpoint == 28, "caught up to head 30 − 2");
         var committed = await node.Rpc.HashAsync(28);
 
@@ -106,19 +106,25 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
         Assert.NotEqual(committed, replacement);
         await node.Rpc.MineAsync(1);
 
-        var failed = await WaitAsync(id, i => i.Status == WorkerStatus.Failed, "Failed on the reorg deeper than confirmations");
-        output.WriteLine($"after {failed.Restarts} restarts: {failed.LastError}");
-        Assert.Contains("restart intensity exceeded", failed.LastError, StringComparison.Ordinal);
-        Assert.Equal(28, failed.Checkpoint);
-        Assert.Contains("reorg deeper than confirmations=2", failed.LastError, StringComparison.Ordinal);
-        Assert.Contains("block 29", failed.LastError, StringComparison.Ordinal);
-        Assert.Contains(replacement, failed.LastError, StringComparison.Ordinal);
-        Assert.Contains(committed, failed.LastError, StringComparison.Ordinal);
+        var halted = await WaitAsync(id, i => i.Status == WorkerStatus.Halted, "Halted on the reorg below finality");
+        output.WriteLine(halted.LastError);
+        Assert.Equal((0, 28L), (halted.Restarts, halted.Checkpoint));
+        Assert.Equal((HaltReason.Reorg, 28L), (halted.Halt!.Reason, halted.Halt.Seq));
+        Assert.Equal(halted.LastError, halted.Halt.Error);
+        Assert.Contains("reorg below the finalized block", halted.LastError, StringComparison.Ordinal);
+        Assert.Contains("block 29", halted.LastError, StringComparison.Ordinal);
+        Assert.Contains(replacement, halted.LastError, StringComparison.Ordinal);
+        Assert.Contains(committed, halted.LastError, StringComparison.Ordinal);
 
         // The sink holds the old chain up to 28, consistent with itself, and nothing of the new fork.
         var events = await EventsAsync(Client, id);
         Assert.Equal(Enumerable.Range(1, 28).Select(n => (long)n), events.Select(e => e.Seq));
         Assert.Contains(committed, events[^1].Payload, StringComparison.Ordinal);
+
+        // A resume runs it again: the same mismatch halts it again, still with no restart counted.
+        await fixture.Manager.ResumeAsync(id);
+        var again = await WaitAsync(id, i => i.Status == WorkerStatus.Halted && i.Halt!.At > halted.Halt.At, "Halted again after a resume");
+        Assert.Equal((0, 28L, HaltReason.Reorg), (again.Restarts, again.Checkpoint, again.Halt!.Reason));
     }
 
     [Fact]
@@ -126,16 +132,16 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
         await node.Rpc.MineAsync(30);
-        var id = await StartAsync("rewind", node, null, 0, ("from", "1"), ("intervalMs", "100"));
+        var id = await StartAsync("rewind", node, null, 0, ("from", "1"), ("intervalMs", "100"), ("finality", "3"));
         await WaitAsync(id, i => i.Checkpoint == 28, "caught up to head 30 − 2");
         var old = await node.Rpc.HashAsync(28);
         await node.Rpc.ReorgAsync(5);
         await node.Rpc.MineAsync(1);
-        await WaitAsync(id, i => i.Status == WorkerStatus.Failed, "Failed on the reorg deeper than confirmations");
+        await WaitAsync(id, i => i.Status == WorkerStatus.Halted, "Halted on the reorg below finality");
 
         // The operator's way out: rewind to before the fork (the source's token for 20 is block 20's hash), resume.
         var rewound = await fixture.Manager.RewindAsync(id, 20, "tester@ci");
-        Assert.Equal((28L, 8L, WorkerStatus.Failed, 20L), (rewound.FromCheckpoint, rewound.EventsRemoved, rewound.Worker.Status, rewound.Worker.Checkpoint));
+        Assert.Equal((28L, 8L, 20L), (rewound.FromCheckpoint, rewound.EventsRemoved, rewound.Worker.Checkpoint));
         await fixture.Manager.ResumeAsync(id);
         await WaitAsync(id, i => i.Checkpoint == 29 && i.Status == WorkerStatus.Running, "re-indexed the new chain up to head 31 − 2");
 
@@ -145,7 +151,7 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task Reorg_LogsModeDeeperThanConfirmations_EndsFailedAndKeepsTheOldLogsOnly()
+    public async Task Reorg_LogsModeBelowFinality_HaltsAndKeepsTheOldLogsOnly()
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
         var emitter = await node.Rpc.DeployEmitterAsync();
@@ -158,15 +164,17 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
         var head = await node.Rpc.BlockNumberAsync();
         var before = await node.Rpc.LogsAsync(1, head - 2, emitter, EvmRpc.EmitterTopic0);
         var lastSeq = (EvmRpc.Number(before[^1].GetProperty("blockNumber").GetString()!) * 1_000_000) + EvmRpc.Number(before[^1].GetProperty("logIndex").GetString()!);
-        var id = await StartAsync("logreorg", node, null, 0, ("from", "1"), ("batch", "3"), ("address", emitter), ("intervalMs", "100"));
+        var id = await StartAsync("logreorg", node, null, 0, ("from", "1"), ("batch", "3"), ("address", emitter), ("intervalMs", "100"), ("finality", "2"));
         await WaitAsync(id, i => i.Checkpoint == lastSeq, $"all {before.Length} logs (last seq {lastSeq})");
 
         await node.Rpc.ReorgAsync(6);
         await node.Rpc.MineAsync(1);
 
-        var failed = await WaitAsync(id, i => i.Status == WorkerStatus.Failed, "Failed on the reorg deeper than confirmations in logs mode");
-        output.WriteLine(failed.LastError);
-        Assert.Contains($"reorg deeper than confirmations=2: block {head - 1} has parentHash {await node.Rpc.HashAsync(head - 2)}", failed.LastError, StringComparison.Ordinal);
+        var halted = await WaitAsync(id, i => i.Status == WorkerStatus.Halted, "Halted on the reorg below finality in logs mode");
+        output.WriteLine(halted.LastError);
+        Assert.Equal((0, lastSeq, HaltReason.Reorg), (halted.Restarts, halted.Checkpoint, halted.Halt!.Reason));
+        Assert.Contains("reorg below the finalized block", halted.LastError, StringComparison.Ordinal);
+        Assert.Contains($": block {head - 1} has parentHash {await node.Rpc.HashAsync(head - 2)}", halted.LastError, StringComparison.Ordinal);
         var events = await EventsAsync(Client, id);
         Assert.Equal(before.Select(l => l.GetProperty("transactionHash").GetString()), events.Select(e => System.Text.Json.JsonDocument.Parse(e.Payload).RootElement.GetProperty("transactionHash").GetString()));
     }
@@ -248,6 +256,38 @@ public sealed class EvmSourceTests(OverseerCluster fixture, ITestOutputHelper ou
             Assert.True(stopped.Restarts == was.Restarts, $"worker '{id}' restarted across the node restart ({was.Restarts} → {stopped.Restarts}): an outage must be ridden out");
             await AssertBlocksAsync(Client, node.Rpc, id, 1, stopped.Checkpoint);
         }
+    }
+
+    [Fact]
+    public async Task Node_BehindTheHeadAnnounced_IsWaitedFor_NotAnOutageNorAReorg()
+    {
+        // A load-balanced endpoint: new heads come from a node ahead (its WebSocket), blocks from one that is behind (its
+        // HTTP), as when one backend is syncing (ponder#2221). The worker must wait for the blocks, not crash after
+        // maxOutageMs, and not take the missing blocks for a reorg.
+        await using var behind = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
+        await using var ahead = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
+        await behind.Rpc.MineAsync(10);
+        await ahead.Rpc.MineAsync(20);
+        var id = await StartAsync("behind", behind, ahead.WsUrl, 0, ("from", "1"), ("batch", "50"), ("stallMs", "5000"), ("intervalMs", "100"), ("maxOutageMs", "1000"));
+        await WaitAsync(id, i => i.Checkpoint == 8, "blocks 1..8 (the HTTP node's head 10 − 2)");
+
+        // Head 21 announced; blocks 11..19 are not on the HTTP node yet.
+        var announced = Stopwatch.StartNew();
+        await ahead.Rpc.MineAsync(1);
+        var waiting = await WaitAsync(
+            id,
+            i => i.Head == 10 && announced.Elapsed > TimeSpan.FromSeconds(3),
+            "the node's own head 10 shown, for three times maxOutageMs after head 21 was announced (an outage would have crashed the run by then)");
+        Assert.Equal((WorkerStatus.Running, 0, 8L, null), (waiting.Status, waiting.Restarts, waiting.Checkpoint, waiting.Halt));
+
+        // The node catches up (its own chain: only its blocks are ever read); the next head announced lets the worker on.
+        await behind.Rpc.MineAsync(13);
+        await ahead.Rpc.MineAsync(1);
+        await WaitAsync(id, i => i.Checkpoint == 20, "blocks up to 20 (head 22 announced − 2) once the node has them");
+
+        var stopped = await fixture.Manager.StopAsync(id);
+        Assert.Equal(0, stopped.Restarts);
+        await AssertBlocksAsync(Client, behind.Rpc, id, 1, 20);
     }
 
     [Fact]

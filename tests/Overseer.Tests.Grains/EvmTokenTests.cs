@@ -42,7 +42,11 @@ public sealed class EvmTokenTests : IAsyncLifetime
         await using var source = Factory.Create(context with { ResumeToken = token });
         var batch = await source.FetchAsync(7, CancellationToken.None);
         Assert.Equal([8L, 9L, 10L], batch.Events.Select(e => e.Seq));
-        Assert.Equal(await _node.Rpc.HashAsync(10), batch.Token);
+        // The token is the last block's hash, then the journal of the unfinalized blocks committed (all of them: anvil's
+        // finalized block is head − 64).
+        Assert.Equal(
+            $"{await _node.Rpc.HashAsync(10)}|8:{await _node.Rpc.HashAsync(8)},9:{await _node.Rpc.HashAsync(9)},10:{await _node.Rpc.HashAsync(10)}",
+            batch.Token);
     }
 
     [Fact]
@@ -81,6 +85,7 @@ public sealed class EvmTokenTests : IAsyncLifetime
         await using var source = Factory.Create(context with { ResumeToken = token });
         var batch = await source.FetchAsync(afterSecondLog, CancellationToken.None);
         Assert.Equal([(block * 1_000_000) + 2, (block * 1_000_000) + 3], batch.Events.Select(e => e.Seq));
-        Assert.Equal($"{block}:{await _node.Rpc.HashAsync(block)}", batch.Token);
+        // The token is the block scanned to, then the journal of the unfinalized blocks recorded (the range's ends).
+        Assert.Equal($"{block}:{await _node.Rpc.HashAsync(block)}|{block}:{await _node.Rpc.HashAsync(block)}", batch.Token);
     }
 }

@@ -36,6 +36,7 @@ public sealed class EvmSourceOptionsTests
             ["batch"] = "5000",
             ["address"] = "0x5fbdb2315678afecb367f032d93f642f64180aa3,0x12",
             ["topic0"] = "Transfer",
+            ["finality"] = "257",
             ["colour"] = "red",
         });
 
@@ -47,7 +48,8 @@ public sealed class EvmSourceOptionsTests
         Assert.Contains(problems, p => p.StartsWith("invalid option address='0x5fbdb2315678afecb367f032d93f642f64180aa3,0x12' for source evm: '0x12' is not an address", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("invalid option topic0='Transfer' for source evm: expected a 0x-prefixed 32-byte hex topic", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("unknown option 'colour' for source evm: valid options are rpc, ws, from, confirmations, batch, address, topic0", StringComparison.Ordinal));
-        Assert.Equal(8, problems.Count);
+        Assert.Contains("invalid option finality='257' for source evm: expected an integer from 0 to 256", problems);
+        Assert.Equal(9, problems.Count);
     }
 
     [Fact]
@@ -59,6 +61,7 @@ public sealed class EvmSourceOptionsTests
         Assert.Equal((null, 2, 50, false), (settings!.From, settings.Confirmations, settings.Batch, settings.LogsMode));
         Assert.Null(settings.Ws);
         Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60)), (settings.Interval, settings.Stall, settings.MaxOutage));
+        Assert.Null(settings.Finality);
     }
 
     [Fact]

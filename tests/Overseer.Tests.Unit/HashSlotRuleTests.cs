@@ -37,6 +37,7 @@ public sealed partial class HashSlotRuleTests
         [$"{nameof(RedisCursorStore)}.CreateScript"] = (k, id) => k.Worker(id),
         [$"{nameof(RedisStreamOutput)}.CommitScript"] = (k, id) => k.Worker(id),
         [$"{nameof(RedisStreamOutput)}.RewindScript"] = (k, id) => k.Worker(id),
+        [$"{nameof(RedisStreamOutput)}.RollbackScript"] = (k, id) => k.Worker(id),
         [$"{nameof(RedisStreamOutput)}.DeleteScript"] = (k, id) => k.Worker(id),
     };
 

@@ -36,6 +36,11 @@ internal sealed class TextOutput(Stream stream) : IOutput
             line.Append(CultureInfo.InvariantCulture, $" dead-letters={worker.DeadLetters}");
         }
 
+        if (worker.Reorgs > 0)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" reorgs={worker.Reorgs}");
+        }
+
         if (worker.Halt is { } halt)
         {
             line.Append(CultureInfo.InvariantCulture, $" halted-at={halt.Seq} halt-reason={EnumNames.Of(halt.Reason)} attempts={halt.Attempts} error-type={halt.ErrorType}");
@@ -53,6 +58,11 @@ internal sealed class TextOutput(Stream stream) : IOutput
         if (worker.LastError is { } error)
         {
             line.Append(" last-error: ").Append(OneLine(error));
+        }
+
+        if (worker.LastReorg is { } reorg)
+        {
+            line.Append(" last-reorg: ").Append(OneLine(reorg));
         }
 
         await _writer.WriteLineAsync(line, cancellationToken);

@@ -81,6 +81,30 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         return {1, #entries}
         """;
 
+    // KEYS: cursor, stream, followers. ARGV: generation, expected checkpoint, target seq, first id to remove ("{target+1}-0"),
+    // token ('' = none). A running worker's rollback after a reorg: fenced as a commit ({0, cp} fenced or stopped, {3, cp} the
+    // store lost commits, an error if the checkpoint moved otherwise); a retry whose reply was lost finds the cursor at the
+    // target with the token and reports it rolled back. A followed worker is refused ({5, cp}): its followers have read
+    // the entries already. Otherwise removes every entry after the target, sets the stream's last id back to it (so the
+    // new branch's XADDs are accepted) and the cursor's cp and tok; returns {1, target, removed}. Bounded by the journal:
+    // a reorg deeper than it halts instead, so one script removes at most that many blocks' entries.
+    private const string RollbackScript = """
+        local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop', 'tok')
+        local cp = tonumber(c[2] or '0')
+        if c[1] ~= ARGV[1] or c[3] then return {0, cp, 0} end
+        local to = tonumber(ARGV[3])
+        if cp == to and (c[4] or '') == ARGV[5] then return {1, cp, 0} end
+        if cp < tonumber(ARGV[2]) then return {3, cp, 0} end
+        if cp ~= tonumber(ARGV[2]) then return redis.error_reply('OVERSEER checkpoint moved: expected ' .. ARGV[2] .. ', found ' .. cp) end
+        if to > cp then return redis.error_reply('OVERSEER rollback target ' .. ARGV[3] .. ' is beyond the checkpoint ' .. cp) end
+        if redis.call('EXISTS', KEYS[3]) == 1 then return {5, cp, 0} end
+        local entries = redis.call('XRANGE', KEYS[2], ARGV[4], '+')
+        for i = 1, #entries do redis.call('XDEL', KEYS[2], entries[i][1]) end
+        if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('XSETID', KEYS[2], ARGV[3] .. '-0') end
+        if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'cp', to, 'tok', ARGV[5]) else redis.call('HSET', KEYS[1], 'cp', to) redis.call('HDEL', KEYS[1], 'tok') end
+        return {1, to, #entries}
+        """;
+
     // KEYS: cursor, stream (followers unused: a followed worker's delete is refused before). ARGV: keep events (1/0). Returns the events removed.
     private const string DeleteScript = """
         local n = 0
@@ -107,6 +131,34 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     /// <summary>Why a worker on this output cannot pass a poison event.</summary>
     internal const string CannotPass =
         "its output is its Redis stream, whose entries are in seq order and whose followers read every seq, so a passed event would leave a hole that no replay could fill; its poison policy can only be halt (with retries)";
+
+    public async Task<RollbackResult> RollBackAsync(string workerId, CommitRollback rollback, CancellationToken cancellationToken)
+    {
+        RedisValue[] args =
+        [
+            rollback.Generation.ToString(CultureInfo.InvariantCulture), rollback.Checkpoint, rollback.ToSeq,
+            (rollback.ToSeq + 1).ToString(CultureInfo.InvariantCulture) + "-0", rollback.Token ?? string.Empty,
+        ];
+        RedisResult[] r;
+        try
+        {
+            r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(RollbackScript, keys.Worker(workerId), args))
+                .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        catch (RedisServerException e) when (e.Message.Contains("OVERSEER", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"rollback of worker '{workerId}' to {rollback.ToSeq} refused: {e.Message[(e.Message.IndexOf("OVERSEER", StringComparison.Ordinal) + 9)..]}", e);
+        }
+
+        var checkpoint = (long)r[1];
+        return (int)r[0] switch
+        {
+            1 => new RollbackResult(CommitOutcome.Committed, checkpoint, (long)r[2]),
+            3 => new RollbackResult(CommitOutcome.StoreBehind, checkpoint),
+            5 => RollbackResult.Refused(checkpoint, "stream workers follow it and have read the entries a rollback would remove (they do not roll back with it yet): rewind its followers and it past the fork, then resume them"),
+            _ => new RollbackResult(CommitOutcome.Fenced, checkpoint),
+        };
+    }
 
     public async Task<long?> RewindAsync(string workerId, WorkerBinding binding, long generation, long toSeq, string? token, CancellationToken cancellationToken)
     {

@@ -22,8 +22,9 @@ internal sealed class EvmRpcClient(HttpClient http, Uri url)
     public async Task<JsonElement> CallAsync(string method, object?[] parameters, CancellationToken cancellationToken) =>
         (await BatchAsync([(method, parameters)], cancellationToken).ConfigureAwait(false))[0];
 
-    /// <summary>Sends the calls as one JSON-RPC batch; the results come back in call order.</summary>
-    public async Task<JsonElement[]> BatchAsync(IReadOnlyList<(string Method, object?[] Params)> calls, CancellationToken cancellationToken)
+    /// <summary>Sends the calls as one JSON-RPC batch; the results come back in call order. An error answer to the call
+    /// at <paramref name="optional"/> (one a node may not support) is an undefined result, not a failure.</summary>
+    public async Task<JsonElement[]> BatchAsync(IReadOnlyList<(string Method, object?[] Params)> calls, CancellationToken cancellationToken, int optional = -1)
     {
         var first = Interlocked.Add(ref _id, calls.Count) - calls.Count + 1;
         var body = JsonSerializer.SerializeToUtf8Bytes(calls.Select((c, i) => new { jsonrpc = "2.0", id = first + i, method = c.Method, @params = c.Params }).ToArray());
@@ -50,11 +51,11 @@ internal sealed class EvmRpcClient(HttpClient http, Uri url)
 
         using (document)
         {
-            return Results(document.RootElement, first, calls, what);
+            return Results(document.RootElement, first, calls, what, optional);
         }
     }
 
-    private JsonElement[] Results(JsonElement root, long first, IReadOnlyList<(string Method, object?[] Params)> calls, string what)
+    private JsonElement[] Results(JsonElement root, long first, IReadOnlyList<(string Method, object?[] Params)> calls, string what, int optional)
     {
         var results = new JsonElement[calls.Count];
         var seen = new bool[calls.Count];
@@ -74,6 +75,12 @@ internal sealed class EvmRpcClient(HttpClient http, Uri url)
 
             if (answer.TryGetProperty("error", out _) || !answer.TryGetProperty("result", out var result))
             {
+                if (index == optional)
+                {
+                    seen[index] = true;
+                    continue;
+                }
+
                 throw Failure(answer, calls[(int)index].Method);
             }
 

@@ -11,6 +11,10 @@ namespace Overseer.Sources.Evm;
 /// <param name="Interval">Pause between polls when caught up (default 1 s).</param>
 /// <param name="Stall">No new head on the socket for this long counts as a stalled push handler (default 30 s; keep it above the chain's block time).</param>
 /// <param name="MaxOutage">How long the node may be unusable before the run crashes (default 60 s).</param>
+/// <param name="Finality">A block is final this many blocks below the head; null (the default) = the node's
+/// <c>finalized</c> block, or head − <see cref="DefaultFinality"/> on a node without that tag. A reorg of committed
+/// blocks above the final one is rolled back; one below it halts the worker. 0 = every indexed block is final: any
+/// reorg of a committed block halts.</param>
 internal sealed record EvmSettings(
     Uri Rpc,
     Uri? Ws,
@@ -21,9 +25,13 @@ internal sealed record EvmSettings(
     string? Topic0,
     TimeSpan Interval,
     TimeSpan Stall,
-    TimeSpan MaxOutage)
+    TimeSpan MaxOutage,
+    int? Finality = null)
 {
-    public static readonly string[] Names = ["rpc", "ws", "from", "confirmations", "batch", "address", "topic0", "intervalMs", "stallMs", "maxOutageMs"];
+    /// <summary>The finality depth on a node that has no <c>finalized</c> block tag: two epochs of Ethereum's beacon chain.</summary>
+    public const int DefaultFinality = 64;
+
+    public static readonly string[] Names = ["rpc", "ws", "from", "confirmations", "batch", "address", "topic0", "intervalMs", "stallMs", "maxOutageMs", "finality"];
 
     /// <summary>Logs mode: one event per matching log; otherwise blocks mode, one event per block.</summary>
     public bool LogsMode => Addresses.Count > 0 || Topic0 is not null;
@@ -45,6 +53,7 @@ internal sealed record EvmSettings(
         var interval = reader.Int64("intervalMs", 10, 600_000) ?? 1000;
         var stall = reader.Int64("stallMs", 100, 3_600_000) ?? 30_000;
         var outage = reader.Int64("maxOutageMs", 1000, 86_400_000) ?? 60_000;
+        var finality = reader.Int64("finality", 0, EvmJournal.Limit);
         var addresses = new List<string>();
         if (options.TryGetValue("address", out var rawAddresses))
         {
@@ -75,7 +84,8 @@ internal sealed record EvmSettings(
                 topic0?.ToLowerInvariant(),
                 TimeSpan.FromMilliseconds(interval),
                 TimeSpan.FromMilliseconds(stall),
-                TimeSpan.FromMilliseconds(outage)), problems);
+                TimeSpan.FromMilliseconds(outage),
+                (int?)finality), problems);
     }
 
     private static Uri? ReadUrl(string kind, IReadOnlyDictionary<string, string> options, string name, string[] schemes, List<string> problems, string example)

@@ -122,12 +122,13 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
         {
             DrillRole.Completing => moved || queued || (info.Status == WorkerStatus.Completed && info.Checkpoint == worker.Limit),
             DrillRole.Temporary => moved || queued || (info.Status == WorkerStatus.Failed && info.Restarts == 0),
-            DrillRole.Evm => moved || queued || (ledger.DeepReorg && info.Status == WorkerStatus.Failed && ReorgError(info)),
+            DrillRole.Evm => moved || queued || (ledger.DeepReorg && info.Status is WorkerStatus.Halted or WorkerStatus.Failed && ReorgError(info)),
             _ => moved || queued,
         };
     }
 
-    /// <summary>A reorg deeper than <c>confirmations</c> stops an evm worker today (documented; issue 19 rolls it back).</summary>
+    /// <summary>A reorg above the finalized block is rolled back; one the source cannot undo halts the evm worker with an
+    /// error naming it (documented under Ethereum nodes).</summary>
     private static bool ReorgError(WorkerInfo info) => info.LastError?.Contains("reorg", StringComparison.OrdinalIgnoreCase) == true;
 
     private async Task<bool> FullPoolAsync()
@@ -238,7 +239,7 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
 
             if (worker.Role == DrillRole.Evm && ledger.DeepReorg && final.TryGetValue(worker.Id, out var evm) && ReorgError(evm))
             {
-                ledger.Write($"evm worker '{worker.Id}' stopped at a reorg deeper than confirmations, as documented: {problem}");
+                ledger.Write($"evm worker '{worker.Id}' stopped at a reorg it cannot roll back, as documented: {problem}");
                 continue;
             }
 

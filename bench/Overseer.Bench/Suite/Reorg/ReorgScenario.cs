@@ -76,16 +76,18 @@ internal sealed class ReorgScenario(SuiteSettings settings)
                 + $"confirmations=2 finality=0 {p.BlocksPerSecond:N0} blocks/s p50 {p.Latency.P50:0.00} ms p99 {p.Latency.P99:0.00} ms token {p.TokenBytes:N0} B, lag {p.Lag}");
         }
 
-        var rollback = new Rollback(node.Rpc, silo, manager, meter, cancellationToken);
-        await rollback.StartAsync("rg-roll");
+        const string rollbackId = "rg-roll";
+        using var steps = new HeadStepListener(rollbackId);
+        var rollback = new Rollback(node.Rpc, silo, manager, meter, steps, cancellationToken);
+        await rollback.StartAsync(rollbackId);
         Progress.Say($"reorg: rollback worker at the head; warm-up (one {Depth}-block reorg, one new block), not reported");
         await rollback.ReorgAsync();
         await rollback.AdvanceAsync();
-        var (reorgs, advances) = (new List<LatencyStats>(), new List<LatencyStats>());
+        var (reorgs, advances) = (new List<(LatencyStats Elapsed, LatencyStats Worker)>(), new List<(LatencyStats Elapsed, LatencyStats Worker)>());
         var (reorgCommits, advanceCommits) = (0, 0);
         for (var r = 1; r <= settings.Repetitions; r++)
         {
-            async Task<LatencyStats> Samples(Func<Task<RollbackSample>> sample, Action<int> commits)
+            async Task<(LatencyStats Elapsed, LatencyStats Worker)> Samples(Func<Task<RollbackSample>> sample, Action<int> commits)
             {
                 var samples = new List<RollbackSample>();
                 for (var s = 0; s < settings.ReorgRollbacks; s++)
@@ -94,11 +96,11 @@ internal sealed class ReorgScenario(SuiteSettings settings)
                 }
 
                 commits(samples.Sum(x => x.Commits));
-                return LatencyStats.Of(samples.Select(x => x.Elapsed.TotalMilliseconds));
+                return (LatencyStats.Of(samples.Select(x => x.Elapsed.TotalMilliseconds)), LatencyStats.Of(samples.Select(x => x.WorkerMs)));
             }
 
-            Task<LatencyStats> Ours() => Samples(rollback.ReorgAsync, c => reorgCommits += c);
-            Task<LatencyStats> Theirs() => Samples(rollback.AdvanceAsync, c => advanceCommits += c);
+            Task<(LatencyStats Elapsed, LatencyStats Worker)> Ours() => Samples(rollback.ReorgAsync, c => reorgCommits += c);
+            Task<(LatencyStats Elapsed, LatencyStats Worker)> Theirs() => Samples(rollback.AdvanceAsync, c => advanceCommits += c);
             if (r % 2 == 1)
             {
                 advances.Add(await Theirs());
@@ -111,8 +113,8 @@ internal sealed class ReorgScenario(SuiteSettings settings)
             }
 
             var (o, b) = (reorgs[^1], advances[^1]);
-            Progress.Say($"reorg rollback {r}/{settings.Repetitions}: {Depth}-block reorg → new branch indexed p50 {o.P50:0.0} ms p99 {o.P99:0.0} ms; "
-                + $"one new block indexed p50 {b.P50:0.0} ms p99 {b.P99:0.0} ms ({settings.ReorgRollbacks} each)");
+            Progress.Say($"reorg rollback {r}/{settings.Repetitions}: {Depth}-block reorg → new branch indexed p50 {o.Elapsed.P50:0.0} ms p99 {o.Elapsed.P99:0.0} ms (worker's own p50 {o.Worker.P50:0.0} ms p99 {o.Worker.P99:0.0} ms); "
+                + $"one new block indexed p50 {b.Elapsed.P50:0.0} ms p99 {b.Elapsed.P99:0.0} ms (worker's own p50 {b.Worker.P50:0.0} ms p99 {b.Worker.P99:0.0} ms) ({settings.ReorgRollbacks} each)");
         }
 
         await rollback.CheckStreamAsync();
@@ -121,7 +123,7 @@ internal sealed class ReorgScenario(SuiteSettings settings)
     }
 
     private ScenarioOutput Output(
-        List<HeadRound> journaled, List<HeadRound> plain, List<LatencyStats> reorgs, List<LatencyStats> advances, int reorgCommits, int advanceCommits, int reorgCount, List<double> reorgCalls)
+        List<HeadRound> journaled, List<HeadRound> plain, List<(LatencyStats Elapsed, LatencyStats Worker)> reorgs, List<(LatencyStats Elapsed, LatencyStats Worker)> advances, int reorgCommits, int advanceCommits, int reorgCount, List<double> reorgCalls)
     {
         var n = settings.ReorgWorkers;
         var headBaseline = $"{n:N0} workers at confirmations=2 with finality=0 (no journal: the token is the block hash and one anchor), same chain";
@@ -144,8 +146,18 @@ internal sealed class ReorgScenario(SuiteSettings settings)
             Unit = "ms",
             Baseline = rollbackBaseline,
             HigherIsBetter = false,
-            Ours = [.. reorgs.Select(value)],
-            BaselineValues = [.. advances.Select(value)],
+            Ours = [.. reorgs.Select(s => value(s.Elapsed))],
+            BaselineValues = [.. advances.Select(s => value(s.Elapsed))],
+        };
+        Figure Own(string percentile, Func<LatencyStats, double> value) => new()
+        {
+            Scenario = "reorg",
+            Name = $"{Depth}-block rollback {percentile}, the worker's own share (its spans): the fetch that finds the fork → the new branch committed (rollback script, fetch of {Depth + 1} blocks, commit)",
+            Unit = "ms",
+            Baseline = "the same for the ordinary block: its fetch → its commit",
+            HigherIsBetter = false,
+            Ours = [.. reorgs.Select(s => value(s.Worker))],
+            BaselineValues = [.. advances.Select(s => value(s.Worker))],
         };
         var shape = $"{n:N0} evm workers, blocks mode, batch=1, 10 ms polls";
         var notes = new List<string>
@@ -170,6 +182,8 @@ internal sealed class ReorgScenario(SuiteSettings settings)
                 Head("source token per commit with the journal (bytes of the cursor's tok)", "B", false, h => h.TokenBytes),
                 Rollback("p50", s => s.P50),
                 Rollback("p99", s => s.P99),
+                Own("p50", s => s.P50),
+                Own("p99", s => s.P99),
             ],
             [],
             notes);
@@ -298,7 +312,7 @@ internal sealed class ReorgScenario(SuiteSettings settings)
 
     /// <summary>The rollback worker: one <c>evm</c> worker at the head (<c>confirmations=0</c>, default finality and
     /// batch, 10 ms polls), timed through reorgs and plain advances of the chain.</summary>
-    private sealed class Rollback(EvmRpc rpc, InProcessSilo silo, IManagerGrain manager, CommitMeter meter, CancellationToken cancellationToken)
+    private sealed class Rollback(EvmRpc rpc, InProcessSilo silo, IManagerGrain manager, CommitMeter meter, HeadStepListener steps, CancellationToken cancellationToken)
     {
         private long _from;
         private long _head;
@@ -318,6 +332,7 @@ internal sealed class ReorgScenario(SuiteSettings settings)
             var spec = WorkerSpec.For("evm", ("rpc", rpc.Url), ("from", Text(_from)), ("confirmations", "0"), ("intervalMs", "10")) with { MaxRestarts = 0 };
             await manager.StartAsync(id, spec, cancellationToken);
             await WaitAsync(Worker, Id, i => i.Checkpoint == _head, $"at the head {_head}", cancellationToken);
+            steps.Take();
         }
 
         /// <summary>Durations of the <c>anvil_reorg</c> calls (ms), before each rollback's clock.</summary>
@@ -346,7 +361,7 @@ internal sealed class ReorgScenario(SuiteSettings settings)
             Reorgs++;
             var info = await WaitAsync(Worker, Id, i => i.Checkpoint == _head && i.Reorgs == Reorgs, $"rolled back (reorg {Reorgs}) and at the new head {_head}", cancellationToken);
             Check(info, $"reorg {Reorgs}");
-            return new RollbackSample(elapsed, durations.Count);
+            return new RollbackSample(elapsed, durations.Count, Step($"reorg {Reorgs}"));
         }
 
         /// <summary>The baseline: one block mined without a reorg, timed from the mining call to that block committed.</summary>
@@ -359,8 +374,14 @@ internal sealed class ReorgScenario(SuiteSettings settings)
             var (_, durations) = meter.End();
             _head++;
             Check(await WaitAsync(Worker, Id, i => i.Checkpoint == _head, $"at the new head {_head}", cancellationToken), $"advance to {_head}");
-            return new RollbackSample(elapsed, durations.Count);
+            return new RollbackSample(elapsed, durations.Count, Step($"the new block {_head}"));
         }
+
+        /// <summary>The worker's own time for the sample's new head; the sum when its blocks took several commits.</summary>
+        private double Step(string what) =>
+            steps.Take() is { Count: > 0 } taken
+                ? taken.Sum()
+                : throw new BenchFailedException($"reorg: {what}: worker '{Id}' committed, but no fetch → commit of it was seen in its spans");
 
         /// <summary>The worker's stream is exactly the node's chain from its first block to the head (every block once,
         /// the node's hashes): every rollback undid what it had to.</summary>

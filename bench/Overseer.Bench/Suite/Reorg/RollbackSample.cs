@@ -4,4 +4,6 @@ namespace Overseer.Bench.Suite.Reorg;
 /// back and indexed again on the new branch), or (the baseline) one new block on the same chain.</summary>
 /// <param name="Elapsed">From the call that mines the new head block to the worker's last block committed.</param>
 /// <param name="Commits">Batch commits that carried the blocks.</param>
-internal sealed record RollbackSample(TimeSpan Elapsed, int Commits);
+/// <param name="WorkerMs">The worker's own share (<see cref="HeadStepListener"/>): from its fetch that saw the new head to
+/// the commit of it, in milliseconds.</param>
+internal sealed record RollbackSample(TimeSpan Elapsed, int Commits, double WorkerMs);

@@ -10,7 +10,7 @@ namespace Overseer.Bench.Suite;
 /// (<c>bench/results/quick/</c> with <c>--quick</c>, which is not kept in git).</summary>
 internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> scenarios, string command)
 {
-    public static readonly IReadOnlyList<string> Scenarios = ["starts", "restore", "idle", "events", "cluster", "crash-restart", "views", "handler", "durability", "rebuild"];
+    public static readonly IReadOnlyList<string> Scenarios = ["starts", "restore", "idle", "events", "cluster", "crash-restart", "views", "handler", "durability", "rebuild", "reorg"];
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -82,6 +82,7 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
         "handler" => new Handler.HandlerScenario(settings).RunAsync(cancellationToken),
         "durability" => new DurabilityScenario(settings).RunAsync(cancellationToken),
         "rebuild" => new Rebuild.RebuildScenario(settings).RunAsync(cancellationToken),
+        "reorg" => new Reorg.ReorgScenario(settings).RunAsync(cancellationToken),
         _ => throw new UsageException($"unknown scenario '{name}': expected {string.Join(", ", Scenarios)}"),
     };
 }

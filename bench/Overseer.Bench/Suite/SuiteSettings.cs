@@ -55,6 +55,12 @@ internal sealed record SuiteSettings(bool Quick, bool Large = false)
     /// <summary>Transfers in each of those blocks (with 9 mints: 50,009 Transfers in all, 209 with --quick).</summary>
     public int RebuildTransfersPerBlock => Quick ? 20 : 50;
 
+    /// <summary>evm workers following the head in each window of the <c>reorg</c> scenario (one side at a time).</summary>
+    public int ReorgWorkers => Quick ? 4 : 20;
+
+    /// <summary>10-block rollbacks (and as many 11-block advances, their baseline) per repetition of the <c>reorg</c> scenario.</summary>
+    public int ReorgRollbacks => Quick ? 3 : 20;
+
     /// <summary>XADDs per redis-benchmark run: about 4 s at its rate here, as long as our measuring window.</summary>
     public int RedisBenchmarkRequests => Quick ? 50_000 : 1_000_000;
 }

@@ -17,4 +17,22 @@ public interface IPostgresHandler : IEventHandler
 
     /// <summary>Writes the effects of <paramref name="batch"/> through <paramref name="context"/>'s transaction.</summary>
     Task HandleAsync(HandlerBatch batch, PostgresHandlerContext context, CancellationToken cancellationToken);
+
+    /// <summary>The tables this handler writes (names as in SQL, optionally schema-qualified), for reorgs: Overseer puts a
+    /// row trigger on each that journals the before-image of every row a batch of unfinalized events inserts, updates or
+    /// deletes, and undoes them, newest first, when the source's history changes under the checkpoint (a chain reorg), in
+    /// the same transaction that moves the cursor back. Empty (the default): such a rollback uses the rewind hook
+    /// (<see cref="IRewindableHandler"/>) if there is one, else the worker halts.</summary>
+    /// <remarks>Each table needs a primary key (checked when the schema is ensured, with an error naming the table), and
+    /// each of its rows must be written by one worker only (keyed by the worker id, as in the samples): undoing one
+    /// worker's change restores the row as that worker found it. Writes must be row-level (<c>TRUNCATE</c> is not
+    /// journaled). A batch of unfinalized events is handed to <see cref="HandleAsync"/> one event at a time, so each row
+    /// change is journaled under its own event.</remarks>
+    IReadOnlyList<string> JournaledTables => [];
+
+    /// <summary>Called in the transaction of a reorg rollback, after Overseer undid the journaled rows and before the
+    /// cursor moves back to <paramref name="toSeq"/>: for effects of the events after it that are not rows of
+    /// <see cref="JournaledTables"/> (a failure rolls the whole rollback back, to be tried again). The default does
+    /// nothing.</summary>
+    Task RolledBackAsync(long toSeq, PostgresHandlerContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 }

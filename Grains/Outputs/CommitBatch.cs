@@ -16,6 +16,9 @@ namespace Overseer.Outputs;
 /// read once as the run starts); null for a worker without a handler. The commit is refused
 /// (<see cref="CommitOutcome.VersionChanged"/>) when the cursor holds another one, and a cursor that holds none takes it: so
 /// only one version's effects are ever committed for a worker, whichever silos run it.</param>
+/// <param name="FinalThrough">The source's <see cref="SourceBatch.FinalThrough"/>: an output that journals effects for a
+/// rollback journals those of events above it, and may forget what it journaled at or below it; null: the source never
+/// rolls back.</param>
 internal readonly record struct CommitBatch(
     long Generation,
     long Checkpoint,
@@ -25,7 +28,8 @@ internal readonly record struct CommitBatch(
     long LeaseUntil,
     WorkerBinding Binding,
     PoisonPass? Pass = null,
-    int? HandlerVersion = null)
+    int? HandlerVersion = null,
+    long? FinalThrough = null)
 {
     /// <summary>The cursor contract, the same for every output: each event follows the previous one (the first follows
     /// <see cref="Checkpoint"/>), and for a dense source by exactly one. Throws <see cref="InvalidOperationException"/>,

@@ -59,6 +59,9 @@ internal sealed class WorkerRun(
     /// <summary>Where and why the run halted (<see cref="RunExit.Halted"/>).</summary>
     public WorkerHalt? Halt { get; private set; }
 
+    /// <summary>The source's <see cref="SourceBatch.FinalThrough"/> as of the batch being committed: what the output
+    /// journals above, so that a rollback can undo it.</summary>
+    private long? _finalThrough;
 
     public async Task<RunExit> RunAsync(CancellationToken cancellationToken)
     {
@@ -92,6 +95,7 @@ internal sealed class WorkerRun(
                     continue;
                 }
 
+                _finalThrough = batch.FinalThrough;
                 if (batch.Events.Count > 0 && await CommitAsync(batch.Events, batch.Token, source.Density ?? factory.Density, cancellationToken) is { } ended)
                 {
                     return ended;
@@ -248,7 +252,7 @@ internal sealed class WorkerRun(
         while (true)
         {
             var expected = Checkpoint;
-            var request = new CommitBatch(generation, expected, events, density, token, lease.CommitLease, binding, pass, _version);
+            var request = new CommitBatch(generation, expected, events, density, token, lease.CommitLease, binding, pass, _version, _finalThrough);
 
             // One commit is never abandoned halfway (Redis' own timeout bounds it); only the wait for a permit and the
             // retries are cancellable.

@@ -91,6 +91,10 @@ public sealed class Erc20Transfers : IRewindableHandler
     // Rewinds are rare operator actions, so this reads the worker's balances whole rather than carrying the holders over.
     private const string DropWorkerZeroBalances = "DELETE FROM balances WHERE worker = $1 AND balance = 0";
 
+    /// <summary>Both tables, for reorgs at the head (<c>confirmations=0</c>): Overseer journals the before-image of every
+    /// row a batch of unfinalized blocks changes, and undoes them when a reorg takes those blocks back.</summary>
+    public IReadOnlyList<string> JournaledTables => ["transfers", "balances"];
+
     /// <summary>This handler takes no options: any <c>--handler-option</c> is refused at start.</summary>
     public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) =>
         [.. options.Select(o => $"unknown handler option '{o.Key}={o.Value}': the erc20 handler (Erc20Transfers) takes no options")];

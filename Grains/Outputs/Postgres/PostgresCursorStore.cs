@@ -47,8 +47,9 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         await using var create = new NpgsqlCommand(
             $"""
-            INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped) VALUES ($1, {Generations.SqlFirst}, 0, NULL, false)
-            ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, checkpoint = 0, token = NULL, stopped = false, handler_version = NULL, updated_at = now()
+            WITH forgotten AS (DELETE FROM {PostgresReorgJournal.Table} WHERE worker = $1)
+            INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped, unjournaled_through) VALUES ($1, {Generations.SqlFirst}, 0, NULL, false, 0)
+            ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, checkpoint = 0, token = NULL, stopped = false, handler_version = NULL, unjournaled_through = 0, updated_at = now()
             RETURNING generation, checkpoint, token, handler_version
             """,
             connection);
@@ -97,11 +98,11 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using var select = new NpgsqlCommand($"SELECT generation, checkpoint, token, stopped, handler_version FROM {Table} WHERE worker = $1 FOR UPDATE", connection, transaction);
+        await using var select = new NpgsqlCommand($"SELECT generation, checkpoint, token, stopped, handler_version, unjournaled_through FROM {Table} WHERE worker = $1 FOR UPDATE", connection, transaction);
         select.Parameters.Add(new() { Value = workerId });
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new CursorRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3), Version(reader, 4))
+            ? new CursorRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3), Version(reader, 4), reader.IsDBNull(5) ? null : reader.GetInt64(5))
             : null;
     }
 
@@ -118,6 +119,7 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
 
     private static int? Version(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetInt32(column);
 
-    /// <summary>A cursor row as locked: <see cref="Checkpoint"/> is null until a start created it.</summary>
-    internal readonly record struct CursorRow(long Generation, long? Checkpoint, string? Token, bool Stopped, int? HandlerVersion = null);
+    /// <summary>A cursor row as locked: <see cref="Checkpoint"/> is null until a start created it;
+    /// <see cref="UnjournaledThrough"/> is null for a row of a release before the reorg journal (read: the checkpoint).</summary>
+    internal readonly record struct CursorRow(long Generation, long? Checkpoint, string? Token, bool Stopped, int? HandlerVersion = null, long? UnjournaledThrough = null);
 }

@@ -25,7 +25,8 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
     private const string Table = PostgresSchema.CursorTable;
 
     private const string Advance = $"""
-        UPDATE {Table} SET checkpoint = $1, token = coalesce($2, token), handler_version = coalesce($7, handler_version), updated_at = now()
+        UPDATE {Table} SET checkpoint = $1, token = coalesce($2, token), handler_version = coalesce($7, handler_version),
+            unjournaled_through = greatest(coalesce(unjournaled_through, checkpoint), $8), updated_at = now()
         WHERE worker = $3 AND generation = $4 AND NOT stopped AND checkpoint = $5
           AND ($7::integer IS NULL OR handler_version IS NULL OR handler_version = $7)
           AND ($6 = 0 OR (extract(epoch FROM clock_timestamp()) * 1000)::bigint < $6)
@@ -51,6 +52,13 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         var handler = Handler(workerId, batch.Binding);
         await schema.EnsureAsync(batch.Binding.HandlerName, handler, cancellationToken);
         var last = events[^1].Seq;
+
+        // The events above the source's final seq are journaled (when the handler declares its tables), from the first of
+        // them; what was journaled at or below it is forgotten, so the cursor row records that nothing up to it (or up to
+        // this batch) can be undone from the journal any more, and a rollback below that is refused.
+        var journalAbove = batch.Pass is null && handler.JournaledTables.Count > 0 ? batch.FinalThrough : null;
+        var journalFrom = journalAbove is { } final ? FirstAbove(events, final) : events.Count;
+        var unjournaledThrough = batch.Pass is not null ? 0 : Math.Min(journalAbove ?? long.MaxValue, last);
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var advance = new NpgsqlCommand(Advance, connection, transaction))
@@ -62,6 +70,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
             advance.Parameters.Add(new() { Value = batch.Checkpoint });
             advance.Parameters.Add(new() { Value = batch.LeaseUntil });
             advance.Parameters.Add(new() { Value = (object?)batch.HandlerVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+            advance.Parameters.Add(new() { Value = unjournaledThrough });
             if (await advance.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 await transaction.RollbackAsync(cancellationToken);
@@ -82,6 +91,21 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
                     cancellationToken);
             }
         }
+        else if (journalAbove is { } above)
+        {
+            // Final events in one call, unjournaled; then each unfinalized event alone, journaled under its seq.
+            await PostgresReorgJournal.BeginAsync(connection, transaction, workerId, above, cancellationToken);
+            if (journalFrom > 0)
+            {
+                await HandleAsync(workerId, batch.Binding, handler, journalFrom == events.Count ? events : [.. events.Take(journalFrom)], connection, transaction, cancellationToken);
+            }
+
+            for (var i = journalFrom; i < events.Count; i++)
+            {
+                await PostgresReorgJournal.AtAsync(connection, transaction, events[i].Seq, cancellationToken);
+                await HandleAsync(workerId, batch.Binding, handler, [events[i]], connection, transaction, cancellationToken);
+            }
+        }
         else
         {
             await HandleAsync(workerId, batch.Binding, handler, events, connection, transaction, cancellationToken);
@@ -89,6 +113,104 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
 
         await transaction.CommitAsync(cancellationToken);
         return new CommitResult(CommitOutcome.Committed, last);
+    }
+
+    /// <summary>The index of the first event above <paramref name="seq"/> (the count when none is).</summary>
+    private static int FirstAbove(IReadOnlyList<SourceEvent> events, long seq)
+    {
+        var i = 0;
+        while (i < events.Count && events[i].Seq <= seq)
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    public async Task<RollbackResult> RollBackAsync(string workerId, CommitRollback rollback, CancellationToken cancellationToken)
+    {
+        var handler = Handler(workerId, rollback.Binding);
+        var journaled = handler.JournaledTables.Count > 0;
+        var hook = handler as IRewindableHandler;
+        if (!journaled && hook is null)
+        {
+            return RollbackResult.Refused(
+                rollback.Checkpoint,
+                $"handler '{rollback.Binding.HandlerName}' declares no journaled tables ({nameof(IPostgresHandler.JournaledTables)}) and has no rewind hook ({nameof(IRewindableHandler)}), so Overseer cannot undo its rows: rewind it past the fork and resume it");
+        }
+
+        await schema.EnsureAsync(rollback.Binding.HandlerName, handler, cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var to = rollback.ToSeq;
+        var row = await PostgresCursorStore.LockAsync(connection, transaction, workerId, create: false, cancellationToken);
+        if (row is not { } c || c.Generation != rollback.Generation || c.Stopped)
+        {
+            return new RollbackResult(CommitOutcome.Fenced, row?.Checkpoint ?? 0);
+        }
+
+        var checkpoint = c.Checkpoint ?? 0;
+        if (checkpoint == to && c.Token == rollback.Token)
+        {
+            return new RollbackResult(CommitOutcome.Committed, checkpoint); // a retry whose reply was lost
+        }
+
+        if (checkpoint < rollback.Checkpoint)
+        {
+            return new RollbackResult(CommitOutcome.StoreBehind, checkpoint);
+        }
+
+        if (checkpoint != rollback.Checkpoint || to > checkpoint)
+        {
+            throw new InvalidOperationException(
+                $"rollback of worker '{workerId}' to {to} refused: its checkpoint is {checkpoint}, expected {rollback.Checkpoint} (at or above the target)");
+        }
+
+        var unjournaled = c.UnjournaledThrough ?? checkpoint;
+        if (journaled && to < unjournaled)
+        {
+            return RollbackResult.Refused(
+                checkpoint,
+                $"its events up to seq {unjournaled} were committed without a before-image journal (final when committed, or by an older release), so Overseer cannot undo them: rewind it past the fork and resume it");
+        }
+
+        var context = new PostgresHandlerContext(workerId, rollback.Binding.HandlerOptions, connection, transaction);
+        long removed = 0;
+        if (journaled)
+        {
+            try
+            {
+                removed = await PostgresReorgJournal.UndoAsync(connection, transaction, workerId, to, cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresReorgJournal.Mismatch)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return RollbackResult.Refused(checkpoint, $"{ex.MessageText}: nothing was undone; rewind it past the fork and resume it");
+            }
+        }
+        else
+        {
+            await hook!.RewindAsync(to, context, cancellationToken);
+        }
+
+        await handler.RolledBackAsync(to, context, cancellationToken);
+        await using (var letters = new NpgsqlCommand($"DELETE FROM {PostgresDeadLetters.Table} WHERE worker = $1 AND seq > $2", connection, transaction))
+        {
+            letters.Parameters.Add(new() { Value = workerId });
+            letters.Parameters.Add(new() { Value = to });
+            await letters.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var move = new NpgsqlCommand(
+            $"UPDATE {Table} SET checkpoint = $1, token = $2, unjournaled_through = least(coalesce(unjournaled_through, checkpoint), $1), updated_at = now() WHERE worker = $3",
+            connection,
+            transaction);
+        move.Parameters.Add(new() { Value = to });
+        move.Parameters.Add(new() { Value = (object?)rollback.Token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        move.Parameters.Add(new() { Value = workerId });
+        await move.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new RollbackResult(CommitOutcome.Committed, to, removed);
     }
 
     public async Task<DeadLetter> ReplayAsync(string workerId, WorkerBinding binding, long seq, CancellationToken cancellationToken)
@@ -114,6 +236,14 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
 
         var letter = await PostgresDeadLetters.TakeAsync(connection, transaction, workerId, seq, cancellationToken)
             ?? throw OverseerException.Invalid($"worker '{workerId}' has no dead letter at seq {seq}: list them with 'overseer dead-letters {workerId}'");
+        if (handler.JournaledTables.Count > 0)
+        {
+            // Journaled like any event above the final seq (forgotten by the next commit if it is final), so that a reorg
+            // undoes a replay of an event it takes back.
+            await PostgresReorgJournal.BeginAsync(connection, transaction, workerId, finalThrough: -1, cancellationToken);
+            await PostgresReorgJournal.AtAsync(connection, transaction, seq, cancellationToken);
+        }
+
         await HandleAsync(workerId, binding, handler, [new SourceEvent(letter.Seq, letter.Payload)], connection, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return letter;
@@ -170,7 +300,8 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
 
         await hook.RewindAsync(toSeq, new PostgresHandlerContext(workerId, binding.HandlerOptions, connection, transaction), cancellationToken);
 
-        // The events after the target are indexed again: their dead letters go with their effects.
+        // The events after the target are indexed again: their dead letters and journaled before-images go with their effects.
+        await PostgresReorgJournal.ForgetAsync(connection, transaction, workerId, toSeq, cancellationToken);
         await using (var letters = new NpgsqlCommand($"DELETE FROM {PostgresDeadLetters.Table} WHERE worker = $1 AND seq > $2", connection, transaction))
         {
             letters.Parameters.Add(new() { Value = workerId });
@@ -180,7 +311,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
 
         // A rewind to 0 removed every effect of the version they were written with: the next commit sets its own.
         await using var move = new NpgsqlCommand(
-            $"UPDATE {Table} SET checkpoint = $1, token = $2, handler_version = CASE WHEN $1 = 0 THEN NULL ELSE handler_version END, updated_at = now() WHERE worker = $3",
+            $"UPDATE {Table} SET checkpoint = $1, token = $2, handler_version = CASE WHEN $1 = 0 THEN NULL ELSE handler_version END, unjournaled_through = least(coalesce(unjournaled_through, checkpoint), $1), updated_at = now() WHERE worker = $3",
             connection,
             transaction);
         move.Parameters.Add(new() { Value = toSeq });
@@ -207,6 +338,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
             await hook.RewindAsync(0, new PostgresHandlerContext(workerId, binding.HandlerOptions, connection, transaction), cancellationToken);
         }
 
+        await PostgresReorgJournal.ForgetAsync(connection, transaction, workerId, afterSeq: -1, cancellationToken);
         await using (var letters = new NpgsqlCommand($"DELETE FROM {PostgresDeadLetters.Table} WHERE worker = $1", connection, transaction))
         {
             letters.Parameters.Add(new() { Value = workerId });

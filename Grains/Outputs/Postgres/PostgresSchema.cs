@@ -4,8 +4,9 @@ using Overseer.Handlers;
 
 namespace Overseer.Outputs.Postgres;
 
-/// <summary>Creates what the PostgreSQL output needs, once per silo: Overseer's tables (<c>overseer_cursors</c>, <c>overseer_dead_letters</c>), and
-/// each handler's own schema (<see cref="IPostgresHandler.EnsureSchemaAsync"/>), each under an advisory lock so that
+/// <summary>Creates what the PostgreSQL output needs, once per silo: Overseer's tables (<c>overseer_cursors</c>, <c>overseer_dead_letters</c>,
+/// the reorg journal of <see cref="PostgresReorgJournal"/>), and each handler's own schema
+/// (<see cref="IPostgresHandler.EnsureSchemaAsync"/>, then the journal triggers on its declared tables), each under an advisory lock so that
 /// silos starting together do not race their DDL. A failed attempt is tried again by the next batch.</summary>
 internal sealed class PostgresSchema(PostgresDatabase database)
 {
@@ -28,6 +29,11 @@ internal sealed class PostgresSchema(PostgresDatabase database)
     // Added by the handler-versions release: a database created before it is upgraded in place (its rows get null, which
     // the next commit fills with its handler's version).
     private const string AddHandlerVersion = $"ALTER TABLE {CursorTable} ADD COLUMN IF NOT EXISTS handler_version integer";
+
+    // Added by the reorg-journal release: the highest seq committed without a before-image journal (final when committed,
+    // or by a handler or source without one); a reorg rollback below it cannot be undone from the journal. Null (a row of
+    // an older release) means the checkpoint.
+    private const string AddUnjournaledThrough = $"ALTER TABLE {CursorTable} ADD COLUMN IF NOT EXISTS unjournaled_through bigint";
 
     /// <summary>The dead letters of workers with poison policy dead-letter (<see cref="PostgresDeadLetters"/>).</summary>
     public const string DeadLetterTable = "overseer_dead_letters";
@@ -64,10 +70,18 @@ internal sealed class PostgresSchema(PostgresDatabase database)
             await version.ExecuteNonQueryAsync(ct);
             await using var deadLetters = new NpgsqlCommand(CreateDeadLetters, c);
             await deadLetters.ExecuteNonQueryAsync(ct);
+            await using var unjournaled = new NpgsqlCommand(AddUnjournaledThrough, c);
+            await unjournaled.ExecuteNonQueryAsync(ct);
+            await using var journal = new NpgsqlCommand(PostgresReorgJournal.Create, c);
+            await journal.ExecuteNonQueryAsync(ct);
         }, ct), cancellationToken);
         return handler is null || handlerName is null
             ? own
-            : AndThen(own, () => Once("handler:" + handlerName, ct => RunLockedAsync(c => handler.EnsureSchemaAsync(c, ct), ct), cancellationToken));
+            : AndThen(own, () => Once("handler:" + handlerName, ct => RunLockedAsync(async c =>
+            {
+                await handler.EnsureSchemaAsync(c, ct);
+                await PostgresReorgJournal.EnsureTriggersAsync(c, handlerName, handler.JournaledTables, ct);
+            }, ct), cancellationToken));
     }
 
     private static async Task AndThen(Task first, Func<Task> next)

@@ -39,6 +39,12 @@ internal sealed class EvmIndexer(EvmRpcClient rpc, EvmSettings settings, string?
     /// <summary>The token of the last non-empty batch returned: what is committed with it.</summary>
     public string? LastToken { get; private set; }
 
+    /// <summary>The highest seq a reorg can never roll back past, as of <see cref="LastToken"/>: the end of the oldest block
+    /// of the journal (the ancestor of any reorg that can be undone is at or after it).</summary>
+    public long FinalThrough => _journal.IsEmpty ? long.MaxValue
+        : settings.LogsMode ? EvmPosition.LastLogSeqOf(_journal.Entries[0].Block)
+        : _journal.Entries[0].Block;
+
     /// <summary>Whether a fetch may find something now: not yet positioned, or blocks up to the safe head remain.</summary>
     public bool HasWork => _next == 0 || (Head is { } head && _next <= head - settings.Confirmations);
 

@@ -15,7 +15,7 @@ internal sealed class EvmSource(IEventSource handlers, EvmIndexer indexer, bool 
     public async Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken)
     {
         var batch = await handlers.FetchAsync(after, cancellationToken).ConfigureAwait(false);
-        return batch.Events.Count == 0 ? batch : batch with { Token = indexer.LastToken };
+        return batch.Events.Count == 0 ? batch : batch with { Token = indexer.LastToken, FinalThrough = indexer.FinalThrough };
     }
 
     public ValueTask DisposeAsync() => handlers.DisposeAsync();

@@ -10,27 +10,15 @@ namespace Overseer.Tests.Grains;
 public static class Erc20Tables
 {
     /// <summary>Both tables' rows of <paramref name="worker"/> as text (every column but the worker), in key order.</summary>
-    public static async Task<List<string>> RowsAsync(string connectionString, string worker)
-    {
-        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
-        await connection.OpenAsync();
-        await using var select = new NpgsqlCommand(
+    public static Task<List<string>> RowsAsync(string connectionString, string worker) =>
+        PostgresRows.TextAsync(
+            connectionString,
             """
             SELECT 't ' || row(seq, block, log_index, tx, token, from_address, to_address, value)::text FROM transfers WHERE worker = $1
             UNION ALL SELECT 'b ' || row(token, holder, balance)::text FROM balances WHERE worker = $1
             ORDER BY 1
             """,
-            connection);
-        select.Parameters.Add(new() { Value = worker });
-        await using var reader = await select.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(0));
-        }
-
-        return rows;
-    }
+            worker);
 
     /// <summary>Null when <paramref name="worker"/>'s tables are exactly the chain's: its transfers the token's Transfer logs
     /// from block 1 to <paramref name="head"/> (seq, block, log index, tx), its balances every holder's balanceOf (no row

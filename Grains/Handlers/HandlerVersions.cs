@@ -32,8 +32,8 @@ internal static class HandlerVersions
     public static string? WhyNotAccept(string workerId, WorkerStatus status, WorkerHalt? halt) =>
         status == WorkerStatus.Halted && halt is { Reason: HaltReason.HandlerVersion }
             ? null
-            : status == WorkerStatus.Halted && halt is { } poison
-                ? $"worker '{workerId}' is not waiting on a handler version change: it halted on a poison event at seq {poison.Seq} ({poison.ErrorType}); resume it after a fix, skip the event, or rewind it"
+            : Workers.HaltDescriptions.Of(workerId, status, halt) is { } halted
+                ? $"worker '{workerId}' is not waiting on a handler version change: {halted}"
                 : $"worker '{workerId}' is {status.ToString().ToLowerInvariant()}, not waiting on a handler version change: accept continues a worker that halted because its handler's version is not the one its effects were committed with (status shows it halted with reason handler-version)";
 
     private static string Describe(string workerId, string? handler, int committed, int current, long checkpoint) =>

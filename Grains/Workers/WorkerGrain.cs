@@ -247,8 +247,9 @@ internal sealed partial class WorkerGrain(
         EnsureExists();
         if (S.Status != WorkerStatus.Halted || S.Halt is not { Reason: HaltReason.PoisonEvent } halt)
         {
-            throw OverseerException.Conflict(
-                $"worker '{Id}' is {S.Status.ToString().ToLowerInvariant()}{(S.Halt is { Reason: HaltReason.HandlerVersion } ? " on a handler version change" : "")}, not halted at a poison event: skip passes only the event a halted worker stopped at");
+            throw OverseerException.Conflict(HaltDescriptions.Of(Id, S.Status, S.Halt) is { } halted
+                ? $"worker '{Id}' is not halted at a poison event: {halted}"
+                : $"worker '{Id}' is {S.Status.ToString().ToLowerInvariant()}, not halted at a poison event: skip passes only the event a halted worker stopped at");
         }
 
         if (seq is { } asked && asked != halt.Seq)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using Npgsql;
+using Overseer.Errors;
 using Overseer.Models;
 using Overseer.Testing;
 using Xunit.Abstractions;
@@ -269,5 +270,10 @@ public sealed class EvmReorgPostgresTests(PostgresCluster fixture, ITestOutputHe
         Assert.Contains("reorg of depth 3: block 10 was ", halted.LastError, StringComparison.Ordinal);
         Assert.Contains("cannot roll back to 7: handler 'record-no-rewind' declares no journaled tables (JournaledTables) and has no rewind hook (IRewindableHandler)", halted.LastError, StringComparison.Ordinal);
         Assert.Equal(Enumerable.Range(1, 10).Select(n => (long)n), await RecordingHandler.SeqsAsync(fixture.ConnectionString, id));
+
+        // The commands for other halts refuse, naming this one and its way out.
+        var skip = await Assert.ThrowsAsync<OverseerException>(() => fixture.Manager.SkipAsync(id, null, "ops@test"));
+        Assert.StartsWith($"worker '{id}' is not halted at a poison event: it halted at seq 10 on a reorg it cannot roll back (reorg of depth 3", skip.Message, StringComparison.Ordinal);
+        Assert.EndsWith("rewind it to before the fork, then resume it", skip.Message, StringComparison.Ordinal);
     }
 }

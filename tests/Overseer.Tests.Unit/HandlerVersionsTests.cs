@@ -66,5 +66,9 @@ public sealed class HandlerVersionsTests
             "worker 'w' is not waiting on a handler version change: it halted on a poison event at seq 6 (System.FormatException); resume it after a fix, skip the event, or rewind it",
             HandlerVersions.WhyNotAccept("w", WorkerStatus.Halted, poison));
         Assert.StartsWith("worker 'w' is running, not waiting on a handler version change", HandlerVersions.WhyNotAccept("w", WorkerStatus.Running, null));
+        var reorg = new WorkerHalt(HaltReason.Reorg, 7, null, "Overseer.Sources.Evm.EvmReorgException", "reorg below the finalized block", 1, Now);
+        Assert.Equal(
+            "worker 'w' is not waiting on a handler version change: it halted at seq 7 on a reorg it cannot roll back (reorg below the finalized block); rewind it to before the fork, then resume it",
+            HandlerVersions.WhyNotAccept("w", WorkerStatus.Halted, reorg));
     }
 }

@@ -239,7 +239,7 @@ internal sealed class WorkerRun(
     private RunExit HaltOnVersion()
     {
         var (committed, current) = (CommittedVersion!.Value, _version!.Value);
-        Halt = HandlerVersions.Halt(workerId, binding.HandlerName, committed, current, Checkpoint, progress.Now);
+        Halt = HandlerVersions.Halt(workerId, binding.HandlerName, committed, current, Checkpoint, progress.Now, binding.Output.WhyEffectsCannotBeRemoved(binding));
         Error = Halt.Error;
         telemetry.RecordVersionHalt(workerId, committed, current);
         return RunExit.Halted;

@@ -33,6 +33,17 @@ public sealed class HandlerVersionsTests
     }
 
     [Fact]
+    public void Halt_ForANewerHandler_WhoseEffectsCannotBeRemoved_OffersOnlyAccept_SayingWhyNotARebuild()
+    {
+        var halt = HandlerVersions.Halt("w-1", "pg", committed: 1, current: 2, checkpoint: 40, Now, whyNoRebuild: "handler 'pg' has no rewind hook");
+
+        Assert.Equal(
+            "handler 'pg' is version 2 on this silo, and worker 'w-1' committed its effects up to seq 40 with version 1: it waits, so that the two versions' effects are never mixed. "
+            + "Keep the effects and continue from seq 40 with version 2: overseer accept w-1 (a rebuild with rewind --to 0 is not possible: handler 'pg' has no rewind hook)",
+            halt.Error);
+    }
+
+    [Fact]
     public void Halt_ForAnOlderHandler_SaysItWaitsForTheDeploy()
     {
         var halt = HandlerVersions.Halt("w-1", "erc20", committed: 3, current: 2, checkpoint: 40, Now);

@@ -199,6 +199,28 @@ public sealed class EvmReorgTests(OverseerCluster fixture, ITestOutputHelper out
 
         var audit = await fixture.Manager.GetAuditAsync(200);
         Assert.Equal(3, audit.Count(e => e.WorkerId == follower && e.Action == "reorg" && e.Actor == Operations.AuditLog.SourceActor));
+
+        // The count each follower caught up with is in its token, committed with its checkpoint: stopped and resumed, they
+        // do not roll back again.
+        var db = fixture.Mux.GetDatabase();
+        var keys = new RedisKeys(fixture.ServiceId);
+        foreach (var id in new[] { follower, second })
+        {
+            var stopped = await fixture.Manager.StopAsync(id);
+            Assert.Equal((0, 3), (stopped.Restarts, stopped.Reorgs));
+            Assert.Equal("rb=3", (string?)await db.HashGetAsync(keys.Cursor(id), "tok"));
+            await fixture.Manager.ResumeAsync(id);
+        }
+
+        var last = await node.Rpc.BlockNumberAsync() + 1;
+        await node.Rpc.MineAsync(1);
+        foreach (var id in new[] { upstream, follower, second })
+        {
+            await WaitAsync(id, i => i.Checkpoint == last, $"after the resume: at the new head {last}");
+        }
+
+        await AssertFollowsAsync(upstream, follower, "after the resume");
+        await AssertFollowsAsync(follower, second, "after the resume");
         foreach (var id in new[] { second, follower, upstream })
         {
             var stopped = await fixture.Manager.StopAsync(id);
@@ -268,6 +290,15 @@ public sealed class EvmReorgTests(OverseerCluster fixture, ITestOutputHelper out
         Assert.Equal((WorkerStatus.Running, 0, 0, (string?)null), (after.Status, after.Restarts, after.Reorgs, after.LastReorg));
         await AssertBlocksAsync(Client, node.Rpc, upstream, 1, 21);
         await AssertFollowsAsync(upstream, follower, "the follower that was behind the fork");
+
+        // It took the count with its next batch: resumed past the rollback's target, it does not roll back for it.
+        Assert.Equal("rb=1", (string?)await fixture.Mux.GetDatabase().HashGetAsync(new RedisKeys(fixture.ServiceId).Cursor(follower), "tok"));
+        await fixture.Manager.StopAsync(follower);
+        await fixture.Manager.ResumeAsync(follower);
+        await node.Rpc.MineAsync(1);
+        after = await WaitAsync(follower, i => i.Checkpoint == 22, "the follower, resumed, at the new head 22");
+        Assert.Equal((0, 0), (after.Restarts, after.Reorgs));
+        await AssertFollowsAsync(upstream, follower, "the follower resumed after the upstream's rollback");
         await fixture.Manager.StopAsync(follower);
         await fixture.Manager.StopAsync(upstream);
     }

@@ -80,7 +80,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         redis.call('HSET', KEYS[1], 'cp', to)
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'tok', ARGV[4]) else redis.call('HDEL', KEYS[1], 'tok') end
         if to == 0 then redis.call('HDEL', KEYS[1], 'hv') end
-        record_rollback(KEYS[1], KEYS[4], to, ARGV[6])
+        record_rollback(KEYS[1], KEYS[4], ARGV[2], ARGV[6])
         return {1, #entries}
         """;
 
@@ -106,8 +106,8 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         for i = 1, #entries do redis.call('XDEL', KEYS[2], entries[i][1]) end
         if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('XSETID', KEYS[2], ARGV[3] .. '-0') end
         if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'cp', to, 'tok', ARGV[5]) else redis.call('HSET', KEYS[1], 'cp', to) redis.call('HDEL', KEYS[1], 'tok') end
-        record_rollback(KEYS[1], KEYS[4], to, ARGV[6])
-        if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('SPUBLISH', KEYS[2], to) end
+        record_rollback(KEYS[1], KEYS[4], ARGV[3], ARGV[6])
+        if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('SPUBLISH', KEYS[2], ARGV[3]) end
         return {1, to, #entries}
         """;
 

@@ -22,8 +22,9 @@ internal static class RollbackLog
     public const string Count = "rb";
 
     // A fragment (the function record_rollback) that the scripts which remove entries begin with, called with the cursor,
-    // the rollback log, the target seq and Kept once the entries after the target are gone: counts the rollback, logs its
-    // target and forgets the one that falls out of the log. It touches the keys it is given only.
+    // the rollback log, the target seq and Kept as its ARGV strings (the target is logged as the caller wrote it, never
+    // through a Lua double), once the entries after the target are gone: counts the rollback in the cursor's Count field,
+    // logs its target and forgets the one that falls out of the log. It touches the keys it is given only.
     public const string Lua = """
         local function record_rollback(cursor, log, to, kept)
           local n = redis.call('HINCRBY', cursor, 'rb', 1)

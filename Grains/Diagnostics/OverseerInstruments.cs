@@ -75,7 +75,7 @@ internal sealed class OverseerInstruments
         _deadLetters = meter.CreateCounter<long>(DeadLettersName, "{event}", "Poison events passed and kept as dead letters (poison policy dead-letter).");
         _halted = meter.CreateCounter<long>(HaltedName, "{worker}", "Workers halted (tag reason: poison-event, handler-version or reorg); overseer.workers{status=halted} counts those still halted.");
         _reorgs = meter.CreateCounter<long>(ReorgsName, "{reorg}", "Reorgs of its source a worker rolled back (tag source: the source kind); one it cannot undo halts it (overseer.halted, reason reorg).");
-        _reorgDepth = meter.CreateHistogram<long>(ReorgDepthName, "{block}", "Depth of each reorg rolled back, in the source's units (evm: blocks after the common ancestor).");
+        _reorgDepth = meter.CreateHistogram<long>(ReorgDepthName, "{block}", "Depth of each reorg rolled back, in the source's units (evm: blocks after the common ancestor; stream: seqs from its upstream's rollback target up to the follower's checkpoint).");
         _skipped = meter.CreateCounter<long>(SkippedName, "{event}", "Poison events passed without their effects (tag by: policy, or operator for overseer skip).");
     }
 

@@ -12,12 +12,17 @@ internal sealed class RedisKeys(string serviceId)
     /// <summary>Stream of committed events; entry id <c>{seq}-0</c>, field <c>p</c> = payload.</summary>
     public string Events(string workerId) => $"{_prefix}w:{{{workerId}}}:events";
 
-    /// <summary>Hash <c>gen</c> (fencing generation) and <c>cp</c> (checkpoint).</summary>
+    /// <summary>Hash <c>gen</c> (fencing generation) and <c>cp</c> (checkpoint), among others (<see cref="Outputs.Redis.RedisCursorStore"/>).</summary>
     public string Cursor(string workerId) => $"{_prefix}w:{{{workerId}}}:cursor";
 
     /// <summary>Set of the ids of the <c>stream</c> workers that follow this worker's <see cref="Events"/> (registered as
     /// they start, removed as they are deleted); a delete or rewind of the worker is refused while it holds any.</summary>
     public string Followers(string workerId) => $"{_prefix}w:{{{workerId}}}:followers";
+
+    /// <summary>Hash <c>n</c> → <c>toSeq</c>: the worker's last rollbacks of its <see cref="Events"/> (the <c>n</c>th removed
+    /// every entry after <c>toSeq</c>), <c>n</c> counted by the cursor's <c>rb</c>, so that the <c>stream</c> workers that
+    /// follow it roll back with it (<see cref="Outputs.Redis.RollbackLog"/>).</summary>
+    public string Rollbacks(string workerId) => $"{_prefix}w:{{{workerId}}}:rollbacks";
 
     /// <summary>The sharded pub/sub channel the commit script publishes the new checkpoint on when the worker has
     /// <see cref="Followers"/>: named as <see cref="Events"/>, so it carries the same <c>{id}</c> hash tag and a commit
@@ -26,9 +31,9 @@ internal sealed class RedisKeys(string serviceId)
 
     /// <summary>The keys of a worker's multi-key scripts, together and in the order they take them: <c>KEYS[1]</c> =
     /// <see cref="Cursor"/>, <c>KEYS[2]</c> = <see cref="Events"/> (also the name of the <see cref="Commits"/> channel),
-    /// <c>KEYS[3]</c> = <see cref="Followers"/>. One hash slot (<c>{id}</c>), which Redis Cluster requires of a script's
+    /// <c>KEYS[3]</c> = <see cref="Followers"/>, <c>KEYS[4]</c> = <see cref="Rollbacks"/>. One hash slot (<c>{id}</c>), which Redis Cluster requires of a script's
     /// keys; the rule is tested over every script (HashSlotRuleTests).</summary>
-    public RedisKey[] Worker(string workerId) => [Cursor(workerId), Events(workerId), Followers(workerId)];
+    public RedisKey[] Worker(string workerId) => [Cursor(workerId), Events(workerId), Followers(workerId), Rollbacks(workerId)];
 
     /// <summary>Hash worker id → registry row (JSON) of one partition.</summary>
     public string Registry(int partition) => $"{_prefix}registry:{partition}";

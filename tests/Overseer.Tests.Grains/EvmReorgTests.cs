@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Overseer.Models;
+using Overseer.Redis;
 using Overseer.Testing;
 using Xunit.Abstractions;
 using static Overseer.Tests.Grains.EvmChain;
@@ -8,7 +9,8 @@ namespace Overseer.Tests.Grains;
 
 /// <summary>Indexing at the head (<c>confirmations=0</c>) on the Redis stream output against a real anvil: reorgs of
 /// committed blocks are rolled back to the common ancestor and indexed again from the new chain, with no restart counted;
-/// after each, the stream is exactly a fresh index of the final chain.</summary>
+/// after each, the stream is exactly a fresh index of the final chain; the <c>stream</c> workers that follow it roll back
+/// with it, and after each hold exactly its events up to their own checkpoints.</summary>
 public sealed class EvmReorgTests(OverseerCluster fixture, ITestOutputHelper output) : IClassFixture<OverseerCluster>
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
@@ -157,27 +159,230 @@ public sealed class EvmReorgTests(OverseerCluster fixture, ITestOutputHelper out
     }
 
     [Fact]
-    public async Task Blocks_ReorgOfAFollowedWorker_HaltsIt_ItsFollowerKeepsWhatItRead()
+    public async Task Followers_ReorgsOfDepth1_5_12_RollBackWithTheirUpstream_EachIsItsUpstreamUpToItsCheckpoint()
     {
-        // A stream follower has read the entries a rollback would remove, and does not roll back with its upstream yet:
-        // the upstream halts rather than leave its follower on the old chain.
+        // An evm worker at the head, a stream worker following it and one following that: each reorg is rolled back by the
+        // upstream (not halted), then by its follower, then by the follower's follower, each in its own fenced script.
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
+        await node.Rpc.MineAsync(20);
+        var upstream = await StartAsync("followed", node, ws: null);
+        var follower = await FollowAsync("follower", upstream);
+        var second = await FollowAsync("second", follower);
+        var reorgs = 0;
+
+        foreach (var depth in new[] { 1, 5, 12 })
+        {
+            var head = await node.Rpc.BlockNumberAsync();
+            foreach (var id in new[] { upstream, follower, second })
+            {
+                await WaitAsync(id, i => i.Checkpoint == head, $"depth {depth}: at the head {head}");
+            }
+
+            await node.Rpc.ReorgWithTransferAsync(depth, wei: depth);
+            await node.Rpc.MineAsync(1);
+            reorgs++;
+
+            foreach (var id in new[] { upstream, follower, second })
+            {
+                var after = await WaitAsync(id, i => i.Reorgs == reorgs && i.Checkpoint == head + 1, $"depth {depth}: rolled back ({reorgs} reorgs) and at the new head {head + 1}");
+                Assert.Equal((WorkerStatus.Running, 0, (WorkerHalt?)null), (after.Status, after.Restarts, after.Halt));
+            }
+
+            var ancestor = head - depth;
+            Assert.Contains($"reorg of depth {depth}: block {head} was ", (await InfoAsync(upstream)).LastReorg, StringComparison.Ordinal);
+            Assert.Equal($"upstream '{upstream}' rolled back to seq {ancestor} (its rollback {reorgs}); worker '{follower}' had committed up to seq {head}", (await InfoAsync(follower)).LastReorg);
+            Assert.Equal($"upstream '{follower}' rolled back to seq {ancestor} (its rollback {reorgs}); worker '{second}' had committed up to seq {head}", (await InfoAsync(second)).LastReorg);
+            await AssertBlocksAsync(Client, node.Rpc, upstream, 1, head + 1);
+            await AssertFollowsAsync(upstream, follower, $"depth {depth}");
+            await AssertFollowsAsync(follower, second, $"depth {depth}");
+        }
+
+        var audit = await fixture.Manager.GetAuditAsync(200);
+        Assert.Equal(3, audit.Count(e => e.WorkerId == follower && e.Action == "reorg" && e.Actor == Operations.AuditLog.SourceActor));
+
+        // The count each follower caught up with is in its token, committed with its checkpoint: stopped and resumed, they
+        // do not roll back again.
+        var db = fixture.Mux.GetDatabase();
+        var keys = new RedisKeys(fixture.ServiceId);
+        foreach (var id in new[] { follower, second })
+        {
+            var stopped = await fixture.Manager.StopAsync(id);
+            Assert.Equal((0, 3), (stopped.Restarts, stopped.Reorgs));
+            Assert.Equal("rb=3", (string?)await db.HashGetAsync(keys.Cursor(id), "tok"));
+            await fixture.Manager.ResumeAsync(id);
+        }
+
+        var last = await node.Rpc.BlockNumberAsync() + 1;
+        await node.Rpc.MineAsync(1);
+        foreach (var id in new[] { upstream, follower, second })
+        {
+            await WaitAsync(id, i => i.Checkpoint == last, $"after the resume: at the new head {last}");
+        }
+
+        await AssertFollowsAsync(upstream, follower, "after the resume");
+        await AssertFollowsAsync(follower, second, "after the resume");
+        foreach (var id in new[] { second, follower, upstream })
+        {
+            var stopped = await fixture.Manager.StopAsync(id);
+            Assert.Equal((0, 3), (stopped.Restarts, stopped.Reorgs));
+        }
+    }
+
+    [Fact]
+    public async Task Follower_CommitsOldBranchEntriesAfterItsUpstreamRolledBack_RollsThemBackAtItsNextFetch()
+    {
+        // The race: the follower has read entries of the old branch, and commits them only after the upstream rolled them
+        // back. Its next fetch finds the rollback it has not caught up with and takes them back.
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
         await node.Rpc.MineAsync(10);
-        var upstream = await StartAsync("followed", node, ws: null);
-        var follower = NewId("follower");
-        await fixture.Manager.StartAsync(follower, WorkerSpec.For("stream", ("upstream", upstream)));
-        await WaitAsync(follower, i => i.Checkpoint == 10, "the follower at the upstream's head 10");
+        var upstream = await StartAsync("raced", node, ws: null);
+        var follower = await FollowAsync("racer", upstream, GateHandler.Name);
+        await WaitAsync(follower, i => i.Checkpoint == 10, "the follower at the head 10");
 
+        GateHandler.Hold(follower);
+        try
+        {
+            await node.Rpc.MineAsync(2);
+            await WaitAsync(upstream, i => i.Checkpoint == 12, "the upstream at the head 12");
+            var held = await GateHandler.HeldAsync(follower).WaitAsync(Deadline);
+            Assert.Equal(11, held[0]);
+
+            // Blocks 10..12 replaced while the follower holds old 11 (and maybe 12), read but not committed.
+            await node.Rpc.ReorgWithTransferAsync(3, wei: 3);
+            await node.Rpc.MineAsync(1);
+            await WaitAsync(upstream, i => i.Reorgs == 1 && i.Checkpoint == 13, "the upstream rolled back to 9 and at the new head 13");
+            GateHandler.Release(follower);
+
+            var after = await WaitAsync(follower, i => i.Reorgs == 1 && i.Checkpoint == 13, "the follower rolled back what it committed of the old branch, and at the new head 13");
+            Assert.Equal((WorkerStatus.Running, 0), (after.Status, after.Restarts));
+            Assert.Equal($"upstream '{upstream}' rolled back to seq 9 (its rollback 1); worker '{follower}' had committed up to seq {held[^1]}", after.LastReorg);
+            await AssertBlocksAsync(Client, node.Rpc, upstream, 1, 13);
+            await AssertFollowsAsync(upstream, follower, "after the race");
+        }
+        finally
+        {
+            GateHandler.Release(follower);
+        }
+
+        await fixture.Manager.StopAsync(follower);
+        await fixture.Manager.StopAsync(upstream);
+    }
+
+    [Fact]
+    public async Task Follower_BehindTheFork_IsNotRolledBack_AndEndsIdentical()
+    {
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
+        await node.Rpc.MineAsync(10);
+        var upstream = await StartAsync("ahead", node, ws: null);
+        var follower = await FollowAsync("behind", upstream);
+        await WaitAsync(follower, i => i.Checkpoint == 10, "the follower at 10");
+        Assert.Equal(10, (await fixture.Manager.StopAsync(follower)).Checkpoint);
+
+        // Blocks 18..20 replaced: the rollback to 17 takes back nothing the follower committed.
+        await node.Rpc.MineAsync(10);
+        await WaitAsync(upstream, i => i.Checkpoint == 20, "the upstream at the head 20");
         await node.Rpc.ReorgWithTransferAsync(3, wei: 1);
         await node.Rpc.MineAsync(1);
+        await WaitAsync(upstream, i => i.Reorgs == 1 && i.Checkpoint == 21, "the upstream rolled back to 17 and at the new head 21");
+        await fixture.Manager.ResumeAsync(follower);
 
-        var halted = await WaitAsync(upstream, i => i.Status == WorkerStatus.Halted, "the followed worker Halted on the reorg");
+        var after = await WaitAsync(follower, i => i.Checkpoint == 21, "the resumed follower at the upstream's head 21");
+        Assert.Equal((WorkerStatus.Running, 0, 0, (string?)null), (after.Status, after.Restarts, after.Reorgs, after.LastReorg));
+        await AssertBlocksAsync(Client, node.Rpc, upstream, 1, 21);
+        await AssertFollowsAsync(upstream, follower, "the follower that was behind the fork");
+
+        // It took the count with its next batch: resumed past the rollback's target, it does not roll back for it.
+        Assert.Equal("rb=1", (string?)await fixture.Mux.GetDatabase().HashGetAsync(new RedisKeys(fixture.ServiceId).Cursor(follower), "tok"));
+        await fixture.Manager.StopAsync(follower);
+        await fixture.Manager.ResumeAsync(follower);
+        await node.Rpc.MineAsync(1);
+        after = await WaitAsync(follower, i => i.Checkpoint == 22, "the follower, resumed, at the new head 22");
+        Assert.Equal((0, 0), (after.Restarts, after.Reorgs));
+        await AssertFollowsAsync(upstream, follower, "the follower resumed after the upstream's rollback");
+        await fixture.Manager.StopAsync(follower);
+        await fixture.Manager.StopAsync(upstream);
+    }
+
+    [Fact]
+    public async Task Follower_MissedARollbackTheLogNoLongerKeeps_Halts_ThenARewindTo0RebuildsIt()
+    {
+        await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);
+        await node.Rpc.MineAsync(10);
+        var upstream = await StartAsync("forgot", node, ws: null);
+        var follower = await FollowAsync("missed", upstream);
+        await WaitAsync(follower, i => i.Checkpoint == 10, "the follower at 10");
+        await fixture.Manager.StopAsync(follower);
+
+        await node.Rpc.ReorgWithTransferAsync(2, wei: 1);
+        await node.Rpc.MineAsync(1);
+        await WaitAsync(upstream, i => i.Reorgs == 1 && i.Checkpoint == 11, "the first reorg rolled back (to 8), at the head 11");
+        await node.Rpc.ReorgWithTransferAsync(2, wei: 2);
+        await node.Rpc.MineAsync(1);
+        await WaitAsync(upstream, i => i.Reorgs == 2 && i.Checkpoint == 12, "the second reorg rolled back (to 9), at the head 12");
+
+        // Each rollback counted beside the cursor and logged with its target; the log keeps the last 256, so rollback 1 is
+        // what a follower stopped through 256 more would find gone.
+        var db = fixture.Mux.GetDatabase();
+        var keys = new RedisKeys(fixture.ServiceId);
+        Assert.Equal(2, (long)await db.HashGetAsync(keys.Cursor(upstream), "rb"));
+        Assert.Equal([("1", "8"), ("2", "9")], (await db.HashGetAllAsync(keys.Rollbacks(upstream))).Select(e => ((string)e.Name!, (string)e.Value!)).Order());
+        Assert.True(await db.HashDeleteAsync(keys.Rollbacks(upstream), "1"));
+        await fixture.Manager.ResumeAsync(follower);
+
+        var halted = await WaitAsync(follower, i => i.Status == WorkerStatus.Halted, "the follower Halted: it cannot know how far rollback 1 went");
         output.WriteLine(halted.LastError);
         Assert.Equal((0, 0, 10L, HaltReason.Reorg), (halted.Restarts, halted.Reorgs, halted.Checkpoint, halted.Halt!.Reason));
-        Assert.Contains("cannot roll back to 7: stream workers follow it", halted.LastError, StringComparison.Ordinal);
-        Assert.Equal(Enumerable.Range(1, 10).Select(n => (long)n), (await EventsAsync(Client, upstream)).Select(e => e.Seq));
-        await fixture.Manager.StopAsync(follower);
+        Assert.Contains($"stream worker '{follower}' cannot tell how far to roll back: its upstream '{upstream}' rolled back 2 times since the 0 rollbacks", halted.LastError, StringComparison.Ordinal);
+        Assert.Contains("its rollback log keeps only the last 256", halted.LastError, StringComparison.Ordinal);
+        Assert.Contains($"overseer rewind {follower} --to 0", halted.LastError, StringComparison.Ordinal);
         Assert.Equal(Enumerable.Range(1, 10).Select(n => (long)n), (await EventsAsync(Client, follower)).Select(e => e.Seq));
+
+        // What the error says to do: rewind to 0 (recorded as a rollback of the follower's own, for any follower of it).
+        await fixture.Manager.RewindAsync(follower, 0, "reorg-tests");
+        if ((await InfoAsync(follower)).Status != WorkerStatus.Running)
+        {
+            await fixture.Manager.ResumeAsync(follower);
+        }
+
+        await WaitAsync(follower, i => i.Status == WorkerStatus.Running && i.Checkpoint == 12, "the rewound follower at the upstream's head 12");
+        await AssertBlocksAsync(Client, node.Rpc, upstream, 1, 12);
+        await AssertFollowsAsync(upstream, follower, "the rebuilt follower");
+        Assert.Equal(1, (long)await db.HashGetAsync(keys.Cursor(follower), "rb"));
+
+        // The log goes with its worker.
+        await fixture.Manager.StopAsync(follower);
+        await fixture.Manager.DeleteAsync(follower, keepEvents: false, "reorg-tests");
+        await fixture.Manager.StopAsync(upstream);
+        await fixture.Manager.DeleteAsync(upstream, keepEvents: false, "reorg-tests");
+        foreach (var id in new[] { follower, upstream })
+        {
+            Assert.False(await db.KeyExistsAsync(keys.Rollbacks(id)), $"the rollback log of the deleted worker '{id}' is still in Redis");
+            Assert.False(await db.KeyExistsAsync(keys.Cursor(id)), $"the cursor of the deleted worker '{id}' is still in Redis");
+        }
+    }
+
+    private async Task<string> FollowAsync(string name, string upstream, string? handler = null)
+    {
+        var id = NewId(name);
+        await fixture.Manager.StartAsync(id, WorkerSpec.For("stream", ("upstream", upstream)) with { MaxRestarts = 0, Handler = handler });
+        return id;
+    }
+
+    private Task<WorkerInfo> InfoAsync(string id) => Client.GetGrain<IWorkerGrain>(id).GetInfoAsync();
+
+    /// <summary>A follower's committed events are its upstream's up to the follower's checkpoint: seq for seq, payload
+    /// for payload, each once.</summary>
+    private async Task AssertFollowsAsync(string upstream, string follower, string what)
+    {
+        var checkpoint = (await InfoAsync(follower)).Checkpoint;
+        var expected = (await EventsAsync(Client, upstream)).Where(e => e.Seq <= checkpoint).ToList();
+        var actual = await EventsAsync(Client, follower);
+        Assert.True(actual.Select(e => e.Seq).Distinct().Count() == actual.Count, $"{what}: follower '{follower}' holds a seq twice: {string.Join(",", actual.Select(e => e.Seq))}");
+        var differs = Enumerable.Range(0, Math.Min(expected.Count, actual.Count)).FirstOrDefault(i => expected[i] != actual[i], -1);
+        Assert.True(
+            expected.Count == actual.Count && differs < 0,
+            $"{what}: follower '{follower}' (checkpoint {checkpoint}) holds {actual.Count} events, its upstream '{upstream}' {expected.Count} up to that checkpoint; "
+            + (differs < 0 ? "" : $"first difference at #{differs}: seq {actual[differs].Seq} '{actual[differs].Payload}', upstream seq {expected[differs].Seq} '{expected[differs].Payload}'"));
     }
 
     private static long LastSeq(System.Text.Json.JsonElement[] logs) =>

@@ -70,7 +70,7 @@ public sealed class OverseerCluster : IAsyncLifetime
         {
             silo.AddOverseer(o =>
             {
-                o.AddSource<ProbeSourceFactory>(ProbeSourceFactory.Kind).AddHandler<PrefixHandler>(PrefixHandler.Name);
+                o.AddSource<ProbeSourceFactory>(ProbeSourceFactory.Kind).AddHandler<PrefixHandler>(PrefixHandler.Name).AddHandler<GateHandler>(GateHandler.Name);
                 Overseer?.Invoke(o);
             });
             ConfigureSilo?.Invoke(silo);

@@ -32,6 +32,9 @@ public sealed partial class HashSlotRuleTests
         [$"{nameof(SlotPool)}.StatusScript"] = Pool,
         // A fragment (the function nextgen) that the cursor scripts begin with; it touches the key it is given only.
         [$"{nameof(Generations)}.Lua"] = (k, id) => [k.Cursor(id)],
+        // A fragment (the function record_rollback) that the scripts removing entries begin with; called with the cursor
+        // and the rollback log (KEYS[1] and KEYS[4] of RedisKeys.Worker).
+        [$"{nameof(RollbackLog)}.Lua"] = (k, id) => [k.Cursor(id), k.Rollbacks(id)],
         [$"{nameof(RedisCursorStore)}.ClaimScript"] = (k, id) => [k.Cursor(id)],
         [$"{nameof(RedisCursorStore)}.StopScript"] = (k, id) => [k.Cursor(id)],
         [$"{nameof(RedisCursorStore)}.CreateScript"] = (k, id) => k.Worker(id),

@@ -62,11 +62,13 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         return {1, last}
         """;
 
-    // KEYS: cursor, stream (followers unused). ARGV: generation, target seq, first id to remove ("{seq+1}-0"), token ('' = none), chunk.
-    // Removes up to chunk events after the target; returns {done 1/0, removed}. When none are left it sets the stream's
-    // last id back to the target (so the next commit's XADD of target + 1 is accepted) and the cursor's cp and tok; a
-    // rewind to 0 removed every event of the handler version they were committed with, so it forgets 'hv' too.
-    private const string RewindScript = """
+    // KEYS: cursor, stream, followers (unused), rollbacks. ARGV: generation, target seq, first id to remove ("{seq+1}-0"), token
+    // ('' = none), chunk, RollbackLog.Kept. Removes up to chunk events after the target; returns {done 1/0, removed}. When
+    // none are left it sets the stream's last id back to the target (so the next commit's XADD of target + 1 is accepted)
+    // and the cursor's cp and tok, and records the removal as a rollback (RollbackLog): a followed worker is not rewound
+    // (StreamFollowers), but a follower that started meanwhile then rolls back with it. A rewind to 0 removed every event
+    // of the handler version they were committed with, so it forgets 'hv' too.
+    private const string RewindScript = RollbackLog.Lua + "\n" + """
         local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop')
         if c[1] ~= ARGV[1] or not c[3] then return redis.error_reply('OVERSEER fenced: the worker was started or stopped again') end
         local to = tonumber(ARGV[2])
@@ -78,17 +80,20 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         redis.call('HSET', KEYS[1], 'cp', to)
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'tok', ARGV[4]) else redis.call('HDEL', KEYS[1], 'tok') end
         if to == 0 then redis.call('HDEL', KEYS[1], 'hv') end
+        record_rollback(KEYS[1], KEYS[4], ARGV[2], ARGV[6])
         return {1, #entries}
         """;
 
-    // KEYS: cursor, stream, followers. ARGV: generation, expected checkpoint, target seq, first id to remove ("{target+1}-0"),
-    // token ('' = none). A running worker's rollback after a reorg: fenced as a commit ({0, cp} fenced or stopped, {3, cp} the
-    // store lost commits, an error if the checkpoint moved otherwise); a retry whose reply was lost finds the cursor at the
-    // target with the token and reports it rolled back. A followed worker is refused ({5, cp}): its followers have read
-    // the entries already. Otherwise removes every entry after the target, sets the stream's last id back to it (so the
-    // new branch's XADDs are accepted) and the cursor's cp and tok; returns {1, target, removed}. Bounded by the journal:
-    // a reorg deeper than it halts instead, so one script removes at most that many blocks' entries.
-    private const string RollbackScript = """
+    // KEYS: cursor, stream, followers, rollbacks. ARGV: generation, expected checkpoint, target seq, first id to remove
+    // ("{target+1}-0"), token ('' = none), RollbackLog.Kept. A running worker's rollback after a reorg (of its chain, or of
+    // the worker it follows): fenced as a commit ({0, cp} fenced or stopped, {3, cp} the store lost commits, an error if
+    // the checkpoint moved otherwise); a retry whose reply was lost finds the cursor at the target with the token and
+    // reports it rolled back. Otherwise removes every entry after the target, sets the stream's last id back to it (so the
+    // new branch's XADDs are accepted) and the cursor's cp and tok, and records the rollback (RollbackLog), so that the
+    // stream workers following this one roll back with it (and wakes them, as a commit does); returns {1, target,
+    // removed}. Bounded by the journal: a reorg deeper than it halts instead, so one script removes at most that many
+    // blocks' entries (a follower's, at most the part of them it had read).
+    private const string RollbackScript = RollbackLog.Lua + "\n" + """
         local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop', 'tok')
         local cp = tonumber(c[2] or '0')
         if c[1] ~= ARGV[1] or c[3] then return {0, cp, 0} end
@@ -97,22 +102,24 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         if cp < tonumber(ARGV[2]) then return {3, cp, 0} end
         if cp ~= tonumber(ARGV[2]) then return redis.error_reply('OVERSEER checkpoint moved: expected ' .. ARGV[2] .. ', found ' .. cp) end
         if to > cp then return redis.error_reply('OVERSEER rollback target ' .. ARGV[3] .. ' is beyond the checkpoint ' .. cp) end
-        if redis.call('EXISTS', KEYS[3]) == 1 then return {5, cp, 0} end
         local entries = redis.call('XRANGE', KEYS[2], ARGV[4], '+')
         for i = 1, #entries do redis.call('XDEL', KEYS[2], entries[i][1]) end
         if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('XSETID', KEYS[2], ARGV[3] .. '-0') end
         if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'cp', to, 'tok', ARGV[5]) else redis.call('HSET', KEYS[1], 'cp', to) redis.call('HDEL', KEYS[1], 'tok') end
+        record_rollback(KEYS[1], KEYS[4], ARGV[3], ARGV[6])
+        if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('SPUBLISH', KEYS[2], ARGV[3]) end
         return {1, to, #entries}
         """;
 
-    // KEYS: cursor, stream (followers unused: a followed worker's delete is refused before). ARGV: keep events (1/0). Returns the events removed.
+    // KEYS: cursor, stream, followers (unused: a followed worker's delete is refused before), rollbacks. ARGV: keep events
+    // (1/0). Returns the events removed. The rollback log goes with the cursor, whose 'rb' numbers its entries.
     private const string DeleteScript = """
         local n = 0
         if ARGV[1] ~= '1' then
           n = redis.call('XLEN', KEYS[2])
           redis.call('DEL', KEYS[2])
         end
-        redis.call('DEL', KEYS[1])
+        redis.call('DEL', KEYS[1], KEYS[4])
         return n
         """;
 
@@ -137,7 +144,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         RedisValue[] args =
         [
             rollback.Generation.ToString(CultureInfo.InvariantCulture), rollback.Checkpoint, rollback.ToSeq,
-            (rollback.ToSeq + 1).ToString(CultureInfo.InvariantCulture) + "-0", rollback.Token ?? string.Empty,
+            (rollback.ToSeq + 1).ToString(CultureInfo.InvariantCulture) + "-0", rollback.Token ?? string.Empty, RollbackLog.Kept,
         ];
         RedisResult[] r;
         try
@@ -155,7 +162,6 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         {
             1 => new RollbackResult(CommitOutcome.Committed, checkpoint, (long)r[2]),
             3 => new RollbackResult(CommitOutcome.StoreBehind, checkpoint),
-            5 => RollbackResult.Refused(checkpoint, "stream workers follow it and have read the entries a rollback would remove (they do not roll back with it yet): rewind its followers and it past the fork, then resume them"),
             _ => new RollbackResult(CommitOutcome.Fenced, checkpoint),
         };
     }
@@ -166,7 +172,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         RedisValue[] args =
         [
             generation.ToString(CultureInfo.InvariantCulture), toSeq.ToString(CultureInfo.InvariantCulture),
-            (toSeq + 1).ToString(CultureInfo.InvariantCulture) + "-0", token ?? string.Empty, RewindChunk,
+            (toSeq + 1).ToString(CultureInfo.InvariantCulture) + "-0", token ?? string.Empty, RewindChunk, RollbackLog.Kept,
         ];
         var removed = 0L;
         while (true)

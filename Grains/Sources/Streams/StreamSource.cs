@@ -20,11 +20,18 @@ namespace Overseer.Sources.Streams;
 /// <para>Reads stop at the upstream cursor's <c>cp</c>, never at the stream's end, so nothing the upstream has not
 /// committed is read (the cursor and the stream are written by one script). A Redis outage is ridden out like the
 /// output's (<see cref="StoreRetry"/>): an outage, never a crash of the follower's run.</para>
+/// <para>The follower rolls back with its upstream: the upstream's rollback count is read with its checkpoint, and when it
+/// has grown since the count the follower's events reflect (<see cref="UpstreamRollbacks"/>, carried in the source token),
+/// the follower rolls back too (<see cref="SourceRollbackException"/>) if it holds entries the upstream took back.</para>
 /// </remarks>
 internal sealed class StreamSource(
-    string workerId, StreamSourceSettings settings, IConnectionMultiplexer redis, RedisKeys keys, StoreRetry retry) : IEventSource
+    string workerId, StreamSourceSettings settings, IConnectionMultiplexer redis, RedisKeys keys, StoreRetry retry, string? resumeToken) : IEventSource
 {
-    private static readonly RedisValue[] CursorFields = ["gen", "cp", "dn"];
+    private static readonly RedisValue[] CursorFields = ["gen", "cp", "dn", RollbackLog.Count];
+
+    private static readonly IReadOnlyDictionary<long, long> NoTargets = new Dictionary<long, long>();
+
+    private readonly UpstreamRollbacks _rollbacks = new(workerId, settings.Upstream, resumeToken);
 
     // Never disposed: a notification may still arrive on the subscriber's thread as the run ends, and a SemaphoreSlim
     // whose wait handle is never asked for holds nothing to release.
@@ -48,11 +55,35 @@ internal sealed class StreamSource(
                     $"upstream '{settings.Upstream}' of stream worker '{workerId}' has no cursor in Redis: it was deleted, or never had the Redis stream output; start it again, or delete this worker");
             }
 
+            var rollbacks = RollbackLog.CountOf(cursor[3]);
+            if (rollbacks != _rollbacks.Seen)
+            {
+                // Throws to roll back (positioned at the new count) or to halt; else the next batch carries the new count.
+                var targets = _rollbacks.ToRead(rollbacks, after) is { } missed
+                    ? await retry.ExecuteAsync(
+                        workerId, ct => RollbackLog.ReadAsync(db, keys.Rollbacks(settings.Upstream), missed.First, missed.Last).WaitAsync(ct), cancellationToken).ConfigureAwait(false)
+                    : NoTargets;
+                _rollbacks.CatchUp(rollbacks, after, targets);
+            }
+
             var checkpoint = cursor[1].IsNull ? 0 : (long)cursor[1];
             if (checkpoint > after)
             {
                 Density = cursor[2] == 1 ? SequenceDensity.Dense : SequenceDensity.Sparse;
-                return new SourceBatch(await ReadAsync(db, after, checkpoint, cancellationToken).ConfigureAwait(false), Exhausted: false);
+                var events = await ReadAsync(db, after, checkpoint, cancellationToken).ConfigureAwait(false);
+                if (events.Length > 0)
+                {
+                    return new SourceBatch(events, Exhausted: false, _rollbacks.Token);
+                }
+
+                // The entries went between the two reads: the upstream rolled back (read its count again), or they were removed.
+                if (await RollbacksAsync(db, cancellationToken).ConfigureAwait(false) != rollbacks)
+                {
+                    continue;
+                }
+
+                throw new InvalidOperationException(
+                    $"upstream '{settings.Upstream}' of stream worker '{workerId}' has committed up to {checkpoint}, but its stream holds no event after {after}: its events were removed (a delete that kept only its cursor?); delete this worker, or rewind it to 0");
             }
 
             // Nothing new: wait for the upstream's next commit (a notification that came in since the read above is
@@ -67,14 +98,12 @@ internal sealed class StreamSource(
             workerId,
             ct => db.StreamRangeAsync(keys.Events(settings.Upstream), minId: $"{after + 1}-0", maxId: $"{checkpoint}-0", count: settings.Batch).WaitAsync(ct),
             cancellationToken).ConfigureAwait(false);
-        if (entries.Length == 0)
-        {
-            throw new InvalidOperationException(
-                $"upstream '{settings.Upstream}' of stream worker '{workerId}' has committed up to {checkpoint}, but its stream holds no event after {after}: its events were removed (a delete that kept only its cursor?); delete this worker, or rewind it to 0");
-        }
-
         return RedisStreamOutput.ToEvents(entries);
     }
+
+    private async Task<long> RollbacksAsync(IDatabase db, CancellationToken cancellationToken) =>
+        RollbackLog.CountOf(await retry.ExecuteAsync(
+            workerId, ct => db.HashGetAsync(keys.Cursor(settings.Upstream), RollbackLog.Count).WaitAsync(ct), cancellationToken).ConfigureAwait(false));
 
     private async Task SubscribeAsync(CancellationToken cancellationToken)
     {

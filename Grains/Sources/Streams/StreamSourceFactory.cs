@@ -22,6 +22,10 @@ internal sealed class StreamSourceFactory(IConnectionMultiplexer redis, RedisKey
         var (settings, problems) = StreamSourceSettings.Read(context.Options);
         return settings is null
             ? throw new ArgumentException(string.Join("; ", problems), nameof(context))
-            : new StreamSource(context.WorkerId, settings, redis, keys, retry);
+            : new StreamSource(context.WorkerId, settings, redis, keys, retry, context.ResumeToken);
     }
+
+    /// <summary>The token the follower holds now: the upstream rollbacks its events reflect hold for any prefix of them.</summary>
+    public ValueTask<string?> TokenAtAsync(SourceContext context, long seq, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(context.ResumeToken);
 }

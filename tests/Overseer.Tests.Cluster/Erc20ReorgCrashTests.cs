@@ -67,8 +67,8 @@ public sealed class Erc20ReorgCrashTests(Erc20SampleHost sample, ITestOutputHelp
             !oldBalances.ContainsKey(a3) && oldBalances.ContainsKey(a5),
             $"the test's own setup: on the old branch a3 ({a3}) holds nothing (no row) and a5 ({a5}) something; balances [{Render(oldBalances)}]");
 
-        // Act 1: the test locks a1's balance row, which the undo restores last (the oldest block of the branch), so the
-        // rollback waits there with the newer blocks already undone in its transaction.
+        // Act 1: the test locks a1's balance row, which only the oldest block of the branch changed; the undo goes newest
+        // first, so the rollback waits there with the two newer blocks already undone in its open transaction.
         await using var blocker = await OpenAsync(database);
         await using var hold = await blocker.BeginTransactionAsync();
         await using (var lockRow = new NpgsqlCommand("SELECT balance FROM balances WHERE worker = $1 AND token = $2 AND holder = $3 FOR UPDATE", blocker, hold))
@@ -99,6 +99,12 @@ public sealed class Erc20ReorgCrashTests(Erc20SampleHost sample, ITestOutputHelp
             _ => $"phase 'rollback caught': a session of worker {id} running overseer_undo and waiting on a Lock held by the test's session {blocker.ProcessID} "
                  + $"(new head {newHead} above the old head {oldHead}){Environment.NewLine}{cluster.LogTails()}");
         var victim = cluster.Silos.Single(s => TcpConnections.LocalPortsTo(s.ProcessId, postgres.Port).Contains(undoing!.ClientPort));
+
+        // Part of the undo ran in that transaction: a5's row, which only the two newer blocks changed, is locked by it.
+        var undone = await Assert.ThrowsAsync<PostgresException>(() => LockBalanceNowaitAsync(database, id, token.Address, a5));
+        Assert.True(
+            undone.SqlState == PostgresErrorCodes.LockNotAvailable,
+            $"a5's balance row should be locked by {victim.Name}'s rollback (its undo of the two newer blocks), so FOR UPDATE NOWAIT fails with {PostgresErrorCodes.LockNotAvailable}; it failed with {undone.SqlState}: {undone.MessageText}");
         var survivor = cluster.Silos.Single(s => s != victim);
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: {victim.Name}'s rollback waits on the test's lock: {undoing}");
 
@@ -180,6 +186,19 @@ public sealed class Erc20ReorgCrashTests(Erc20SampleHost sample, ITestOutputHelp
             cursor => cursor == seq,
             PhaseTimeout,
             cursor => $"phase '{phase}': worker {id}'s cursor in overseer_cursors at {seq}, was {cursor}{Environment.NewLine}{cluster.LogTails()}");
+
+    /// <summary>Locks a holder's balance row in a transaction of its own, without waiting (then rolls back).</summary>
+    private static async Task LockBalanceNowaitAsync(string database, string workerId, string token, string holder)
+    {
+        await using var connection = await OpenAsync(database);
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand("SELECT balance FROM balances WHERE worker = $1 AND token = $2 AND holder = $3 FOR UPDATE NOWAIT", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = token });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = holder });
+        await command.ExecuteScalarAsync();
+        await transaction.RollbackAsync();
+    }
 
     /// <summary>The session running <c>overseer_undo</c> while it waits on a Lock that <paramref name="blockerPid"/>
     /// holds, or null.</summary>

@@ -74,25 +74,13 @@ public sealed class LedgerHandler : IPostgresHandler
 
     /// <summary>Both tables' rows of <paramref name="worker"/> as text (every column but the worker), in key order: what
     /// a rollback must restore exactly.</summary>
-    public static async Task<List<string>> RowsAsync(string connectionString, string worker)
-    {
-        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
-        await connection.OpenAsync();
-        await using var select = new NpgsqlCommand(
+    public static Task<List<string>> RowsAsync(string connectionString, string worker) =>
+        PostgresRows.TextAsync(
+            connectionString,
             """
             SELECT 'ledger ' || row(k, amount, note, data, at, ratio, tags, maybe)::text FROM ledger WHERE worker = $1
             UNION ALL SELECT 'log ' || row(seq, command)::text FROM ledger_log WHERE worker = $1
             ORDER BY 1
             """,
-            connection);
-        select.Parameters.Add(new() { Value = worker });
-        await using var reader = await select.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(0));
-        }
-
-        return rows;
-    }
+            worker);
 }

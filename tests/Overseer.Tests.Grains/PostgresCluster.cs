@@ -6,6 +6,9 @@ namespace Overseer.Tests.Grains;
 /// private PostgreSQL (beside the cluster's own Redis), and a sparse test source kind.</summary>
 public sealed class PostgresCluster : IAsyncLifetime
 {
+    /// <summary>The sample's ERC-20 handler (journaled tables <c>transfers</c>, <c>balances</c>).</summary>
+    public const string Erc20Handler = "erc20";
+
     private OverseerCluster? _cluster;
 
     public PostgresServer Postgres { get; private set; } = null!;
@@ -30,6 +33,7 @@ public sealed class PostgresCluster : IAsyncLifetime
                 .AddHandler<RecordingHandler>(RecordingHandler.Name)
                 .AddHandler<HooklessHandler>(HooklessHandler.Name)
                 .AddHandler<TransferRowsHandler>(TransferRowsHandler.Name) // ERC-20 rows for StreamSourceTests' evm rebuild
+                .AddHandler<Erc20Indexer.Erc20Transfers>(Erc20Handler) // the sample, with journaled tables, for EvmReorgPostgresTests
                 .AddHandler<VersionedHandler>(VersionedHandler.Name) // its version set per silo by HandlerVersionTests
                 .AddSource<SparseSourceFactory>(SparseSourceFactory.Kind), // a sparse upstream for StreamSourceTests
         };

@@ -107,4 +107,21 @@ public sealed class RecordingHandler : IRewindableHandler
 
         return [.. seqs];
     }
+
+    /// <summary>The (seq, payload) rows recorded for <paramref name="worker"/>, in seq order.</summary>
+    public static async Task<List<(long Seq, string Payload)>> PayloadsAsync(string connectionString, string worker)
+    {
+        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var select = new NpgsqlCommand($"SELECT seq, payload FROM {Table} WHERE worker = $1 ORDER BY seq", connection);
+        select.Parameters.Add(new() { Value = worker });
+        var rows = new List<(long, string)>();
+        await using var reader = await select.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return rows;
+    }
 }

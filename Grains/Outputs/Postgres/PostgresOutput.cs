@@ -194,21 +194,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         }
 
         await handler.RolledBackAsync(to, context, cancellationToken);
-        await using (var letters = new NpgsqlCommand($"DELETE FROM {PostgresDeadLetters.Table} WHERE worker = $1 AND seq > $2", connection, transaction))
-        {
-            letters.Parameters.Add(new() { Value = workerId });
-            letters.Parameters.Add(new() { Value = to });
-            await letters.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using var move = new NpgsqlCommand(
-            $"UPDATE {Table} SET checkpoint = $1, token = $2, unjournaled_through = least(coalesce(unjournaled_through, checkpoint), $1), updated_at = now() WHERE worker = $3",
-            connection,
-            transaction);
-        move.Parameters.Add(new() { Value = to });
-        move.Parameters.Add(new() { Value = (object?)rollback.Token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        move.Parameters.Add(new() { Value = workerId });
-        await move.ExecuteNonQueryAsync(cancellationToken);
+        await MoveBackAsync(connection, transaction, workerId, to, rollback.Token, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new RollbackResult(CommitOutcome.Committed, to, removed);
     }
@@ -300,7 +286,17 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
 
         await hook.RewindAsync(toSeq, new PostgresHandlerContext(workerId, binding.HandlerOptions, connection, transaction), cancellationToken);
 
-        // The events after the target are indexed again: their dead letters and journaled before-images go with their effects.
+        await MoveBackAsync(connection, transaction, workerId, toSeq, token, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    /// <summary>The cursor's move back to <paramref name="toSeq"/> once the effects after it are removed (a rewind, a
+    /// rollback), in the caller's transaction: the dead letters and journaled before-images of the events after it go
+    /// with their effects (those events are indexed again), and the checkpoint and token move back. A move to 0 removed
+    /// every effect of the version they were written with: the next commit records its own.</summary>
+    private static async Task MoveBackAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, long toSeq, string? token, CancellationToken cancellationToken)
+    {
         await PostgresReorgJournal.ForgetAsync(connection, transaction, workerId, toSeq, cancellationToken);
         await using (var letters = new NpgsqlCommand($"DELETE FROM {PostgresDeadLetters.Table} WHERE worker = $1 AND seq > $2", connection, transaction))
         {
@@ -309,17 +305,18 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
             await letters.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        // A rewind to 0 removed every effect of the version they were written with: the next commit sets its own.
         await using var move = new NpgsqlCommand(
-            $"UPDATE {Table} SET checkpoint = $1, token = $2, handler_version = CASE WHEN $1 = 0 THEN NULL ELSE handler_version END, unjournaled_through = least(coalesce(unjournaled_through, checkpoint), $1), updated_at = now() WHERE worker = $3",
+            $"""
+            UPDATE {Table} SET checkpoint = $1, token = $2, handler_version = CASE WHEN $1 = 0 THEN NULL ELSE handler_version END,
+                unjournaled_through = least(coalesce(unjournaled_through, checkpoint), $1), updated_at = now()
+            WHERE worker = $3
+            """,
             connection,
             transaction);
         move.Parameters.Add(new() { Value = toSeq });
         move.Parameters.Add(new() { Value = (object?)token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         move.Parameters.Add(new() { Value = workerId });
         await move.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return null;
     }
 
     public async Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken)

@@ -8,6 +8,7 @@ using Overseer.Client;
 using Overseer.Models;
 using Overseer.Testing;
 using Xunit.Abstractions;
+using static Overseer.Tests.Cluster.Erc20Tables;
 
 namespace Overseer.Tests.Cluster;
 
@@ -16,7 +17,8 @@ namespace Overseer.Tests.Cluster;
 /// live token on anvil into PostgreSQL while transfers keep coming; the silo running the worker is killed with
 /// SIGKILL, and so, later, is PostgreSQL. The indexed tables must then equal the chain exactly.
 /// </summary>
-public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper output) : IClassFixture<Erc20SampleHost>
+[Collection(Erc20SampleCollection.Name)]
+public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper output)
 {
     private const int Minted = 1_000;
 
@@ -463,8 +465,6 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
         }
     }
 
-    /// <summary>The worker's committed cursor in <c>overseer_cursors</c> (0 before its first commit); throws while the
-    /// table does not exist or PostgreSQL is down, which <see cref="Eventually"/> counts as "not yet".</summary>
     /// <summary>Starts an erc20 worker on the token (the evm source in logs mode, the sample's handler) and waits until it
     /// runs on a silo and has committed; returns that status and cursor.</summary>
     private static async Task<(WorkerInfo Info, long Cursor)> StartCommittingAsync(
@@ -484,14 +484,6 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
             s => s.Info.Status == WorkerStatus.Running && s.Info.Silo is not null && s.Cursor > 0,
             PhaseTimeout,
             s => $"{phase}: worker {id} running on a silo with a committed cursor in overseer_cursors, was {s.Info.Status} on {s.Info.Silo} at cursor {s.Cursor} (last error: {s.Info.LastError}){Environment.NewLine}{cluster.LogTails()}");
-    }
-
-    private static async Task<long> CursorAsync(string database, string workerId)
-    {
-        await using var connection = await OpenAsync(database);
-        await using var command = new NpgsqlCommand("SELECT checkpoint FROM overseer_cursors WHERE worker = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
-        return await command.ExecuteScalarAsync() is long checkpoint ? checkpoint : 0;
     }
 
     /// <summary>The worker's cursor row and its rows in the handler's tables, read in one snapshot.</summary>
@@ -568,60 +560,6 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
         return backends;
     }
 
-    private static async Task<List<IndexedTransfer>> TransfersAsync(string database, string workerId)
-    {
-        await using var connection = await OpenAsync(database);
-        return await TransfersAsync(connection, workerId);
-    }
-
-    private static async Task<List<IndexedTransfer>> TransfersAsync(NpgsqlConnection connection, string workerId)
-    {
-        await using var command = new NpgsqlCommand(
-            "SELECT seq, block, log_index, tx, from_address, to_address, value FROM transfers WHERE worker = $1 ORDER BY seq", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<IndexedTransfer>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(new IndexedTransfer(
-                reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<BigInteger>(6)));
-        }
-
-        return rows;
-    }
-
-    private static async Task<Dictionary<string, BigInteger>> BalancesAsync(string database, string workerId, string token)
-    {
-        await using var connection = await OpenAsync(database);
-        return await BalancesAsync(connection, workerId, token);
-    }
-
-    private static async Task<Dictionary<string, BigInteger>> BalancesAsync(NpgsqlConnection connection, string workerId, string token)
-    {
-        await using var command = new NpgsqlCommand("SELECT holder, balance FROM balances WHERE worker = $1 AND token = $2", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = token });
-        await using var reader = await command.ExecuteReaderAsync();
-        var balances = new Dictionary<string, BigInteger>();
-        while (await reader.ReadAsync())
-        {
-            balances.Add(reader.GetString(0), reader.GetFieldValue<BigInteger>(1));
-        }
-
-        return balances;
-    }
-
-    // Not pooled: a pooled connection would outlive the PostgreSQL kill and fail the next read.
-    private static async Task<NpgsqlConnection> OpenAsync(string database)
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database) { Pooling = false, Timeout = 3, CommandTimeout = 5 }.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static string Render(IEnumerable<KeyValuePair<string, BigInteger>> balances) =>
-        string.Join(", ", balances.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => $"{b.Key}={b.Value}"));
-
     /// <summary>A worker's row of <c>overseer_cursors</c>.</summary>
     private sealed record CursorRow(long Generation, long Checkpoint, bool Stopped)
     {
@@ -646,26 +584,5 @@ public sealed class Erc20SampleTests(Erc20SampleHost sample, ITestOutputHelper o
     {
         public static SentTransfer From(JsonElement receipt) =>
             new(receipt.GetProperty("transactionHash").GetString()!.ToLowerInvariant(), receipt.GetProperty("status").GetString() == "0x1");
-    }
-
-    /// <summary>One Transfer, as a row of <c>transfers</c> or as a log from <c>eth_getLogs</c>.</summary>
-    private sealed record IndexedTransfer(long Seq, long Block, int LogIndex, string Tx, string From, string To, BigInteger Value)
-    {
-        public static IndexedTransfer FromLog(JsonElement log)
-        {
-            var block = EvmRpc.Number(log.GetProperty("blockNumber").GetString()!);
-            var logIndex = (int)EvmRpc.Number(log.GetProperty("logIndex").GetString()!);
-            var topics = log.GetProperty("topics").EnumerateArray().Select(t => t.GetString()!.ToLowerInvariant()).ToArray();
-            return new IndexedTransfer(
-                (block * 1_000_000) + logIndex,
-                block,
-                logIndex,
-                log.GetProperty("transactionHash").GetString()!.ToLowerInvariant(),
-                "0x" + topics[1][^40..],
-                "0x" + topics[2][^40..],
-                BigInteger.Parse("0" + log.GetProperty("data").GetString()![2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
-        }
-
-        public override string ToString() => $"{Block}/{LogIndex} {Tx[..10]}… {From[..8]}…→{To[..8]}… {Value}";
     }
 }

@@ -297,26 +297,30 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
     /// every effect of the version they were written with: the next commit records its own.</summary>
     private static async Task MoveBackAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, long toSeq, string? token, CancellationToken cancellationToken)
     {
-        await PostgresReorgJournal.ForgetAsync(connection, transaction, workerId, toSeq, cancellationToken);
-        await using (var letters = new NpgsqlCommand($"DELETE FROM {PostgresDeadLetters.Table} WHERE worker = $1 AND seq > $2", connection, transaction))
+        // One round trip.
+        await using var batch = new NpgsqlBatch(connection, transaction)
         {
-            letters.Parameters.Add(new() { Value = workerId });
-            letters.Parameters.Add(new() { Value = toSeq });
-            await letters.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using var move = new NpgsqlCommand(
-            $"""
-            UPDATE {Table} SET checkpoint = $1, token = $2, handler_version = CASE WHEN $1 = 0 THEN NULL ELSE handler_version END,
-                unjournaled_through = least(coalesce(unjournaled_through, checkpoint), $1), updated_at = now()
-            WHERE worker = $3
-            """,
-            connection,
-            transaction);
-        move.Parameters.Add(new() { Value = toSeq });
-        move.Parameters.Add(new() { Value = (object?)token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        move.Parameters.Add(new() { Value = workerId });
-        await move.ExecuteNonQueryAsync(cancellationToken);
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(PostgresReorgJournal.Forget) { Parameters = { new() { Value = workerId }, new() { Value = toSeq } } },
+                new NpgsqlBatchCommand($"DELETE FROM {PostgresDeadLetters.Table} WHERE worker = $1 AND seq > $2") { Parameters = { new() { Value = workerId }, new() { Value = toSeq } } },
+                new NpgsqlBatchCommand(
+                    $"""
+                    UPDATE {Table} SET checkpoint = $1, token = $2, handler_version = CASE WHEN $1 = 0 THEN NULL ELSE handler_version END,
+                        unjournaled_through = least(coalesce(unjournaled_through, checkpoint), $1), updated_at = now()
+                    WHERE worker = $3
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { Value = toSeq },
+                        new() { Value = (object?)token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+                        new() { Value = workerId },
+                    },
+                },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken)

@@ -60,39 +60,41 @@ internal static class PostgresReorgJournal
         CREATE OR REPLACE FUNCTION overseer_undo(p_worker text, p_to bigint) RETURNS bigint LANGUAGE plpgsql SET search_path FROM CURRENT AS $f$
         DECLARE
             r record;
-            t text := '';
-            keys text;
-            cols text;
             n bigint;
             events bigint;
         BEGIN
             PERFORM set_config('overseer.seq', '', true);
             SELECT count(DISTINCT seq) INTO events FROM {{Table}} WHERE worker = p_worker AND seq > p_to;
-            FOR r IN SELECT j.tbl, j.op, j.old_row, j.new_row FROM {{Table}} j WHERE j.worker = p_worker AND j.seq > p_to ORDER BY j.id DESC LOOP
-                IF r.tbl <> t THEN
-                    t := r.tbl;
-                    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) INTO keys
-                    FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                    WHERE i.indrelid = t::regclass AND i.indisprimary;
-                    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
-                    FROM pg_attribute a WHERE a.attrelid = t::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
-                    IF keys IS NULL THEN
-                        RAISE EXCEPTION USING ERRCODE = '{{Mismatch}}', MESSAGE = format('table %s has no primary key, so its journaled rows cannot be restored', t);
-                    END IF;
+            -- Each table's primary key and columns are read from the catalog once, not per row.
+            FOR r IN
+                WITH tables AS (
+                    SELECT t.tbl,
+                        (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord)
+                         FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                         WHERE i.indrelid = t.tbl::regclass AND i.indisprimary) AS keys,
+                        (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+                         FROM pg_attribute a WHERE a.attrelid = t.tbl::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS cols
+                    FROM (SELECT DISTINCT tbl FROM {{Table}} WHERE worker = p_worker AND seq > p_to) t)
+                SELECT j.tbl, j.op, j.old_row, j.new_row, m.keys, m.cols
+                FROM {{Table}} j JOIN tables m USING (tbl)
+                WHERE j.worker = p_worker AND j.seq > p_to ORDER BY j.id DESC
+            LOOP
+                IF r.keys IS NULL THEN
+                    RAISE EXCEPTION USING ERRCODE = '{{Mismatch}}', MESSAGE = format('table %s has no primary key, so its journaled rows cannot be restored', r.tbl);
                 END IF;
                 IF r.op = 'I' THEN
-                    EXECUTE format('DELETE FROM %s AS o WHERE (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1)) AND to_jsonb(o.*) = $1', t, keys, keys, t) USING r.new_row;
+                    EXECUTE format('DELETE FROM %s AS o WHERE (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1)) AND to_jsonb(o.*) = $1', r.tbl, r.keys, r.keys, r.tbl) USING r.new_row;
                 ELSIF r.op = 'U' THEN
-                    EXECUTE format('UPDATE %s AS o SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1)) WHERE (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $2)) AND to_jsonb(o.*) = $2', t, cols, cols, t, keys, keys, t) USING r.old_row, r.new_row;
+                    EXECUTE format('UPDATE %s AS o SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1)) WHERE (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $2)) AND to_jsonb(o.*) = $2', r.tbl, r.cols, r.cols, r.tbl, r.keys, r.keys, r.tbl) USING r.old_row, r.new_row;
                 ELSE
-                    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_record(NULL::%s, $1) ON CONFLICT DO NOTHING', t, cols, cols, t) USING r.old_row;
+                    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_record(NULL::%s, $1) ON CONFLICT DO NOTHING', r.tbl, r.cols, r.cols, r.tbl) USING r.old_row;
                 END IF;
                 GET DIAGNOSTICS n = ROW_COUNT;
                 IF n <> 1 THEN
                     RAISE EXCEPTION USING ERRCODE = '{{Mismatch}}', MESSAGE = format(
                         'cannot undo a journaled %s of a row of %s for worker %s: the row is no longer as the journal left it (%s), so something else changed it since',
-                        CASE r.op WHEN 'I' THEN 'insert' WHEN 'U' THEN 'update' ELSE 'delete' END, t, p_worker, coalesce(r.new_row, r.old_row));
+                        CASE r.op WHEN 'I' THEN 'insert' WHEN 'U' THEN 'update' ELSE 'delete' END, r.tbl, p_worker, coalesce(r.new_row, r.old_row));
                 END IF;
             END LOOP;
             DELETE FROM {{Table}} WHERE worker = p_worker AND seq > p_to;
@@ -179,11 +181,14 @@ internal static class PostgresReorgJournal
         return (long)(await undo.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>The statement of <see cref="ForgetAsync"/> ($1 worker, $2 the seq after which), for a caller's batch.</summary>
+    public const string Forget = $"DELETE FROM {Table} WHERE worker = $1 AND seq > $2";
+
     /// <summary>Forgets what was journaled for <paramref name="workerId"/>'s events after <paramref name="afterSeq"/>
     /// (their effects were removed by a rewind or a delete).</summary>
     public static async Task ForgetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, long afterSeq, CancellationToken cancellationToken)
     {
-        await using var forget = new NpgsqlCommand($"DELETE FROM {Table} WHERE worker = $1 AND seq > $2", connection, transaction);
+        await using var forget = new NpgsqlCommand(Forget, connection, transaction);
         forget.Parameters.Add(new() { Value = workerId });
         forget.Parameters.Add(new() { Value = afterSeq });
         await forget.ExecuteNonQueryAsync(cancellationToken);

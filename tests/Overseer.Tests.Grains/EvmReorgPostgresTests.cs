@@ -224,6 +224,34 @@ public sealed class EvmReorgPostgresTests(PostgresCluster fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task Erc20Follower_OfARawUpstreamThatRollsBack_RollsBackThroughItsRewindHook_TheTablesAreTheFinalChain()
+    {
+        // A raw evm worker on the Redis stream output, and the sample's handler following it: the follower's batches
+        // name no final seq (nothing of them is journaled), so its rollback goes through the handler's rewind hook.
+        await using var chain = await Chain.StartAsync();
+        var raw = NewId("raw");
+        (string, string)[] options = [("rpc", chain.Node.HttpUrl), ("confirmations", "0"), ("from", "1"), ("intervalMs", "50"), ("address", chain.Token.Address), ("topic0", Erc20Token.TransferTopic0)];
+        await fixture.Manager.StartAsync(raw, WorkerSpec.For("evm", options) with { MaxRestarts = 0 });
+        var follower = NewId("follower");
+        await fixture.Manager.StartAsync(follower, WorkerSpec.For("stream", ("upstream", raw), ("maxWaitMs", "200")) with { Handler = PostgresCluster.Erc20Handler, MaxRestarts = 0 });
+
+        var fork = await chain.Rpc.BlockNumberAsync();
+        var snapshot = await chain.SnapshotAsync();
+        await chain.TransfersAsync(5, emptyOne: true);
+        var head = await chain.Rpc.BlockNumberAsync();
+        await WaitAsync(follower, i => i.Checkpoint == Seq(head), $"the follower at block {head}");
+
+        await chain.RevertAsync(snapshot);
+        await chain.TransfersAsync((int)(head - fork) + 1);
+        var newHead = await chain.Rpc.BlockNumberAsync();
+        await WaitAsync(raw, i => i.Reorgs == 1 && i.Checkpoint == Seq(newHead), $"the upstream rolled back and at block {newHead}");
+        var after = await WaitAsync(follower, i => i.Reorgs == 1 && i.Checkpoint == Seq(newHead), $"the follower rolled back with it and at block {newHead}");
+        Assert.Equal((WorkerStatus.Running, 0), (after.Status, after.Restarts));
+        await AssertTablesAreTheChainsAsync(chain, follower, newHead);
+        await AssertAFreshIndexIsTheSameAsync(chain, follower, newHead);
+    }
+
+    [Fact]
     public async Task Reorg_HandlerWithARewindHookButNoJournaledTables_RollsBackThroughTheHook()
     {
         await using var node = await AnvilNode.StartNewAsync(blockTimeSeconds: null);

@@ -166,12 +166,15 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
                 $"rollback of worker '{workerId}' to {to} refused: its checkpoint is {checkpoint}, expected {rollback.Checkpoint} (at or above the target)");
         }
 
+        // The journal undoes what it covers; beyond it (events committed without one: final when committed, from a source
+        // that names no final seq, or by an older release) only the handler's rewind hook can.
         var unjournaled = c.UnjournaledThrough ?? checkpoint;
-        if (journaled && to < unjournaled)
+        journaled = journaled && to >= unjournaled;
+        if (!journaled && hook is null)
         {
             return RollbackResult.Refused(
                 checkpoint,
-                $"its events up to seq {unjournaled} were committed without a before-image journal (final when committed, or by an older release), so Overseer cannot undo them: rewind it past the fork and resume it");
+                $"its events up to seq {unjournaled} were committed without a before-image journal (final when committed, from a source that names no final seq, or by an older release) and handler '{rollback.Binding.HandlerName}' has no rewind hook ({nameof(IRewindableHandler)}), so Overseer cannot undo them: rewind it past the fork and resume it");
         }
 
         var context = new PostgresHandlerContext(workerId, rollback.Binding.HandlerOptions, connection, transaction);

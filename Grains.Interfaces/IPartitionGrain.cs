@@ -29,10 +29,16 @@ public interface IPartitionGrain : IGrainWithIntegerKey
     [OneWay, Alias("Report")]
     Task ReportAsync(WorkerReport report);
 
-    /// <summary>A silo's heartbeat for all of this partition's workers running there: one message per silo and interval,
-    /// not one per worker.</summary>
+    /// <summary>A silo's heartbeat for all of this partition's workers running there, as the whole set of them from a silo
+    /// of an earlier version (a rolling deploy); this version's silos send <see cref="HeartbeatAsync"/>.</summary>
     [OneWay, Alias("Heartbeats")]
     Task HeartbeatsAsync(WorkerHeartbeats heartbeats);
+
+    /// <summary>A silo's heartbeat for all of this partition's workers running there: one message per silo and interval,
+    /// carrying only what changed since the partition last heard the whole set (<see cref="SiloHeartbeat"/>). The answer
+    /// says whether the partition wants the whole set.</summary>
+    [Alias("Heartbeat")]
+    Task<HeartbeatAnswer> HeartbeatAsync(SiloHeartbeat heartbeat);
 
     /// <summary>A slot of the running-worker pool freed and <paramref name="id"/> (pending, of this partition) is next
     /// in line: poke it now rather than at the next tick.</summary>

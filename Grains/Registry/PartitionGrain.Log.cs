@@ -38,5 +38,8 @@ internal sealed partial class PartitionGrain
 
         [LoggerMessage(11, LogLevel.Warning, "Partition {Partition}: could not load its registry rows; it deactivates and the next call loads them again")]
         public static partial void LoadFailed(ILogger logger, long partition, Exception exception);
+
+        [LoggerMessage(12, LogLevel.Debug, "Partition {Partition}: heartbeat {Sequence} from silo {Silo} is a change to a set it does not hold; asking for the whole set")]
+        public static partial void WholeSetWanted(ILogger logger, long partition, string silo, long sequence);
     }
 }

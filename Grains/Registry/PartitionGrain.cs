@@ -45,6 +45,7 @@ internal sealed partial class PartitionGrain(
     private static readonly TimeSpan ForgottenFor = TimeSpan.FromMinutes(10);
 
     private readonly RegistrySlice _slice = new();
+    private readonly HeartbeatLedger _heartbeats = new();
     private readonly SupervisionScheduler _scheduler = new(supervision.Value);
     private PokePump? _pump;
     private readonly Rebalancer _rebalancer = new(supervision.Value);
@@ -195,14 +196,34 @@ internal sealed partial class PartitionGrain(
             poked |= Take(report, now);
         }
 
-        foreach (var id in heartbeats.Running)
+        poked |= HeardRunning(heartbeats.Running, heartbeats.Silo, now);
+        if (poked)
         {
-            // A row that disagrees with a run in progress lost a report: the poke's answer heals it.
-            if (_slice.SeenRunning(id, heartbeats.Silo, now))
-            {
-                _scheduler.Poke(id);
-                poked = true;
-            }
+            PumpPokes();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<HeartbeatAnswer> HeartbeatAsync(SiloHeartbeat heartbeat)
+    {
+        var now = time.GetUtcNow();
+        var poked = false;
+        foreach (var report in heartbeat.Changed)
+        {
+            poked |= Take(report, now);
+        }
+
+        // Every worker of the silo's set is heard, as when the set came whole in every heartbeat; nothing is heard from a
+        // message not taken (the silo sends the whole set at once).
+        var (answer, running) = _heartbeats.Take(heartbeat, id => _slice.Find(id)?.Info.Id ?? id);
+        if (running is not null)
+        {
+            poked |= HeardRunning(running, heartbeat.Silo, now);
+        }
+        else if (answer == HeartbeatAnswer.WholeSetWanted)
+        {
+            Log.WholeSetWanted(logger, Partition, heartbeat.Silo, heartbeat.Sequence);
         }
 
         if (poked)
@@ -210,7 +231,7 @@ internal sealed partial class PartitionGrain(
             PumpPokes();
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(answer);
     }
 
     public Task WakeAsync(string id)
@@ -231,6 +252,7 @@ internal sealed partial class PartitionGrain(
 
     public Task SiloDownAsync(string silo, CancellationToken cancellationToken = default)
     {
+        _heartbeats.Forget(silo);
         var now = time.GetUtcNow();
         var count = 0;
         foreach (var entry in _slice.Rows.Where(e => e.ShouldRun && e.Info.Silo == silo))
@@ -293,6 +315,24 @@ internal sealed partial class PartitionGrain(
             _lastFlush = now;
             await FlushAsync();
         }
+    }
+
+    /// <summary><paramref name="silo"/> says these workers have a run in progress there; true if one asks for a poke (the
+    /// caller pumps).</summary>
+    private bool HeardRunning(IEnumerable<string> running, string silo, DateTimeOffset now)
+    {
+        var poked = false;
+        foreach (var id in running)
+        {
+            // A row that disagrees with a run in progress lost a report: the poke's answer heals it.
+            if (_slice.SeenRunning(id, silo, now))
+            {
+                _scheduler.Poke(id);
+                poked = true;
+            }
+        }
+
+        return poked;
     }
 
     /// <summary>Takes one worker's report; true if it asks for a poke (the caller pumps).</summary>

@@ -9,10 +9,20 @@ public sealed class PokeBlocker
 {
     private readonly Lock _lock = new();
     private readonly HashSet<string> _blocked = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _refusedOf = new(StringComparer.Ordinal);
     private int _refused;
 
     /// <summary>Pokes refused so far.</summary>
     public int Refused => Volatile.Read(ref _refused);
+
+    /// <summary>Pokes of <paramref name="workerId"/> refused so far (each one the partition made while it was blocked).</summary>
+    public int PokesOf(string workerId)
+    {
+        lock (_lock)
+        {
+            return _refusedOf.GetValueOrDefault(workerId);
+        }
+    }
 
     public void Block(string workerId)
     {
@@ -32,7 +42,7 @@ public sealed class PokeBlocker
 
     public Task InvokeAsync(IOutgoingGrainCallContext context)
     {
-        if (context.MethodName == nameof(IWorkerGrain.EnsureRunningAsync) && IsBlocked(context.TargetId.Key.ToString()))
+        if (context.MethodName == nameof(IWorkerGrain.EnsureRunningAsync) && Refuses(context.TargetId.Key.ToString()))
         {
             Interlocked.Increment(ref _refused);
             throw new SiloUnavailableException($"test: poke of {context.TargetId} refused, as one that races a silo's shutdown is");
@@ -41,11 +51,17 @@ public sealed class PokeBlocker
         return context.Invoke();
     }
 
-    private bool IsBlocked(string workerId)
+    private bool Refuses(string workerId)
     {
         lock (_lock)
         {
-            return _blocked.Contains(workerId);
+            if (!_blocked.Contains(workerId))
+            {
+                return false;
+            }
+
+            _refusedOf[workerId] = _refusedOf.GetValueOrDefault(workerId) + 1;
+            return true;
         }
     }
 }

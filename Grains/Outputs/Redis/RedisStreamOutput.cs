@@ -16,10 +16,11 @@ namespace Overseer.Outputs.Redis;
 /// once enough replicas have it.</para></remarks>
 internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys keys, ReplicaAcks acks) : IWorkerOutput
 {
-    private const int FirstEventArg = 7;
+    private const int FirstEventArg = 8;
 
     // KEYS: cursor, stream, followers. ARGV: generation, expected checkpoint, dense (1/0), token ('' = keep), lease until (Redis
-    // ms, 0 = no pool), handler version ('' = no handler), then seq/payload pairs (XADD takes the seq as the entry id seq-0).
+    // ms, 0 = no pool), handler version ('' = no handler), the source's final seq ('' = none: kept as 'fin' beside cp, for the
+    // followers' batches), then seq/payload pairs (XADD takes the seq as the entry id seq-0).
     // The cursor's 'hv' is the handler version its events were committed with: a batch of another version is refused
     // ({4, cp, hv}) after the fence and sequence checks and before the lease's, and a cursor without one takes the batch's.
     // The cursor records the density
@@ -46,17 +47,18 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         end
         if ARGV[3] == '1' then
           local want = cp
-          for i = 7, #ARGV, 2 do
+          for i = 8, #ARGV, 2 do
             want = want + 1
             if tonumber(ARGV[i]) ~= want then return redis.error_reply('OVERSEER gap: dense sequence expected ' .. want .. ', got ' .. ARGV[i]) end
           end
         end
-        for i = 7, #ARGV, 2 do
+        for i = 8, #ARGV, 2 do
           redis.call('XADD', KEYS[2], ARGV[i], 'p', ARGV[i + 1])
         end
         local set = {'cp', last, 'dn', ARGV[3]}
         if ARGV[4] ~= '' then set[#set + 1] = 'tok' set[#set + 1] = ARGV[4] end
         if ARGV[6] ~= '' and not c[4] then set[#set + 1] = 'hv' set[#set + 1] = ARGV[6] end
+        if ARGV[7] ~= '' then set[#set + 1] = 'fin' set[#set + 1] = ARGV[7] end
         redis.call('HSET', KEYS[1], unpack(set))
         if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('SPUBLISH', KEYS[2], last) end
         return {1, last}
@@ -236,6 +238,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         args[3] = batch.Token ?? string.Empty;
         args[4] = batch.LeaseUntil;
         args[5] = batch.HandlerVersion is { } version ? version.ToString(CultureInfo.InvariantCulture) : string.Empty;
+        args[6] = batch.FinalThrough is { } final ? final.ToString(CultureInfo.InvariantCulture) : string.Empty;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];

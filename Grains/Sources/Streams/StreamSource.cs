@@ -27,7 +27,9 @@ namespace Overseer.Sources.Streams;
 internal sealed class StreamSource(
     string workerId, StreamSourceSettings settings, IConnectionMultiplexer redis, RedisKeys keys, StoreRetry retry, string? resumeToken) : IEventSource
 {
-    private static readonly RedisValue[] CursorFields = ["gen", "cp", "dn", RollbackLog.Count];
+    // 'fin': the upstream's source's final seq as of its last commit, passed on, so that a follower's handler journals
+    // (for a rollback with its upstream) exactly what its upstream may still roll back.
+    private static readonly RedisValue[] CursorFields = ["gen", "cp", "dn", RollbackLog.Count, "fin"];
 
     private static readonly IReadOnlyDictionary<long, long> NoTargets = new Dictionary<long, long>();
 
@@ -73,7 +75,7 @@ internal sealed class StreamSource(
                 var events = await ReadAsync(db, after, checkpoint, cancellationToken).ConfigureAwait(false);
                 if (events.Length > 0)
                 {
-                    return new SourceBatch(events, Exhausted: false, _rollbacks.Token);
+                    return new SourceBatch(events, Exhausted: false, _rollbacks.Token, cursor[4].IsNull ? null : (long)cursor[4]);
                 }
 
                 // The entries went between the two reads: the upstream rolled back (read its count again), or they were removed.

@@ -93,8 +93,9 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         }
         else if (journalAbove is { } above)
         {
-            // Final events in one call, unjournaled; then each unfinalized event alone, journaled under its seq.
-            await PostgresReorgJournal.BeginAsync(connection, transaction, workerId, above, cancellationToken);
+            // Final events in one call, unjournaled; then each unfinalized event alone, journaled under its seq (the first
+            // one's named with the worker when no final event comes before it: one round trip fewer at the head).
+            await PostgresReorgJournal.BeginAsync(connection, transaction, workerId, above, journalFrom == 0 ? events[0].Seq : null, cancellationToken);
             if (journalFrom > 0)
             {
                 await HandleAsync(workerId, batch.Binding, handler, journalFrom == events.Count ? events : [.. events.Take(journalFrom)], connection, transaction, cancellationToken);
@@ -102,7 +103,11 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
 
             for (var i = journalFrom; i < events.Count; i++)
             {
-                await PostgresReorgJournal.AtAsync(connection, transaction, events[i].Seq, cancellationToken);
+                if (i > 0)
+                {
+                    await PostgresReorgJournal.AtAsync(connection, transaction, events[i].Seq, cancellationToken);
+                }
+
                 await HandleAsync(workerId, batch.Binding, handler, [events[i]], connection, transaction, cancellationToken);
             }
         }
@@ -229,8 +234,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         {
             // Journaled like any event above the final seq (forgotten by the next commit if it is final), so that a reorg
             // undoes a replay of an event it takes back.
-            await PostgresReorgJournal.BeginAsync(connection, transaction, workerId, finalThrough: -1, cancellationToken);
-            await PostgresReorgJournal.AtAsync(connection, transaction, seq, cancellationToken);
+            await PostgresReorgJournal.BeginAsync(connection, transaction, workerId, finalThrough: -1, firstSeq: seq, cancellationToken);
         }
 
         await HandleAsync(workerId, binding, handler, [new SourceEvent(letter.Seq, letter.Payload)], connection, transaction, cancellationToken);

@@ -146,10 +146,11 @@ internal static class PostgresReorgJournal
         }
     }
 
-    /// <summary>Makes the transaction's writes <paramref name="workerId"/>'s (journaled only once <see cref="AtAsync"/>
-    /// names an event), and forgets what was journaled for events at or below <paramref name="finalThrough"/>, which no
-    /// rollback can reach any more.</summary>
-    public static async Task BeginAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, long finalThrough, CancellationToken cancellationToken)
+    /// <summary>Makes the transaction's writes <paramref name="workerId"/>'s (journaled once an event is named: here,
+    /// <paramref name="firstSeq"/>, or by <see cref="AtAsync"/>), and forgets what was journaled for events at or below
+    /// <paramref name="finalThrough"/>, which no rollback can reach any more; one round trip.</summary>
+    public static async Task BeginAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, long finalThrough, long? firstSeq, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction)
         {
@@ -159,14 +160,23 @@ internal static class PostgresReorgJournal
                 new NpgsqlBatchCommand($"DELETE FROM {Table} WHERE worker = $1 AND seq <= $2") { Parameters = { new() { Value = workerId }, new() { Value = finalThrough } } },
             },
         };
+        if (firstSeq is { } seq)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(SetSeq) { Parameters = { new() { Value = Text(seq) } } });
+        }
+
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private const string SetSeq = "SELECT set_config('overseer.seq', $1, true)";
+
+    private static string Text(long seq) => seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The handler's next writes are the effects of the event at <paramref name="seq"/>: journaled under it.</summary>
     public static async Task AtAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long seq, CancellationToken cancellationToken)
     {
-        await using var set = new NpgsqlCommand("SELECT set_config('overseer.seq', $1, true)", connection, transaction);
-        set.Parameters.Add(new() { Value = seq.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var set = new NpgsqlCommand(SetSeq, connection, transaction);
+        set.Parameters.Add(new() { Value = Text(seq) });
         await set.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -60,7 +60,7 @@ public static class OverseerHostingExtensions
         var requireAuthentication = DashboardAccess.RequiresAuthentication(dashboard, settings.Urls);
 
         builder.WebHost.UseUrls(settings.Urls);
-        var redis = RedisConnector.Connect(settings.Redis, TimeSpan.FromSeconds(10));
+        var redis = RedisConnector.ConnectAsync(settings.Redis, TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
         PartitionLayoutGuard.EnsureAsync(redis, new RedisKeys(settings.ServiceId), overseer.Partitions).GetAwaiter().GetResult();
         builder.Services.AddSingleton(redis);
         builder.Services.AddOptions<OverseerOptions>().Bind(SiloConfiguration.Section(config, OverseerOptions.SectionName), SiloConfiguration.Strict);

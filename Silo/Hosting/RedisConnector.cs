@@ -5,23 +5,41 @@ namespace Overseer.Hosting;
 /// <summary>Connects the silo's shared multiplexer and proves Redis answers before the silo joins the cluster.</summary>
 internal static class RedisConnector
 {
-    public static IConnectionMultiplexer Connect(ConfigurationOptions options, TimeSpan timeout)
+    /// <summary>How long to wait between pings that failed before the startup budget is spent.</summary>
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Connects and pings until Redis answers or <paramref name="timeout"/> has passed. A ping that times out or
+    /// finds no connection yet is tried again within that budget: a Redis that is slow to answer its first command (a
+    /// loaded machine, a server still loading its dataset) is not an unreachable one.</summary>
+    public static async Task<IConnectionMultiplexer> ConnectAsync(ConfigurationOptions options, TimeSpan timeout)
     {
-        var mux = ConnectionMultiplexer.Connect(options);
+        var deadline = DateTime.UtcNow + timeout;
+        IConnectionMultiplexer? mux = null;
         try
         {
-            var ping = mux.GetDatabase().PingAsync();
-            if (!ping.Wait(timeout))
+            mux = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+            while (true)
             {
-                throw new TimeoutException($"no answer within {timeout.TotalSeconds:0} s");
+                var left = deadline - DateTime.UtcNow;
+                try
+                {
+                    await mux.GetDatabase().PingAsync().WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(false);
+                    return mux;
+                }
+                catch (TimeoutException ex) when (ex is not RedisTimeoutException)
+                {
+                    throw new TimeoutException($"no answer within {timeout.TotalSeconds:0} s", ex);
+                }
+                catch (Exception ex) when (ex is RedisException or RedisTimeoutException && DateTime.UtcNow + RetryPause < deadline)
+                {
+                    await Task.Delay(RetryPause).ConfigureAwait(false);
+                }
             }
-
-            return mux;
         }
         catch (Exception ex)
         {
-            mux.Dispose();
-            var reason = Summarize(ex is AggregateException { InnerException: { } inner } ? inner.Message : ex.Message);
+            mux?.Dispose();
+            var reason = Summarize(ex.Message);
             throw new SiloConfigurationException(
                 $"cannot reach Redis at {RedisEndpoint.Describe(options)} ({RedisEndpoint.Key}): {reason}. "
                 + "Start Redis (./overseer up does) or point ConnectionStrings:redis at a reachable server");

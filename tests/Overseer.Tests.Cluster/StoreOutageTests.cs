@@ -95,6 +95,27 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SiloStart_WhileRedisIsSlowToAnswerItsFirstCommands_WaitsAndJoins()
+    {
+        // A second silo reaches Redis through its own proxy, frozen from the start: its connection opens but no reply
+        // comes back for longer than its command timeout (1 s) — a loaded machine, a Redis still loading its dataset.
+        await using var slow = new TcpProxy(_cluster.Redis.Port);
+        slow.Freeze();
+        var starting = _cluster.StartSiloAsync(
+            "silo-1", redisConnectionString: $"127.0.0.1:{slow.Port},abortConnect=false,asyncTimeout=1000,syncTimeout=1000,connectTimeout=1000");
+        await Eventually.UntilAsync(
+            () => Task.FromResult(slow.Accepted), n => n > 0, TimeSpan.FromSeconds(30), n => $"silo-1 to open a connection to Redis; {n} so far");
+
+        // The injected fault's length, not a synchronisation: the stall outlasts two of the silo's command timeouts.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.False(starting.IsCompleted, $"silo-1 started or gave up while Redis did not answer: {starting.Exception?.GetBaseException().Message}");
+        slow.Restore();
+
+        var silo = await starting;
+        Assert.False(silo.HasExited, "silo-1 exited after it was ready");
+    }
+
+    [Fact]
     public async Task CliStatus_WhileRedisItselfIsDown_ExitsUnreachableWithOneErrorLine()
     {
         await _cluster.Redis.StopAsync();

@@ -17,6 +17,9 @@ namespace Overseer.Errors;
 /// during an activation reach the caller without passing through any call filter.</remarks>
 internal static class ContractFaults
 {
+    /// <summary>Texts of the grain directory's refusals while membership changes (<see cref="IsDirectoryChangingHands"/>).</summary>
+    private static readonly string[] DirectoryInstability = [" on invalid silo: ", "not stable to perform the lookup", "hop limit is reached"];
+
     /// <summary>What <paramref name="exception"/>, thrown inside the silo, is to a caller of a grain.</summary>
     /// <returns><paramref name="exception"/> itself when a client can already read it, else a new exception without an
     /// inner exception (the original's type and message are in its message).</returns>
@@ -47,6 +50,11 @@ internal static class ContractFaults
             return OverseerException.Unavailable($"a silo of the cluster is unreachable: {FirstClause(exception.Message)}");
         }
 
+        if (IsDirectoryChangingHands(exception))
+        {
+            return OverseerException.Unavailable($"the cluster's grain directory is changing hands after a silo left: {FirstClause(exception.Message)}");
+        }
+
         return OverseerException.Internal($"internal error in the cluster (the silo logged it): {RedisFaults.Describe(exception)}");
     }
 
@@ -61,6 +69,14 @@ internal static class ContractFaults
     private static bool IsSiloUnreachable(Exception e) =>
         e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
             or GatewayTooBusyException or TimeoutException;
+
+    /// <summary>The grain directory refused an activation or a lookup while membership changes: a silo just declared dead
+    /// still hosted the activation being registered, or the directory partition is moving. Orleans throws a plain
+    /// <see cref="OrleansException"/> for these, told apart only by its text; the same call succeeds once membership has
+    /// settled, so to a caller it is an outage to ride out, not a fault.</summary>
+    private static bool IsDirectoryChangingHands(Exception e) =>
+        e.GetType() == typeof(OrleansException)
+        && DirectoryInstability.Any(text => e.Message.Contains(text, StringComparison.Ordinal));
 
     // Orleans messages go on to dump the request ("... for message: Request [...]"); keep the first clause.
     private static string FirstClause(string message)

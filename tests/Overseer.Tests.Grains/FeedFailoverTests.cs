@@ -15,10 +15,17 @@ public sealed class FeedFailoverTests(FeedCluster fixture, ITestOutputHelper out
 
     private IClusterClient Client => fixture.Overseer.Client;
 
-    private async Task<List<string>> StartAsync(string feed, int workers, params (string, string)[] extra)
+    /// <summary>The stall timeout of the steady-state test: 50 workers' push streams on a loaded 2-core machine can pause
+    /// past 1 s without anything being wrong; a pause of 10 s is a failure worth a failover.</summary>
+    private const int SteadyStallMs = 10_000;
+
+    private async Task<List<string>> StartAsync(string feed, int workers, params (string, string)[] extra) =>
+        await StartAsync(feed, workers, StallMs, extra);
+
+    private async Task<List<string>> StartAsync(string feed, int workers, int stallMs, params (string, string)[] extra)
     {
         var ids = Enumerable.Range(0, workers).Select(i => $"{feed}-w{i:D2}").ToList();
-        var spec = WorkerSpec.For("feed", [("url", fixture.Source.FeedUrl(feed)), ("stallMs", StallMs.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("intervalMs", "100"), .. extra]);
+        var spec = WorkerSpec.For("feed", [("url", fixture.Source.FeedUrl(feed)), ("stallMs", stallMs.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("intervalMs", "100"), .. extra]);
         await Task.WhenAll(ids.Select(id => fixture.Overseer.Manager.StartAsync(id, spec)));
         return ids;
     }
@@ -67,7 +74,7 @@ public sealed class FeedFailoverTests(FeedCluster fixture, ITestOutputHelper out
         var ids = new List<string>();
         foreach (var feed in feeds)
         {
-            ids.AddRange(await StartAsync(feed, 10));
+            ids.AddRange(await StartAsync(feed, 10, SteadyStallMs));
         }
 
         var first = await AllAsync(ids, i => i is { Status: WorkerStatus.Running, Handler: "push" } && i.Checkpoint >= 50, Deadline, "all 50 workers on push past checkpoint 50");

@@ -88,6 +88,18 @@ public sealed class ContractFaultsTests
         Assert.Equal("a silo of the cluster is unreachable: Response did not arrive on time in 00:00:30", contract.Message);
     }
 
+    [Theory]
+    [InlineData("Trying to register worker/w-1 on invalid silo: S127.0.0.1:11112:146517689. Known status: Dead")]
+    [InlineData("Silo S127.0.0.1:11111:0 is not stable to perform the lookup for grain worker/w-1 (it maps to S127.0.0.1:11112:0, which is not a valid silo). Retry later.")]
+    public void ToContract_DirectoryChangingHandsAfterASiloLeft_IsUnavailable(string message)
+    {
+        var contract = Assert.IsType<OverseerException>(ContractFaults.ToContract(new OrleansException(message)));
+
+        Assert.Equal(OverseerErrorCode.Unavailable, contract.Code);
+        Assert.StartsWith("the cluster's grain directory is changing hands after a silo left: ", contract.Message, StringComparison.Ordinal);
+        Assert.Null(contract.InnerException);
+    }
+
     [Fact]
     public void ToContract_AnythingElse_IsInternalNamingTheOriginalTypeAndMessage()
     {

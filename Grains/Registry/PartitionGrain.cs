@@ -45,7 +45,6 @@ internal sealed partial class PartitionGrain(
     private static readonly TimeSpan ForgottenFor = TimeSpan.FromMinutes(10);
 
     private readonly RegistrySlice _slice = new();
-    private readonly HeartbeatLedger _heartbeats = new();
     private readonly SupervisionScheduler _scheduler = new(supervision.Value);
     private PokePump? _pump;
     private readonly Rebalancer _rebalancer = new(supervision.Value);
@@ -214,14 +213,17 @@ internal sealed partial class PartitionGrain(
             poked |= Take(report, now);
         }
 
-        // Every worker of the silo's set is heard, as when the set came whole in every heartbeat; nothing is heard from a
-        // message not taken (the silo sends the whole set at once).
-        var (answer, running) = _heartbeats.Take(heartbeat, id => _slice.Find(id)?.Info.Id ?? id);
-        if (running is not null)
+        // Every worker of the silo's set is heard, as when the set came whole in every heartbeat (the slice marks the silo
+        // heard, not each worker); nothing is heard from a message not taken (the silo sends the whole set at once).
+        var (answer, disagree) = _slice.TakeHeartbeat(heartbeat, now);
+        foreach (var id in disagree)
         {
-            poked |= HeardRunning(running, heartbeat.Silo, now);
+            // A row that disagrees with a run in progress lost a report: the poke's answer heals it.
+            _scheduler.Poke(id);
+            poked = true;
         }
-        else if (answer == HeartbeatAnswer.WholeSetWanted)
+
+        if (answer == HeartbeatAnswer.WholeSetWanted)
         {
             Log.WholeSetWanted(logger, Partition, heartbeat.Silo, heartbeat.Sequence);
         }
@@ -252,7 +254,7 @@ internal sealed partial class PartitionGrain(
 
     public Task SiloDownAsync(string silo, CancellationToken cancellationToken = default)
     {
-        _heartbeats.Forget(silo);
+        _slice.SiloGone(silo);
         var now = time.GetUtcNow();
         var count = 0;
         foreach (var entry in _slice.Rows.Where(e => e.ShouldRun && e.Info.Silo == silo))

@@ -9,10 +9,35 @@ namespace Overseer.Registry;
 /// <remarks>The one versioning rule: a report older than the row (lower <see cref="WorkerInfo.Version"/>) is dropped.
 /// A report that only restates the row (it differs in version or <see cref="WorkerInfo.UpdatedAt"/> at most, as an idle
 /// worker's heartbeat does) is taken in memory but does not make the row dirty: Redis is written only for changes.
+/// <para>Who was heard when: a worker is heard from by its own word (a report, a poke's answer, its registration or
+/// load: <see cref="Seen"/>), and a running row is also vouched for by its silo's heartbeat for as long as that silo's
+/// set (<see cref="HeartbeatLedger"/>) holds it: heard when the silo was last heard. So a heartbeat costs its changes, not
+/// the silo's set, and the stall scan (<see cref="QuietSince"/>) reads only rows that no recently heard silo vouches for:
+/// rows not running, running rows outside their silo's set (<c>_unvouched</c>), and the sets of silos gone quiet.</para>
 /// Not thread-safe; the partition grain calls it from its own scheduler only.</remarks>
 internal sealed class RegistrySlice
 {
     private readonly Dictionary<string, RegistryEntry> _rows = new(StringComparer.Ordinal);
+    /// <summary>The live statuses but <see cref="WorkerStatus.Running"/>: no heartbeat vouches for these rows.</summary>
+    private static readonly WorkerStatus[] NotRunningLive = [.. Enum.GetValues<WorkerStatus>().Where(s => s.IsLive() && s != WorkerStatus.Running)];
+
+    private readonly HeartbeatLedger _heartbeats;
+    private readonly Dictionary<string, DateTimeOffset> _heard = new(StringComparer.Ordinal);
+
+    /// <summary>Running rows that their silo's set does not hold: their own word is all that is heard of them.</summary>
+    private readonly HashSet<string> _unvouched = new(StringComparer.Ordinal);
+
+    /// <summary>Rows whose status or silo changed since a heartbeat of the silo whose set holds them was checked against
+    /// them (<see cref="TakeHeartbeat"/>).</summary>
+    private readonly HashSet<string> _recheck = new(StringComparer.Ordinal);
+
+    /// <summary>Ids that joined the set of the heartbeat being taken.</summary>
+    private readonly List<string> _joined = [];
+
+    public RegistrySlice()
+    {
+        _heartbeats = new HeartbeatLedger(Joined, Left);
+    }
     private readonly OrderedIds _ids = new();
     private readonly Dictionary<WorkerStatus, OrderedIds> _idsByStatus = [];
     private readonly RegistryTally _tally = new();
@@ -34,8 +59,109 @@ internal sealed class RegistrySlice
 
     public bool IsDirty(string id) => _dirty.Contains(id);
 
-    /// <summary>When <paramref name="id"/> was last heard from (a report, a poke's answer, its registration or load).</summary>
-    public DateTimeOffset? LastSeen(string id) => _lastSeen.TryGetValue(id, out var at) ? at : null;
+    /// <summary>When <paramref name="id"/> was last heard from: its own word (a report, a poke's answer, its registration
+    /// or load), or, while it runs in its silo's set, that silo's last heartbeat, whichever is later.</summary>
+    public DateTimeOffset? LastSeen(string id)
+    {
+        DateTimeOffset? own = _lastSeen.TryGetValue(id, out var at) ? at : null;
+        return _rows.TryGetValue(id, out var entry) && VouchedAt(entry) is { } heard && (own is null || heard > own) ? heard : own;
+    }
+
+    /// <summary>Takes a silo's heartbeat (<see cref="HeartbeatLedger"/>): its answer, and the ids of its set whose rows say
+    /// otherwise (not running, or on another silo) — those that joined the set now, or whose row changed since — which
+    /// a poke's answer heals. Every worker of the set is heard now, without being visited.</summary>
+    public (HeartbeatAnswer Answer, IReadOnlyList<string> Disagree) TakeHeartbeat(SiloHeartbeat heartbeat, DateTimeOffset now)
+    {
+        _joined.Clear();
+        var (answer, running) = _heartbeats.Take(heartbeat, id => _rows.TryGetValue(id, out var e) ? e.Info.Id : id);
+        if (running is null)
+        {
+            _joined.Clear();
+            return (answer, []);
+        }
+
+        _heard[heartbeat.Silo] = now;
+        var disagree = new List<string>();
+        foreach (var id in _joined)
+        {
+            if (Disagrees(id, heartbeat.Silo))
+            {
+                disagree.Add(id);
+            }
+        }
+
+        _joined.Clear();
+        if (_recheck.Count > 0)
+        {
+            foreach (var id in _recheck.ToList())
+            {
+                if (running.Contains(id))
+                {
+                    _recheck.Remove(id);
+                    if (Disagrees(id, heartbeat.Silo) && !disagree.Contains(id))
+                    {
+                        disagree.Add(id);
+                    }
+                }
+                else if (!_heartbeats.AnyRuns(id))
+                {
+                    _recheck.Remove(id);
+                }
+            }
+        }
+
+        return (answer, disagree);
+    }
+
+    /// <summary>The silo left the cluster: its set goes, and its running rows are heard of by their own word only.</summary>
+    public void SiloGone(string silo)
+    {
+        _heartbeats.Forget(silo);
+        _heard.Remove(silo);
+    }
+
+    /// <summary>The rows that should run and that no silo heard after <paramref name="cutoff"/> vouches for, each with when
+    /// it was last heard from (null: never). Rows in the set of a silo heard after the cutoff are not read at all.</summary>
+    public IEnumerable<(RegistryEntry Entry, DateTimeOffset? HeardAt)> QuietSince(DateTimeOffset cutoff)
+    {
+        foreach (var status in NotRunningLive)
+        {
+            if (_idsByStatus.TryGetValue(status, out var ids))
+            {
+                foreach (var id in ids.From(""))
+                {
+                    if (_rows[id] is { ShouldRun: true } entry)
+                    {
+                        yield return (entry, LastSeen(id));
+                    }
+                }
+            }
+        }
+
+        foreach (var id in _unvouched)
+        {
+            if (_rows[id] is { ShouldRun: true } entry)
+            {
+                yield return (entry, LastSeen(id));
+            }
+        }
+
+        foreach (var silo in _heartbeats.HeldSilos)
+        {
+            if (_heard.GetValueOrDefault(silo) > cutoff)
+            {
+                continue;
+            }
+
+            foreach (var id in _heartbeats.RunningOn(silo))
+            {
+                if (_rows.TryGetValue(id, out var entry) && entry.ShouldRun && IsRunningOn(entry, silo))
+                {
+                    yield return (entry, LastSeen(id));
+                }
+            }
+        }
+    }
 
     public void Seen(string id, DateTimeOffset now) => _lastSeen[id] = now;
 
@@ -71,6 +197,7 @@ internal sealed class RegistrySlice
                 // New ids go into the orders in one sorted batch below, not one binary-searched insert each.
                 _rows[row.Info.Id] = row;
                 _tally.Add(row.Info);
+                Vouch(row);
                 loaded.Add(row);
             }
 
@@ -277,6 +404,8 @@ internal sealed class RegistrySlice
         _ids.Remove(id);
         _lastSeen.Remove(id);
         _dirty.Remove(id);
+        _unvouched.Remove(id);
+        _recheck.Remove(id);
     }
 
     private void Put(RegistryEntry entry, bool dirty)
@@ -305,9 +434,65 @@ internal sealed class RegistrySlice
             IdsOf(entry.Info.Status).Add(id);
         }
 
+        if (old?.Info.Status != entry.Info.Status || !string.Equals(old?.Info.Silo, entry.Info.Silo, StringComparison.Ordinal))
+        {
+            Vouch(entry);
+            _recheck.Add(id);
+        }
+
         if (dirty)
         {
             _dirty.Add(id);
+        }
+    }
+    private static bool IsRunningOn(RegistryEntry entry, string silo) =>
+        entry.Info.Status == WorkerStatus.Running && string.Equals(entry.Info.Silo, silo, StringComparison.Ordinal);
+
+    /// <summary>When the silo whose set holds this running row was last heard; null if no set holds it.</summary>
+    private DateTimeOffset? VouchedAt(RegistryEntry entry) =>
+        entry.Info is { Status: WorkerStatus.Running, Silo: { } silo } && _heartbeats.RunningOn(silo).Contains(entry.Info.Id)
+            ? _heard.GetValueOrDefault(silo)
+            : null;
+
+    /// <summary>Keeps <c>_unvouched</c> in step with <paramref name="entry"/>: a running row outside its silo's set.</summary>
+    private void Vouch(RegistryEntry entry)
+    {
+        var id = entry.Info.Id;
+        if (entry.Info.Status == WorkerStatus.Running && VouchedAt(entry) is null)
+        {
+            _unvouched.Add(id);
+        }
+        else
+        {
+            _unvouched.Remove(id);
+        }
+    }
+
+    private bool Disagrees(string id, string silo) => _rows.TryGetValue(id, out var entry) && !IsRunningOn(entry, silo);
+
+    /// <summary><paramref name="id"/> entered <paramref name="silo"/>'s set (<see cref="HeartbeatLedger"/>).</summary>
+    private void Joined(string silo, string id)
+    {
+        _joined.Add(id);
+        if (_rows.TryGetValue(id, out var entry) && IsRunningOn(entry, silo))
+        {
+            _unvouched.Remove(id);
+        }
+    }
+
+    /// <summary><paramref name="id"/> left <paramref name="silo"/>'s set: from now on its own word is all that is heard of
+    /// it, and it was last heard with the silo.</summary>
+    private void Left(string silo, string id)
+    {
+        if (!_rows.TryGetValue(id, out var entry) || !IsRunningOn(entry, silo))
+        {
+            return;
+        }
+
+        _unvouched.Add(id);
+        if (_heard.TryGetValue(silo, out var heard) && (!_lastSeen.TryGetValue(id, out var own) || heard > own))
+        {
+            _lastSeen[id] = heard;
         }
     }
 }

@@ -85,15 +85,11 @@ internal sealed class SupervisionScheduler(SupervisionOptions options)
     {
         var stall = options.StallTimeout;
         var stalled = new List<string>();
-        foreach (var entry in slice.Rows)
+        // No timeout is shorter than the stall timeout: a row vouched for by a silo heard since then is not read.
+        foreach (var (entry, heardAt) in slice.QuietSince(now - stall))
         {
-            if (!entry.ShouldRun)
-            {
-                continue;
-            }
-
             var info = entry.Info;
-            var silentSince = slice.LastSeen(info.Id) ?? now;
+            var silentSince = heardAt ?? now;
             if (info.Status == WorkerStatus.Backoff && info.NextRestartAt is { } at && at > silentSince)
             {
                 silentSince = at;

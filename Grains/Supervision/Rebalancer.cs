@@ -71,6 +71,12 @@ internal sealed class Rebalancer(SupervisionOptions options)
             }
         }
 
+        if (active.Count < 2)
+        {
+            // Nowhere to move to: the slice's rows are not read (a move in flight that landed is forgotten by its expiry).
+            return [];
+        }
+
         var silos = active.ToDictionary(s => s.Endpoint.ToString(), StringComparer.Ordinal);
         var onSilo = silos.Keys.ToDictionary(s => s, _ => new List<string>(), StringComparer.Ordinal);
         var load = silos.Keys.ToDictionary(s => s, _ => 0, StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Overseer.Models;
 using Overseer.Pool;
@@ -194,9 +195,32 @@ internal sealed partial class SupervisionLoop(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                // The run is awaited here, not inside a helper: an idle worker waits in as few frames as possible.
                 var run = await PrepareRunAsync(cancellationToken);
-                var exit = run is null ? RunExit.Cancelled : EndRun(run, await run.RunAsync(cancellationToken));
+                var exit = RunExit.Cancelled;
+                if (run is not null)
+                {
+                    // The run's fetches are awaited here, in this frame, not in a loop of the run's own: an idle worker
+                    // waits in one frame of ours (its source's wait aside). The run's steps do the rest of each round.
+                    var ambient = Activity.Current;
+                    RunExit? ended = null;
+                    if (run.Open(cancellationToken) is { } source)
+                    {
+                        while (ended is null)
+                        {
+                            var fetch = run.FetchAsync(source, cancellationToken);
+                            await ((Task)fetch).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+                            ended = await run.AfterFetchAsync(fetch, source, cancellationToken);
+                            run.EndBatch();
+                        }
+
+                        ended = await run.CloseAsync(source, ended.Value, cancellationToken);
+                    }
+
+                    // The batch spans were current in this frame; what follows (the exit span) is not part of them.
+                    Activity.Current = ambient;
+                    exit = EndRun(run, ended ?? run.Refused);
+                }
+
                 var halt = run?.Halt;
                 if (cancellationToken.IsCancellationRequested || exit is RunExit.Cancelled)
                 {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Overseer.Models;
 using Overseer.Pool;
@@ -30,6 +31,9 @@ internal sealed partial class SupervisionLoop(
     ILogger logger) : IRunningWorker, IRunProgress
 {
     private CancellationTokenSource? _runCts;
+
+    /// <summary>The run's pace wait in progress (<see cref="PaceAsync"/>), which <see cref="CancelRun"/> ends.</summary>
+    private TaskCompletionSource? _pace;
     private Task? _loop;
     private WorkerRun? _run;
     private IGrainTimer? _restart;
@@ -88,7 +92,7 @@ internal sealed partial class SupervisionLoop(
     /// the backoff timer, at once. <see cref="EndAsync"/> then waits for the loop.</summary>
     public void Interrupt()
     {
-        _runCts?.Cancel();
+        CancelRun();
         CancelRestart();
     }
 
@@ -207,7 +211,14 @@ internal sealed partial class SupervisionLoop(
                     {
                         while (ended is null)
                         {
-                            var fetch = run.FetchAsync(source, cancellationToken);
+                            var pace = WorkerRun.PaceOf(source);
+                            if (pace > TimeSpan.Zero)
+                            {
+                                await PaceAsync(pace, cancellationToken);
+                                _pace = null;
+                            }
+
+                            var fetch = run.FetchAsync(source, paced: pace > TimeSpan.Zero, cancellationToken);
                             await ((Task)fetch).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
                             ended = await run.AfterFetchAsync(fetch, source, cancellationToken);
                             run.EndBatch();
@@ -533,6 +544,33 @@ internal sealed partial class SupervisionLoop(
         }
     }
 
+    /// <summary>Waits out a paced source's wait before its fetch (<see cref="Sources.IPacedSource"/>) on the silo's clock:
+    /// returns when it is due or the run is cancelled (<see cref="CancelRun"/> ends it at once), never throwing.</summary>
+    /// <remarks>Not async: the loop awaits the wait's task in its own frame, which is all an idle worker's wait holds.</remarks>
+    private ConfiguredTaskAwaitable PaceAsync(TimeSpan pace, CancellationToken cancellationToken)
+    {
+        var wait = services.Pace.Start(pace);
+        Volatile.Write(ref _pace, wait);
+
+        // After it is published: a cancellation before this point is seen here, one after it ends the wait.
+        if (cancellationToken.IsCancellationRequested)
+        {
+            services.Pace.Cancel(wait);
+        }
+
+        return wait.Task.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>Cancels the run's token and ends its pace wait, if it is in one.</summary>
+    private void CancelRun()
+    {
+        _runCts?.Cancel();
+        if (Volatile.Read(ref _pace) is { } wait)
+        {
+            services.Pace.Cancel(wait);
+        }
+    }
+
     private async Task CancelAsync(CancellationToken cancellationToken)
     {
         if (_runCts is null || _loop is null)
@@ -541,6 +579,11 @@ internal sealed partial class SupervisionLoop(
         }
 
         await _runCts.CancelAsync();
+        if (Volatile.Read(ref _pace) is { } wait)
+        {
+            services.Pace.Cancel(wait);
+        }
+
         try
         {
             await _loop.WaitAsync(cancellationToken);
@@ -558,7 +601,7 @@ internal sealed partial class SupervisionLoop(
     {
         Log.Fenced(logger, id, ownership.Generation);
         ownership.Fence();
-        _runCts?.Cancel();
+        CancelRun();
         StopTimers();
         lease.Forget();
         host.Deactivate();

@@ -97,9 +97,14 @@ internal sealed class WorkerRun(
         }
     }
 
-    /// <summary>Starts the next fetch, in a batch span that stays current until <see cref="EndBatch"/>; the caller awaits the
-    /// fetch (without throwing) and hands it to <see cref="AfterFetchAsync"/>. A failure is carried by the task.</summary>
-    public Task<SourceBatch> FetchAsync(IEventSource source, CancellationToken cancellationToken)
+    /// <summary>The wait before the next fetch of a paced source (<see cref="IPacedSource"/>), which the caller waits out
+    /// before <see cref="FetchAsync"/>; zero when there is none (or the source waits in its fetch).</summary>
+    public static TimeSpan PaceOf(IEventSource source) => source is IPacedSource paced ? paced.Pace : TimeSpan.Zero;
+
+    /// <summary>Starts the next fetch (<paramref name="paced"/>: its <see cref="PaceOf"/> waited out already), in a batch
+    /// span that stays current until <see cref="EndBatch"/>; the caller awaits the fetch (without throwing) and hands it to
+    /// <see cref="AfterFetchAsync"/>. A failure is carried by the task.</summary>
+    public Task<SourceBatch> FetchAsync(IEventSource source, bool paced, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -109,7 +114,7 @@ internal sealed class WorkerRun(
         _batch = telemetry.StartBatch(workerId, spec.Source);
         try
         {
-            return telemetry.FetchAsync(source, Checkpoint, cancellationToken);
+            return telemetry.FetchAsync(source, Checkpoint, paced, cancellationToken);
         }
         catch (Exception ex)
         {

@@ -1,8 +1,8 @@
 namespace Overseer.Sources;
 
 /// <summary>The silo's one timer for the waits of paced sources (<see cref="IPacedSource"/>): a waiting run holds one
-/// <see cref="TaskCompletionSource"/> in a queue ordered by due time, instead of a timer, a delay task and a cancellation
-/// registration of its own. A run cancels its wait itself (<see cref="Cancel"/>), at once, as it cancels its token.</summary>
+/// <see cref="PaceWait"/> in a queue ordered by due time, instead of a timer, a delay task and a cancellation registration
+/// of its own. A run cancels its wait itself (<see cref="Cancel"/>), at once, as it cancels its token.</summary>
 /// <remarks>The timer is armed for the earliest due wait and re-armed as it fires. A cancelled wait stays queued until it
 /// is due or until cancelled ones are the majority (then the queue is rebuilt), so a worker stopped and started over and
 /// over keeps no more than the live ones' worth. Waits are completed outside the lock: their continuations may run inline.</remarks>
@@ -11,16 +11,16 @@ internal sealed class PaceClock(TimeProvider time) : IDisposable
     private const int CompactAbove = 64;
 
     private readonly Lock _lock = new();
-    private readonly PriorityQueue<TaskCompletionSource, long> _due = new();
+    private readonly PriorityQueue<PaceWait, long> _due = new();
     private ITimer? _timer;
     private long _armedFor = long.MaxValue;
     private int _cancelled;
     private bool _disposed;
 
     /// <summary>A wait of <paramref name="wait"/>, completed when it is due (or cancelled by <see cref="Cancel"/>).</summary>
-    public TaskCompletionSource Start(TimeSpan wait)
+    public PaceWait Start(TimeSpan wait)
     {
-        var waiter = new TaskCompletionSource();
+        var waiter = new PaceWait();
         var now = time.GetTimestamp();
         var due = now + (long)(Math.Max(0, wait.TotalSeconds) * time.TimestampFrequency);
         lock (_lock)
@@ -36,9 +36,9 @@ internal sealed class PaceClock(TimeProvider time) : IDisposable
     }
 
     /// <summary>Ends <paramref name="waiter"/> now, as cancelled (any thread; nothing if it is over already).</summary>
-    public void Cancel(TaskCompletionSource waiter)
+    public void Cancel(PaceWait waiter)
     {
-        if (!waiter.TrySetCanceled())
+        if (!waiter.TryEnd(cancelled: true))
         {
             return;
         }
@@ -47,7 +47,7 @@ internal sealed class PaceClock(TimeProvider time) : IDisposable
         {
             if (++_cancelled > CompactAbove && _cancelled > _due.Count / 2)
             {
-                var live = _due.UnorderedItems.Where(e => !e.Element.Task.IsCompleted).ToList();
+                var live = _due.UnorderedItems.Where(e => !e.Element.IsCompleted).ToList();
                 _due.Clear();
                 _due.EnqueueRange(live);
                 _cancelled = 0;
@@ -57,14 +57,14 @@ internal sealed class PaceClock(TimeProvider time) : IDisposable
 
     private void Tick()
     {
-        List<TaskCompletionSource>? ready = null;
+        List<PaceWait>? ready = null;
         lock (_lock)
         {
             var now = time.GetTimestamp();
             while (_due.TryPeek(out var waiter, out var due) && due <= now)
             {
                 _due.Dequeue();
-                if (waiter.Task.IsCompleted)
+                if (waiter.IsCompleted)
                 {
                     _cancelled = Math.Max(0, _cancelled - 1);
                 }
@@ -83,7 +83,7 @@ internal sealed class PaceClock(TimeProvider time) : IDisposable
 
         foreach (var waiter in ready ?? [])
         {
-            waiter.TrySetResult();
+            waiter.TryEnd(cancelled: false);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Overseer.Models;
 using Overseer.Pool;
@@ -33,7 +32,7 @@ internal sealed partial class SupervisionLoop(
     private CancellationTokenSource? _runCts;
 
     /// <summary>The run's pace wait in progress (<see cref="PaceAsync"/>), which <see cref="CancelRun"/> ends.</summary>
-    private TaskCompletionSource? _pace;
+    private Sources.PaceWait? _pace;
     private Task? _loop;
     private WorkerRun? _run;
     private IGrainTimer? _restart;
@@ -546,8 +545,8 @@ internal sealed partial class SupervisionLoop(
 
     /// <summary>Waits out a paced source's wait before its fetch (<see cref="Sources.IPacedSource"/>) on the silo's clock:
     /// returns when it is due or the run is cancelled (<see cref="CancelRun"/> ends it at once), never throwing.</summary>
-    /// <remarks>Not async: the loop awaits the wait's task in its own frame, which is all an idle worker's wait holds.</remarks>
-    private ConfiguredTaskAwaitable PaceAsync(TimeSpan pace, CancellationToken cancellationToken)
+    /// <remarks>Not async: the loop awaits the wait in its own frame, (it resumes on the activation), which is all an idle worker's wait holds.</remarks>
+    private Sources.PaceWait PaceAsync(TimeSpan pace, CancellationToken cancellationToken)
     {
         var wait = services.Pace.Start(pace);
         Volatile.Write(ref _pace, wait);
@@ -558,7 +557,7 @@ internal sealed partial class SupervisionLoop(
             services.Pace.Cancel(wait);
         }
 
-        return wait.Task.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+        return wait;
     }
 
     /// <summary>Cancels the run's token and ends its pace wait, if it is in one.</summary>

@@ -15,14 +15,34 @@ public sealed class PaceClockTests
         var early = clock.Start(TimeSpan.FromSeconds(10));
 
         time.Advance(TimeSpan.FromSeconds(9));
-        Assert.False(early.Task.IsCompleted, "the 10 s wait completed at 9 s");
+        Assert.False(early.IsCompleted, "the 10 s wait completed at 9 s");
 
         time.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(early.Task.IsCompletedSuccessfully, "the 10 s wait did not complete at 10 s");
-        Assert.False(late.Task.IsCompleted, "the 30 s wait completed at 10 s");
+        Assert.True(early.IsCompleted, "the 10 s wait did not complete at 10 s");
+        Assert.False(late.IsCompleted, "the 30 s wait completed at 10 s");
 
         time.Advance(TimeSpan.FromSeconds(20));
-        Assert.True(late.Task.IsCompletedSuccessfully, "the 30 s wait did not complete at 30 s");
+        Assert.True(late.IsCompleted, "the 30 s wait did not complete at 30 s");
+        Assert.False(early.IsCancelled || late.IsCancelled, "a wait that fell due reads as cancelled");
+    }
+
+    [Fact]
+    public async Task Await_ResumesOnTheSchedulerItAwaitedOn_WhenDueAndWhenCancelled()
+    {
+        var time = new FakeTimeProvider();
+        using var clock = new PaceClock(time);
+        var scheduler = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        var due = clock.Start(TimeSpan.FromSeconds(5));
+        var cancelled = clock.Start(TimeSpan.FromHours(1));
+
+        var resumedDue = Task.Factory.StartNew(async () => { await due; return TaskScheduler.Current; }, CancellationToken.None, TaskCreationOptions.None, scheduler).Unwrap();
+        var resumedCancelled = Task.Factory.StartNew(async () => { await cancelled; return TaskScheduler.Current; }, CancellationToken.None, TaskCreationOptions.None, scheduler).Unwrap();
+        Assert.False(resumedDue.IsCompleted, "an await resumed before its wait was due");
+        time.Advance(TimeSpan.FromSeconds(5));
+        clock.Cancel(cancelled);
+
+        Assert.Same(scheduler, await resumedDue.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Same(scheduler, await resumedCancelled.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
@@ -35,11 +55,11 @@ public sealed class PaceClockTests
 
         clock.Cancel(cancelled);
 
-        Assert.True(cancelled.Task.IsCanceled, $"the cancelled wait is {cancelled.Task.Status}, expected Canceled");
-        Assert.False(other.Task.IsCompleted, "cancelling one wait ended another");
+        Assert.True(cancelled.IsCompleted && cancelled.IsCancelled, $"the cancelled wait: completed={cancelled.IsCompleted}, cancelled={cancelled.IsCancelled}; expected both");
+        Assert.False(other.IsCompleted, "cancelling one wait ended another");
         time.Advance(TimeSpan.FromHours(1));
-        Assert.True(other.Task.IsCompletedSuccessfully, "the other wait did not complete when due");
-        Assert.True(cancelled.Task.IsCanceled, "a cancelled wait changed when it fell due");
+        Assert.True(other.IsCompleted, "the other wait did not complete when due");
+        Assert.True(cancelled.IsCancelled, "a cancelled wait changed when it fell due");
     }
 
     [Fact]
@@ -56,8 +76,8 @@ public sealed class PaceClockTests
         var afterChurn = clock.Start(TimeSpan.FromMinutes(1));
         time.Advance(TimeSpan.FromMinutes(5));
 
-        Assert.True(live.Task.IsCompletedSuccessfully, "the wait started before 1,000 cancelled ones did not complete when due");
-        Assert.True(afterChurn.Task.IsCompletedSuccessfully, "the wait started after 1,000 cancelled ones did not complete when due");
+        Assert.True(live.IsCompleted, "the wait started before 1,000 cancelled ones did not complete when due");
+        Assert.True(afterChurn.IsCompleted, "the wait started after 1,000 cancelled ones did not complete when due");
     }
 
     [Fact]

@@ -545,7 +545,8 @@ internal sealed partial class SupervisionLoop(
 
     /// <summary>Waits out a paced source's wait before its fetch (<see cref="Sources.IPacedSource"/>) on the silo's clock:
     /// returns when it is due or the run is cancelled (<see cref="CancelRun"/> ends it at once), never throwing.</summary>
-    /// <remarks>Not async: the loop awaits the wait in its own frame, (it resumes on the activation), which is all an idle worker's wait holds.</remarks>
+    /// <remarks>Not async: the loop awaits the wait in its own frame and resumes on the activation; the wait is all an idle
+    /// worker holds besides that frame and its run.</remarks>
     private Sources.PaceWait PaceAsync(TimeSpan pace, CancellationToken cancellationToken)
     {
         var wait = services.Pace.Start(pace);

@@ -48,6 +48,7 @@ internal static class OverseerServiceCollectionExtensions
         services.AddSingleton<Outputs.Postgres.PostgresSchema>();
         services.AddSingleton<Handlers.HandlerCatalog>();
         services.AddSingleton<Outputs.OutputCatalog>();
+        services.AddSingleton<Sources.PaceClock>();
         services.AddSingleton<Workers.WorkerServices>();
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<OverseerGrains>();

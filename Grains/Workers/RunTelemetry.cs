@@ -44,20 +44,24 @@ internal sealed class RunTelemetry(OverseerInstruments instruments)
         return span;
     }
 
-    /// <summary>The source's fetch, in an <c>overseer.fetch</c> span when anything listens; otherwise the fetch itself, so
-    /// that a worker waiting on its source holds no frame of ours.</summary>
-    public Task<SourceBatch> FetchAsync(IEventSource source, long after, CancellationToken cancellationToken) =>
+    /// <summary>The source's fetch (<paramref name="paced"/>: <see cref="IPacedSource.FetchPacedAsync"/>, its pace waited
+    /// out already), in an <c>overseer.fetch</c> span when anything listens; otherwise the fetch itself, so that a worker
+    /// waiting on its source holds no frame of ours.</summary>
+    public Task<SourceBatch> FetchAsync(IEventSource source, long after, bool paced, CancellationToken cancellationToken) =>
         OverseerTelemetry.ActivitySource.HasListeners()
-            ? FetchTracedAsync(source, after, cancellationToken)
-            : source.FetchAsync(after, cancellationToken);
+            ? FetchTracedAsync(source, after, paced, cancellationToken)
+            : Fetch(source, after, paced, cancellationToken);
 
-    private static async Task<SourceBatch> FetchTracedAsync(IEventSource source, long after, CancellationToken cancellationToken)
+    private static Task<SourceBatch> Fetch(IEventSource source, long after, bool paced, CancellationToken cancellationToken) =>
+        paced ? ((IPacedSource)source).FetchPacedAsync(after, cancellationToken) : source.FetchAsync(after, cancellationToken);
+
+    private static async Task<SourceBatch> FetchTracedAsync(IEventSource source, long after, bool paced, CancellationToken cancellationToken)
     {
         using var span = OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.FetchSpan);
         span?.SetTag("overseer.after", after);
         try
         {
-            var batch = await source.FetchAsync(after, cancellationToken);
+            var batch = await Fetch(source, after, paced, cancellationToken);
             span?.SetTag("overseer.events", batch.Events.Count);
             return batch;
         }

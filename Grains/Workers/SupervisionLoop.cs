@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Overseer.Models;
 using Overseer.Pool;
@@ -29,6 +30,9 @@ internal sealed partial class SupervisionLoop(
     ILogger logger) : IRunningWorker, IRunProgress
 {
     private CancellationTokenSource? _runCts;
+
+    /// <summary>The run's pace wait in progress (<see cref="PaceAsync"/>), which <see cref="CancelRun"/> ends.</summary>
+    private Sources.PaceWait? _pace;
     private Task? _loop;
     private WorkerRun? _run;
     private IGrainTimer? _restart;
@@ -87,7 +91,7 @@ internal sealed partial class SupervisionLoop(
     /// the backoff timer, at once. <see cref="EndAsync"/> then waits for the loop.</summary>
     public void Interrupt()
     {
-        _runCts?.Cancel();
+        CancelRun();
         CancelRestart();
     }
 
@@ -194,9 +198,39 @@ internal sealed partial class SupervisionLoop(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                // The run is awaited here, not inside a helper: an idle worker waits in as few frames as possible.
                 var run = await PrepareRunAsync(cancellationToken);
-                var exit = run is null ? RunExit.Cancelled : EndRun(run, await run.RunAsync(cancellationToken));
+                var exit = RunExit.Cancelled;
+                if (run is not null)
+                {
+                    // The run's fetches are awaited here, in this frame, not in a loop of the run's own: an idle worker
+                    // waits in one frame of ours (its source's wait aside). The run's steps do the rest of each round.
+                    var ambient = Activity.Current;
+                    RunExit? ended = null;
+                    if (run.Open(cancellationToken) is { } source)
+                    {
+                        while (ended is null)
+                        {
+                            var pace = WorkerRun.PaceOf(source);
+                            if (pace > TimeSpan.Zero)
+                            {
+                                await PaceAsync(pace, cancellationToken);
+                                _pace = null;
+                            }
+
+                            var fetch = run.FetchAsync(source, paced: pace > TimeSpan.Zero, cancellationToken);
+                            await ((Task)fetch).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+                            ended = await run.AfterFetchAsync(fetch, source, cancellationToken);
+                            run.EndBatch();
+                        }
+
+                        ended = await run.CloseAsync(source, ended.Value, cancellationToken);
+                    }
+
+                    // The batch spans were current in this frame; what follows (the exit span) is not part of them.
+                    Activity.Current = ambient;
+                    exit = EndRun(run, ended ?? run.Refused);
+                }
+
                 var halt = run?.Halt;
                 if (cancellationToken.IsCancellationRequested || exit is RunExit.Cancelled)
                 {
@@ -509,6 +543,34 @@ internal sealed partial class SupervisionLoop(
         }
     }
 
+    /// <summary>Waits out a paced source's wait before its fetch (<see cref="Sources.IPacedSource"/>) on the silo's clock:
+    /// returns when it is due or the run is cancelled (<see cref="CancelRun"/> ends it at once), never throwing.</summary>
+    /// <remarks>Not async: the loop awaits the wait in its own frame and resumes on the activation; the wait is all an idle
+    /// worker holds besides that frame and its run.</remarks>
+    private Sources.PaceWait PaceAsync(TimeSpan pace, CancellationToken cancellationToken)
+    {
+        var wait = services.Pace.Start(pace);
+        Volatile.Write(ref _pace, wait);
+
+        // After it is published: a cancellation before this point is seen here, one after it ends the wait.
+        if (cancellationToken.IsCancellationRequested)
+        {
+            services.Pace.Cancel(wait);
+        }
+
+        return wait;
+    }
+
+    /// <summary>Cancels the run's token and ends its pace wait, if it is in one.</summary>
+    private void CancelRun()
+    {
+        _runCts?.Cancel();
+        if (Volatile.Read(ref _pace) is { } wait)
+        {
+            services.Pace.Cancel(wait);
+        }
+    }
+
     private async Task CancelAsync(CancellationToken cancellationToken)
     {
         if (_runCts is null || _loop is null)
@@ -517,6 +579,11 @@ internal sealed partial class SupervisionLoop(
         }
 
         await _runCts.CancelAsync();
+        if (Volatile.Read(ref _pace) is { } wait)
+        {
+            services.Pace.Cancel(wait);
+        }
+
         try
         {
             await _loop.WaitAsync(cancellationToken);
@@ -534,7 +601,7 @@ internal sealed partial class SupervisionLoop(
     {
         Log.Fenced(logger, id, ownership.Generation);
         ownership.Fence();
-        _runCts?.Cancel();
+        CancelRun();
         StopTimers();
         lease.Forget();
         host.Deactivate();

@@ -30,7 +30,7 @@ namespace Overseer.Workers;
 internal sealed partial class WorkerGrain(
     [PersistentState("worker", StorageNames.Workers)] IPersistentState<WorkerState> state,
     WorkerServices services,
-    ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IWorkerHost
+    ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IWorkerHost, IIncomingGrainCallFilter
 {
     private const int MaxEventsPerRead = 10_000;
     private readonly CancellationTokenSource _lifetime = new();
@@ -40,7 +40,14 @@ internal sealed partial class WorkerGrain(
 
     private CursorOwnership _ownership = null!;
     private SupervisionLoop _loop = null!;
-    private WorkerCommands _commands = null!;
+    private WorkerStateWriter _writer = null!;
+
+    /// <summary>The token of the calls in progress: cancelled with the activation, like <see cref="_lifetime"/>, and
+    /// dropped once no call is in progress (<see cref="IIncomingGrainCallFilter.Invoke"/>). A cancellation source keeps a node for every
+    /// registration ever made on it (for reuse), so a source that lived as long as the activation would leave a worker
+    /// idling after its start carrying what the start's store and grain calls registered on it.</summary>
+    private CancellationTokenSource? _call;
+    private int _calls;
     private TaskScheduler _scheduler = null!;
     private long _reportSeq;
     private string? _id;
@@ -57,10 +64,9 @@ internal sealed partial class WorkerGrain(
     {
         _scheduler = TaskScheduler.Current;
         _ownership = new CursorOwnership(Id, state, services.Outputs);
-        var writer = new WorkerStateWriter(state, _ownership, services.Retry, services.Time);
+        _writer = new WorkerStateWriter(state, _ownership, services.Retry, services.Time);
         _loop = new SupervisionLoop(
-            Id, state, services, _ownership, writer, _lease, new RunTelemetry(services.Instruments), this, _lifetime.Token, logger);
-        _commands = new WorkerCommands(Id, state, services, _ownership, _loop, writer, _lease, this, _lifetime.Token, logger);
+            Id, state, services, _ownership, _writer, _lease, new RunTelemetry(services.Instruments), this, _lifetime.Token, logger);
         if (WorkerIds.Validate(Id) is null)
         {
             // Reactivated after a silo loss, a move, a graceful hand-off or a restore: resume from the checkpoint.
@@ -74,9 +80,42 @@ internal sealed partial class WorkerGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         Log.Deactivating(logger, Id, reason.ReasonCode.ToString(), _loop.Checkpoint);
-        await _commands.HandOverAsync(cancellationToken);
+        await Commands.HandOverAsync(cancellationToken);
         _lifetime.Cancel();
+        _call?.Cancel();
     }
+
+    /// <summary>Every call runs with <see cref="Call"/>, shared by the calls in progress (a posted resume may interleave
+    /// with one) and dropped after the last.</summary>
+    async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
+    {
+        if (_calls++ == 0)
+        {
+            _call = new CancellationTokenSource();
+            if (_lifetime.IsCancellationRequested)
+            {
+                _call.Cancel();
+            }
+        }
+
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            if (--_calls == 0)
+            {
+                _call = null;
+            }
+        }
+    }
+
+    /// <summary>Cancelled as the activation ends: the call's (<see cref="_call"/>), or outside a call the activation's own.</summary>
+    private CancellationToken Call => _call?.Token ?? _lifetime.Token;
+
+    /// <summary>The commands hold nothing between calls: made for each, with the call's token.</summary>
+    private WorkerCommands Commands => new(Id, state, services, _ownership, _loop, _writer, _lease, this, Call, logger);
 
     public Task<WorkerInfo> StartAsync(WorkerSpec spec, CancellationToken cancellationToken = default) =>
         StartAsync(spec, StartMode.Queue, cancellationToken);
@@ -96,7 +135,7 @@ internal sealed partial class WorkerGrain(
 
             if (mode == StartMode.Try && !_loop.IsRunning && !_lease.Held)
             {
-                var grant = await _lease.AcquireAsync(Id, StartMode.Try, _lifetime.Token);
+                var grant = await _lease.AcquireAsync(Id, StartMode.Try, Call);
                 if (!grant.Granted)
                 {
                     throw PoolFull(grant);
@@ -134,10 +173,10 @@ internal sealed partial class WorkerGrain(
                     + $"rewind it to 0 first (overseer rewind {Id} --to 0), delete it, or use another id");
             }
 
-            await services.Followers.UnfollowAsync(Id, S.Spec, _lifetime.Token);
+            await services.Followers.UnfollowAsync(Id, S.Spec, Call);
         }
 
-        await services.Followers.FollowAsync(Id, spec, _lifetime.Token);
+        await services.Followers.FollowAsync(Id, spec, Call);
         return await StartFreshAsync(mode, spec);
     }
 
@@ -145,7 +184,7 @@ internal sealed partial class WorkerGrain(
     {
         await EnsureCurrentAsync();
         EnsureExists();
-        await _commands.StopAsync();
+        await Commands.StopAsync();
         return Info();
     }
 
@@ -191,22 +230,22 @@ internal sealed partial class WorkerGrain(
             }
 
             var spec = S.Spec;
-            var deleted = await _commands.DeleteAsync(keepEvents);
-            await services.Followers.UnfollowAsync(Id, spec, _lifetime.Token);
+            var deleted = await Commands.DeleteAsync(keepEvents);
+            await services.Followers.UnfollowAsync(Id, spec, Call);
             return deleted;
         }
 
         // No worker, but perhaps what a delete cut short or --keep-events left: a delete removes it.
         DeactivateOnIdle();
         var output = services.Outputs.Default;
-        var (events, hasCursor) = await output.Output.InspectAsync(Id, _lifetime.Token);
+        var (events, hasCursor) = await output.Output.InspectAsync(Id, Call);
         if (keepEvents ? !hasCursor : events == 0 && !hasCursor)
         {
             throw OverseerException.Unknown(Id);
         }
 
         await Partition.ForgetAsync(Id, cancellationToken);
-        var removed = await output.Output.DeleteAsync(Id, output, keepEvents, _lifetime.Token) ?? 0;
+        var removed = await output.Output.DeleteAsync(Id, output, keepEvents, Call) ?? 0;
         return new DeleteResult(Id, 0, removed, keepEvents);
     }
 
@@ -219,7 +258,7 @@ internal sealed partial class WorkerGrain(
             throw OverseerException.Conflict($"worker '{Id}' cannot be rewound: {why}; add the hook to the handler, or delete the worker and start it again");
         }
 
-        var cursor = await _ownership.Binding.Cursors.GetAsync(Id, _lifetime.Token);
+        var cursor = await _ownership.Binding.Cursors.GetAsync(Id, Call);
         if (toSeq < 0 || toSeq > cursor.Checkpoint)
         {
             throw OverseerException.Invalid(
@@ -232,7 +271,7 @@ internal sealed partial class WorkerGrain(
             ? null
             : await services.Sources.Resolve(spec.Source).TokenAtAsync(new SourceContext(Id, spec.Options, cursor.Token), toSeq, cancellationToken);
         var wasRunning = WorkerStateMachine.WantsToRun(S);
-        var (from, removed) = await _commands.RewindAsync(toSeq, token);
+        var (from, removed) = await Commands.RewindAsync(toSeq, token);
         if (wasRunning)
         {
             await StartFreshAsync(StartMode.Queue, spec: null);
@@ -262,7 +301,7 @@ internal sealed partial class WorkerGrain(
             throw OverseerException.Conflict($"worker '{Id}' cannot skip seq {halt.Seq}: {why}; fix the handler and resume it, or rewind it");
         }
 
-        await _commands.SkipAsync(halt);
+        await Commands.SkipAsync(halt);
         return await StartFreshAsync(StartMode.Queue, spec: null);
     }
 
@@ -273,14 +312,14 @@ internal sealed partial class WorkerGrain(
         var letters = DeadLetters();
         try
         {
-            var replayed = await letters.ReplayAsync(Id, _ownership.Binding, seq, _lifetime.Token);
+            var replayed = await letters.ReplayAsync(Id, _ownership.Binding, seq, Call);
             S.DeadLetters = Math.Max(0, S.DeadLetters - 1);
             ((IWorkerHost)this).Report();
             return replayed;
         }
         catch (Handlers.HandlerFailedException failed)
         {
-            await letters.RecordFailureAsync(Id, seq, failed.ErrorType, failed.Error, _lifetime.Token);
+            await letters.RecordFailureAsync(Id, seq, failed.ErrorType, failed.Error, Call);
             throw OverseerException.Conflict(
                 $"replay of worker '{Id}''s dead letter at seq {seq} failed again ({failed.ErrorType}: {failed.Error}): nothing was committed and it stays a dead letter, with one more attempt recorded");
         }
@@ -290,7 +329,7 @@ internal sealed partial class WorkerGrain(
     {
         await EnsureCurrentAsync();
         EnsureExists();
-        if (!await DeadLetters().DiscardAsync(Id, seq, _lifetime.Token))
+        if (!await DeadLetters().DiscardAsync(Id, seq, Call))
         {
             throw OverseerException.Invalid($"worker '{Id}' has no dead letter at seq {seq}: list them with 'overseer dead-letters {Id}'");
         }
@@ -355,13 +394,13 @@ internal sealed partial class WorkerGrain(
 
     private async Task<WorkerInfo> StartFreshAsync(StartMode mode, WorkerSpec? spec, int? acceptVersion = null)
     {
-        var grant = await _lease.AcquireAsync(Id, mode, _lifetime.Token);
+        var grant = await _lease.AcquireAsync(Id, mode, Call);
         if (!grant.Granted && mode == StartMode.Try)
         {
             throw PoolFull(grant);
         }
 
-        await _commands.StartAsync(spec, grant, acceptVersion);
+        await Commands.StartAsync(spec, grant, acceptVersion);
         return Info();
     }
 
@@ -371,9 +410,9 @@ internal sealed partial class WorkerGrain(
     WorkerReport IWorkerHost.Snapshot() => new(Info(), S.WantsRun);
 
     Task IWorkerHost.RecordAsync() =>
-        Partition.RecordAsync(new WorkerReport(Info(), S.WantsRun), _lifetime.Token);
+        Partition.RecordAsync(new WorkerReport(Info(), S.WantsRun), Call);
 
-    Task IWorkerHost.ForgetAsync() => Partition.ForgetAsync(Id, _lifetime.Token);
+    Task IWorkerHost.ForgetAsync() => Partition.ForgetAsync(Id, Call);
 
     IGrainTimer IWorkerHost.StartTimer(Func<CancellationToken, Task> callback, TimeSpan due, TimeSpan period) =>
         this.RegisterGrainTimer(callback, new GrainTimerCreationOptions(due, period) { KeepAlive = true });
@@ -434,7 +473,7 @@ internal sealed partial class WorkerGrain(
     /// one refuses as unavailable, which callers retry, and the retry reaches the live activation.</summary>
     private async Task EnsureCurrentAsync()
     {
-        if (!await _commands.IsCurrentAsync())
+        if (!await Commands.IsCurrentAsync())
         {
             throw OverseerException.Unavailable(
                 $"worker '{Id}' was reached on a stale activation (another activation has changed it since: this silo was paused or cut off and declared dead); nothing was done, retry to reach the worker");

@@ -63,65 +63,137 @@ internal sealed class WorkerRun(
     /// journals above, so that a rollback can undo it.</summary>
     private long? _finalThrough;
 
-    public async Task<RunExit> RunAsync(CancellationToken cancellationToken)
+    /// <summary>The batch span of the fetch in progress (<see cref="FetchAsync"/> to <see cref="EndBatch"/>).</summary>
+    private System.Diagnostics.Activity? _batch;
+
+    /// <summary>How the run ended before it fetched anything (<see cref="Open"/> returned null).</summary>
+    public RunExit Refused { get; private set; } = RunExit.Crashed;
+
+    // The run is driven in steps by its supervisor (SupervisionLoop.SuperviseAsync), which awaits each fetch in its own
+    // frame: an idle worker waits in that one frame of ours (and its source's), not in a frame of the run's as well. The
+    // steps classify an exception as the one try/catch of a run loop would (Failed): cancelled, halted by its source, or
+    // crashed.
+
+    /// <summary>Opens the run's source from the cursor; null when the run ends before it fetches (<see cref="Refused"/> says
+    /// how). Checked before the source exists: a run that may not commit fetches nothing (for evm, nothing from the node).</summary>
+    public IEventSource? Open(CancellationToken cancellationToken)
     {
         try
         {
-            // Checked before the source exists: a run that may not commit fetches nothing (for evm, nothing from the node).
             if (HandlerVersions.Differ(CommittedVersion, _version))
             {
-                return HaltOnVersion();
+                Refused = HaltOnVersion();
+                return null;
             }
 
-            await using var source = factory.Create(new SourceContext(workerId, spec.Options, Token));
+            var source = factory.Create(new SourceContext(workerId, spec.Options, Token));
             Handler = source as ISourceHandlerStatus;
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var span = telemetry.StartBatch(workerId, spec.Source);
-                SourceBatch batch;
-                try
-                {
-                    batch = await telemetry.FetchAsync(source, Checkpoint, cancellationToken);
-                }
-                catch (SourceRollbackException rollback) when (!cancellationToken.IsCancellationRequested)
-                {
-                    if (await RollBackAsync(rollback, cancellationToken) is { } stopped)
-                    {
-                        return stopped;
-                    }
-
-                    progress.Progressed(this);
-                    continue;
-                }
-
-                _finalThrough = batch.FinalThrough;
-                if (batch.Events.Count > 0 && await CommitAsync(batch.Events, batch.Token, source.Density ?? factory.Density, cancellationToken) is { } ended)
-                {
-                    return ended;
-                }
-
-                progress.Progressed(this);
-
-                if (batch.Exhausted)
-                {
-                    return RunExit.Completed;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopped, moved or deactivating: whatever was committed stays committed.
-            return RunExit.Cancelled;
-        }
-        catch (SourceHaltException halt) when (!cancellationToken.IsCancellationRequested)
-        {
-            return HaltOnSource(halt);
+            return source;
         }
         catch (Exception ex)
         {
-            Error = ex.Message;
-            return RunExit.Crashed;
+            Refused = Failed(ex, cancellationToken);
+            return null;
+        }
+    }
+
+    /// <summary>The wait before the next fetch of a paced source (<see cref="IPacedSource"/>), which the caller waits out
+    /// before <see cref="FetchAsync"/>; zero when there is none (or the source waits in its fetch).</summary>
+    public static TimeSpan PaceOf(IEventSource source) => source is IPacedSource paced ? paced.Pace : TimeSpan.Zero;
+
+    /// <summary>Starts the next fetch (<paramref name="paced"/>: its <see cref="PaceOf"/> waited out already), in a batch
+    /// span that stays current until <see cref="EndBatch"/>; the caller awaits the fetch (without throwing) and hands it to
+    /// <see cref="AfterFetchAsync"/>. A failure is carried by the task.</summary>
+    public Task<SourceBatch> FetchAsync(IEventSource source, bool paced, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromException<SourceBatch>(new OperationCanceledException(cancellationToken));
+        }
+
+        _batch = telemetry.StartBatch(workerId, spec.Source);
+        try
+        {
+            return telemetry.FetchAsync(source, Checkpoint, paced, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<SourceBatch>(ex);
+        }
+    }
+
+    /// <summary>After <paramref name="fetch"/> (completed): commits its batch, or rolls back after a reorg. Null when the
+    /// run goes on with the next fetch, else how it ended.</summary>
+    public async Task<RunExit?> AfterFetchAsync(Task<SourceBatch> fetch, IEventSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            SourceBatch batch;
+            try
+            {
+                // Completed already: rethrows what the fetch threw, as awaiting it in a loop of the run's own would.
+                batch = await fetch;
+            }
+            catch (SourceRollbackException rollback) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (await RollBackAsync(rollback, cancellationToken) is { } stopped)
+                {
+                    return stopped;
+                }
+
+                progress.Progressed(this);
+                return null;
+            }
+
+            _finalThrough = batch.FinalThrough;
+            if (batch.Events.Count > 0 && await CommitAsync(batch.Events, batch.Token, source.Density ?? factory.Density, cancellationToken) is { } ended)
+            {
+                return ended;
+            }
+
+            progress.Progressed(this);
+            return batch.Exhausted ? RunExit.Completed : null;
+        }
+        catch (Exception ex)
+        {
+            return Failed(ex, cancellationToken);
+        }
+    }
+
+    /// <summary>Ends the batch span of the last fetch (on the caller's context, where <see cref="FetchAsync"/> started it).</summary>
+    public void EndBatch()
+    {
+        _batch?.Dispose();
+        _batch = null;
+    }
+
+    /// <summary>The run ended with <paramref name="exit"/>: disposes its source (a failure to do so is the run's exit).</summary>
+    public async Task<RunExit> CloseAsync(IEventSource source, RunExit exit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await source.DisposeAsync();
+            return exit;
+        }
+        catch (Exception ex)
+        {
+            return Failed(ex, cancellationToken);
+        }
+    }
+
+    /// <summary>How an exception ends the run: stopped, moved or deactivating (whatever was committed stays committed), halted
+    /// by its source, or crashed.</summary>
+    private RunExit Failed(Exception ex, CancellationToken cancellationToken)
+    {
+        switch (ex)
+        {
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
+                return RunExit.Cancelled;
+            case SourceHaltException halt when !cancellationToken.IsCancellationRequested:
+                return HaltOnSource(halt);
+            default:
+                Error = ex.Message;
+                return RunExit.Crashed;
         }
     }
 

@@ -27,8 +27,12 @@ internal sealed class WorkerServices(
     TimeProvider time,
     HeartbeatSweep heartbeats,
     Sources.Streams.StreamFollowers followers,
-    Operations.AuditLog audit)
+    Operations.AuditLog audit,
+    PaceClock pace)
 {
+    /// <summary>The silo's clock for the waits of paced sources (one timer for every idle worker's wait).</summary>
+    public PaceClock Pace => pace;
+
     /// <summary>The audit stream, where a rolled-back reorg is recorded.</summary>
     public Operations.AuditLog Audit => audit;
 

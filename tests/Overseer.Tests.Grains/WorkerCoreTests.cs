@@ -96,4 +96,45 @@ public sealed class WorkerCoreTests(OverseerCluster fixture)
         Assert.Contains(cursor, e => e.Name == "stop");
         Assert.Equal(stopped.Checkpoint, (long)cursor.Single(e => e.Name == "cp").Value);
     }
+
+    [Fact]
+    public async Task WaitingOutAnHourLongPace_AStopEndsTheRunAtOnce_AndADeactivationHandsItOverAtOnce()
+    {
+        // The sequence source's delay is waited out on the silo's pace clock, with no registration on the run's token:
+        // the run ends the wait itself as it is cancelled. A stop or hand-over that waited for the hour instead would not
+        // answer within these deadlines (the grain call's response timeout, the deactivation's own).
+        var id = NewId("paced");
+        var worker = fixture.Client.GetGrain<IWorkerGrain>(id);
+        await fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("delayMs", "3600000")));
+
+        var stop = fixture.Manager.StopAsync(id);
+        await WithinAsync(stop, $"the stop of '{id}', waiting out its pace");
+        var stopped = await stop;
+        await fixture.Manager.ResumeAsync(id);
+        var first = ActivationOf(id);
+        await WithinAsync(fixture.Cluster.DeactivateAsync(worker), $"the deactivation of '{id}', waiting out its pace");
+        var back = await Eventually.UntilAsync(
+            async () => (Activation: ActivationOf(id), Info: await worker.GetInfoAsync()),
+            a => a.Activation is not null && a.Activation != first && a.Info.Status == WorkerStatus.Running,
+            TimeSpan.FromSeconds(30),
+            a => $"'{id}' to run again in a new activation after its hand-over; activation {a.Activation} (first {first}), status {a.Info.Status}");
+
+        Assert.Equal(WorkerStatus.Stopped, stopped.Status);
+        Assert.Equal(0, stopped.Checkpoint);
+        Assert.NotNull(first);
+        Assert.Equal(0, back.Info.Checkpoint);
+        await WithinAsync(fixture.Manager.StopAsync(id), $"the stop of '{id}' after its hand-over");
+    }
+
+    private static async Task WithinAsync(Task call, string what)
+    {
+        try
+        {
+            await call.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{what} did not return within 20 s: the run's wait was not ended as it was cancelled");
+        }
+    }
 }

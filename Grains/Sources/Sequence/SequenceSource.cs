@@ -5,31 +5,51 @@ namespace Overseer.Sources.Sequence;
 
 /// <summary>Emits 1, 2, 3, … with a deterministic payload derived from (worker id, seq). For demos and tests.</summary>
 /// <remarks>A fetch (its <c>delayMs</c>, which stands for the source's latency, included) holds a silo fetch permit.</remarks>
-internal sealed class SequenceSource(string workerId, SequenceSourceSettings settings, TimeProvider time, FetchThrottle? throttle = null) : IEventSource
+internal sealed class SequenceSource(string workerId, SequenceSourceSettings settings, TimeProvider time, FetchThrottle? throttle = null) : IPacedSource
 {
     private long _delivered;
 
-    // Without a cap there is no permit to hold: the fetch itself, one frame fewer for a worker waiting out its delay.
+    /// <summary>Without a cap there is no permit to hold over the delay: the run waits it out on the silo's
+    /// <see cref="PaceClock"/> and then calls <see cref="FetchPacedAsync"/>.</summary>
+    public TimeSpan Pace => throttle is not null && throttle.Limits(host: null) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(settings.DelayMs);
+
     public Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken) =>
         throttle is not null && throttle.Limits(host: null)
             ? FetchThrottledAsync(throttle, after, cancellationToken)
-            : FetchCoreAsync(after, cancellationToken);
+            : FetchDelayedAsync(after, cancellationToken);
+
+    public Task<SourceBatch> FetchPacedAsync(long after, CancellationToken cancellationToken)
+    {
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(Fetch(after));
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<SourceBatch>(ex);
+        }
+    }
 
     private async Task<SourceBatch> FetchThrottledAsync(FetchThrottle gate, long after, CancellationToken cancellationToken)
     {
         using var permit = await gate.EnterAsync(host: null, cancellationToken);
-        return await FetchCoreAsync(after, cancellationToken);
+        return await FetchDelayedAsync(after, cancellationToken);
     }
 
-    private async Task<SourceBatch> FetchCoreAsync(long after, CancellationToken cancellationToken)
+    private async Task<SourceBatch> FetchDelayedAsync(long after, CancellationToken cancellationToken)
     {
         if (settings.DelayMs > 0)
         {
-            // The rest needs no scheduler of the caller's (a source knows nothing of grains): resuming on the thread pool
-            // saves the waiting worker a scheduled continuation.
+            // The rest needs no scheduler of the caller's (a source knows nothing of grains).
             await Task.Delay(TimeSpan.FromMilliseconds(settings.DelayMs), time, cancellationToken).ConfigureAwait(false);
         }
 
+        return Fetch(after);
+    }
+
+    private SourceBatch Fetch(long after)
+    {
         var available = settings.Limit is { } limit ? limit - after : long.MaxValue;
         if (available <= 0)
         {

@@ -18,6 +18,6 @@ internal sealed class SequenceSourceFactory(TimeProvider time, FetchThrottle? th
         var (settings, problems) = SequenceSourceSettings.Read(context.Options);
         return settings is null
             ? throw new ArgumentException(string.Join("; ", problems), nameof(context))
-            : new SequenceSource(context.WorkerId, settings, time, throttle);
+            : new SequenceSource(context.WorkerId, settings.Value, time, throttle);
     }
 }

@@ -1,12 +1,12 @@
 namespace Overseer.Sources.Sequence;
 
-/// <summary>Options of the built-in <c>sequence</c> source.</summary>
+/// <summary>Options of the built-in <c>sequence</c> source (a struct: each source holds them inline).</summary>
 /// <param name="Limit">Total events, then the source is exhausted; null = unbounded (the option <c>limit=0</c>, as the
 /// README's source table says, or no <c>limit</c> at all).</param>
 /// <param name="Batch">Events per fetch (default 100).</param>
 /// <param name="DelayMs">Pause per fetch (default 0).</param>
 /// <param name="FailAfter">Throw after delivering this many events since the run started; null = never; 0 = at once.</param>
-internal sealed record SequenceSourceSettings(long? Limit, int Batch, int DelayMs, long? FailAfter)
+internal readonly record struct SequenceSourceSettings(long? Limit, int Batch, int DelayMs, long? FailAfter)
 {
     public static readonly string[] Names = ["limit", "batch", "delayMs", "failAfter"];
 

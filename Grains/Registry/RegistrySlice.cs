@@ -17,10 +17,10 @@ namespace Overseer.Registry;
 /// Not thread-safe; the partition grain calls it from its own scheduler only.</remarks>
 internal sealed class RegistrySlice
 {
-    private readonly Dictionary<string, RegistryEntry> _rows = new(StringComparer.Ordinal);
     /// <summary>The live statuses but <see cref="WorkerStatus.Running"/>: no heartbeat vouches for these rows.</summary>
     private static readonly WorkerStatus[] NotRunningLive = [.. Enum.GetValues<WorkerStatus>().Where(s => s.IsLive() && s != WorkerStatus.Running)];
 
+    private readonly Dictionary<string, RegistryEntry> _rows = new(StringComparer.Ordinal);
     private readonly HeartbeatLedger _heartbeats;
     private readonly Dictionary<string, DateTimeOffset> _heard = new(StringComparer.Ordinal);
 
@@ -84,6 +84,8 @@ internal sealed class RegistrySlice
         var disagree = new List<string>();
         foreach (var id in _joined)
         {
+            // Checked here, so not again below: each id is checked once per heartbeat.
+            _recheck.Remove(id);
             if (Disagrees(id, heartbeat.Silo))
             {
                 disagree.Add(id);
@@ -98,7 +100,7 @@ internal sealed class RegistrySlice
                 if (running.Contains(id))
                 {
                     _recheck.Remove(id);
-                    if (Disagrees(id, heartbeat.Silo) && !disagree.Contains(id))
+                    if (Disagrees(id, heartbeat.Silo))
                     {
                         disagree.Add(id);
                     }

@@ -7,9 +7,9 @@ namespace Overseer.Registry;
 /// <remarks>The decisions of the delta protocol, in one place: a silo this ledger does not know (the partition was
 /// reactivated, or the silo is new) or a newer incarnation of one must send its whole set; a change is taken only if it is
 /// the next in sequence, and a gap loses the set until the whole set comes again; a message older than the last one taken,
-/// or from an older incarnation, is stale and changes nothing. Only a message taken returns the set, which the caller
-/// marks heard exactly as it marked the ids of a whole-set heartbeat: so a silo that stops heartbeating (or whose set is
-/// lost) stops its workers being heard, as before.
+/// or from an older incarnation, is stale and changes nothing. Only a message taken returns the set, whose workers the caller
+/// then counts as heard with the silo (<see cref="RegistrySlice"/>): so a silo that stops heartbeating (or whose set is
+/// lost) stops its workers being heard.
 /// <para>Ids are kept through <c>canonical</c> (the registry row's own string where there is one), so that the set holds
 /// no copy of an id. Not thread-safe; the partition grain calls it from its own scheduler only.</para>
 /// <para>Each id that enters or leaves a silo's set, however it happens (a change, a whole set replacing another, a set
@@ -23,7 +23,7 @@ internal sealed class HeartbeatLedger(Action<string, string>? joined = null, Act
     private readonly Dictionary<string, SiloSet> _silos = new(StringComparer.Ordinal);
 
     /// <summary>Silos whose set is held.</summary>
-    public int Silos => _silos.Values.Count(s => s.Running is not null);
+    public int Silos => HeldSilos.Count();
 
     /// <summary>Takes <paramref name="heartbeat"/>: the answer, and when taken the silo's running workers now (to be marked
     /// heard), else null.</summary>

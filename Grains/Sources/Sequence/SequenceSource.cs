@@ -4,18 +4,22 @@ using Overseer.Pool;
 namespace Overseer.Sources.Sequence;
 
 /// <summary>Emits 1, 2, 3, … with a deterministic payload derived from (worker id, seq). For demos and tests.</summary>
-/// <remarks>A fetch (its <c>delayMs</c>, which stands for the source's latency, included) holds a silo fetch permit.</remarks>
+/// <remarks>With a fetch cap, a fetch (its <c>delayMs</c>, which stands for the source's latency, included) holds a silo
+/// fetch permit; without one the delay is the run's pace (<see cref="IPacedSource"/>).</remarks>
 internal sealed class SequenceSource(string workerId, SequenceSourceSettings settings, TimeProvider time, FetchThrottle? throttle = null) : IPacedSource
 {
     private long _delivered;
 
+    /// <summary>Fetches are capped: each holds a permit, over its delay too.</summary>
+    private bool Capped => throttle is not null && throttle.Limits(host: null);
+
     /// <summary>Without a cap there is no permit to hold over the delay: the run waits it out on the silo's
     /// <see cref="PaceClock"/> and then calls <see cref="FetchPacedAsync"/>.</summary>
-    public TimeSpan Pace => throttle is not null && throttle.Limits(host: null) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(settings.DelayMs);
+    public TimeSpan Pace => Capped ? TimeSpan.Zero : TimeSpan.FromMilliseconds(settings.DelayMs);
 
     public Task<SourceBatch> FetchAsync(long after, CancellationToken cancellationToken) =>
-        throttle is not null && throttle.Limits(host: null)
-            ? FetchThrottledAsync(throttle, after, cancellationToken)
+        Capped
+            ? FetchThrottledAsync(throttle!, after, cancellationToken)
             : FetchDelayedAsync(after, cancellationToken);
 
     public Task<SourceBatch> FetchPacedAsync(long after, CancellationToken cancellationToken)

@@ -56,8 +56,18 @@ public sealed class HeartbeatDeltaTests(HeartbeatCluster fixture) : IClassFixtur
         var partition = PartitionOf(id);
         fixture.Pokes.Block(id);
         await Cluster.Manager.StartAsync(id, Idle);
+        // Counted from once it runs and its silo's heartbeats name it: a heartbeat that overtakes the worker's own one-way
+        // Running report finds its row still pending and pokes it once (harmless: the answer heals the row). What this
+        // test is about is a stall timeout of silence, which must not happen while heartbeats arrive.
+        await Eventually.UntilAsync(
+            () => Cluster.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
+            info => info.Status == WorkerStatus.Running,
+            Deadline,
+            info => $"'{id}' to run (it is {info.Status})");
+        await SweepsAsync(2, $"'{id}' runs and is named by its silo's heartbeat");
+        var joinPokes = fixture.Pokes.PokesOf(id);
         await SweepsAsync(SweepsPastAStall, $"'{id}' idles, heard");
-        Assert.True(fixture.Pokes.PokesOf(id) == 0, $"the partition poked '{id}' {fixture.Pokes.PokesOf(id)} times while its heartbeats arrived");
+        Assert.True(fixture.Pokes.PokesOf(id) == joinPokes, $"the partition poked '{id}' {fixture.Pokes.PokesOf(id) - joinPokes} times while its heartbeats arrived");
 
         // Act: the silos go on sending changes (empty ones: nothing changes) that never arrive, as from a silo that died.
         fixture.Tamper.Silence(partition);
@@ -66,9 +76,9 @@ public sealed class HeartbeatDeltaTests(HeartbeatCluster fixture) : IClassFixtur
             // Assert: the partition does not go on hearing the set it holds: its stall scan pokes the worker.
             await Eventually.UntilAsync(
                 () => Task.FromResult(fixture.Pokes.PokesOf(id)),
-                pokes => pokes > 0,
+                pokes => pokes > joinPokes,
                 Deadline,
-                pokes => $"the partition to poke '{id}' once no heartbeat reached it ({pokes} pokes)");
+                pokes => $"the partition to poke '{id}' once no heartbeat reached it ({pokes - joinPokes} pokes)");
         }
         finally
         {

@@ -112,7 +112,7 @@ internal sealed partial class PartitionGrain(
                 foreach (var entry in page)
                 {
                     // A row read twice (HSCAN during a rehash) is brought twice at most: the poke is idempotent.
-                    rows[entry.Info.Id] = entry;
+                    rows[entry.Id] = entry;
                     if (entry.ShouldRun)
                     {
                         _scheduler.Bring(entry, seen);
@@ -257,7 +257,7 @@ internal sealed partial class PartitionGrain(
         _slice.SiloGone(silo);
         var now = time.GetUtcNow();
         var count = 0;
-        foreach (var entry in _slice.Rows.Where(e => e.ShouldRun && e.Info.Silo == silo))
+        foreach (var entry in _slice.Rows.Where(e => e.ShouldRun && e.Silo == silo))
         {
             // A worker in backoff on the lost silo lost its restart timer with it: poke it at its restart time.
             _scheduler.Bring(entry, now);

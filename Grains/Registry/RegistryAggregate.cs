@@ -25,7 +25,7 @@ internal sealed record RegistryAggregate(
         var tally = new RegistryTally();
         foreach (var row in rows)
         {
-            tally.Add(row.Info);
+            tally.Add(row);
         }
 
         return tally.Snapshot();

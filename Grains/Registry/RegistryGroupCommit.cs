@@ -18,7 +18,7 @@ internal sealed class RegistryGroupCommit(Func<IReadOnlyCollection<RegistryEntry
     /// <summary>Completes when <paramref name="entry"/> (or a newer row of its worker) is durable.</summary>
     public Task CommitAsync(RegistryEntry entry)
     {
-        _pending[entry.Info.Id] = entry;
+        _pending[entry.Id] = entry;
         _next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var durable = _next.Task;
         if (!_writing)

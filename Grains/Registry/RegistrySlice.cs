@@ -50,7 +50,7 @@ internal sealed class RegistrySlice
     public IEnumerable<RegistryEntry> Rows => _rows.Values;
 
     /// <summary>The rows in <see cref="WorkerStatus.Running"/>, without walking the others.</summary>
-    public IEnumerable<WorkerInfo> Running => IdsOf(WorkerStatus.Running).From("").Select(id => _rows[id].Info);
+    public IEnumerable<RegistryEntry> Running => IdsOf(WorkerStatus.Running).From("").Select(id => _rows[id]);
 
     /// <summary>Rows changed since they were last written (or handed to <see cref="TakeDirty"/>).</summary>
     public int DirtyCount => _dirty.Count;
@@ -73,7 +73,7 @@ internal sealed class RegistrySlice
     public (HeartbeatAnswer Answer, IReadOnlyList<string> Disagree) TakeHeartbeat(SiloHeartbeat heartbeat, DateTimeOffset now)
     {
         _joined.Clear();
-        var (answer, running) = _heartbeats.Take(heartbeat, id => _rows.TryGetValue(id, out var e) ? e.Info.Id : id);
+        var (answer, running) = _heartbeats.Take(heartbeat, id => _rows.TryGetValue(id, out var e) ? e.Id : id);
         if (running is null)
         {
             _joined.Clear();
@@ -178,7 +178,7 @@ internal sealed class RegistrySlice
         }
 
         _lastSeen[id] = now;
-        return entry.Info.Status != WorkerStatus.Running || !string.Equals(entry.Info.Silo, silo, StringComparison.Ordinal);
+        return entry.Status != WorkerStatus.Running || !string.Equals(entry.Silo, silo, StringComparison.Ordinal);
     }
 
     /// <summary>Rows read back from Redis on activation: already stored, so not dirty; those that should run are "seen"
@@ -190,30 +190,30 @@ internal sealed class RegistrySlice
         var loaded = new List<RegistryEntry>();
         foreach (var row in rows)
         {
-            if (_rows.ContainsKey(row.Info.Id))
+            if (_rows.ContainsKey(row.Id))
             {
                 Put(row, dirty: false);
             }
             else
             {
                 // New ids go into the orders in one sorted batch below, not one binary-searched insert each.
-                _rows[row.Info.Id] = row;
-                _tally.Add(row.Info);
+                _rows[row.Id] = row;
+                _tally.Add(row);
                 Vouch(row);
                 loaded.Add(row);
             }
 
             if (row.ShouldRun)
             {
-                _lastSeen[row.Info.Id] = now;
+                _lastSeen[row.Id] = now;
             }
         }
 
-        _ids.AddRange(loaded.Select(r => r.Info.Id));
+        _ids.AddRange(loaded.Select(r => r.Id));
         // By the row held now: an id given twice was put again (Put) with its later row.
-        foreach (var status in loaded.Select(r => _rows[r.Info.Id]).GroupBy(r => r.Info.Status))
+        foreach (var status in loaded.Select(r => _rows[r.Id]).GroupBy(r => r.Status))
         {
-            IdsOf(status.Key).AddRange(status.Select(r => r.Info.Id));
+            IdsOf(status.Key).AddRange(status.Select(r => r.Id));
         }
     }
 
@@ -240,9 +240,9 @@ internal sealed class RegistrySlice
     /// <summary><paramref name="entry"/> was written: it is clean unless a newer row replaced it meanwhile.</summary>
     public void Saved(RegistryEntry entry)
     {
-        if (ReferenceEquals(_rows.GetValueOrDefault(entry.Info.Id), entry))
+        if (ReferenceEquals(_rows.GetValueOrDefault(entry.Id), entry))
         {
-            _dirty.Remove(entry.Info.Id);
+            _dirty.Remove(entry.Id);
         }
     }
 
@@ -268,7 +268,7 @@ internal sealed class RegistrySlice
         }
 
         var existing = _rows.GetValueOrDefault(info.Id);
-        if (existing is not null && existing.Info.Version > info.Version)
+        if (existing is not null && existing.Version > info.Version)
         {
             return false;
         }
@@ -300,7 +300,7 @@ internal sealed class RegistrySlice
     /// that did not reach the worker); true if removed.</summary>
     public bool RemoveIfNeverStarted(string id, DateTimeOffset now, TimeSpan grace)
     {
-        if (!_rows.TryGetValue(id, out var entry) || entry.Info.Status != WorkerStatus.Pending || now - entry.RegisteredAt <= grace)
+        if (!_rows.TryGetValue(id, out var entry) || entry.Status != WorkerStatus.Pending || now - entry.RegisteredAt <= grace)
         {
             return false;
         }
@@ -344,9 +344,9 @@ internal sealed class RegistrySlice
     {
         foreach (var entry in batch)
         {
-            if (_rows.ContainsKey(entry.Info.Id))
+            if (_rows.ContainsKey(entry.Id))
             {
-                _dirty.Add(entry.Info.Id);
+                _dirty.Add(entry.Id);
             }
         }
     }
@@ -399,8 +399,8 @@ internal sealed class RegistrySlice
     {
         if (_rows.Remove(id, out var old))
         {
-            _tally.Remove(old.Info);
-            IdsOf(old.Info.Status).Remove(id);
+            _tally.Remove(old);
+            IdsOf(old.Status).Remove(id);
         }
 
         _ids.Remove(id);
@@ -412,31 +412,31 @@ internal sealed class RegistrySlice
 
     private void Put(RegistryEntry entry, bool dirty)
     {
-        var id = entry.Info.Id;
+        var id = entry.Id;
         var old = _rows.GetValueOrDefault(id);
         if (old is not null)
         {
-            _tally.Remove(old.Info);
+            _tally.Remove(old);
         }
 
         _rows[id] = entry;
-        _tally.Add(entry.Info);
+        _tally.Add(entry);
         if (old is null)
         {
             _ids.Add(id);
         }
 
-        if (old?.Info.Status != entry.Info.Status)
+        if (old?.Status != entry.Status)
         {
             if (old is not null)
             {
-                IdsOf(old.Info.Status).Remove(id);
+                IdsOf(old.Status).Remove(id);
             }
 
-            IdsOf(entry.Info.Status).Add(id);
+            IdsOf(entry.Status).Add(id);
         }
 
-        if (old?.Info.Status != entry.Info.Status || !string.Equals(old?.Info.Silo, entry.Info.Silo, StringComparison.Ordinal))
+        if (old?.Status != entry.Status || !string.Equals(old?.Silo, entry.Silo, StringComparison.Ordinal))
         {
             Vouch(entry);
             _recheck.Add(id);
@@ -448,19 +448,19 @@ internal sealed class RegistrySlice
         }
     }
     private static bool IsRunningOn(RegistryEntry entry, string silo) =>
-        entry.Info.Status == WorkerStatus.Running && string.Equals(entry.Info.Silo, silo, StringComparison.Ordinal);
+        entry.Status == WorkerStatus.Running && string.Equals(entry.Silo, silo, StringComparison.Ordinal);
 
     /// <summary>When the silo whose set holds this running row was last heard; null if no set holds it.</summary>
     private DateTimeOffset? VouchedAt(RegistryEntry entry) =>
-        entry.Info is { Status: WorkerStatus.Running, Silo: { } silo } && _heartbeats.RunningOn(silo).Contains(entry.Info.Id)
+        entry is { Status: WorkerStatus.Running, Silo: { } silo } && _heartbeats.RunningOn(silo).Contains(entry.Id)
             ? _heard.GetValueOrDefault(silo)
             : null;
 
     /// <summary>Keeps <c>_unvouched</c> in step with <paramref name="entry"/>: a running row outside its silo's set.</summary>
     private void Vouch(RegistryEntry entry)
     {
-        var id = entry.Info.Id;
-        if (entry.Info.Status == WorkerStatus.Running && VouchedAt(entry) is null)
+        var id = entry.Id;
+        if (entry.Status == WorkerStatus.Running && VouchedAt(entry) is null)
         {
             _unvouched.Add(id);
         }

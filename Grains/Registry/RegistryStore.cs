@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Overseer.Models;
 using Overseer.Outputs;
 using Overseer.Redis;
 using StackExchange.Redis;
@@ -32,7 +33,7 @@ internal sealed class RegistryStore(IConnectionMultiplexer redis, RedisKeys keys
         {
             foreach (var entry in page)
             {
-                rows[entry.Info.Id] = entry;
+                rows[entry.Id] = entry;
             }
         }
 
@@ -48,11 +49,11 @@ internal sealed class RegistryStore(IConnectionMultiplexer redis, RedisKeys keys
         var page = new List<RegistryEntry>(LoadPageSize);
         await foreach (var row in Db.HashScanAsync(keys.Registry(partition), pageSize: LoadPageSize).ConfigureAwait(false))
         {
-            if (JsonSerializer.Deserialize<RegistryEntry>(((ReadOnlyMemory<byte>)row.Value).Span, Json) is { } entry)
+            if (JsonSerializer.Deserialize<Row>(((ReadOnlyMemory<byte>)row.Value).Span, Json) is { } stored && stored.ToEntry() is var entry)
             {
                 // A handful of source kinds over every row: one string each, not one per row (~40 bytes a row).
-                var source = sources.TryAdd(entry.Info.Source, entry.Info.Source) ? entry.Info.Source : sources[entry.Info.Source];
-                page.Add(ReferenceEquals(source, entry.Info.Source) ? entry : entry with { Info = entry.Info with { Source = source } });
+                var source = sources.TryAdd(entry.Source, entry.Source) ? entry.Source : sources[entry.Source];
+                page.Add(ReferenceEquals(source, entry.Source) ? entry : entry.WithSource(source));
                 if (page.Count == LoadPageSize)
                 {
                     yield return page;
@@ -74,9 +75,18 @@ internal sealed class RegistryStore(IConnectionMultiplexer redis, RedisKeys keys
             return Task.CompletedTask;
         }
 
-        var fields = entries.Select(e => new HashEntry(e.Info.Id, JsonSerializer.Serialize(e, Json))).ToArray();
+        var fields = entries.Select(e => new HashEntry(e.Id, JsonSerializer.Serialize(Row.Of(e), Json))).ToArray();
         return Db.HashSetAsync(keys.Registry(partition), fields);
     }
 
     public Task DeleteAsync(int partition, string workerId) => Db.HashDeleteAsync(keys.Registry(partition), workerId);
+
+    /// <summary>A row as stored: its worker's snapshot, its wish and when it was registered (the JSON every version of
+    /// Overseer has written).</summary>
+    private sealed record Row(WorkerInfo Info, bool WantsRun, DateTimeOffset RegisteredAt)
+    {
+        public static Row Of(RegistryEntry entry) => new(entry.Info, entry.WantsRun, entry.RegisteredAt);
+
+        public RegistryEntry ToEntry() => new(Info, WantsRun, RegisteredAt);
+    }
 }

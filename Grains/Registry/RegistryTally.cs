@@ -18,9 +18,9 @@ internal sealed class RegistryTally
     private int _lagKnown;
     private RegistryAggregate? _snapshot;
 
-    public void Add(WorkerInfo info) => Count(info, +1);
+    public void Add(RegistryEntry row) => Count(row, +1);
 
-    public void Remove(WorkerInfo info) => Count(info, -1);
+    public void Remove(RegistryEntry row) => Count(row, -1);
 
     /// <summary>The totals now; the same instance until a row's share changes.</summary>
     public RegistryAggregate Snapshot() => _snapshot ??= new RegistryAggregate(
@@ -31,7 +31,7 @@ internal sealed class RegistryTally
         _lag,
         _lagKnown);
 
-    private void Count(WorkerInfo info, int sign)
+    private void Count(RegistryEntry info, int sign)
     {
         _snapshot = null;
         Bump(_byStatus, info.Status, sign);
@@ -47,7 +47,7 @@ internal sealed class RegistryTally
             Bump(_runningBySilo, silo, sign);
         }
 
-        if (SlowestWorkers.Lag(info) is { } behind)
+        if (SlowestWorkers.Lag(info.Head, info.Checkpoint) is { } behind)
         {
             _lagKnown += sign;
             _lag += sign * behind;

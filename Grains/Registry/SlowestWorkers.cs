@@ -15,10 +15,25 @@ internal static class SlowestWorkers
 
     /// <summary>How far behind its source a worker is, when its source reports a head; never negative (a
     /// restarted source may report a head below the checkpoint).</summary>
-    public static long? Lag(WorkerInfo worker) => worker.Head is { } head ? Math.Max(0, head - worker.Checkpoint) : null;
+    public static long? Lag(WorkerInfo worker) => Lag(worker.Head, worker.Checkpoint);
+
+    /// <summary><see cref="Lag(WorkerInfo)"/> of a worker at <paramref name="checkpoint"/> whose source's head is <paramref name="head"/>.</summary>
+    public static long? Lag(long? head, long checkpoint) => head is { } h ? Math.Max(0, h - checkpoint) : null;
 
     /// <summary>The <paramref name="count"/> slowest of <paramref name="workers"/> that are running, slowest first.</summary>
-    public static ImmutableArray<WorkerInfo> Top(IEnumerable<WorkerInfo> workers, int count)
+    public static ImmutableArray<WorkerInfo> Top(IEnumerable<WorkerInfo> workers, int count) =>
+        TopOf(workers, count, static w => w.Status, Order);
+
+    /// <summary>The <paramref name="count"/> slowest of the running <paramref name="rows"/>, slowest first: ranked on the
+    /// rows themselves, and only the kept ones' snapshots built.</summary>
+    public static ImmutableArray<WorkerInfo> Top(IEnumerable<RegistryEntry> rows, int count) =>
+        [.. TopOf(rows, count, static r => r.Status, RowOrder).Select(r => r.Info)];
+
+    private static readonly IComparer<RegistryEntry> RowOrder = Comparer<RegistryEntry>.Create(static (x, y) =>
+        ReferenceEquals(x, y) ? 0 : x is null || y is null ? (x is null ? 1 : -1)
+            : Compare(Lag(x.Head, x.Checkpoint), x.Checkpoint, x.Id, Lag(y.Head, y.Checkpoint), y.Checkpoint, y.Id));
+
+    private static ImmutableArray<T> TopOf<T>(IEnumerable<T> workers, int count, Func<T, WorkerStatus> status, IComparer<T> order)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         if (count == 0)
@@ -27,10 +42,10 @@ internal static class SlowestWorkers
         }
 
         // The count slowest seen so far, the least slow of them on top: one pass, no sort of every running worker.
-        var kept = new PriorityQueue<WorkerInfo, WorkerInfo>(count + 1, Comparer<WorkerInfo>.Create((x, y) => Order.Compare(y, x)));
+        var kept = new PriorityQueue<T, T>(count + 1, Comparer<T>.Create((x, y) => order.Compare(y, x)));
         foreach (var worker in workers)
         {
-            if (worker.Status != WorkerStatus.Running)
+            if (status(worker) != WorkerStatus.Running)
             {
                 continue;
             }
@@ -39,13 +54,13 @@ internal static class SlowestWorkers
             {
                 kept.Enqueue(worker, worker);
             }
-            else if (Order.Compare(worker, kept.Peek()) < 0)
+            else if (order.Compare(worker, kept.Peek()) < 0)
             {
                 kept.DequeueEnqueue(worker, worker);
             }
         }
 
-        return [.. kept.UnorderedItems.Select(k => k.Element).Order(Order)];
+        return [.. kept.UnorderedItems.Select(k => k.Element).Order(order)];
     }
 
     private static int Compare(WorkerInfo? x, WorkerInfo? y)
@@ -60,7 +75,12 @@ internal static class SlowestWorkers
             return x is null ? 1 : -1;
         }
 
-        var (lagX, lagY) = (Lag(x), Lag(y));
+        return Compare(Lag(x), x.Checkpoint, x.Id, Lag(y), y.Checkpoint, y.Id);
+    }
+
+    /// <summary>The order: a known lag before an unknown one, larger lags first, then lower checkpoints, then ids.</summary>
+    private static int Compare(long? lagX, long checkpointX, string idX, long? lagY, long checkpointY, string idY)
+    {
         var order = (lagX, lagY) switch
         {
             ({ } a, { } b) => b.CompareTo(a),
@@ -70,9 +90,9 @@ internal static class SlowestWorkers
         };
         if (order == 0)
         {
-            order = x.Checkpoint.CompareTo(y.Checkpoint);
+            order = checkpointX.CompareTo(checkpointY);
         }
 
-        return order != 0 ? order : string.CompareOrdinal(x.Id, y.Id);
+        return order != 0 ? order : string.CompareOrdinal(idX, idY);
     }
 }

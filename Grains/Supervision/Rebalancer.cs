@@ -82,16 +82,16 @@ internal sealed class Rebalancer(SupervisionOptions options)
         var load = silos.Keys.ToDictionary(s => s, _ => 0, StringComparer.Ordinal);
         foreach (var entry in rows)
         {
-            if (!entry.ShouldRun || entry.Info.Status != WorkerStatus.Running || entry.Info.Silo is not { } at || !silos.ContainsKey(at))
+            if (!entry.ShouldRun || entry.Status != WorkerStatus.Running || entry.Silo is not { } at || !silos.ContainsKey(at))
             {
                 continue;
             }
 
-            if (_moving.TryGetValue(entry.Info.Id, out var move))
+            if (_moving.TryGetValue(entry.Id, out var move))
             {
                 if (move.Target == at)
                 {
-                    _moving.Remove(entry.Info.Id);
+                    _moving.Remove(entry.Id);
                 }
                 else if (load.ContainsKey(move.Target))
                 {
@@ -101,7 +101,7 @@ internal sealed class Rebalancer(SupervisionOptions options)
             }
 
             load[at]++;
-            onSilo[at].Add(entry.Info.Id);
+            onSilo[at].Add(entry.Id);
         }
 
         var moves = new List<WorkerMove>();

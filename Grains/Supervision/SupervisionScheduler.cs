@@ -45,13 +45,13 @@ internal sealed class SupervisionScheduler(SupervisionOptions options)
     /// Restore on activation and recovery after silo loss both use it.</summary>
     public void Bring(RegistryEntry entry, DateTimeOffset now)
     {
-        if (entry.Info.Status == WorkerStatus.Backoff && entry.Info.NextRestartAt is { } at && at > now)
+        if (entry.Status == WorkerStatus.Backoff && entry.NextRestartAt is { } at && at > now)
         {
-            PokeAt(entry.Info.Id, at);
+            PokeAt(entry.Id, at);
         }
         else
         {
-            Poke(entry.Info.Id);
+            Poke(entry.Id);
         }
     }
 
@@ -88,18 +88,17 @@ internal sealed class SupervisionScheduler(SupervisionOptions options)
         // No timeout is shorter than the stall timeout: a row vouched for by a silo heard since then is not read.
         foreach (var (entry, heardAt) in slice.QuietSince(now - stall))
         {
-            var info = entry.Info;
             var silentSince = heardAt ?? now;
-            if (info.Status == WorkerStatus.Backoff && info.NextRestartAt is { } at && at > silentSince)
+            if (entry.Status == WorkerStatus.Backoff && entry.NextRestartAt is { } at && at > silentSince)
             {
                 silentSince = at;
             }
 
-            var queued = info.Status == WorkerStatus.Pending && info.Version > 0;
+            var queued = entry.Status == WorkerStatus.Pending && entry.Version > 0;
             var timeout = queued ? stall * options.QueuedStallFactor : stall;
             if (now - silentSince >= timeout)
             {
-                stalled.Add(info.Id);
+                stalled.Add(entry.Id);
             }
         }
 

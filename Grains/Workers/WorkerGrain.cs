@@ -28,7 +28,6 @@ namespace Overseer.Workers;
 /// </remarks>
 [RandomPlacement]
 internal sealed partial class WorkerGrain(
-    [PersistentState("worker", StorageNames.Workers)] IPersistentState<WorkerState> state,
     WorkerServices services,
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IWorkerHost, IIncomingGrainCallFilter
 {
@@ -38,6 +37,7 @@ internal sealed partial class WorkerGrain(
     /// <summary>Far enough to mean "while running", finite so that the collector's arithmetic never overflows.</summary>
     private static readonly TimeSpan KeptAliveFor = TimeSpan.FromDays(365);
 
+    private StoredWorkerState _state = null!;
     private CursorOwnership _ownership = null!;
     private SupervisionLoop _loop = null!;
     private WorkerStateWriter _writer = null!;
@@ -56,25 +56,25 @@ internal sealed partial class WorkerGrain(
     /// the source, the heartbeat sweep and every snapshot would each hold a copy of their own.</summary>
     private string Id => _id ??= this.GetPrimaryKeyString();
 
-    private WorkerState S => state.State;
+    private WorkerState S => _state.State;
 
     private IPartitionGrain Partition => services.Grains.PartitionOf(Id);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _scheduler = TaskScheduler.Current;
-        _ownership = new CursorOwnership(Id, state, services.Outputs);
-        _writer = new WorkerStateWriter(state, _ownership, services.Retry, services.Time);
+        _state = new StoredWorkerState(services.Storage, GrainContext);
+        await _state.ReadStateAsync(cancellationToken);
+        _ownership = new CursorOwnership(Id, _state, services.Outputs);
+        _writer = new WorkerStateWriter(_state, _ownership, services.Retry, services.Time);
         _loop = new SupervisionLoop(
-            Id, state, services, _ownership, _writer, _lease, new RunTelemetry(services.Instruments), this, _lifetime.Token, logger);
+            Id, _state, services, _ownership, _writer, _lease, new RunTelemetry(services.Instruments), this, _lifetime.Token, logger);
         if (WorkerIds.Validate(Id) is null)
         {
             // Reactivated after a silo loss, a move, a graceful hand-off or a restore: resume from the checkpoint.
             _loop.Continue();
             ResumeIfHandlerVersionMatches();
         }
-
-        return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -115,7 +115,7 @@ internal sealed partial class WorkerGrain(
     private CancellationToken Call => _call?.Token ?? _lifetime.Token;
 
     /// <summary>The commands hold nothing between calls: made for each, with the call's token.</summary>
-    private WorkerCommands Commands => new(Id, state, services, _ownership, _loop, _writer, _lease, this, Call, logger);
+    private WorkerCommands Commands => new(Id, _state, services, _ownership, _loop, _writer, _lease, this, Call, logger);
 
     public Task<WorkerInfo> StartAsync(WorkerSpec spec, CancellationToken cancellationToken = default) =>
         StartAsync(spec, StartMode.Queue, cancellationToken);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Overseer.Diagnostics;
@@ -28,8 +29,12 @@ internal sealed class WorkerServices(
     HeartbeatSweep heartbeats,
     Sources.Streams.StreamFollowers followers,
     Operations.AuditLog audit,
-    PaceClock pace)
+    PaceClock pace,
+    [FromKeyedServices(StorageNames.Workers)] Orleans.Storage.IGrainStorage storage)
 {
+    /// <summary>The grain storage worker states are kept in (<see cref="StoredWorkerState"/>).</summary>
+    public Orleans.Storage.IGrainStorage Storage => storage;
+
     /// <summary>The silo's clock for the waits of paced sources (one timer for every idle worker's wait).</summary>
     public PaceClock Pace => pace;
 

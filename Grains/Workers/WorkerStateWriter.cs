@@ -21,7 +21,7 @@ namespace Overseer.Workers;
 /// and each retry wraps a whole conflict round (write, re-read, ownership check, with what this activation means to
 /// store carried across attempts), which a decorator of Orleans' <c>IPersistentState</c> could only split into calls.</para>
 /// </remarks>
-internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, CursorOwnership ownership, StoreRetry retry, TimeProvider time)
+internal sealed class WorkerStateWriter(StoredWorkerState state, CursorOwnership ownership, StoreRetry retry, TimeProvider time)
 {
     private const int MaxConflictRounds = 8;
     private TaskCompletionSource? _writing;
@@ -87,9 +87,16 @@ internal sealed class WorkerStateWriter(IPersistentState<WorkerState> state, Cur
     /// the worker lives elsewhere now); the stored state is then what <c>state.State</c> holds. On a match this
     /// activation's own copy, with progress not yet written, is kept.</summary>
     /// <remarks>A write of this activation's whose answer was lost reads as another's: the activation steps aside, and the
-    /// retry of the command reaches a fresh one.</remarks>
+    /// retry of the command reaches a fresh one. No read when this activation read or wrote the state a moment ago
+    /// (<see cref="StoredWorkerState.IsFresh"/>): the first command of a new activation — every fresh start — is the
+    /// common case, and the read just made is as current as another would be.</remarks>
     public async Task<bool> IsCurrentAsync(string workerId, CancellationToken cancellationToken)
     {
+        if (state.IsFresh && _writing is null)
+        {
+            return true;
+        }
+
         await EnterAsync(cancellationToken);
         try
         {

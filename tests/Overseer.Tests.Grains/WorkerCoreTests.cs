@@ -1,8 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
+using Orleans.Storage;
 using Overseer.Models;
 using Overseer.Outputs;
 using Overseer.Redis;
 using Overseer.Testing;
+using Overseer.Workers;
 using static Overseer.Tests.Grains.WorkerAssertions;
 
 namespace Overseer.Tests.Grains;
@@ -22,6 +25,32 @@ public sealed class WorkerCoreTests(OverseerCluster fixture)
 
     private async Task<IReadOnlyList<long>> SeqsAsync(string id) =>
         [.. (await fixture.Client.GetGrain<IWorkerGrain>(id).GetEventsAsync(1, 10_000)).Select(e => e.Seq)];
+
+    [Fact]
+    public async Task State_AsOrleansPersistentStateStoredIt_IsTheWorkersState_AndTheWorkersWritesReadBackTheSameWay()
+    {
+        // A worker keeps its state itself (StoredWorkerState), through the same grain storage, under the same name and
+        // grain id as Orleans' [PersistentState("worker")] did before it: what an earlier version stored is read as it
+        // is, and what a worker writes now an earlier version reads.
+        var id = NewId("stored");
+        var grainId = fixture.Client.GetGrain<IWorkerGrain>(id).GetGrainId();
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Workers);
+        var spec = Probe(0, ("limit", "5"));
+        var earlier = new GrainState<WorkerState>(new WorkerState { Spec = spec, Status = WorkerStatus.Stopped, Restarts = 3, LastError = "as stored before" });
+        await storage.WriteStateAsync("worker", grainId, earlier);
+
+        var info = await fixture.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync();
+        Assert.Equal((WorkerStatus.Stopped, 3, "as stored before", spec.Source), (info.Status, info.Restarts, info.LastError, info.Source));
+
+        await fixture.Manager.ResumeAsync(id);
+        var done = await WaitForStatusAsync(fixture.Client, id, WorkerStatus.Completed);
+        Assert.Equal(5, done.Checkpoint);
+        var now = new GrainState<WorkerState>();
+        await storage.ReadStateAsync("worker", grainId, now);
+        Assert.True(now.RecordExists, $"the state of '{id}' read back through the grain storage as [PersistentState] read it");
+        Assert.Equal((WorkerStatus.Completed, 5L), (now.State!.Status, now.State.Checkpoint));
+        Assert.NotEqual(earlier.ETag, now.ETag);
+    }
 
     [Fact]
     public async Task Crash_RestartsInsideTheSameActivation_FromTheCheckpointAndItsToken()

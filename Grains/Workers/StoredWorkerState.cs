@@ -27,22 +27,42 @@ internal sealed class StoredWorkerState(IGrainStorage storage, IGrainContext gra
 
     private long _confirmedAt = long.MinValue / 2;
 
+    /// <summary>The ETag, when it is a GUID in the form the Redis grain storage writes (32 lower-case hex digits): held
+    /// as 16 bytes instead of an 88-byte string for each of 100,000 idle workers.</summary>
+    private Guid _etagId;
+
+    /// <summary>Any other ETag, as it is.</summary>
+    private string? _etagText;
+
     public WorkerState State { get; set; } = new();
 
-    public string? Etag { get; private set; }
+    /// <summary>The ETag of the state this activation last read or wrote; null when there is none.</summary>
+    public string? Etag => _etagText ?? (_etagId == Guid.Empty ? null : _etagId.ToString("N"));
 
     public bool RecordExists { get; private set; }
 
     [System.Diagnostics.CodeAnalysis.AllowNull]
     WorkerState IGrainState<WorkerState>.State { get => State; set => State = value ?? new(); }
 
-    string? IGrainState<WorkerState>.ETag { get => Etag; set => Etag = value; }
+    string? IGrainState<WorkerState>.ETag { get => Etag; set => SetEtag(value); }
 
     bool IGrainState<WorkerState>.RecordExists { get => RecordExists; set => RecordExists = value; }
 
     /// <summary>Whether the ETag held was read or written less than <see cref="FreshFor"/> ago: no other activation of the
     /// worker can have written since (see <see cref="WorkerStateWriter.IsCurrentAsync"/>).</summary>
     public bool IsFresh => Environment.TickCount64 - _confirmedAt < FreshFor.TotalMilliseconds;
+
+    private void SetEtag(string? etag)
+    {
+        if (etag is { Length: 32 } && Guid.TryParseExact(etag, "N", out var id) && id != Guid.Empty && string.Equals(id.ToString("N"), etag, StringComparison.Ordinal))
+        {
+            (_etagId, _etagText) = (id, null);
+        }
+        else
+        {
+            (_etagId, _etagText) = (Guid.Empty, etag);
+        }
+    }
 
     public Task ReadStateAsync() => ReadStateAsync(CancellationToken.None);
 

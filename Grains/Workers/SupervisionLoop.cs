@@ -41,6 +41,15 @@ internal sealed partial class SupervisionLoop(
 
     private WorkerState S => state.State;
 
+    /// <summary>The activation's hold on the worker's cursor (the grain and its commands reach it through the loop).</summary>
+    public CursorOwnership Ownership => ownership;
+
+    /// <summary>The one door of the activation's state writes.</summary>
+    public WorkerStateWriter Writer => writer;
+
+    /// <summary>The activation's pool slot.</summary>
+    public SlotLease Lease => lease;
+
     /// <summary>A run is in progress (or about to start).</summary>
     public bool IsRunning => _loop is { IsCompleted: false };
 
@@ -547,7 +556,7 @@ internal sealed partial class SupervisionLoop(
     /// returns when it is due or the run is cancelled (<see cref="CancelRun"/> ends it at once), never throwing.</summary>
     /// <remarks>Not async: the loop awaits the wait in its own frame and resumes on the activation; the wait is all an idle
     /// worker holds besides that frame and its run.</remarks>
-    private Sources.PaceWait PaceAsync(TimeSpan pace, CancellationToken cancellationToken)
+    private ValueTask PaceAsync(TimeSpan pace, CancellationToken cancellationToken)
     {
         var wait = services.Pace.Start(pace);
         Volatile.Write(ref _pace, wait);
@@ -558,7 +567,7 @@ internal sealed partial class SupervisionLoop(
             services.Pace.Cancel(wait);
         }
 
-        return wait;
+        return wait.AsValueTask();
     }
 
     /// <summary>Cancels the run's token and ends its pace wait, if it is in one.</summary>

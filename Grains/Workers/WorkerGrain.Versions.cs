@@ -19,7 +19,7 @@ internal sealed partial class WorkerGrain
         }
 
         var from = S.Halt!.CommittedVersion;
-        var version = _ownership.Binding.Handler?.Version
+        var version = _loop.Ownership.Binding.Handler?.Version
             ?? throw OverseerException.Conflict($"worker '{Id}' has no handler on this silo, so there is no handler version to accept");
         await StartFreshAsync(StartMode.Queue, spec: null, acceptVersion: version);
         return new AcceptResult(Info(), from, version);
@@ -38,7 +38,7 @@ internal sealed partial class WorkerGrain
         int? current;
         try
         {
-            current = _ownership.Binding.Handler?.Version;
+            current = _loop.Ownership.Binding.Handler?.Version;
         }
         catch (OverseerException)
         {

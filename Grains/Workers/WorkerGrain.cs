@@ -33,14 +33,11 @@ internal sealed partial class WorkerGrain(
 {
     private const int MaxEventsPerRead = 10_000;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly SlotLease _lease = new(services.Slots, services.Pool);
     /// <summary>Far enough to mean "while running", finite so that the collector's arithmetic never overflows.</summary>
     private static readonly TimeSpan KeptAliveFor = TimeSpan.FromDays(365);
 
     private StoredWorkerState _state = null!;
-    private CursorOwnership _ownership = null!;
     private SupervisionLoop _loop = null!;
-    private WorkerStateWriter _writer = null!;
 
     /// <summary>The token of the calls in progress: cancelled with the activation, like <see cref="_lifetime"/>, and
     /// dropped once no call is in progress (<see cref="IIncomingGrainCallFilter.Invoke"/>). A cancellation source keeps a node for every
@@ -65,10 +62,11 @@ internal sealed partial class WorkerGrain(
         _scheduler = TaskScheduler.Current;
         _state = new StoredWorkerState(services.Storage, GrainContext);
         await _state.ReadStateAsync(cancellationToken);
-        _ownership = new CursorOwnership(Id, _state, services.Outputs);
-        _writer = new WorkerStateWriter(_state, _ownership, services.Retry, services.Time);
+        // Held by the loop, and reached through it: one reference each per activation, not two.
+        var ownership = new CursorOwnership(Id, _state, services.Outputs);
+        var writer = new WorkerStateWriter(_state, ownership, services.Retry, services.Time);
         _loop = new SupervisionLoop(
-            Id, _state, services, _ownership, _writer, _lease, new RunTelemetry(services.Instruments), this, _lifetime.Token, logger);
+            Id, _state, services, ownership, writer, new SlotLease(services.Slots, services.Pool), new RunTelemetry(services.Instruments), this, _lifetime.Token, logger);
         if (WorkerIds.Validate(Id) is null)
         {
             // Reactivated after a silo loss, a move, a graceful hand-off or a restore: resume from the checkpoint.
@@ -115,7 +113,7 @@ internal sealed partial class WorkerGrain(
     private CancellationToken Call => _call?.Token ?? _lifetime.Token;
 
     /// <summary>The commands hold nothing between calls: made for each, with the call's token.</summary>
-    private WorkerCommands Commands => new(Id, _state, services, _ownership, _loop, _writer, _lease, this, Call, logger);
+    private WorkerCommands Commands => new(Id, _state, services, _loop.Ownership, _loop, _loop.Writer, _loop.Lease, this, Call, logger);
 
     public Task<WorkerInfo> StartAsync(WorkerSpec spec, CancellationToken cancellationToken = default) =>
         StartAsync(spec, StartMode.Queue, cancellationToken);
@@ -133,9 +131,9 @@ internal sealed partial class WorkerGrain(
                 return Info();
             }
 
-            if (mode == StartMode.Try && !_loop.IsRunning && !_lease.Held)
+            if (mode == StartMode.Try && !_loop.IsRunning && !_loop.Lease.Held)
             {
-                var grant = await _lease.AcquireAsync(Id, StartMode.Try, Call);
+                var grant = await _loop.Lease.AcquireAsync(Id, StartMode.Try, Call);
                 if (!grant.Granted)
                 {
                     throw PoolFull(grant);
@@ -155,10 +153,10 @@ internal sealed partial class WorkerGrain(
 
         // A worker's cursor lives with its output: a new spec may change the handler, never where the cursor is.
         var binding = services.Outputs.Bind(spec);
-        if (S.Spec is not null && binding.Output != _ownership.Binding.Output)
+        if (S.Spec is not null && binding.Output != _loop.Ownership.Binding.Output)
         {
             throw OverseerException.Conflict(
-                $"worker '{Id}' keeps its cursor in its {Describe(_ownership.Binding)}, and the requested spec ({spec.Describe()}) would move it to the {Describe(binding)}: "
+                $"worker '{Id}' keeps its cursor in its {Describe(_loop.Ownership.Binding)}, and the requested spec ({spec.Describe()}) would move it to the {Describe(binding)}: "
                 + "delete the worker first, or use another id");
         }
 
@@ -214,7 +212,7 @@ internal sealed partial class WorkerGrain(
             throw OverseerException.Invalid($"invalid count {count}: expected 1..{MaxEventsPerRead} per call (page for more)");
         }
 
-        var events = await _ownership.Binding.Output.ReadAsync(Id, fromSeq, count, cancellationToken);
+        var events = await _loop.Ownership.Binding.Output.ReadAsync(Id, fromSeq, count, cancellationToken);
         return [.. events.Select(e => new WorkerEvent(e.Seq, e.Payload))];
     }
 
@@ -224,7 +222,7 @@ internal sealed partial class WorkerGrain(
         await EnsureCurrentAsync();
         if (S.Spec is not null)
         {
-            if (!keepEvents && _ownership.Binding.Output.WhyEffectsCannotBeRemoved(_ownership.Binding) is { } why)
+            if (!keepEvents && _loop.Ownership.Binding.Output.WhyEffectsCannotBeRemoved(_loop.Ownership.Binding) is { } why)
             {
                 throw OverseerException.Conflict($"worker '{Id}' cannot be deleted with its effects: {why}; a delete that keeps the events removes the worker and keeps its rows");
             }
@@ -253,12 +251,12 @@ internal sealed partial class WorkerGrain(
     {
         await EnsureCurrentAsync();
         EnsureExists();
-        if (_ownership.Binding.Output.WhyEffectsCannotBeRemoved(_ownership.Binding) is { } why)
+        if (_loop.Ownership.Binding.Output.WhyEffectsCannotBeRemoved(_loop.Ownership.Binding) is { } why)
         {
             throw OverseerException.Conflict($"worker '{Id}' cannot be rewound: {why}; add the hook to the handler, or delete the worker and start it again");
         }
 
-        var cursor = await _ownership.Binding.Cursors.GetAsync(Id, Call);
+        var cursor = await _loop.Ownership.Binding.Cursors.GetAsync(Id, Call);
         if (toSeq < 0 || toSeq > cursor.Checkpoint)
         {
             throw OverseerException.Invalid(
@@ -296,7 +294,7 @@ internal sealed partial class WorkerGrain(
             throw OverseerException.Invalid($"invalid seq {asked} for worker '{Id}': it halted at seq {halt.Seq}, the only event skip can pass (omit --seq, or give {halt.Seq})");
         }
 
-        if (_ownership.Binding.Output.WhyEventsCannotBePassed is { } why)
+        if (_loop.Ownership.Binding.Output.WhyEventsCannotBePassed is { } why)
         {
             throw OverseerException.Conflict($"worker '{Id}' cannot skip seq {halt.Seq}: {why}; fix the handler and resume it, or rewind it");
         }
@@ -312,7 +310,7 @@ internal sealed partial class WorkerGrain(
         var letters = DeadLetters();
         try
         {
-            var replayed = await letters.ReplayAsync(Id, _ownership.Binding, seq, Call);
+            var replayed = await letters.ReplayAsync(Id, _loop.Ownership.Binding, seq, Call);
             S.DeadLetters = Math.Max(0, S.DeadLetters - 1);
             ((IWorkerHost)this).Report();
             return replayed;
@@ -340,12 +338,12 @@ internal sealed partial class WorkerGrain(
     }
 
     private Outputs.IDeadLetters DeadLetters() =>
-        _ownership.Binding.Output.DeadLetters
-        ?? throw OverseerException.Invalid($"worker '{Id}' has no dead letters: {_ownership.Binding.Output.WhyEventsCannotBePassed}");
+        _loop.Ownership.Binding.Output.DeadLetters
+        ?? throw OverseerException.Invalid($"worker '{Id}' has no dead letters: {_loop.Ownership.Binding.Output.WhyEventsCannotBePassed}");
 
     public Task MoveToAsync(SiloAddress target, CancellationToken cancellationToken = default)
     {
-        if (!_loop.IsRunning || _ownership.IsFenced || !WorkerStateMachine.ShouldRun(S) || target.Equals(services.Silo.SiloAddress))
+        if (!_loop.IsRunning || _loop.Ownership.IsFenced || !WorkerStateMachine.ShouldRun(S) || target.Equals(services.Silo.SiloAddress))
         {
             return Task.CompletedTask;
         }
@@ -394,7 +392,7 @@ internal sealed partial class WorkerGrain(
 
     private async Task<WorkerInfo> StartFreshAsync(StartMode mode, WorkerSpec? spec, int? acceptVersion = null)
     {
-        var grant = await _lease.AcquireAsync(Id, mode, Call);
+        var grant = await _loop.Lease.AcquireAsync(Id, mode, Call);
         if (!grant.Granted && mode == StartMode.Try)
         {
             throw PoolFull(grant);
@@ -447,7 +445,7 @@ internal sealed partial class WorkerGrain(
             Handler = _loop.IsRunning ? handler?.Handler : null,
             Failovers = S.Failovers + (handler?.Failovers ?? 0),
             Head = handler?.Head,
-            Version = ReportVersion.Of(_ownership.VersionGeneration, ++_reportSeq),
+            Version = ReportVersion.Of(_loop.Ownership.VersionGeneration, ++_reportSeq),
             Halt = S.Status == WorkerStatus.Halted ? S.Halt : null,
             Poison = S.Spec?.Poison,
             DeadLetters = S.DeadLetters,

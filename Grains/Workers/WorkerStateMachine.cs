@@ -45,7 +45,7 @@ internal static class WorkerStateMachine
         s.Status = slotHeld ? WorkerStatus.Running : WorkerStatus.Pending;
         s.NextRestartAt = null;
         s.Halt = null;
-        s.RestartHistory.Clear();
+        s.RestartHistory = null;
         Advance(s, checkpoint);
     }
 
@@ -86,11 +86,14 @@ internal static class WorkerStateMachine
         }
 
         Advance(s, checkpoint);
-        var decision = RestartDecider.Decide(exit, s.Spec!.Restart, s.RestartHistory, limits, now, jitter01);
-        s.RestartHistory.RemoveAll(at => now - at >= limits.Window);
+        var history = s.RestartHistory ?? [];
+        var decision = RestartDecider.Decide(exit, s.Spec!.Restart, history, limits, now, jitter01);
+        history.RemoveAll(at => now - at >= limits.Window);
+        s.RestartHistory = history;
         if (decision.Restarts)
         {
-            s.RestartHistory.Add(now);
+            history.Add(now);
+            s.RestartHistory = history;
             s.Restarts++;
             s.Status = WorkerStatus.Backoff;
             s.NextRestartAt = now + decision.Delay;

@@ -46,6 +46,31 @@ public sealed class PaceClockTests
     }
 
     [Fact]
+    public async Task AwaitAsValueTask_ResumesOnTheSchedulerItAwaitedOn_WhenDueWhenCancelledAndWhenAlreadyOver()
+    {
+        var time = new FakeTimeProvider();
+        using var clock = new PaceClock(time);
+        var scheduler = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        var due = clock.Start(TimeSpan.FromSeconds(5));
+        var cancelled = clock.Start(TimeSpan.FromHours(1));
+        var over = clock.Start(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Task<TaskScheduler> Resumed(PaceWait wait) =>
+            Task.Factory.StartNew(async () => { await wait.AsValueTask(); return TaskScheduler.Current; }, CancellationToken.None, TaskCreationOptions.None, scheduler).Unwrap();
+        var resumedDue = Resumed(due);
+        var resumedCancelled = Resumed(cancelled);
+        Assert.Same(scheduler, await Resumed(over).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(resumedDue.IsCompleted, "an await resumed before its wait was due");
+        time.Advance(TimeSpan.FromSeconds(4));
+        clock.Cancel(cancelled);
+
+        Assert.Same(scheduler, await resumedDue.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Same(scheduler, await resumedCancelled.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(cancelled.IsCancelled && !due.IsCancelled, "the cancelled wait reads as cancelled, the due one does not");
+    }
+
+    [Fact]
     public void Cancel_EndsTheWaitAtOnce_AsCancelled_AndLeavesTheOthersWaiting()
     {
         var time = new FakeTimeProvider();

@@ -50,14 +50,14 @@ public sealed class WorkerStateMachineTests
     public void Start_FreshBudget_RunningWithASlotElsePending(bool slot, WorkerStatus expected)
     {
         var s = State(WorkerStatus.Failed, wantsRun: false);
-        s.RestartHistory.Add(Now.AddSeconds(-1));
+        s.RestartHistory = [Now.AddSeconds(-1)];
         s.NextRestartAt = Now;
 
         WorkerStateMachine.Start(s, spec: null, checkpoint: 7, slot, Now);
 
         Assert.Equal(expected, s.Status);
         Assert.True(s.WantsRun);
-        Assert.Empty(s.RestartHistory);
+        Assert.Null(s.RestartHistory);
         Assert.Null(s.NextRestartAt);
         Assert.Equal(10, s.Checkpoint);
     }
@@ -91,7 +91,7 @@ public sealed class WorkerStateMachineTests
         Assert.NotNull(decision);
         Assert.Equal(expected, s.Status);
         Assert.Equal(restarts, s.Restarts);
-        Assert.Equal(restarts, s.RestartHistory.Count);
+        Assert.Equal(restarts, s.RestartHistory?.Count ?? 0);
         Assert.Equal(20, s.Checkpoint);
         Assert.Equal(expected == WorkerStatus.Backoff ? Now : null, s.NextRestartAt);
     }
@@ -111,7 +111,7 @@ public sealed class WorkerStateMachineTests
     public void Exit_IntensityExceeded_FailsWithBothReasons()
     {
         var s = State(WorkerStatus.Running);
-        s.RestartHistory.AddRange([Now.AddSeconds(-3), Now.AddSeconds(-2), Now.AddSeconds(-1)]);
+        s.RestartHistory = [Now.AddSeconds(-3), Now.AddSeconds(-2), Now.AddSeconds(-1)];
 
         WorkerStateMachine.Exit(s, ExitKind.Crash, "boom", 12, Limits, Now, 0.5);
 
@@ -124,7 +124,7 @@ public sealed class WorkerStateMachineTests
     public void Exit_OldRestartsLeaveTheWindow_AndDoNotCount()
     {
         var s = State(WorkerStatus.Running);
-        s.RestartHistory.AddRange([Now.AddSeconds(-30), Now.AddSeconds(-20), Now.AddSeconds(-10)]);
+        s.RestartHistory = [Now.AddSeconds(-30), Now.AddSeconds(-20), Now.AddSeconds(-10)];
 
         WorkerStateMachine.Exit(s, ExitKind.Crash, "boom", 12, Limits, Now, 0.5);
 

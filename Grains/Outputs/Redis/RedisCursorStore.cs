@@ -75,9 +75,12 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
         return new WorkerCursor((long)r[0], (long)r[1], Token(r[2]), Stopped: true, Version(r[3]));
     }
 
+    /// <summary>The stored cursor, as the primary has it: a read decides where a worker resumes, so a replica (which
+    /// StackExchange.Redis reads from by default while no primary answers, during a failover) may be behind and is never
+    /// asked; without a primary the read fails as an outage, which the retrying store rides out.</summary>
     public async Task<WorkerCursor> GetAsync(string workerId, CancellationToken cancellationToken)
     {
-        var v = await Db.HashGetAsync(keys.Cursor(workerId), ["gen", "cp", "tok", "stop", "hv"]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var v = await Db.HashGetAsync(keys.Cursor(workerId), ["gen", "cp", "tok", "stop", "hv"], CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
         return new WorkerCursor(v[0].IsNull ? 0 : (long)v[0], v[1].IsNull ? 0 : (long)v[1], v[2].IsNull ? null : v[2].ToString(), !v[3].IsNull, v[4].IsNull ? null : (int)v[4]);
     }
 

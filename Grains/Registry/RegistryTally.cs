@@ -31,23 +31,23 @@ internal sealed class RegistryTally
         _lag,
         _lagKnown);
 
-    private void Count(RegistryEntry info, int sign)
+    private void Count(RegistryEntry row, int sign)
     {
         _snapshot = null;
-        Bump(_byStatus, info.Status, sign);
-        _checkpoints += sign * info.Checkpoint;
-        _failovers += sign * info.Failovers;
-        if (info.Status != WorkerStatus.Running)
+        Bump(_byStatus, row.Status, sign);
+        _checkpoints += sign * row.Checkpoint;
+        _failovers += sign * row.Failovers;
+        if (row.Status != WorkerStatus.Running)
         {
             return;
         }
 
-        if (info.Silo is { } silo)
+        if (row.Silo is { } silo)
         {
             Bump(_runningBySilo, silo, sign);
         }
 
-        if (SlowestWorkers.Lag(info.Head, info.Checkpoint) is { } behind)
+        if (SlowestWorkers.Lag(row.Head, row.Checkpoint) is { } behind)
         {
             _lagKnown += sign;
             _lag += sign * behind;

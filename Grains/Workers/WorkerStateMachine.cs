@@ -89,11 +89,14 @@ internal static class WorkerStateMachine
         var history = s.RestartHistory ?? [];
         var decision = RestartDecider.Decide(exit, s.Spec!.Restart, history, limits, now, jitter01);
         history.RemoveAll(at => now - at >= limits.Window);
-        s.RestartHistory = history;
         if (decision.Restarts)
         {
             history.Add(now);
-            s.RestartHistory = history;
+        }
+
+        s.RestartHistory = history;
+        if (decision.Restarts)
+        {
             s.Restarts++;
             s.Status = WorkerStatus.Backoff;
             s.NextRestartAt = now + decision.Delay;

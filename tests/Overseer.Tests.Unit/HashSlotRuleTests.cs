@@ -37,6 +37,7 @@ public sealed partial class HashSlotRuleTests
         [$"{nameof(RollbackLog)}.Lua"] = (k, id) => [k.Cursor(id), k.Rollbacks(id)],
         [$"{nameof(RedisCursorStore)}.ClaimScript"] = (k, id) => [k.Cursor(id)],
         [$"{nameof(RedisCursorStore)}.StopScript"] = (k, id) => [k.Cursor(id)],
+        [$"{nameof(RedisCursorStore)}.GetScript"] = (k, id) => [k.Cursor(id)],
         [$"{nameof(RedisCursorStore)}.CreateScript"] = (k, id) => k.Worker(id),
         [$"{nameof(RedisStreamOutput)}.CommitScript"] = (k, id) => k.Worker(id),
         [$"{nameof(RedisStreamOutput)}.RewindScript"] = (k, id) => k.Worker(id),

@@ -17,7 +17,7 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
     // KEYS: cursor. ARGV: start (1 = clear the stop first), handler version to record ('' = keep; an accept). Returns
     // {claimed 1/0, gen, cp, tok, hv ('' = none)}. A cursor without cp was never created (or was deleted; a stop alone
     // leaves gen and stop): only a start creates one.
-    private const string ClaimScript = Generations.Lua + "\n" + """
+    private const string ClaimScript = PrimaryOnly.Shebang + Generations.Lua + "\n" + """
         if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'stop') end
         local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'stop', 'gen', 'hv')
         if c[3] or (not c[1] and ARGV[1] ~= '1') then return {0, tonumber(c[4] or '0'), tonumber(c[1] or '0'), c[2] or '', c[5] or ''} end
@@ -29,7 +29,7 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
         """;
 
     // KEYS: cursor. Returns {gen, cp, tok, hv}: the stop and the generation bump are one step.
-    private const string StopScript = Generations.Lua + "\n" + """
+    private const string StopScript = PrimaryOnly.Shebang + Generations.Lua + "\n" + """
         local gen = nextgen(KEYS[1])
         redis.call('HSET', KEYS[1], 'stop', 1)
         local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'hv')
@@ -37,13 +37,19 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
         """;
 
     // KEYS: cursor, stream (followers unused). Returns {gen} or {-1, events} when the stream still holds events.
-    private const string CreateScript = Generations.Lua + "\n" + """
+    private const string CreateScript = PrimaryOnly.Shebang + Generations.Lua + "\n" + """
         local n = redis.call('XLEN', KEYS[2])
         if n > 0 then return {-1, n} end
         local gen = nextgen(KEYS[1])
         redis.call('HSET', KEYS[1], 'cp', 0)
         redis.call('HDEL', KEYS[1], 'tok', 'stop', 'hv')
         return {gen}
+        """;
+
+    // KEYS: cursor. Returns {gen, cp, tok, stop, hv} as stored (absent fields nil): a read the primary answers or nobody
+    // does (PrimaryOnly).
+    private const string GetScript = PrimaryOnly.Shebang + """
+        return redis.call('HMGET', KEYS[1], 'gen', 'cp', 'tok', 'stop', 'hv')
         """;
 
     private IDatabase Db => redis.GetDatabase();
@@ -76,12 +82,13 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
     }
 
     /// <summary>The stored cursor, as the primary has it: a read decides where a worker resumes, so a replica (which
-    /// StackExchange.Redis reads from by default while no primary answers, during a failover) may be behind and is never
-    /// asked; without a primary the read fails as an outage, which the retrying store rides out.</summary>
+    /// StackExchange.Redis reads from by default while no primary answers, and may take for the primary while a failover
+    /// is under way) may be behind and is never asked: the read demands the primary and is a script a replica refuses
+    /// (<see cref="PrimaryOnly"/>). Without a primary the read fails as an outage, which the retrying store rides out.</summary>
     public async Task<WorkerCursor> GetAsync(string workerId, CancellationToken cancellationToken)
     {
-        var v = await Db.HashGetAsync(keys.Cursor(workerId), ["gen", "cp", "tok", "stop", "hv"], CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new WorkerCursor(v[0].IsNull ? 0 : (long)v[0], v[1].IsNull ? 0 : (long)v[1], v[2].IsNull ? null : v[2].ToString(), !v[3].IsNull, v[4].IsNull ? null : (int)v[4]);
+        var v = (RedisResult[])(await Db.ScriptEvaluateAsync(GetScript, [keys.Cursor(workerId)], flags: CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        return new WorkerCursor(v[0].IsNull ? 0 : (long)v[0], v[1].IsNull ? 0 : (long)v[1], Token(v[2]), !v[3].IsNull, Version(v[4]));
     }
 
     /// <summary>A script's handler version: '' (none) or the number.</summary>

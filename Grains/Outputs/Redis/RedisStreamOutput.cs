@@ -31,7 +31,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     // A lost reply is retried with the same expected checkpoint: the cursor is then already at the batch's last seq,
     // which is reported as committed (idempotent); the checkpoint is written again, so that a WAIT after the retry covers
     // a write of this connection that follows the batch (ReplicaAcks).
-    private const string CommitScript = """
+    private const string CommitScript = PrimaryOnly.Shebang + """
         local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop', 'hv')
         local cp = tonumber(c[2] or '0')
         if c[1] ~= ARGV[1] or c[3] then return {0, cp} end
@@ -70,7 +70,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     // and the cursor's cp and tok, and records the removal as a rollback (RollbackLog): a followed worker is not rewound
     // (StreamFollowers), but a follower that started meanwhile then rolls back with it. A rewind to 0 removed every event
     // of the handler version they were committed with, so it forgets 'hv' too.
-    private const string RewindScript = RollbackLog.Lua + "\n" + """
+    private const string RewindScript = PrimaryOnly.Shebang + RollbackLog.Lua + "\n" + """
         local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop')
         if c[1] ~= ARGV[1] or not c[3] then return redis.error_reply('OVERSEER fenced: the worker was started or stopped again') end
         local to = tonumber(ARGV[2])
@@ -95,7 +95,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     // stream workers following this one roll back with it (and wakes them, as a commit does); returns {1, target,
     // removed}. Bounded by the journal: a reorg deeper than it halts instead, so one script removes at most that many
     // blocks' entries (a follower's, at most the part of them it had read).
-    private const string RollbackScript = RollbackLog.Lua + "\n" + """
+    private const string RollbackScript = PrimaryOnly.Shebang + RollbackLog.Lua + "\n" + """
         local c = redis.call('HMGET', KEYS[1], 'gen', 'cp', 'stop', 'tok')
         local cp = tonumber(c[2] or '0')
         if c[1] ~= ARGV[1] or c[3] then return {0, cp, 0} end
@@ -115,7 +115,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
 
     // KEYS: cursor, stream, followers (unused: a followed worker's delete is refused before), rollbacks. ARGV: keep events
     // (1/0). Returns the events removed. The rollback log goes with the cursor, whose 'rb' numbers its entries.
-    private const string DeleteScript = """
+    private const string DeleteScript = PrimaryOnly.Shebang + """
         local n = 0
         if ARGV[1] ~= '1' then
           n = redis.call('XLEN', KEYS[2])

@@ -123,7 +123,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>A fresh client (the previous one is disposed: after a full-cluster kill it has no gateway left).</summary>
     /// <param name="callTimeout">The client's retry budget per call (<see cref="OverseerClientOptions.CallTimeoutKey"/>);
     /// null = its default.</param>
-    public async Task<OverseerClient> ConnectAsync(TimeSpan? callTimeout = null)
+    /// <param name="responseTimeout">How long one call waits for its answer before Orleans gives it up; null = 5 s (a call
+    /// in flight to a silo that was just killed is retried that soon).</param>
+    public async Task<OverseerClient> ConnectAsync(TimeSpan? callTimeout = null, TimeSpan? responseTimeout = null)
     {
         if (_clientHost is not null)
         {
@@ -131,7 +133,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             _clientHost.Dispose();
         }
 
-        _clientHost = await StartClientHostAsync(callTimeout, TimeSpan.FromSeconds(5));
+        _clientHost = await StartClientHostAsync(callTimeout, responseTimeout ?? TimeSpan.FromSeconds(5));
         return _clientHost.Services.GetRequiredService<OverseerClient>();
     }
 

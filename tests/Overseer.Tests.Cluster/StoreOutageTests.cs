@@ -14,6 +14,11 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>The client's retry budget in these tests: long enough for a few attempts, short enough to keep the test fast.</summary>
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(4);
 
+    /// <summary>How long the client waits for one answer: the silo's own answer (its activation failing on the outage) must
+    /// come first. The silo's Redis commands give up after 2 s; with the client's default of 5 s a loaded CI machine once
+    /// answered later than that twice in a row, and the test saw the client's timeout instead of the contract's error.</summary>
+    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(20);
+
     private ProcessCluster _cluster = null!;
     private TcpProxy _siloToRedis = null!;
 
@@ -23,7 +28,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
         _siloToRedis = new TcpProxy(_cluster.Redis.Port);
 
         // A Redis command of the silo's fails 2 s after the cut (StackExchange.Redis' default is 5 s), well within the
-        // client's response timeout (5 s in ConnectAsync), so the caller sees the activation's failure, not its own timeout.
+        // client's response timeout (ResponseTimeout), so the caller sees the activation's failure, not its own timeout.
         await _cluster.StartSiloAsync(
             "silo-0", redisConnectionString: $"127.0.0.1:{_siloToRedis.Port},abortConnect=false,asyncTimeout=2000,syncTimeout=2000");
     }
@@ -62,7 +67,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task ClientGetStatus_OfAnInactiveWorkerWhileTheSiloCannotReachRedis_FailsWithTheContractsStoreUnavailable()
     {
-        var client = await _cluster.ConnectAsync(CallTimeout);
+        var client = await _cluster.ConnectAsync(CallTimeout, ResponseTimeout);
         _siloToRedis.Cut();
 
         var thrown = await Record.ExceptionAsync(() => client.GetStatusAsync("never-started"));
@@ -80,7 +85,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task ClientGetStatus_OnceTheSiloReachesRedisAgain_Answers()
     {
-        var client = await _cluster.ConnectAsync(CallTimeout);
+        var client = await _cluster.ConnectAsync(CallTimeout, ResponseTimeout);
         _siloToRedis.Cut();
         await Assert.ThrowsAsync<ClusterUnreachableException>(() => client.GetStatusAsync("never-started"));
 

@@ -77,8 +77,8 @@ internal sealed class RestoreScenario(SuiteSettings settings)
         return [rate, time, first, ready, total, redis];
     }
 
-    /// <summary>Per repetition: ready → all committed (ms), ready → first committed (ms), the bare baseline (ms), and
-    /// Redis's CPU over the restore (cores).</summary>
+    /// <summary>Per repetition: ready → all committed (ms), ready → first committed (ms), the bare baseline (ms), Redis's
+    /// CPU over the restore (cores), process started → ready (ms) and process started → all committed (ms).</summary>
     private sealed record Measured(List<double> Ours, List<double> First, List<double> Bare, List<double> RedisCores, List<double> Ready, List<double> Total);
 
     private static async Task<Measured> MeasureAsync(int n, int repetitions, CancellationToken cancellationToken)

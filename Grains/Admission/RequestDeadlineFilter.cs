@@ -50,16 +50,18 @@ internal sealed partial class RequestDeadlineFilter(TimeProvider time, ILogger<R
         return context.Invoke();
     }
 
-    /// <summary>A call to a worker that carries a deadline (the manager's) is given <see cref="HopBudget"/> from now.</summary>
-    public async Task Invoke(IOutgoingGrainCallContext context)
-    {
-        if (context.InterfaceMethod.DeclaringType == typeof(IWorkerGrain) && RequestDeadline.Current is { } deadline)
-        {
-            // Async, so that the tighter deadline is this call's only, not the rest of the caller's.
-            var hop = time.GetUtcNow() + HopBudget;
-            RequestDeadline.Set(hop < deadline ? hop : deadline);
-        }
+    /// <summary>A call to a worker that carries a deadline (the manager's) is given <see cref="HopBudget"/> from now.
+    /// Every other outgoing call (most of them: reports, the registry, the runtime's own) passes without a frame.</summary>
+    public Task Invoke(IOutgoingGrainCallContext context) =>
+        context.InterfaceMethod.DeclaringType == typeof(IWorkerGrain) && RequestDeadline.Current is { } deadline
+            ? InvokeWithHopAsync(context, deadline)
+            : context.Invoke();
 
+    // Async, so that the tighter deadline is this call's only, not the rest of the caller's.
+    private async Task InvokeWithHopAsync(IOutgoingGrainCallContext context, DateTimeOffset deadline)
+    {
+        var hop = time.GetUtcNow() + HopBudget;
+        RequestDeadline.Set(hop < deadline ? hop : deadline);
         await context.Invoke();
     }
 }

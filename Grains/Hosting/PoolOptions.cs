@@ -17,7 +17,7 @@ public sealed class PoolOptions
     public int MaxConcurrentFetchesPerHost { get; set; }
 
     /// <summary>Commits (one Redis script per batch) in flight at once on one silo; the others wait their turn, first come
-    /// first served. Keeps the silo's Redis connection queue short whatever the number of workers, so that a state read or
+    /// first served, but a run's first commit goes before the batches of runs already going. Keeps the silo's Redis connection queue short whatever the number of workers, so that a state read or
     /// a start never waits behind thousands of batches. Default 256; 0 = unlimited.</summary>
     public int MaxConcurrentCommitsPerSilo { get; set; } = 256;
 

@@ -53,6 +53,10 @@ internal sealed class WorkerRun(
     /// <summary>The source's status (handler, failovers, head), if it reports one.</summary>
     public ISourceHandlerStatus? Handler { get; private set; }
 
+    /// <summary>Whether the run has committed anything yet: its first commit waits in the commit cap's first lane
+    /// (<see cref="CommitThrottle"/>).</summary>
+    private bool _committed;
+
     /// <summary>Why the run crashed, when it did.</summary>
     public string? Error { get; private set; }
 
@@ -329,7 +333,7 @@ internal sealed class WorkerRun(
             // One commit is never abandoned halfway (Redis' own timeout bounds it); only the wait for a permit and the
             // retries are cancellable.
             CommitResult result;
-            using (await commits.EnterAsync(cancellationToken))
+            using (await commits.EnterAsync(first: !_committed, cancellationToken))
             {
                 result = await telemetry.CommitAsync(spec.Source, expected, events.Count, () =>
                     binding.Output.CommitAsync(workerId, request, cancellationToken));
@@ -338,6 +342,7 @@ internal sealed class WorkerRun(
             switch (result.Outcome)
             {
                 case CommitOutcome.Committed:
+                    _committed = true;
                     Checkpoint = result.Checkpoint;
                     Token = token ?? Token;
                     CommittedVersion = _version ?? CommittedVersion;

@@ -49,13 +49,11 @@ internal sealed partial class ReplicaAcks : ILifecycleParticipant<ISiloLifecycle
     /// once it counts.</summary>
     /// <exception cref="ReplicaAcksMissingException">Too few replicas acknowledged in time; the write stays on the primary
     /// but does not count.</exception>
-    public async Task<T> WriteAsync<T>(string workerId, RedisKey key, Func<IDatabase, Task<T>> write)
-    {
-        if (!_options.WaitsForReplicas)
-        {
-            return await write(_shared.GetDatabase()).ConfigureAwait(false);
-        }
+    public Task<T> WriteAsync<T>(string workerId, RedisKey key, Func<IDatabase, Task<T>> write) =>
+        _options.WaitsForReplicas ? WriteAcknowledgedAsync(workerId, key, write) : write(_shared.GetDatabase());
 
+    private async Task<T> WriteAcknowledgedAsync<T>(string workerId, RedisKey key, Func<IDatabase, Task<T>> write)
+    {
         var mux = await _own.Value.ConfigureAwait(false);
         var primary = mux.GetServer(key, flags: CommandFlags.DemandMaster);
         var answer = await write(mux.GetDatabase()).ConfigureAwait(false);

@@ -13,8 +13,8 @@ internal sealed class CrashRestartBench(BenchOptions options)
     /// <summary>If the options validator refuses a zero backoff, the smallest one it takes that is still negligible.</summary>
     public static readonly TimeSpan FallbackBackoff = TimeSpan.FromMilliseconds(1);
 
-    private const int WarmUpWorkers = 10;
-    private const int WarmUpCrashes = 3;
+    private const int WarmUpWorkers = 50;
+    private const int WarmUpCrashes = 20;
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
@@ -30,9 +30,12 @@ internal sealed class CrashRestartBench(BenchOptions options)
         var workers = options.CrashRestartWorkers;
         var crashes = options.CrashesPerWorker;
 
-        Progress.Say($"crash-restart: warm-up ({WarmUpWorkers} workers × {WarmUpCrashes} crashes, as many bare-grain cycles), not reported");
-        await BaselineAsync(silo, "bare-warm-", WarmUpWorkers, WarmUpCrashes, cancellationToken);
-        await OursAsync(silo, listener, "cr-warm-", WarmUpWorkers, WarmUpCrashes, cancellationToken);
+        Progress.Say($"crash-restart: warm-up, rounds of {WarmUpWorkers} workers × {WarmUpCrashes} crashes and as many bare-grain cycles until the JIT is quiet, not reported");
+        await JitWarmUp.UntilQuietAsync("crash-restart", async w =>
+        {
+            await BaselineAsync(silo, $"bare-warm{w}-", WarmUpWorkers, WarmUpCrashes, cancellationToken);
+            await OursAsync(silo, listener, $"cr-warm{w}-", WarmUpWorkers, WarmUpCrashes, cancellationToken);
+        }, cancellationToken);
 
         var rounds = new List<CrashRestartRound>();
         for (var r = 1; r <= options.CrashRestartRounds; r++)
@@ -41,6 +44,7 @@ internal sealed class CrashRestartBench(BenchOptions options)
             var baselineFirst = r % 2 == 1;
             (LatencyStats Touch, LatencyStats Read) baseline;
             OursResult ours;
+            var jit = JitWarmUp.CompileTime;
             if (baselineFirst)
             {
                 baseline = await BaselineAsync(silo, $"bare-{r}-", workers, crashes, cancellationToken);
@@ -56,7 +60,7 @@ internal sealed class CrashRestartBench(BenchOptions options)
                 workers, ours.Failed, ours.Unpaired, ours.Elapsed);
             rounds.Add(round);
             Progress.Say($"crash-restart round {r}/{options.CrashRestartRounds}: crash→commit p50 {round.FromExit.P50:0.00} ms p99 {round.FromExit.P99:0.00} ms "
-                + $"({round.FromExit.Count} samples); bare reactivate+read+write p50 {round.Touch.P50:0.00} ms p99 {round.Touch.P99:0.00} ms");
+                + $"({round.FromExit.Count} samples); bare reactivate+read+write p50 {round.Touch.P50:0.00} ms p99 {round.Touch.P99:0.00} ms; JIT {(JitWarmUp.CompileTime - jit).TotalMilliseconds:0} ms");
         }
 
         return new CrashRestartResult(silo.Backoff, RequestedBackoff, workers, crashes, rounds);

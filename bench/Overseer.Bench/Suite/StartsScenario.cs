@@ -18,14 +18,19 @@ internal sealed class StartsScenario(SuiteSettings settings)
         var manager = silo.Grains.GetGrain<IManagerGrain>(0);
         var (n, inFlight) = (settings.Starts, settings.StartsInFlight);
 
-        Progress.Say($"starts: warm-up (200 of each), not reported");
-        await OursAsync(manager, "sw-", 200, inFlight, cancellationToken);
-        await BareAsync(silo, "bw-", 200, inFlight, cancellationToken);
+        var warm = settings.Quick ? 100 : 2_000;
+        Progress.Say($"starts: warm-up, rounds of {warm:N0} of each until the JIT is quiet, not reported");
+        await JitWarmUp.UntilQuietAsync("starts", async w =>
+        {
+            await OursAsync(manager, $"sw{w}-", warm, inFlight, cancellationToken);
+            await BareAsync(silo, $"bw{w}-", warm, inFlight, cancellationToken);
+        }, cancellationToken);
 
         var (ours, bare, oursP99, bareP99) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
         for (var r = 1; r <= settings.Repetitions; r++)
         {
             (TimeSpan Elapsed, LatencyStats Latency) o, b;
+            var jit = JitWarmUp.CompileTime;
             if (r % 2 == 1)
             {
                 b = await BareAsync(silo, $"b{r}-", n, inFlight, cancellationToken);
@@ -41,7 +46,7 @@ internal sealed class StartsScenario(SuiteSettings settings)
             bare.Add(n / b.Elapsed.TotalSeconds);
             oursP99.Add(o.Latency.P99);
             bareP99.Add(b.Latency.P99);
-            Progress.Say($"starts {r}/{settings.Repetitions}: ours {ours[^1]:0}/s p99 {o.Latency.P99:0.0} ms; bare {bare[^1]:0}/s p99 {b.Latency.P99:0.0} ms");
+            Progress.Say($"starts {r}/{settings.Repetitions}: ours {ours[^1]:0}/s p99 {o.Latency.P99:0.0} ms; bare {bare[^1]:0}/s p99 {b.Latency.P99:0.0} ms; JIT {(JitWarmUp.CompileTime - jit).TotalMilliseconds:0} ms");
         }
 
         var rate = new Figure

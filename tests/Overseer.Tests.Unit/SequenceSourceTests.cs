@@ -26,10 +26,13 @@ public sealed class SequenceSourceTests
     {
         await using var source = Create(("limit", "5"), ("batch", "4"));
 
+        var below = await source.FetchAsync(0, CancellationToken.None);
         var first = await source.FetchAsync(3, CancellationToken.None);
         var done = await source.FetchAsync(5, CancellationToken.None);
 
+        Assert.False(below.Exhausted);
         Assert.Equal([4L, 5L], first.Events.Select(e => e.Seq));
+        Assert.True(first.Exhausted, "the batch that reaches the limit ends the run without one more fetch");
         Assert.True(done.Exhausted);
         Assert.Empty(done.Events);
     }

@@ -120,27 +120,48 @@ public sealed partial class StoreRetryTests
         Assert.Equal(1, attempts);
     }
 
-    [Fact]
-    public async Task ExecuteAsync_CancelledDuringAFailingAttempt_StopsWithOperationCanceledNotTheRedisFault()
+    [Theory]
+    [InlineData(1)] // the first attempt runs outside the retry pipeline: its failure is judged by the same rules
+    [InlineData(2)]
+    public async Task ExecuteAsync_CancelledDuringAFailingAttempt_StopsWithOperationCanceledNotTheRedisFault(int cancelledDuring)
     {
         var retry = new StoreRetry(time, logger);
         using var cts = new CancellationTokenSource();
         var attempts = 0;
 
-        var thrown = await Assert.ThrowsAsync<OperationCanceledException>(() => DriveAsync(retry.ExecuteAsync<int>("w-5", _ =>
+        var thrown = await Assert.ThrowsAsync<OperationCanceledException>(() => DriveAsync(retry.ExecuteAsync<int>("w-5", async _ =>
         {
-            if (++attempts == 2)
+            await Task.Yield();
+            if (++attempts == cancelledDuring)
             {
-                cts.Cancel();
+                await cts.CancelAsync();
             }
 
             throw Unreachable();
         }, cts.Token)));
 
-        Assert.Equal(2, attempts);
-        Assert.Equal(1, retry.Retries);
+        Assert.Equal(cancelledDuring, attempts);
+        Assert.Equal(cancelledDuring - 1, retry.Retries);
         Assert.IsType<RedisConnectionException>(thrown.InnerException);
         Assert.Equal(cts.Token, thrown.CancellationToken);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_FirstAttemptFailsAsynchronously_IsRetriedAndLoggedAsTheFirstRetry()
+    {
+        var retry = new StoreRetry(time, logger);
+        var attempts = 0;
+
+        var result = await DriveAsync(retry.ExecuteAsync("w-8", async _ =>
+        {
+            await Task.Yield();
+            return ++attempts == 1 ? throw Unreachable() : 7;
+        }, CancellationToken.None));
+
+        Assert.Equal(7, result);
+        Assert.Equal(2, attempts);
+        Assert.Equal(1, retry.Retries);
+        Assert.Single(logger.Entries);
     }
 
     [Fact]

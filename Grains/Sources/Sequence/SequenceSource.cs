@@ -80,7 +80,8 @@ internal sealed class SequenceSource(string workerId, SequenceSourceSettings set
         }
 
         _delivered += count;
-        return new SourceBatch(events, Exhausted: false);
+        // The batch that reaches the limit says so: the run completes after committing it, without one more fetch.
+        return new SourceBatch(events, Exhausted: count == available);
     }
 
     /// <summary>The payload of event <paramref name="seq"/> for <paramref name="workerId"/>; tests recompute it.</summary>

@@ -17,8 +17,9 @@ public sealed class PoolOptions
     public int MaxConcurrentFetchesPerHost { get; set; }
 
     /// <summary>Commits (one Redis script per batch) in flight at once on one silo; the others wait their turn, first come
-    /// first served, but a run's first commit goes before the batches of runs already going. Keeps the silo's Redis connection queue short whatever the number of workers, so that a state read or
-    /// a start never waits behind thousands of batches. Default 256; 0 = unlimited.</summary>
+    /// first served, but a run's first commit goes before the batches of runs already going. Keeps the silo's Redis
+    /// connection queue short whatever the number of workers, so that a state read or a start never waits behind
+    /// thousands of batches. Default 256; 0 = unlimited.</summary>
     public int MaxConcurrentCommitsPerSilo { get; set; } = 256;
 
     /// <summary>How long a slot stays held without renewal. A worker renews it with every heartbeat, so a slot of a

@@ -10,8 +10,9 @@ namespace Overseer.Bench;
 /// recompiles the ones called often in the background (tiered compilation, with a profiling tier between), and Overseer's
 /// start path is far more code than a bare grain's. With 200 warm-up starts, the tiering thread still took a fifth of the
 /// process's CPU in the third to fifth repetitions (perf, 2026-12-07), and the starts rate rose 2,173 → 4,161/s over the
-/// five while the bare rate settled after the first: the ratio depended on how far each side's recompilation had come.
-/// What a cold process costs is measured where it matters, by the restore scenario (a fresh silo process).</remarks>
+/// five while the bare rate settled after the first: each rate depended on how far its side's recompilation had come
+/// (the ratio, it turned out, did not: 0.28× either way). What a cold process costs is measured where it matters, by
+/// the restore scenario (a fresh silo process).</remarks>
 internal static class JitWarmUp
 {
     /// <summary>The share of a round's wall time spent in the JIT below which it counts as quiet.</summary>

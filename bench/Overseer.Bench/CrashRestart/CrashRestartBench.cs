@@ -13,9 +13,6 @@ internal sealed class CrashRestartBench(BenchOptions options)
     /// <summary>If the options validator refuses a zero backoff, the smallest one it takes that is still negligible.</summary>
     public static readonly TimeSpan FallbackBackoff = TimeSpan.FromMilliseconds(1);
 
-    private const int WarmUpWorkers = 50;
-    private const int WarmUpCrashes = 20;
-
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Each run commits one batch of 10 events; its next fetch throws. <c>limit</c> is never reached.</summary>
@@ -30,11 +27,13 @@ internal sealed class CrashRestartBench(BenchOptions options)
         var workers = options.CrashRestartWorkers;
         var crashes = options.CrashesPerWorker;
 
-        Progress.Say($"crash-restart: warm-up, rounds of {WarmUpWorkers} workers × {WarmUpCrashes} crashes and as many bare-grain cycles until the JIT is quiet, not reported");
+        // Warm-up rounds as large as the measured ones: smaller ones left methods that only a longer round calls often
+        // enough to be recompiled compiling in the measured rounds (0.2–1.2 s of JIT in each).
+        Progress.Say($"crash-restart: warm-up, rounds of {workers} workers × {crashes} crashes and as many bare-grain cycles until the JIT is quiet, not reported");
         await JitWarmUp.UntilQuietAsync("crash-restart", async w =>
         {
-            await BaselineAsync(silo, $"bare-warm{w}-", WarmUpWorkers, WarmUpCrashes, cancellationToken);
-            await OursAsync(silo, listener, $"cr-warm{w}-", WarmUpWorkers, WarmUpCrashes, cancellationToken);
+            await BaselineAsync(silo, $"bare-warm{w}-", workers, crashes, cancellationToken);
+            await OursAsync(silo, listener, $"cr-warm{w}-", workers, crashes, cancellationToken);
         }, cancellationToken);
 
         var rounds = new List<CrashRestartRound>();

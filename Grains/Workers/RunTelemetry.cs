@@ -45,31 +45,63 @@ internal sealed class RunTelemetry(OverseerInstruments instruments)
     }
 
     /// <summary>The source's fetch (<paramref name="paced"/>: <see cref="IPacedSource.FetchPacedAsync"/>, its pace waited
-    /// out already), in an <c>overseer.fetch</c> span when anything listens; otherwise the fetch itself, so that a worker
-    /// waiting on its source holds no frame of ours.</summary>
-    public Task<SourceBatch> FetchAsync(IEventSource source, long after, bool paced, CancellationToken cancellationToken) =>
-        OverseerTelemetry.ActivitySource.HasListeners()
-            ? FetchTracedAsync(source, after, paced, cancellationToken)
-            : Fetch(source, after, paced, cancellationToken);
+    /// out already), in an <c>overseer.fetch</c> span when anything listens; either way the task returned is the fetch's
+    /// own, so that a worker waiting on its source holds no frame of ours, and a fetch that throws (a crash) throws once,
+    /// not once more for each frame that awaits it.</summary>
+    public Task<SourceBatch> FetchAsync(IEventSource source, long after, bool paced, CancellationToken cancellationToken)
+    {
+        if (!OverseerTelemetry.ActivitySource.HasListeners())
+        {
+            return Fetch(source, after, paced, cancellationToken);
+        }
+
+        // The span is current while the source starts its fetch (its own spans are children), then the caller's is again,
+        // as it would be after an async method's first await; the span ends when the fetch does.
+        var previous = Activity.Current;
+        var span = OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.FetchSpan);
+        if (span is null)
+        {
+            return Fetch(source, after, paced, cancellationToken);
+        }
+
+        span.SetTag("overseer.after", after);
+        Task<SourceBatch> fetch;
+        try
+        {
+            fetch = Fetch(source, after, paced, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            fetch = Task.FromException<SourceBatch>(ex);
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+
+        _ = EndFetchSpanAsync(fetch, span);
+        return fetch;
+    }
 
     private static Task<SourceBatch> Fetch(IEventSource source, long after, bool paced, CancellationToken cancellationToken) =>
         paced ? ((IPacedSource)source).FetchPacedAsync(after, cancellationToken) : source.FetchAsync(after, cancellationToken);
 
-    private static async Task<SourceBatch> FetchTracedAsync(IEventSource source, long after, bool paced, CancellationToken cancellationToken)
+    /// <summary>Ends <paramref name="span"/> as <paramref name="fetch"/> completes, with its events or its error; never
+    /// throws (the fetch's own task carries its failure to the run).</summary>
+    private static async Task EndFetchSpanAsync(Task<SourceBatch> fetch, Activity span)
     {
-        using var span = OverseerTelemetry.ActivitySource.StartActivity(OverseerTelemetry.FetchSpan);
-        span?.SetTag("overseer.after", after);
-        try
+        await ((Task)fetch).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (fetch.IsCompletedSuccessfully)
         {
-            var batch = await Fetch(source, after, paced, cancellationToken);
-            span?.SetTag("overseer.events", batch.Events.Count);
-            return batch;
+            span.SetTag("overseer.events", fetch.Result.Events.Count);
         }
-        catch (Exception ex) when (span is not null)
+        else
         {
-            span.SetStatus(ActivityStatusCode.Error, ex.Message);
-            throw;
+            // A cancelled fetch too, as when the span saw the exception its await threw.
+            span.SetStatus(ActivityStatusCode.Error, fetch.Exception?.InnerException?.Message ?? new TaskCanceledException(fetch).Message);
         }
+
+        span.Dispose();
     }
 
     /// <summary>Runs one commit (with its retries) in a span, and records its latency and the events it added.</summary>

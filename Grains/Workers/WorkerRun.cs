@@ -132,22 +132,25 @@ internal sealed class WorkerRun(
     {
         try
         {
-            SourceBatch batch;
-            try
+            // Completed already. A failure is taken from the task as it is, not thrown again (a crash's exception is
+            // thrown once, by the source): as awaiting it in a loop of the run's own would have caught it.
+            if (fetch.IsFaulted && fetch.Exception.InnerException is { } failed)
             {
-                // Completed already: rethrows what the fetch threw, as awaiting it in a loop of the run's own would.
-                batch = await fetch;
-            }
-            catch (SourceRollbackException rollback) when (!cancellationToken.IsCancellationRequested)
-            {
-                if (await RollBackAsync(rollback, cancellationToken) is { } stopped)
+                if (failed is SourceRollbackException rollback && !cancellationToken.IsCancellationRequested)
                 {
-                    return stopped;
+                    if (await RollBackAsync(rollback, cancellationToken) is { } stopped)
+                    {
+                        return stopped;
+                    }
+
+                    progress.Progressed(this);
+                    return null;
                 }
 
-                progress.Progressed(this);
-                return null;
+                return Failed(failed, cancellationToken);
             }
+
+            var batch = await fetch;
 
             _finalThrough = batch.FinalThrough;
             if (batch.Events.Count > 0 && await CommitAsync(batch.Events, batch.Token, source.Density ?? factory.Density, cancellationToken) is { } ended)

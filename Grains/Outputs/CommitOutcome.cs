@@ -18,4 +18,9 @@ internal enum CommitOutcome
     /// says which): nothing was written. The run waits for the operator (accept or rewind --to 0); a silo with the other
     /// version may go on committing.</summary>
     VersionChanged = 4,
+    /// <summary>The stored checkpoint is ahead of the one this run expects, under the run's own generation: commits this run
+    /// does not know of are stored. Seen in a Sentinel failover whose election was retried, when two nodes took writes
+    /// for a moment and the run went back to one's checkpoint before the other answered. Nothing was written; the stored
+    /// cursor is the truth (the events up to it were written with it, in one step), and the run resumes from it.</summary>
+    StoreAhead = 5,
 }

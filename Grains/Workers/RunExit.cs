@@ -15,6 +15,9 @@ internal enum RunExit
     Cancelled,
     /// <summary>Redis lost commits this run made: the supervisor resumes from the stored cursor. Not an exit of the worker.</summary>
     StoreBehind,
+    /// <summary>The store holds commits this run does not know of (<see cref="Outputs.CommitOutcome.StoreAhead"/>): the
+    /// supervisor resumes from the stored cursor. Not an exit of the worker.</summary>
+    StoreAhead,
     /// <summary>The handler failed on an event (not an outage) and the poison policy is halt, the cursor holds effects of
     /// another handler version, or the source cannot go on (<see cref="Sources.SourceHaltException"/>);
     /// <see cref="WorkerRun.Halt"/> says where and why: the worker halts, with no restart counted.</summary>

@@ -98,7 +98,7 @@ internal sealed class RunTelemetry(OverseerInstruments instruments)
         else
         {
             // A cancelled fetch too, as when the span saw the exception its await threw.
-            span.SetStatus(ActivityStatusCode.Error, fetch.Exception?.InnerException?.Message ?? new TaskCanceledException(fetch).Message);
+            span.SetStatus(ActivityStatusCode.Error, fetch.Exception?.InnerException?.Message ?? "cancelled");
         }
 
         span.Dispose();

@@ -37,6 +37,9 @@ internal sealed partial class SupervisionLoop
         [LoggerMessage(15, LogLevel.Warning, "Worker {WorkerId}: Redis is behind the checkpoint it committed ({Committed}; stored {Stored}): it lost acknowledged writes (appendfsync everysec loses up to about 2 s on a crash). Resuming from the stored cursor; the lost events are indexed again")]
         public static partial void StoreBehind(ILogger logger, string workerId, long committed, long stored);
 
+        [LoggerMessage(22, LogLevel.Warning, "Worker {WorkerId}: its store holds commits past the checkpoint this run knew ({Committed}; stored {Stored}), as when two Redis nodes took writes during a failover. Resuming from the stored cursor")]
+        public static partial void StoreAhead(ILogger logger, string workerId, long committed, long stored);
+
         [LoggerMessage(18, LogLevel.Error, "Worker {WorkerId} halted at seq {Seq} ({Reason}): {Error}. Nothing after it is committed and no restart is counted; resume it after a fix, skip the event, or rewind it")]
         public static partial void Halted(ILogger logger, string workerId, long seq, HaltReason reason, string error);
 

@@ -255,8 +255,8 @@ internal sealed partial class SupervisionLoop(
                         Log.SlotLost(logger, id, Checkpoint);
                         await QueueAsync(cancellationToken);
                         return;
-                    case RunExit.StoreBehind:
-                        if (!await ResumeFromStoreAsync(cancellationToken))
+                    case RunExit.StoreBehind or RunExit.StoreAhead:
+                        if (!await ResumeFromStoreAsync(exit, cancellationToken))
                         {
                             Fence();
                             return;
@@ -378,10 +378,11 @@ internal sealed partial class SupervisionLoop(
         return exit;
     }
 
-    /// <summary>The store is behind the checkpoint the last run committed (it lost acknowledged commits): the stored cursor
-    /// is the truth, and the events after it are gone with it, so the next run re-indexes them from there — neither a gap
-    /// nor a duplicate, and no restart counted. False if the cursor is no longer this activation's.</summary>
-    private async Task<bool> ResumeFromStoreAsync(CancellationToken cancellationToken)
+    /// <summary>The store is behind the checkpoint the last run committed (it lost acknowledged commits), or ahead of it
+    /// (<paramref name="exit"/>: it holds commits the run does not know of): the stored cursor is the truth, and the events
+    /// up to it are stored with it, so the next run indexes from there — neither a gap nor a duplicate, and no restart
+    /// counted. False if the cursor is no longer this activation's.</summary>
+    private async Task<bool> ResumeFromStoreAsync(RunExit exit, CancellationToken cancellationToken)
     {
         var committed = ownership.Cursor.Checkpoint;
         if (await ownership.ReloadAsync(cancellationToken) is not { } stored)
@@ -389,7 +390,15 @@ internal sealed partial class SupervisionLoop(
             return false;
         }
 
-        Log.StoreBehind(logger, id, committed, stored.Checkpoint);
+        if (exit == RunExit.StoreAhead)
+        {
+            Log.StoreAhead(logger, id, committed, stored.Checkpoint);
+        }
+        else
+        {
+            Log.StoreBehind(logger, id, committed, stored.Checkpoint);
+        }
+
         WorkerStateMachine.Rewind(S, stored.Checkpoint);
         return true;
     }

@@ -360,6 +360,8 @@ internal sealed class WorkerRun(
                     return HaltOnVersion();
                 case CommitOutcome.StoreBehind:
                     return RunExit.StoreBehind;
+                case CommitOutcome.StoreAhead:
+                    return RunExit.StoreAhead;
                 default:
                     // The lease ran out (a pause longer than SlotLease): hold a slot again before this batch may land.
                     if (!await lease.RenewAsync(workerId, cancellationToken))

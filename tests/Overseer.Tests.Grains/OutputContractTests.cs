@@ -124,6 +124,20 @@ public abstract class OutputContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commit_WhenTheStoreIsAheadOfTheExpectedCheckpoint_WritesNothing_AndSaysWhereTheStoreIs()
+    {
+        var cursor = await _sink.ClaimAsync("ahead", start: true, CancellationToken.None);
+        await CommitAsync("ahead", Batch(cursor, 0, Range(1, 6)));
+        // The run knows only of 1..3 (it went back to another node's checkpoint during a failover) and commits 4..5.
+        var next = await CommitAsync("ahead", Batch(cursor, 3, Range(4, 5)));
+
+        Assert.Equal(CommitOutcome.StoreAhead, next.Outcome);
+        Assert.Equal(6, next.Checkpoint);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, await SeqsAsync("ahead"));
+        Assert.Equal(6, (await _sink.GetCursorAsync("ahead", CancellationToken.None)).Checkpoint);
+    }
+
+    [Fact]
     public async Task Stop_FencesTheOwnerAndEveryLaterClaim_UntilAStartClearsIt()
     {
         // An activation that read the state before the stop (a duplicate, a paused silo) must neither commit nor claim.

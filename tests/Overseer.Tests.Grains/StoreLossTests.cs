@@ -10,7 +10,9 @@ namespace Overseer.Tests.Grains;
 /// <summary>Redis loses acknowledged commits (with <c>appendfsync everysec</c> a restart can lose the last second or
 /// two: Redis answers before its postponed write reaches the file). The cursor and the stream go back together, since a
 /// batch and its checkpoint are one script; the worker must notice that the store is behind it and go on from the
-/// store, re-indexing what was lost, instead of crash-looping on a checkpoint it remembers but Redis no longer has.</summary>
+/// store, re-indexing what was lost, instead of crash-looping on a checkpoint it remembers but Redis no longer has. And
+/// the other way round: a store that holds commits the worker does not know of (two nodes took writes during a Sentinel
+/// failover whose election was retried) is the truth too.</summary>
 [Collection(ClusterCollection.Name)]
 public sealed class StoreLossTests(OverseerCluster fixture)
 {
@@ -25,6 +27,40 @@ public sealed class StoreLossTests(OverseerCluster fixture)
         redis.call('HSET', KEYS[1], 'cp', to)
         return {cp, to}
         """;
+
+    // What a store holds when it took commits the worker does not know of: the next `n` events (ARGV[seq] is seq's
+    // payload) after the stored checkpoint, and the checkpoint past them, as one commit of the worker's would have
+    // written them. Atomic against the worker.
+    private const string GainScript = """
+        local cp = tonumber(redis.call('HGET', KEYS[1], 'cp'))
+        local to = cp + tonumber(ARGV[1])
+        for seq = cp + 1, to do redis.call('XADD', KEYS[2], seq .. '-0', 'p', ARGV[seq + 1]) end
+        redis.call('HSET', KEYS[1], 'cp', to)
+        return {cp, to}
+        """;
+
+    [Fact]
+    public async Task StoreHoldsCommitsTheWorkerDoesNotKnowOf_TheWorkerGoesOnFromTheStore_NoRestartCounted_ExactlyOnce()
+    {
+        var id = $"store-gain-{Guid.NewGuid():N}";
+        const long limit = 400;
+        await fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("limit", "400"), ("batch", "10"), ("delayMs", "20")));
+        await Eventually.UntilAsync(
+            () => fixture.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
+            i => i.Checkpoint >= 100,
+            Deadline,
+            i => $"worker '{id}' past checkpoint 100 before the store gains commits; it is {i.Status} at {i.Checkpoint}");
+
+        var keys = new RedisKeys(fixture.ServiceId);
+        RedisValue[] args = [30, .. Enumerable.Range(1, (int)limit).Select(seq => (RedisValue)Sources.Sequence.SequenceSource.Payload(id, seq))];
+        var r = (long[])(await fixture.Mux.GetDatabase().ScriptEvaluateAsync(GainScript, [keys.Cursor(id), keys.Events(id)], args))!;
+        Assert.True(r[1] == r[0] + 30 && r[1] < limit, $"the store was to gain 30 commits ahead of worker '{id}' before its end, but it went from {r[0]} to {r[1]}");
+
+        var done = await WaitForStatusAsync(fixture.Client, id, WorkerStatus.Completed);
+        Assert.True(done.Restarts == 0, $"the store's commits ahead of the worker counted as {done.Restarts} restarts of worker '{id}' (last error '{done.LastError}'); they are not the worker's crash");
+        Assert.Equal(limit, done.Checkpoint);
+        await AssertExactlyOnceAsync(fixture.Client, id, limit);
+    }
 
     [Fact]
     public async Task StoreLosesTheLastCommits_TheWorkerGoesOnFromTheStore_NoRestartCounted_ExactlyOnce()

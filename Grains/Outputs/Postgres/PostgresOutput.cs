@@ -408,7 +408,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
 
         if (checkpoint != batch.Checkpoint)
         {
-            throw new InvalidOperationException($"checkpoint of worker '{workerId}' moved: expected {batch.Checkpoint}, found {checkpoint}");
+            return new CommitResult(CommitOutcome.StoreAhead, checkpoint);
         }
 
         if (batch.HandlerVersion is { } mine && version is { } stored && stored != mine)

@@ -26,7 +26,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     // The cursor records the density
     // ('dn') beside cp, for the stream workers that follow this one; when any does (the followers set exists), the new
     // checkpoint is published on the stream's sharded channel (RedisKeys.Commits), so that an idle follower wakes
-    // without polling; a worker nobody follows pays one EXISTS inside the script. Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {3, cp}
+    // without polling; a worker nobody follows pays one EXISTS inside the script. Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {5, cp} the store is ahead of the expected checkpoint (commits this run does not know of), {3, cp}
     // the store is behind the expected checkpoint (it lost acknowledged commits; the stream went back with the cursor).
     // A lost reply is retried with the same expected checkpoint: the cursor is then already at the batch's last seq,
     // which is reported as committed (idempotent); the checkpoint is written again, so that a WAIT after the retry covers
@@ -38,7 +38,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         local last = tonumber(ARGV[#ARGV - 1])
         if cp == last then redis.call('HSET', KEYS[1], 'cp', last) return {1, cp} end
         if cp < tonumber(ARGV[2]) then return {3, cp} end
-        if cp ~= tonumber(ARGV[2]) then return redis.error_reply('OVERSEER checkpoint moved: expected ' .. ARGV[2] .. ', found ' .. cp) end
+        if cp ~= tonumber(ARGV[2]) then return {5, cp} end
         if ARGV[6] ~= '' and c[4] and c[4] ~= ARGV[6] then return {4, cp, tonumber(c[4])} end
         local lease = tonumber(ARGV[5])
         if lease > 0 then
@@ -256,6 +256,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
             2 => CommitOutcome.LeaseExpired,
             3 => CommitOutcome.StoreBehind,
             4 => CommitOutcome.VersionChanged,
+            5 => CommitOutcome.StoreAhead,
             _ => CommitOutcome.Fenced,
         };
         return new CommitResult(outcome, (long)result[1], outcome == CommitOutcome.VersionChanged ? (int)result[2] : null);

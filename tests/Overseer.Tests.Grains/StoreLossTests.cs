@@ -39,48 +39,53 @@ public sealed class StoreLossTests(OverseerCluster fixture)
         return {cp, to}
         """;
 
+    private const long Limit = 400;
+
     [Fact]
     public async Task StoreHoldsCommitsTheWorkerDoesNotKnowOf_TheWorkerGoesOnFromTheStore_NoRestartCounted_ExactlyOnce()
     {
-        var id = $"store-gain-{Guid.NewGuid():N}";
-        const long limit = 400;
-        await fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("limit", "400"), ("batch", "10"), ("delayMs", "20")));
-        await Eventually.UntilAsync(
-            () => fixture.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
-            i => i.Checkpoint >= 100,
-            Deadline,
-            i => $"worker '{id}' past checkpoint 100 before the store gains commits; it is {i.Status} at {i.Checkpoint}");
+        var id = await WorkerPast100Async("store-gain", "the store gains commits");
+        RedisValue[] args = [30, .. Enumerable.Range(1, (int)Limit).Select(seq => (RedisValue)Sources.Sequence.SequenceSource.Payload(id, seq))];
+        var r = await ScriptAsync(GainScript, id, args);
+        Assert.True(r[1] == r[0] + 30 && r[1] < Limit, $"the store was to gain 30 commits ahead of worker '{id}' before its end, but it went from {r[0]} to {r[1]}");
 
-        var keys = new RedisKeys(fixture.ServiceId);
-        RedisValue[] args = [30, .. Enumerable.Range(1, (int)limit).Select(seq => (RedisValue)Sources.Sequence.SequenceSource.Payload(id, seq))];
-        var r = (long[])(await fixture.Mux.GetDatabase().ScriptEvaluateAsync(GainScript, [keys.Cursor(id), keys.Events(id)], args))!;
-        Assert.True(r[1] == r[0] + 30 && r[1] < limit, $"the store was to gain 30 commits ahead of worker '{id}' before its end, but it went from {r[0]} to {r[1]}");
-
-        var done = await WaitForStatusAsync(fixture.Client, id, WorkerStatus.Completed);
-        Assert.True(done.Restarts == 0, $"the store's commits ahead of the worker counted as {done.Restarts} restarts of worker '{id}' (last error '{done.LastError}'); they are not the worker's crash");
-        Assert.Equal(limit, done.Checkpoint);
-        await AssertExactlyOnceAsync(fixture.Client, id, limit);
+        await AssertCompletedExactlyOnceUnrestartedAsync(id, "the store's commits ahead of the worker");
     }
 
     [Fact]
     public async Task StoreLosesTheLastCommits_TheWorkerGoesOnFromTheStore_NoRestartCounted_ExactlyOnce()
     {
-        var id = $"store-loss-{Guid.NewGuid():N}";
-        const long limit = 400;
-        await fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("limit", "400"), ("batch", "10"), ("delayMs", "20")));
+        var id = await WorkerPast100Async("store-loss", "the loss");
+        var r = await ScriptAsync(LoseScript, id, [30]);
+        Assert.Equal(r[0] - 30, r[1]);
+
+        await AssertCompletedExactlyOnceUnrestartedAsync(id, "the store's loss");
+    }
+
+    /// <summary>A new worker of <see cref="Limit"/> events, once it has committed 100 of them.</summary>
+    private async Task<string> WorkerPast100Async(string prefix, string before)
+    {
+        var id = $"{prefix}-{Guid.NewGuid():N}";
+        await fixture.Manager.StartAsync(id, WorkerSpec.For("sequence", ("limit", $"{Limit}"), ("batch", "10"), ("delayMs", "20")));
         await Eventually.UntilAsync(
             () => fixture.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
             i => i.Checkpoint >= 100,
             Deadline,
-            i => $"worker '{id}' past checkpoint 100 before the loss; it is {i.Status} at {i.Checkpoint}");
+            i => $"worker '{id}' past checkpoint 100 before {before}; it is {i.Status} at {i.Checkpoint}");
+        return id;
+    }
 
+    private async Task<long[]> ScriptAsync(string script, string id, RedisValue[] args)
+    {
         var keys = new RedisKeys(fixture.ServiceId);
-        var r = (long[])(await fixture.Mux.GetDatabase().ScriptEvaluateAsync(LoseScript, [keys.Cursor(id), keys.Events(id)], [30]))!;
-        Assert.Equal(r[0] - 30, r[1]);
+        return (long[])(await fixture.Mux.GetDatabase().ScriptEvaluateAsync(script, [keys.Cursor(id), keys.Events(id)], args))!;
+    }
 
+    private async Task AssertCompletedExactlyOnceUnrestartedAsync(string id, string what)
+    {
         var done = await WaitForStatusAsync(fixture.Client, id, WorkerStatus.Completed);
-        Assert.True(done.Restarts == 0, $"the store's loss counted as {done.Restarts} restarts of worker '{id}' (last error '{done.LastError}'); it is not the worker's crash");
-        Assert.Equal(limit, done.Checkpoint);
-        await AssertExactlyOnceAsync(fixture.Client, id, limit);
+        Assert.True(done.Restarts == 0, $"{what} counted as {done.Restarts} restarts of worker '{id}' (last error '{done.LastError}'); it is not the worker's crash");
+        Assert.Equal(Limit, done.Checkpoint);
+        await AssertExactlyOnceAsync(fixture.Client, id, Limit);
     }
 }

@@ -26,8 +26,9 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
     // The cursor records the density
     // ('dn') beside cp, for the stream workers that follow this one; when any does (the followers set exists), the new
     // checkpoint is published on the stream's sharded channel (RedisKeys.Commits), so that an idle follower wakes
-    // without polling; a worker nobody follows pays one EXISTS inside the script. Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {5, cp} the store is ahead of the expected checkpoint (commits this run does not know of), {3, cp}
-    // the store is behind the expected checkpoint (it lost acknowledged commits; the stream went back with the cursor).
+    // without polling; a worker nobody follows pays one EXISTS inside the script. Returns {1, cp} committed, {0, cp} fenced, {2, cp} lease expired, {3, cp}
+    // the store is behind the expected checkpoint (it lost acknowledged commits; the stream went back with the cursor),
+    // {5, cp} the store is ahead of it (commits this run does not know of, stored with their events).
     // A lost reply is retried with the same expected checkpoint: the cursor is then already at the batch's last seq,
     // which is reported as committed (idempotent); the checkpoint is written again, so that a WAIT after the retry covers
     // a write of this connection that follows the batch (ReplicaAcks).

@@ -73,9 +73,11 @@ public sealed class FairGateTests
         Assert.Equal(5, gate.Waiting);
         for (var released = 0; released < 5; released++)
         {
+            // Exactly one of the waiters still waiting takes the released permit; its continuation records it before the
+            // next release. Taken before the release: a continuation that ran at once would otherwise leave none to await.
+            var waiting = waiters.Where(w => !w.IsCompleted).ToArray();
             gate.Release();
-            // Exactly one waiter holds the released permit; its continuation records it before the next release.
-            await Task.WhenAny(waiters.Where(w => !w.IsCompleted)).WaitAsync(TimeSpan.FromSeconds(10));
+            await Task.WhenAny(waiting).WaitAsync(TimeSpan.FromSeconds(10));
         }
 
         Assert.Equal(["first-1", "first-2", "batch-1", "batch-2", "batch-3"], order);

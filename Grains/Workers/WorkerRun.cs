@@ -224,12 +224,18 @@ internal sealed class WorkerRun(
                 telemetry.RecordRollback(workerId, spec.Source, rollback, result.Removed);
                 await progress.RolledBackAsync(this, Checkpoint, result.Removed, rollback.Message);
                 return null;
-            case CommitOutcome.StoreBehind:
-                return RunExit.StoreBehind;
+            case CommitOutcome.StoreBehind or CommitOutcome.StoreAhead:
+                return StoreMoved(result.Outcome);
             default:
                 return RunExit.Fenced;
         }
     }
+
+    /// <summary>A commit or a rollback found the store elsewhere than the run's checkpoint, under the run's own generation:
+    /// behind it (it lost acknowledged commits) or ahead of it (it holds commits the run does not know of). Nothing was
+    /// written; the stored cursor is the truth, and the supervisor resumes from it.</summary>
+    private static RunExit StoreMoved(CommitOutcome outcome) =>
+        outcome == CommitOutcome.StoreBehind ? RunExit.StoreBehind : RunExit.StoreAhead;
 
     /// <summary>The source said it must not go on (<see cref="SourceHaltException"/>): the run halts at its checkpoint.</summary>
     private RunExit HaltOnSource(SourceHaltException halt)
@@ -358,10 +364,8 @@ internal sealed class WorkerRun(
                     Checkpoint = result.Checkpoint;
                     CommittedVersion = result.HandlerVersion;
                     return HaltOnVersion();
-                case CommitOutcome.StoreBehind:
-                    return RunExit.StoreBehind;
-                case CommitOutcome.StoreAhead:
-                    return RunExit.StoreAhead;
+                case CommitOutcome.StoreBehind or CommitOutcome.StoreAhead:
+                    return StoreMoved(result.Outcome);
                 default:
                     // The lease ran out (a pause longer than SlotLease): hold a slot again before this batch may land.
                     if (!await lease.RenewAsync(workerId, cancellationToken))

@@ -138,6 +138,77 @@ public abstract class OutputContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RollBack_RemovesEverythingAfterTheTarget_MovesTheCheckpointAndToken_AndTheNextCommitFollowsIt()
+    {
+        // A running worker's rollback after a reorg: its own generation, no stop.
+        var cursor = await _sink.ClaimAsync("rb", start: true, CancellationToken.None);
+        await CommitAsync("rb", Batch(cursor, 0, Range(1, 10), token: "h10"));
+
+        var rolled = await RollBackAsync("rb", cursor.Generation, checkpoint: 10, to: 4, token: "h4");
+        var retried = await RollBackAsync("rb", cursor.Generation, checkpoint: 10, to: 4, token: "h4"); // its reply was lost
+        var next = await CommitAsync("rb", Batch(cursor, 4, Range(5, 7), token: "h7'"));
+
+        Assert.Equal((CommitOutcome.Committed, 4L, (string?)null), (rolled.Outcome, rolled.Checkpoint, rolled.Refusal));
+        Assert.Equal((CommitOutcome.Committed, 4L), (retried.Outcome, retried.Checkpoint));
+        Assert.Equal(0, retried.Removed);
+        Assert.Equal(CommitOutcome.Committed, next.Outcome);
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => (long)i), await SeqsAsync("rb"));
+        var stored = await _sink.GetCursorAsync("rb", CancellationToken.None);
+        Assert.Equal((7L, "h7'"), (stored.Checkpoint, stored.Token));
+    }
+
+    [Fact]
+    public async Task RollBack_FromAStaleGeneration_IsFenced_AndUndoesNothing()
+    {
+        var cursor = await _sink.ClaimAsync("rbf", start: true, CancellationToken.None);
+        await CommitAsync("rbf", Batch(cursor, 0, Range(1, 6), token: "h6"));
+        var newer = await _sink.ClaimAsync("rbf", start: false, CancellationToken.None);
+
+        var stale = await RollBackAsync("rbf", cursor.Generation, checkpoint: 6, to: 2, token: "h2");
+
+        Assert.True(newer.Generation > cursor.Generation);
+        Assert.Equal(CommitOutcome.Fenced, stale.Outcome);
+        await AssertUntouchedAsync("rbf", 6, "h6");
+    }
+
+    [Fact]
+    public async Task RollBack_WhenTheStoreIsBehindTheExpectedCheckpoint_UndoesNothing_AndSaysWhereTheStoreIs()
+    {
+        var cursor = await _sink.ClaimAsync("rbb", start: true, CancellationToken.None);
+        await CommitAsync("rbb", Batch(cursor, 0, Range(1, 3), token: "h3"));
+
+        // The run committed up to 6, but the store lost 4..6 (a restart, a failover).
+        var behind = await RollBackAsync("rbb", cursor.Generation, checkpoint: 6, to: 2, token: "h2");
+
+        Assert.Equal((CommitOutcome.StoreBehind, 3L, (string?)null), (behind.Outcome, behind.Checkpoint, behind.Refusal));
+        await AssertUntouchedAsync("rbb", 3, "h3");
+    }
+
+    [Fact]
+    public async Task RollBack_WhenTheStoreIsAheadOfTheExpectedCheckpoint_UndoesNothing_AndSaysWhereTheStoreIs()
+    {
+        var cursor = await _sink.ClaimAsync("rba", start: true, CancellationToken.None);
+        await CommitAsync("rba", Batch(cursor, 0, Range(1, 6), token: "h6"));
+
+        // The run knows only of 1..3 (it went back to another node's checkpoint during a failover) and its source found a
+        // reorg below that: the store's own commits up to 6, with their token, are the truth to roll back from.
+        var ahead = await RollBackAsync("rba", cursor.Generation, checkpoint: 3, to: 2, token: "h2");
+
+        Assert.Equal((CommitOutcome.StoreAhead, 6L, (string?)null), (ahead.Outcome, ahead.Checkpoint, ahead.Refusal));
+        await AssertUntouchedAsync("rba", 6, "h6");
+    }
+
+    private protected Task<RollbackResult> RollBackAsync(string id, long generation, long checkpoint, long to, string token) =>
+        _sink.RollBackAsync(id, generation, checkpoint, to, token, CancellationToken.None);
+
+    private async Task AssertUntouchedAsync(string id, long checkpoint, string token)
+    {
+        Assert.Equal(Enumerable.Range(1, (int)checkpoint).Select(i => (long)i), await SeqsAsync(id));
+        var stored = await _sink.GetCursorAsync(id, CancellationToken.None);
+        Assert.Equal((checkpoint, token), (stored.Checkpoint, stored.Token));
+    }
+
+    [Fact]
     public async Task Stop_FencesTheOwnerAndEveryLaterClaim_UntilAStartClearsIt()
     {
         // An activation that read the state before the stop (a duplicate, a paused silo) must neither commit nor claim.

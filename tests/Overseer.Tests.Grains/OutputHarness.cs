@@ -29,6 +29,9 @@ internal sealed class OutputHarness(IWorkerOutput output, WorkerBinding binding,
     public Task<long?> RewindAsync(string id, long generation, long toSeq, string? token, CancellationToken ct) =>
         output.RewindAsync(id, binding, generation, toSeq, token, ct);
 
+    public Task<RollbackResult> RollBackAsync(string id, long generation, long checkpoint, long toSeq, string? token, CancellationToken ct) =>
+        output.RollBackAsync(id, new CommitRollback(generation, checkpoint, toSeq, token, binding), ct);
+
     public Task<long?> DeleteAsync(string id, bool keepEvents, CancellationToken ct) => output.DeleteAsync(id, binding, keepEvents, ct);
 
     public Task<(long Effects, bool HasCursor)> InspectAsync(string id, CancellationToken ct) => output.InspectAsync(id, ct);

@@ -165,10 +165,15 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
             return new RollbackResult(CommitOutcome.StoreBehind, checkpoint);
         }
 
-        if (checkpoint != rollback.Checkpoint || to > checkpoint)
+        if (checkpoint > rollback.Checkpoint)
+        {
+            return new RollbackResult(CommitOutcome.StoreAhead, checkpoint);
+        }
+
+        if (to > checkpoint)
         {
             throw new InvalidOperationException(
-                $"rollback of worker '{workerId}' to {to} refused: its checkpoint is {checkpoint}, expected {rollback.Checkpoint} (at or above the target)");
+                $"rollback of worker '{workerId}' to {to} refused: the target is beyond its checkpoint {checkpoint}");
         }
 
         // The journal undoes what it covers; beyond it (events committed without one: final when committed, from a source

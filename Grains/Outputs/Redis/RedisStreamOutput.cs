@@ -89,8 +89,8 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
 
     // KEYS: cursor, stream, followers, rollbacks. ARGV: generation, expected checkpoint, target seq, first id to remove
     // ("{target+1}-0"), token ('' = none), RollbackLog.Kept. A running worker's rollback after a reorg (of its chain, or of
-    // the worker it follows): fenced as a commit ({0, cp} fenced or stopped, {3, cp} the store lost commits, an error if
-    // the checkpoint moved otherwise); a retry whose reply was lost finds the cursor at the target with the token and
+    // the worker it follows): fenced as a commit ({0, cp} fenced or stopped, {3, cp} the store lost commits, {5, cp} the
+    // store holds commits the run does not know of); a retry whose reply was lost finds the cursor at the target with the token and
     // reports it rolled back. Otherwise removes every entry after the target, sets the stream's last id back to it (so the
     // new branch's XADDs are accepted) and the cursor's cp and tok, and records the rollback (RollbackLog), so that the
     // stream workers following this one roll back with it (and wakes them, as a commit does); returns {1, target,
@@ -103,7 +103,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         local to = tonumber(ARGV[3])
         if cp == to and (c[4] or '') == ARGV[5] then return {1, cp, 0} end
         if cp < tonumber(ARGV[2]) then return {3, cp, 0} end
-        if cp ~= tonumber(ARGV[2]) then return redis.error_reply('OVERSEER checkpoint moved: expected ' .. ARGV[2] .. ', found ' .. cp) end
+        if cp ~= tonumber(ARGV[2]) then return {5, cp, 0} end
         if to > cp then return redis.error_reply('OVERSEER rollback target ' .. ARGV[3] .. ' is beyond the checkpoint ' .. cp) end
         local entries = redis.call('XRANGE', KEYS[2], ARGV[4], '+')
         for i = 1, #entries do redis.call('XDEL', KEYS[2], entries[i][1]) end
@@ -165,6 +165,7 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         {
             1 => new RollbackResult(CommitOutcome.Committed, checkpoint, (long)r[2]),
             3 => new RollbackResult(CommitOutcome.StoreBehind, checkpoint),
+            5 => new RollbackResult(CommitOutcome.StoreAhead, checkpoint),
             _ => new RollbackResult(CommitOutcome.Fenced, checkpoint),
         };
     }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
-using Orleans.Runtime.Messaging;
 using Overseer.Errors;
 using Polly;
 using Polly.Retry;
@@ -66,7 +65,7 @@ internal sealed partial class CallRetry
                     }
                     else
                     {
-                        LogRetrying(_logger, e.GetType().Name, Summarize(e.Message), args.AttemptNumber + 1,
+                        LogRetrying(_logger, e.GetType().Name, CallFailures.FirstClause(e.Message), args.AttemptNumber + 1,
                             Elapsed(args.Context).TotalMilliseconds, args.RetryDelay.TotalMilliseconds);
                     }
 
@@ -109,7 +108,7 @@ internal sealed partial class CallRetry
             LogGaveUp(_logger, unavailable is null ? e.GetType().Name : nameof(OverseerErrorCode.Unavailable), attempts, elapsed.TotalSeconds);
             throw new ClusterUnreachableException(
                 (unavailable is null
-                    ? $"lost contact with the Overseer cluster: {Summarize(e.Message)} "
+                    ? $"lost contact with the Overseer cluster: {CallFailures.FirstClause(e.Message)} "
                     : $"the Overseer cluster answered, but {unavailable.Message} ")
                 + $"({attempts} attempt{(attempts == 1 ? "" : "s")} in {elapsed.TotalSeconds:0.#} s; "
                 + $"wait longer with {OverseerClientOptions.CallTimeoutKey})",
@@ -126,28 +125,14 @@ internal sealed partial class CallRetry
         }
     }
 
-    /// <summary>What is retried: a transport failure, or the cluster saying it cannot serve the call right now.</summary>
-    public static bool IsRetryable(Exception e) => IsTransportFailure(e) || Unavailable(e) is not null;
+    /// <summary>What is retried: a transport failure (<see cref="CallFailures.IsTransport"/>), or the cluster saying it
+    /// cannot serve the call right now.</summary>
+    public static bool IsRetryable(Exception e) => CallFailures.IsTransport(e) || Unavailable(e) is not null;
 
     /// <summary>The cluster's answer that its store or one of its silos is unreachable, if <paramref name="e"/> is that.</summary>
     public static OverseerException? Unavailable(Exception e) =>
         OverseerException.FindIn(e) is { Code: OverseerErrorCode.Unavailable } unavailable ? unavailable : null;
 
-    /// <summary>Transport failures, as opposed to the cluster's answers (<see cref="OverseerException"/>): the gateway
-    /// could not be reached or the message was rejected on its way (a silo that is gone), or no answer came in time.</summary>
-    public static bool IsTransportFailure(Exception e) =>
-        e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
-            or GatewayTooBusyException or TimeoutException;
-
     private TimeSpan Elapsed(ResilienceContext context) =>
         _time.GetElapsedTime(context.Properties.GetValue(StartedAtKey, _time.GetTimestamp()));
-
-    // Orleans messages go on to dump the request ("... for message: Request [...]"); keep the first clause.
-    private static string Summarize(string message)
-    {
-        var end = message.IndexOfAny(['\r', '\n']);
-        var line = end < 0 ? message : message[..end];
-        var detail = line.IndexOf(" for message", StringComparison.Ordinal);
-        return (detail < 0 ? line : line[..detail]).TrimEnd(' ', '.', ':');
-    }
 }

@@ -1,5 +1,4 @@
 using Orleans.Runtime;
-using Orleans.Runtime.Messaging;
 using Overseer.Outputs;
 using Overseer.Redis;
 
@@ -45,14 +44,14 @@ internal static class ContractFaults
             return StoreUnavailable(exception);
         }
 
-        if (IsSiloUnreachable(exception))
+        if (CallFailures.IsTransport(exception))
         {
-            return OverseerException.Unavailable($"a silo of the cluster is unreachable: {FirstClause(exception.Message)}");
+            return OverseerException.Unavailable($"a silo of the cluster is unreachable: {CallFailures.FirstClause(exception.Message)}");
         }
 
         if (IsDirectoryChangingHands(exception))
         {
-            return OverseerException.Unavailable($"the cluster's grain directory is changing hands after a silo left: {FirstClause(exception.Message)}");
+            return OverseerException.Unavailable($"the cluster's grain directory is changing hands after a silo left: {CallFailures.FirstClause(exception.Message)}");
         }
 
         return OverseerException.Internal($"internal error in the cluster (the silo logged it): {RedisFaults.Describe(exception)}");
@@ -64,12 +63,6 @@ internal static class ContractFaults
     public static OverseerException StoreUnavailable(Exception exception) =>
         OverseerException.Unavailable($"{StoreFaults.StoreOf(exception)} is unavailable: {StoreFaults.Cause(exception)}");
 
-    /// <summary>A call from this grain to another that could not be delivered or answered: the silo hosting the other
-    /// grain is gone, or did not answer in time. The same failures that Overseer.Client retries when it meets them itself.</summary>
-    private static bool IsSiloUnreachable(Exception e) =>
-        e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
-            or GatewayTooBusyException or TimeoutException;
-
     /// <summary>The grain directory refused an activation or a lookup while membership changes: a silo just declared dead
     /// still hosted the activation being registered, or the directory partition is moving. Orleans throws a plain
     /// <see cref="OrleansException"/> for these, told apart only by its text; the same call succeeds once membership has
@@ -77,13 +70,4 @@ internal static class ContractFaults
     private static bool IsDirectoryChangingHands(Exception e) =>
         e.GetType() == typeof(OrleansException)
         && DirectoryInstability.Any(text => e.Message.Contains(text, StringComparison.Ordinal));
-
-    // Orleans messages go on to dump the request ("... for message: Request [...]"); keep the first clause.
-    private static string FirstClause(string message)
-    {
-        var end = message.IndexOfAny(['\r', '\n']);
-        var line = end < 0 ? message : message[..end];
-        var detail = line.IndexOf(" for message", StringComparison.Ordinal);
-        return (detail < 0 ? line : line[..detail]).TrimEnd(' ', '.', ':');
-    }
 }

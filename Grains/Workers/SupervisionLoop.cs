@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Overseer.Models;
 using Overseer.Pool;
@@ -34,6 +35,9 @@ internal sealed partial class SupervisionLoop(
     /// <summary>The run's pace wait in progress (<see cref="PaceAsync"/>), which <see cref="CancelRun"/> ends.</summary>
     private Sources.PaceWait? _pace;
     private Task? _loop;
+
+    /// <summary>The write of a restart without backoff, going on beside the next run until its first commit (<see cref="ExitAsync"/>).</summary>
+    private Task? _exitWrite;
     private WorkerRun? _run;
     private IGrainTimer? _restart;
     private string? _runError;
@@ -209,6 +213,7 @@ internal sealed partial class SupervisionLoop(
             {
                 var run = await PrepareRunAsync(cancellationToken);
                 var exit = RunExit.Cancelled;
+                Exception? exitFailure = null;
                 if (run is not null)
                 {
                     // The run's fetches are awaited here, in this frame, not in a loop of the run's own: an idle worker
@@ -228,6 +233,16 @@ internal sealed partial class SupervisionLoop(
 
                             var fetch = run.FetchAsync(source, paced: pace > TimeSpan.Zero, cancellationToken);
                             await ((Task)fetch).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+                            if (_exitWrite is not null && await ExitWrittenAsync() is { } failed)
+                            {
+                                // Nothing of this run is committed: it ends here, and the failure is the loop's.
+                                _ = fetch.Exception;
+                                exitFailure = failed;
+                                ended = RunExit.Cancelled;
+                                run.EndBatch();
+                                break;
+                            }
+
                             ended = await run.AfterFetchAsync(fetch, source, cancellationToken);
                             run.EndBatch();
                         }
@@ -238,6 +253,13 @@ internal sealed partial class SupervisionLoop(
                     // The batch spans were current in this frame; what follows (the exit span) is not part of them.
                     Activity.Current = ambient;
                     exit = EndRun(run, ended ?? run.Refused);
+                }
+
+                // The last exit's write, if it went on beside this run, is done before anything else is decided.
+                exitFailure ??= _exitWrite is null ? null : await ExitWrittenAsync();
+                if (exitFailure is not null)
+                {
+                    ExceptionDispatchInfo.Throw(exitFailure);
                 }
 
                 var halt = run?.Halt;
@@ -297,6 +319,13 @@ internal sealed partial class SupervisionLoop(
             Log.SupervisionFailed(logger, id, ex);
             StopTimers();
             host.Deactivate();
+        }
+        finally
+        {
+            // Left by a loop that ended as the next run was being prepared (cancelled): its failure is observed, and any
+            // later write waits for it at the writer's gate.
+            _exitWrite?.Ignore();
+            _exitWrite = null;
         }
     }
 
@@ -404,17 +433,31 @@ internal sealed partial class SupervisionLoop(
     }
 
     /// <summary>The supervisor's decision after a run ended by itself (crash or completion), durable before the next run.</summary>
+    /// <remarks>A restart without backoff does not wait for the write: the next run starts beside it, and its first
+    /// commit waits for it (<see cref="ExitWrittenAsync"/>), so that the restart is durable before the next run has any
+    /// effect, as when the loop waited here, one store round trip sooner. The state written is the next run's (Running),
+    /// so that the loop changes nothing of it while the write is on its way.</remarks>
     private async Task<RestartDecision?> ExitAsync(ExitKind exit, string? error, CancellationToken cancellationToken)
     {
-        using var span = telemetry.StartExit(id, exit);
+        var span = telemetry.StartExit(id, exit);
         var now = services.Time.GetUtcNow();
         var decision = WorkerStateMachine.Exit(S, exit, error, Checkpoint, Limits(), now, Random.Shared.NextDouble());
         if (decision is null)
         {
+            span?.Dispose();
             return null;
         }
 
         Log.Exited(logger, id, exit.ToString(), S.Status, decision.Delay);
+        if (decision is { Restarts: true, Delay.Ticks: <= 0 })
+        {
+            var status = S.Status;
+            WorkerStateMachine.RunStarted(S);
+            _exitWrite = WriteRestartAsync(span, exit, status, decision, cancellationToken);
+            return decision;
+        }
+
+        using var _ = span;
         await writer.WriteAsync(id, ownership.Generation, reapply: null, cancellationToken);
         telemetry.RecordExit(span, exit, S.Status, decision);
         host.Report();
@@ -432,6 +475,30 @@ internal sealed partial class SupervisionLoop(
         }
 
         return decision;
+    }
+
+    /// <summary>The write of a restart without backoff (<see cref="ExitAsync"/>), in the exit's span.</summary>
+    private async Task WriteRestartAsync(Activity? span, ExitKind exit, WorkerStatus status, RestartDecision decision, CancellationToken cancellationToken)
+    {
+        using var _ = span;
+        await writer.WriteAsync(id, ownership.Generation, reapply: null, cancellationToken);
+        telemetry.RecordExit(span, exit, status, decision);
+    }
+
+    /// <summary>Waits for the last exit's write that went on beside the next run; null once it is durable, else its failure.</summary>
+    private async Task<Exception?> ExitWrittenAsync()
+    {
+        var write = _exitWrite!;
+        _exitWrite = null;
+        try
+        {
+            await write;
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
     }
 
     /// <summary>The run halted at <paramref name="halt"/>: Halted (durably), no restart counted, the slot given back. A stop

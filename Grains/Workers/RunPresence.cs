@@ -71,6 +71,9 @@ internal struct RunPresence
         Volatile.Write(ref _changed, host.Snapshot());
     }
 
+    /// <summary>Hands the worker's snapshot to the sweep now, whatever its progress: the next heartbeat carries it.</summary>
+    public void Publish(IWorkerHost host) => Volatile.Write(ref _changed, host.Snapshot());
+
     /// <summary>The newest snapshot if the progress moved since the last call, else null (any thread).</summary>
     public WorkerReport? TakeChanged() => Interlocked.Exchange(ref _changed, null);
 }

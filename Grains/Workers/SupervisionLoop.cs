@@ -381,8 +381,19 @@ internal sealed partial class SupervisionLoop(
         _run = run;
         _presence.KeepAlive(host);
         Log.RunStarted(logger, id, cursor.Checkpoint, generation);
-        host.Report();
-        _presence.Join(services.Heartbeats, this, cursor.Checkpoint);
+        if (_exitWrite is null)
+        {
+            host.Report();
+            _presence.Join(services.Heartbeats, this, cursor.Checkpoint);
+        }
+        else
+        {
+            // Restarted at once in this activation: the partition holds it as running already, and hears the restart with
+            // the silo's next heartbeat, which carries this snapshot (one message fewer a crash).
+            _presence.Join(services.Heartbeats, this, cursor.Checkpoint);
+            _presence.Publish(host);
+        }
+
         return run;
     }
 

@@ -16,7 +16,9 @@ namespace Overseer.Workers;
 /// that records it, so no activation that lost the cursor can overwrite a Stopped state.
 /// <para>The gate is for the turns of one activation (every caller runs on its scheduler), not for threads: a
 /// completion source while a write is in progress, nothing while none is — an idle worker holds no semaphore (88 bytes
-/// with its lock box, for each of 100,000 idle workers).</para>
+/// with its lock box, for each of 100,000 idle workers). It is handed on in arrival order: a run loop restarting at once
+/// writes back to back, and a gate that fell free between its writes went to the loop again before a waiting command's
+/// continuation ran, for as long as the loop went on (a stop waited for ever).</para>
 /// <para>Retried by hand, not through a decorator: the writer is already the one door every state write goes through,
 /// and each retry wraps a whole conflict round (write, re-read, ownership check, with what this activation means to
 /// store carried across attempts), which a decorator of Orleans' <c>IPersistentState</c> could only split into calls.</para>
@@ -24,7 +26,11 @@ namespace Overseer.Workers;
 internal sealed class WorkerStateWriter(StoredWorkerState state, CursorOwnership ownership, StoreRetry retry, TimeProvider time)
 {
     private const int MaxConflictRounds = 8;
-    private TaskCompletionSource? _writing;
+    /// <summary>A write (or re-read) holds the gate.</summary>
+    private bool _busy;
+
+    /// <summary>Callers waiting for the gate, in arrival order; made on the first wait (an idle worker has none).</summary>
+    private Queue<TaskCompletionSource>? _queue;
 
     /// <summary>Writes <c>state.State</c> as the owner of <paramref name="generation"/>.</summary>
     /// <param name="reapply">For user commands: applied to the stored state after a conflict instead of keeping this
@@ -92,7 +98,7 @@ internal sealed class WorkerStateWriter(StoredWorkerState state, CursorOwnership
     /// common case, and the read just made is as current as another would be.</remarks>
     public async Task<bool> IsCurrentAsync(string workerId, CancellationToken cancellationToken)
     {
-        if (state.IsFresh && _writing is null)
+        if (state.IsFresh && !_busy)
         {
             return true;
         }
@@ -117,21 +123,44 @@ internal sealed class WorkerStateWriter(StoredWorkerState state, CursorOwnership
         }
     }
 
-    private async Task EnterAsync(CancellationToken cancellationToken)
+    private Task EnterAsync(CancellationToken cancellationToken)
     {
-        while (_writing is { } busy)
+        if (!_busy)
         {
-            await busy.Task.WaitAsync(cancellationToken);
+            _busy = true;
+            return Task.CompletedTask;
         }
 
-        _writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return WaitForTurnAsync(cancellationToken);
+    }
+
+    /// <summary>In line behind whoever is writing or waiting: the gate is handed on in arrival order (<see cref="Exit"/>),
+    /// so a caller that writes back to back (a run loop restarting at once) cannot take it again ahead of a command that
+    /// waits for it.</summary>
+    private async Task WaitForTurnAsync(CancellationToken cancellationToken)
+    {
+        var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        (_queue ??= new Queue<TaskCompletionSource>()).Enqueue(turn);
+
+        // A waiter that gives up is skipped as the gate is handed on; one handed the gate first has it, and gives it on.
+        using (cancellationToken.UnsafeRegister(static (t, ct) => ((TaskCompletionSource)t!).TrySetCanceled(ct), turn))
+        {
+            await turn.Task;
+        }
     }
 
     private void Exit()
     {
-        var done = _writing;
-        _writing = null;
-        done?.SetResult();
+        while (_queue?.TryDequeue(out var next) == true)
+        {
+            // Handed on, never free in between: the next in line owns the gate before anyone else can take it.
+            if (next.TrySetResult())
+            {
+                return;
+            }
+        }
+
+        _busy = false;
     }
 
     private async Task<WorkerState> WriteOnceAsync(string workerId, long generation, WorkerState desired, Action<WorkerState>? reapply, CancellationToken cancellationToken)

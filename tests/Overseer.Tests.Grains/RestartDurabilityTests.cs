@@ -26,21 +26,80 @@ public sealed class RestartDurabilityTests
         // before it commits, and goes away; its partition brings the worker back in a fresh one, from the cursor.
         HeldRestartAsync("restart-refused", (gate, id) => gate.Fail(id, new InvalidOperationException("test: the store refused the write")));
 
+    [Fact]
+    public async Task RestartWithoutBackoff_OfRunsThatCommitNothing_ReachesTheRegistryWithTheSilosHeartbeats()
+    {
+        // Not reported to the partition on its own (it holds the worker as running already): the next heartbeat carries
+        // the restart, even when no commit follows to move the worker's progress.
+        var fixture = ZeroBackoffCluster(new StateWriteGate());
+        var id = $"restart-heard-{Guid.NewGuid():N}";
+        await fixture.InitializeAsync();
+        try
+        {
+            await fixture.Manager.StartAsync(id, CrashEveryRun with { Options = CrashEveryRun.Options.SetItem("failAfter", "0"), MaxRestarts = 1_000_000 });
+            var row = await Eventually.UntilAsync(
+                async () => (await fixture.Manager.ListAsync(new WorkerQuery(Prefix: id))).Items.SingleOrDefault(),
+                r => r is { Restarts: >= 5 },
+                TimeSpan.FromSeconds(30),
+                r => $"the registry row of worker '{id}' (crashing on every first fetch) to show 5 restarts; it shows {r?.Restarts} ({r?.Status}, '{r?.LastError}')");
+            Assert.Equal(WorkerStatus.Running, row!.Status);
+            Assert.Contains("probe failed as configured after 0 events", row.LastError);
+            await fixture.Manager.StopAsync(id);
+        }
+        finally
+        {
+            await fixture.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Stop_OfAWorkerRestartingAtOnceWithoutCommitting_IsNotStarvedByItsRunLoop()
+    {
+        // Its loop writes state back to back (a restart after every first fetch) and nothing else it does waits: the stop
+        // waits for the state writer's gate, which is handed on in arrival order. It used to fall free between two of the
+        // loop's writes and go to the loop again before the stop's continuation ran: the stop timed out for as long as the
+        // worker crashed.
+        var fixture = ZeroBackoffCluster(new StateWriteGate());
+        var id = $"restart-stop-{Guid.NewGuid():N}";
+        await fixture.InitializeAsync();
+        try
+        {
+            await fixture.Manager.StartAsync(id, CrashEveryRun with { Options = CrashEveryRun.Options.SetItem("failAfter", "0"), MaxRestarts = 1_000_000 });
+            var worker = fixture.Client.GetGrain<IWorkerGrain>(id);
+            await Eventually.UntilAsync(() => worker.GetInfoAsync(), i => i.Restarts >= 20, TimeSpan.FromSeconds(30), i => $"worker '{id}' to restart 20 times; it restarted {i.Restarts} times ({i.Status})");
+
+            var stopping = fixture.Manager.StopAsync(id);
+            var stopped = await stopping.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(
+                t => t.IsCompletedSuccessfully ? t.Result : throw new Xunit.Sdk.XunitException($"the stop of worker '{id}' did not return within 10 s: {t.Exception?.InnerException?.Message}"));
+
+            Assert.Equal(WorkerStatus.Stopped, stopped.Status);
+            var after = await worker.GetInfoAsync();
+            Assert.Equal(WorkerStatus.Stopped, after.Status);
+            Assert.Equal(stopped.Restarts, after.Restarts);
+        }
+        finally
+        {
+            await fixture.DisposeAsync();
+        }
+    }
+
+    private static OverseerCluster ZeroBackoffCluster(StateWriteGate gate) => new()
+    {
+        Silos = 1,
+        ConfigureSilo = silo =>
+        {
+            gate.Install(silo);
+            silo.Services.PostConfigure<SupervisionOptions>(o => (o.BackoffMin, o.BackoffMax) = (TimeSpan.Zero, TimeSpan.Zero));
+        },
+    };
+
     /// <summary>Holds the state write of a crash-looping worker's next restart; checks that the run it allows commits
     /// nothing meanwhile; ends the hold with <paramref name="end"/>; then the worker must commit 3 more runs and hold every
     /// event once, in order.</summary>
     private static async Task HeldRestartAsync(string name, Action<StateWriteGate, string> end)
     {
         var gate = new StateWriteGate();
-        var fixture = new OverseerCluster
-        {
-            Silos = 1,
-            ConfigureSilo = silo =>
-            {
-                gate.Install(silo);
-                silo.Services.PostConfigure<SupervisionOptions>(o => (o.BackoffMin, o.BackoffMax) = (TimeSpan.Zero, TimeSpan.Zero));
-            },
-        };
+        var fixture = ZeroBackoffCluster(gate);
         var id = $"{name}-{Guid.NewGuid():N}";
         await fixture.InitializeAsync();
         try

@@ -40,7 +40,6 @@ internal sealed partial class SupervisionLoop(
     private Task? _exitWrite;
     private WorkerRun? _run;
     private IGrainTimer? _restart;
-    private string? _runError;
     private RunPresence _presence;
 
     private WorkerState S => state.State;
@@ -291,7 +290,7 @@ internal sealed partial class SupervisionLoop(
                 }
 
                 var kind = exit == RunExit.Completed ? ExitKind.Completed : ExitKind.Crash;
-                var decision = await ExitAsync(kind, _runError, cancellationToken);
+                var decision = await ExitAsync(kind, run?.Error, cancellationToken);
                 if (decision is not { Restarts: true } || cancellationToken.IsCancellationRequested)
                 {
                     return;
@@ -299,7 +298,9 @@ internal sealed partial class SupervisionLoop(
 
                 if (decision.Delay > TimeSpan.Zero)
                 {
-                    ScheduleRestart(decision.Delay);
+                    // The backoff counts from the decision (NextRestartAt), not from after its write and slot hold.
+                    var left = (S.NextRestartAt ?? services.Time.GetUtcNow()) - services.Time.GetUtcNow();
+                    ScheduleRestart(left > TimeSpan.Zero ? left : TimeSpan.Zero);
                     return;
                 }
             }
@@ -409,7 +410,6 @@ internal sealed partial class SupervisionLoop(
         }
 
         _run = null;
-        _runError = run.Error;
         if (exit == RunExit.Crashed)
         {
             Log.Crashed(logger, id, run.Checkpoint, run.Error ?? "");

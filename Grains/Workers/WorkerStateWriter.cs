@@ -26,11 +26,11 @@ namespace Overseer.Workers;
 internal sealed class WorkerStateWriter(StoredWorkerState state, CursorOwnership ownership, StoreRetry retry, TimeProvider time)
 {
     private const int MaxConflictRounds = 8;
-    /// <summary>A write (or re-read) holds the gate.</summary>
-    private bool _busy;
+    /// <summary>What holds the gate: null, nobody; <see cref="Held"/>, a write (or re-read); a queue, a write, with the
+    /// callers waiting for the gate in arrival order (made on the first wait: an idle worker carries one null field).</summary>
+    private object? _gate;
 
-    /// <summary>Callers waiting for the gate, in arrival order; made on the first wait (an idle worker has none).</summary>
-    private Queue<TaskCompletionSource>? _queue;
+    private static readonly object Held = new();
 
     /// <summary>Writes <c>state.State</c> as the owner of <paramref name="generation"/>.</summary>
     /// <param name="reapply">For user commands: applied to the stored state after a conflict instead of keeping this
@@ -98,7 +98,7 @@ internal sealed class WorkerStateWriter(StoredWorkerState state, CursorOwnership
     /// common case, and the read just made is as current as another would be.</remarks>
     public async Task<bool> IsCurrentAsync(string workerId, CancellationToken cancellationToken)
     {
-        if (state.IsFresh && !_busy)
+        if (state.IsFresh && _gate is null)
         {
             return true;
         }
@@ -125,9 +125,9 @@ internal sealed class WorkerStateWriter(StoredWorkerState state, CursorOwnership
 
     private Task EnterAsync(CancellationToken cancellationToken)
     {
-        if (!_busy)
+        if (_gate is null)
         {
-            _busy = true;
+            _gate = Held;
             return Task.CompletedTask;
         }
 
@@ -140,7 +140,12 @@ internal sealed class WorkerStateWriter(StoredWorkerState state, CursorOwnership
     private async Task WaitForTurnAsync(CancellationToken cancellationToken)
     {
         var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        (_queue ??= new Queue<TaskCompletionSource>()).Enqueue(turn);
+        if (_gate is not Queue<TaskCompletionSource> queue)
+        {
+            _gate = queue = new Queue<TaskCompletionSource>();
+        }
+
+        queue.Enqueue(turn);
 
         // A waiter that gives up is skipped as the gate is handed on; one handed the gate first has it, and gives it on.
         using (cancellationToken.UnsafeRegister(static (t, ct) => ((TaskCompletionSource)t!).TrySetCanceled(ct), turn))
@@ -151,16 +156,19 @@ internal sealed class WorkerStateWriter(StoredWorkerState state, CursorOwnership
 
     private void Exit()
     {
-        while (_queue?.TryDequeue(out var next) == true)
+        if (_gate is Queue<TaskCompletionSource> queue)
         {
-            // Handed on, never free in between: the next in line owns the gate before anyone else can take it.
-            if (next.TrySetResult())
+            while (queue.TryDequeue(out var next))
             {
-                return;
+                // Handed on, never free in between: the next in line owns the gate before anyone else can take it.
+                if (next.TrySetResult())
+                {
+                    return;
+                }
             }
         }
 
-        _busy = false;
+        _gate = null;
     }
 
     private async Task<WorkerState> WriteOnceAsync(string workerId, long generation, WorkerState desired, Action<WorkerState>? reapply, CancellationToken cancellationToken)

@@ -16,6 +16,11 @@ public sealed class RestartDurabilityTests
         WorkerSpec.For(ProbeSourceFactory.Kind, ("limit", "1000000"), ("batch", "10"), ("failAfter", "10"))
             with { MaxRestarts = 1000, RestartWindow = TimeSpan.FromMinutes(1) };
 
+    /// <summary>A worker whose every run crashes on its first fetch, committing nothing, restarted at once (and never
+    /// failed by the restart intensity within a test).</summary>
+    private static readonly WorkerSpec CrashOnFirstFetch =
+        CrashEveryRun with { Options = CrashEveryRun.Options.SetItem("failAfter", "0"), MaxRestarts = 1_000_000 };
+
     [Fact]
     public Task RestartWithoutBackoff_TheNextRunCommitsNothingUntilTheRestartIsWritten_ThenGoesOnExactlyOnce() =>
         HeldRestartAsync("restart-durable", (gate, id) => gate.Release(id));
@@ -27,16 +32,12 @@ public sealed class RestartDurabilityTests
         HeldRestartAsync("restart-refused", (gate, id) => gate.Fail(id, new InvalidOperationException("test: the store refused the write")));
 
     [Fact]
-    public async Task RestartWithoutBackoff_OfRunsThatCommitNothing_ReachesTheRegistryWithTheSilosHeartbeats()
-    {
+    public Task RestartWithoutBackoff_OfRunsThatCommitNothing_ReachesTheRegistryWithTheSilosHeartbeats() =>
         // Not reported to the partition on its own (it holds the worker as running already): the next heartbeat carries
         // the restart, even when no commit follows to move the worker's progress.
-        var fixture = ZeroBackoffCluster(new StateWriteGate());
-        var id = $"restart-heard-{Guid.NewGuid():N}";
-        await fixture.InitializeAsync();
-        try
+        InZeroBackoffClusterAsync(new StateWriteGate(), "restart-heard", async (fixture, id) =>
         {
-            await fixture.Manager.StartAsync(id, CrashEveryRun with { Options = CrashEveryRun.Options.SetItem("failAfter", "0"), MaxRestarts = 1_000_000 });
+            await fixture.Manager.StartAsync(id, CrashOnFirstFetch);
             var row = await Eventually.UntilAsync(
                 async () => (await fixture.Manager.ListAsync(new WorkerQuery(Prefix: id))).Items.SingleOrDefault(),
                 r => r is { Restarts: >= 5 },
@@ -45,26 +46,17 @@ public sealed class RestartDurabilityTests
             Assert.Equal(WorkerStatus.Running, row!.Status);
             Assert.Contains("probe failed as configured after 0 events", row.LastError);
             await fixture.Manager.StopAsync(id);
-        }
-        finally
-        {
-            await fixture.DisposeAsync();
-        }
-    }
+        });
 
     [Fact]
-    public async Task Stop_OfAWorkerRestartingAtOnceWithoutCommitting_IsNotStarvedByItsRunLoop()
-    {
+    public Task Stop_OfAWorkerRestartingAtOnceWithoutCommitting_IsNotStarvedByItsRunLoop() =>
         // Its loop writes state back to back (a restart after every first fetch) and nothing else it does waits: the stop
         // waits for the state writer's gate, which is handed on in arrival order. It used to fall free between two of the
         // loop's writes and go to the loop again before the stop's continuation ran: the stop timed out for as long as the
         // worker crashed.
-        var fixture = ZeroBackoffCluster(new StateWriteGate());
-        var id = $"restart-stop-{Guid.NewGuid():N}";
-        await fixture.InitializeAsync();
-        try
+        InZeroBackoffClusterAsync(new StateWriteGate(), "restart-stop", async (fixture, id) =>
         {
-            await fixture.Manager.StartAsync(id, CrashEveryRun with { Options = CrashEveryRun.Options.SetItem("failAfter", "0"), MaxRestarts = 1_000_000 });
+            await fixture.Manager.StartAsync(id, CrashOnFirstFetch);
             var worker = fixture.Client.GetGrain<IWorkerGrain>(id);
             await Eventually.UntilAsync(() => worker.GetInfoAsync(), i => i.Restarts >= 20, TimeSpan.FromSeconds(30), i => $"worker '{id}' to restart 20 times; it restarted {i.Restarts} times ({i.Status})");
 
@@ -76,33 +68,41 @@ public sealed class RestartDurabilityTests
             var after = await worker.GetInfoAsync();
             Assert.Equal(WorkerStatus.Stopped, after.Status);
             Assert.Equal(stopped.Restarts, after.Restarts);
+        });
+
+    /// <summary>Runs <paramref name="body"/> on a one-silo cluster whose backoff is 0 and whose worker-state writes pass
+    /// <paramref name="gate"/>, with a fresh worker id starting with <paramref name="name"/>.</summary>
+    private static async Task InZeroBackoffClusterAsync(StateWriteGate gate, string name, Func<OverseerCluster, string, Task> body)
+    {
+        var fixture = new OverseerCluster
+        {
+            Silos = 1,
+            ConfigureSilo = silo =>
+            {
+                gate.Install(silo);
+                silo.Services.PostConfigure<SupervisionOptions>(o => (o.BackoffMin, o.BackoffMax) = (TimeSpan.Zero, TimeSpan.Zero));
+            },
+        };
+        var id = $"{name}-{Guid.NewGuid():N}";
+        await fixture.InitializeAsync();
+        try
+        {
+            await body(fixture, id);
         }
         finally
         {
+            gate.Release(id);
             await fixture.DisposeAsync();
         }
     }
 
-    private static OverseerCluster ZeroBackoffCluster(StateWriteGate gate) => new()
-    {
-        Silos = 1,
-        ConfigureSilo = silo =>
-        {
-            gate.Install(silo);
-            silo.Services.PostConfigure<SupervisionOptions>(o => (o.BackoffMin, o.BackoffMax) = (TimeSpan.Zero, TimeSpan.Zero));
-        },
-    };
-
     /// <summary>Holds the state write of a crash-looping worker's next restart; checks that the run it allows commits
     /// nothing meanwhile; ends the hold with <paramref name="end"/>; then the worker must commit 3 more runs and hold every
     /// event once, in order.</summary>
-    private static async Task HeldRestartAsync(string name, Action<StateWriteGate, string> end)
+    private static Task HeldRestartAsync(string name, Action<StateWriteGate, string> end)
     {
         var gate = new StateWriteGate();
-        var fixture = ZeroBackoffCluster(gate);
-        var id = $"{name}-{Guid.NewGuid():N}";
-        await fixture.InitializeAsync();
-        try
+        return InZeroBackoffClusterAsync(gate, name, async (fixture, id) =>
         {
             // Arrange: the worker has crashed and been restarted twice.
             await fixture.Manager.StartAsync(id, CrashEveryRun);
@@ -135,11 +135,6 @@ public sealed class RestartDurabilityTests
             var info = await fixture.Manager.StopAsync(id);
             var events = await fixture.Client.GetGrain<IWorkerGrain>(id).GetEventsAsync(1, 10_000);
             Assert.Equal(Enumerable.Range(1, (int)info.Checkpoint).Select(i => (long)i), events.Select(e => e.Seq));
-        }
-        finally
-        {
-            gate.Release(id);
-            await fixture.DisposeAsync();
-        }
+        });
     }
 }

@@ -14,9 +14,9 @@ namespace Overseer.Workers;
 /// then writes its own state (or, for a user command, re-applies the command to what is stored); a non-owner keeps
 /// what is stored and throws <see cref="StaleActivationException"/>. A stop bumps the generation in the same Redis step
 /// that records it, so no activation that lost the cursor can overwrite a Stopped state.
-/// <para>The gate is for the turns of one activation (every caller runs on its scheduler), not for threads: a
-/// completion source while a write is in progress, nothing while none is — an idle worker holds no semaphore (88 bytes
-/// with its lock box, for each of 100,000 idle workers). It is handed on in arrival order: a run loop restarting at once
+/// <para>The gate is for the turns of one activation (every caller runs on its scheduler), not for threads: one field,
+/// a shared marker while a write is in progress, a queue once someone waits, nothing while none is — an idle worker
+/// holds no semaphore (88 bytes with its lock box, for each of 100,000 idle workers). It is handed on in arrival order: a run loop restarting at once
 /// writes back to back, and a gate that fell free between its writes went to the loop again before a waiting command's
 /// continuation ran, for as long as the loop went on (a stop waited for ever).</para>
 /// <para>Retried by hand, not through a decorator: the writer is already the one door every state write goes through,

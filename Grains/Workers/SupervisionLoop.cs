@@ -212,7 +212,6 @@ internal sealed partial class SupervisionLoop(
             {
                 var run = await PrepareRunAsync(cancellationToken);
                 var exit = RunExit.Cancelled;
-                Exception? exitFailure = null;
                 if (run is not null)
                 {
                     // The run's fetches are awaited here, in this frame, not in a loop of the run's own: an idle worker
@@ -236,10 +235,11 @@ internal sealed partial class SupervisionLoop(
                             {
                                 // Nothing of this run is committed: it ends here, and the failure is the loop's.
                                 _ = fetch.Exception;
-                                exitFailure = failed;
-                                ended = RunExit.Cancelled;
                                 run.EndBatch();
-                                break;
+                                await run.CloseAsync(source, RunExit.Cancelled, cancellationToken);
+                                Activity.Current = ambient;
+                                EndRun(run, RunExit.Cancelled);
+                                ExceptionDispatchInfo.Throw(failed);
                             }
 
                             ended = await run.AfterFetchAsync(fetch, source, cancellationToken);
@@ -255,10 +255,9 @@ internal sealed partial class SupervisionLoop(
                 }
 
                 // The last exit's write, if it went on beside this run, is done before anything else is decided.
-                exitFailure ??= _exitWrite is null ? null : await ExitWrittenAsync();
-                if (exitFailure is not null)
+                if (_exitWrite is not null && await ExitWrittenAsync() is { } failure)
                 {
-                    ExceptionDispatchInfo.Throw(exitFailure);
+                    ExceptionDispatchInfo.Throw(failure);
                 }
 
                 var halt = run?.Halt;

@@ -14,6 +14,6 @@ public sealed partial class OverseerClient
     public Task<AcceptResult> AcceptAsync(string id, CancellationToken cancellationToken = default)
     {
         ValidateId(id);
-        return CallAsync(() => Manager.AcceptAsync(id, Actor, cancellationToken), cancellationToken);
+        return CommandAsync(() => Manager.AcceptAsync(id, Actor, cancellationToken), NotKnownToBeDone<AcceptResult>, cancellationToken);
     }
 }

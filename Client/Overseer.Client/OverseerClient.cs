@@ -128,21 +128,10 @@ public sealed partial class OverseerClient
     public Task<DeleteResult> DeleteAsync(string id, bool keepEvents = false, CancellationToken cancellationToken = default)
     {
         ValidateId(id);
-        var attempts = 0;
-        return CallAsync(
-            async () =>
-            {
-                try
-                {
-                    attempts++;
-                    return await Manager.DeleteAsync(id, keepEvents, Actor, cancellationToken);
-                }
-                catch (OverseerException e) when (e.Code == OverseerErrorCode.UnknownWorker && attempts > 1)
-                {
-                    // A retry after a transport failure: the attempt whose answer was lost deleted it.
-                    return new DeleteResult(id, 0, 0, keepEvents);
-                }
-            },
+        return CommandAsync(
+            () => Manager.DeleteAsync(id, keepEvents, Actor, cancellationToken),
+            // The attempt whose answer was lost deleted it.
+            refused => Task.FromResult(refused.Code == OverseerErrorCode.UnknownWorker ? new DeleteResult(id, 0, 0, keepEvents) : null),
             cancellationToken);
     }
 
@@ -235,7 +224,7 @@ public sealed partial class OverseerClient
     /// <param name="seq">The seq it halted at, as a guard; null = whichever it halted at.</param>
     /// <exception cref="OverseerException"><see cref="OverseerErrorCode.Conflict"/> when the worker is not halted at a
     /// poison event or its output cannot pass events; nothing changes.</exception>
-    public Task<WorkerInfo> SkipAsync(string id, long? seq = null, CancellationToken cancellationToken = default)
+    public async Task<WorkerInfo> SkipAsync(string id, long? seq = null, CancellationToken cancellationToken = default)
     {
         ValidateId(id);
         if (seq < 1)
@@ -243,7 +232,18 @@ public sealed partial class OverseerClient
             throw OverseerException.Invalid($"invalid seq {seq}: expected the seq the worker halted at (1 or more), or none");
         }
 
-        return CallAsync(() => Manager.SkipAsync(id, seq, Actor, cancellationToken), cancellationToken);
+        // The seq is pinned before the first attempt, so that a retry passes no event but the one this call meant: the
+        // first attempt's answer may be lost after it passed the event and the worker, resumed, halted at the next bad
+        // one; "whichever it halted at" would then pass that one too, an event no one decided to lose.
+        var pinned = seq ?? ((await GetStatusAsync(id, cancellationToken)).Halt is { Reason: HaltReason.PoisonEvent } halt ? halt.Seq : null);
+        return await CommandAsync(
+            () => Manager.SkipAsync(id, pinned, Actor, cancellationToken),
+            async refused => pinned is { } passed && await client.GetGrain<IWorkerGrain>(id).GetInfoAsync(cancellationToken) is { } now && now.Checkpoint >= passed
+                ? now
+                : null,
+            cancellationToken,
+            // Not halted at a poison event when asked: nothing is pinned, so nothing is sent twice.
+            retryable: pinned is not null);
     }
 
     /// <summary>Runs the worker's handler again on its dead letter <paramref name="seq"/>, in the worker's commit order and
@@ -253,14 +253,14 @@ public sealed partial class OverseerClient
     public Task<DeadLetter> ReplayAsync(string id, long seq, CancellationToken cancellationToken = default)
     {
         ValidateId(id);
-        return CallAsync(() => Manager.ReplayAsync(id, seq, Actor, cancellationToken), cancellationToken);
+        return CommandAsync(() => Manager.ReplayAsync(id, seq, Actor, cancellationToken), NotKnownToBeDone<DeadLetter>, cancellationToken);
     }
 
     /// <summary>Removes the worker's dead letter <paramref name="seq"/> without replaying it. Recorded in the audit stream.</summary>
     public Task<WorkerInfo> DiscardAsync(string id, long seq, CancellationToken cancellationToken = default)
     {
         ValidateId(id);
-        return CallAsync(() => Manager.DiscardAsync(id, seq, Actor, cancellationToken), cancellationToken);
+        return CommandAsync(() => Manager.DiscardAsync(id, seq, Actor, cancellationToken), NotKnownToBeDone<WorkerInfo>, cancellationToken);
     }
 
     /// <summary>Dead letters of worker <paramref name="id"/> (null: of every worker), ordered by worker then seq, fetched a
@@ -436,13 +436,57 @@ public sealed partial class OverseerClient
         }
     }
 
-    // Every operation here is safe to repeat, so every one is retried on a transport failure, including a timeout
-    // (which may mean it ran): reads (status, list, summary, silos, slowest, events; watch is built from them) change
-    // nothing, and the commands are idempotent by design (Grains/Workers/WorkerGrain.cs): start with the spec the
-    // worker already has returns it unchanged (a running worker keeps running, a finished one is not re-run), and the
-    // partition registration before it is keyed by id; stop sets "do not run" and keeps a finished worker's status,
-    // so a second stop finds it stopped; resume returns a running worker as it is. One narrow case: a worker resumed
-    // by the first attempt that completes or fails before a retry lands is started once more by that retry.
+    // Every operation here is retried on a transport failure, including a timeout (which may mean it ran). Reads
+    // (status, list, summary, silos, slowest, events; watch is built from them) change nothing. Start, stop and resume
+    // are idempotent by design (Grains/Workers/WorkerGrain.cs): start with the spec the worker already has returns it
+    // unchanged (a running worker keeps running, a finished one is not re-run), and the partition registration before
+    // it is keyed by id; stop sets "do not run" and keeps a finished worker's status, so a second stop finds it stopped;
+    // resume returns a running worker as it is. One narrow case: a worker resumed by the first attempt that completes or
+    // fails before a retry lands is started once more by that retry. A rewind repeated rewinds to the same seq again
+    // (the events after it are handled once more, through the handler's rewind hook: nothing twice). The commands that
+    // consume what they act on (delete, skip, replay, discard, accept) go through CommandAsync: a retry that is refused
+    // may have been refused because its first attempt did the work.
+    /// <summary>A command that consumes what it acts on (a worker, a halt, a dead letter), retried like every call
+    /// (<see cref="CallAsync"/>); when a retry (its first attempt's answer lost in transport, so that attempt may have
+    /// run) is refused, <paramref name="done"/> says whether the command's effect is in place and returns the result to
+    /// give; otherwise the refusal surfaces saying that the first attempt may have been carried out.</summary>
+    /// <param name="retryable">False: a transport failure is not sent again (the call names nothing that would make a
+    /// second attempt safe) and surfaces as a refusal saying so.</param>
+    private Task<T> CommandAsync<T>(Func<Task<T>> call, Func<OverseerException, Task<T?>> done, CancellationToken cancellationToken, bool retryable = true)
+        where T : class
+    {
+        var attempts = 0;
+        return CallAsync(
+            async () =>
+            {
+                if (++attempts > 1 && !retryable)
+                {
+                    throw OverseerException.Conflict(
+                        "the answer to this command was lost in transport, and it cannot be sent again safely: "
+                        + "it may have been carried out; 'overseer status' and 'overseer audit' say what happened");
+                }
+
+                OverseerException refused;
+                try
+                {
+                    return await call();
+                }
+                catch (Exception e) when (attempts > 1 && !CallRetry.IsRetryable(e) && OverseerException.FindIn(e) is { } contract)
+                {
+                    refused = contract;
+                }
+
+                return await done(refused) ?? throw new OverseerException(
+                    refused.Code,
+                    $"{refused.Message} (this was a retry: the answer to the first attempt was lost in transport, and it may have been carried out; "
+                    + "'overseer status' and 'overseer audit' say what happened)");
+            },
+            cancellationToken);
+    }
+
+    private static Task<T?> NotKnownToBeDone<T>(OverseerException refused)
+        where T : class => Task.FromResult<T?>(null);
+
     /// <summary>Each attempt carries its deadline (<see cref="RequestDeadline"/>): the cluster refuses an attempt that
     /// reaches it after this client gave up on it, so that a retry is never carried out twice.</summary>
     private Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>

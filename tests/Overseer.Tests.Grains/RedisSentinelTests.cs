@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Overseer.Hosting;
 using Overseer.Redis;
 using Overseer.Testing;
 using StackExchange.Redis;
@@ -12,7 +13,9 @@ namespace Overseer.Tests.Grains;
 /// <summary>Overseer on Redis Sentinel (a primary, 2 replicas, 3 sentinels), connected with a Sentinel connection string:
 /// a kill -9 of the primary while workers commit and crash on schedule. The sentinels promote a replica, the silos'
 /// connection follows it, the failover is an outage and never a crash, and every worker ends with exactly its
-/// scheduled restarts and every event once.</summary>
+/// scheduled restarts and every event once — with the default durability, and with each commit counting only once a
+/// replica has it (<c>MinReplicaAcks</c> 1: the <c>WAIT</c>s go through a connection of their own, which must follow the
+/// promotion too).</summary>
 /// <remarks>Its own deployment and silos: it kills the primary. Replication is asynchronous, so the promoted replica may
 /// lack the last acknowledged commits; the worker then finds the store behind it and goes on from the store (README
 /// "Guarantees"), which keeps both assertions exact. Grain storage and Overseer's own keys go through the Sentinel
@@ -27,37 +30,44 @@ public sealed class RedisSentinelTests(ITestOutputHelper output) : IAsyncLifetim
 
     private readonly CapturedLogs logs = new(StoreBehindEventId);
     private RedisSentinel redis = null!;
-    private OverseerCluster overseer = null!;
+    private OverseerCluster? overseer;
 
-    public async Task InitializeAsync()
-    {
-        redis = await RedisSentinel.StartNewAsync();
-        try
-        {
-            overseer = new OverseerCluster
-            {
-                RedisConnectionString = redis.ConnectionString,
-                ConfigureSilo = silo => silo.Services.AddSingleton<ILoggerProvider>(logs),
-            };
-            await overseer.InitializeAsync();
-        }
-        catch
-        {
-            await redis.DisposeAsync();
-            throw;
-        }
-    }
+    public async Task InitializeAsync() => redis = await RedisSentinel.StartNewAsync();
 
     public async Task DisposeAsync()
     {
-        await overseer.DisposeAsync();
+        if (overseer is not null)
+        {
+            await overseer.DisposeAsync();
+        }
+
         await redis.DisposeAsync();
     }
 
-    [Fact]
-    public async Task PrimaryKilled_WhileWorkersCommitAndCrash_SentinelPromotesAReplica_NoRestartCountedAndExactlyOnce()
+    /// <summary>Overseer on the Sentinel deployment, its commits counting once <paramref name="minReplicaAcks"/> replicas
+    /// have them (<c>WAIT</c> on a connection of their own, which must follow the promotion like the silo's own).</summary>
+    private async Task<OverseerCluster> StartOverseerAsync(int minReplicaAcks)
+    {
+        overseer = new OverseerCluster
+        {
+            RedisConnectionString = redis.ConnectionString,
+            ConfigureSilo = silo =>
+            {
+                silo.Services.AddSingleton<ILoggerProvider>(logs);
+                silo.Services.Configure<RedisDurabilityOptions>(o => o.MinReplicaAcks = minReplicaAcks);
+            },
+        };
+        await overseer.InitializeAsync();
+        return overseer;
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task PrimaryKilled_WhileWorkersCommitAndCrash_SentinelPromotesAReplica_NoRestartCountedAndExactlyOnce(int minReplicaAcks)
     {
         // Arrange
+        var overseer = await StartOverseerAsync(minReplicaAcks);
         var clock = Stopwatch.StartNew();
         var ids = Enumerable.Range(0, Workers).Select(i => $"sentinel-{i}-{Guid.NewGuid():N}").ToArray();
         var primary = await redis.PrimaryAsync();

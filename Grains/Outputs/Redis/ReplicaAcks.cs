@@ -19,8 +19,9 @@ namespace Overseer.Outputs.Redis;
 /// <c>WAIT</c> counts the writes of the connection it is sent on, and blocks that connection until it returns, so
 /// waiting writes go through a connection of their own (same configuration as the silo's, connected on first use): state,
 /// membership and the pool never queue behind a <c>WAIT</c>. It is sent to the primary that served the key's slot when
-/// the write began; if the slot's primary changed while the write ran, or that node can no longer answer <c>WAIT</c>
-/// (it became a replica), the write does not count and is retried against the new primary.
+/// the write began; if the slot's primary changed while the write ran, that node can no longer answer <c>WAIT</c>
+/// (it became a replica), or no primary is known for the slot at all (a failover under way), the write does not count
+/// and is retried against the new primary.
 /// </remarks>
 internal sealed partial class ReplicaAcks : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
@@ -55,7 +56,12 @@ internal sealed partial class ReplicaAcks : ILifecycleParticipant<ISiloLifecycle
     private async Task<T> WriteAcknowledgedAsync<T>(string workerId, RedisKey key, Func<IDatabase, Task<T>> write)
     {
         var mux = await _own.Value.ConfigureAwait(false);
-        var primary = mux.GetServer(key, flags: CommandFlags.DemandMaster);
+        if (PrimaryOf(mux, key) is not { } primary)
+        {
+            // Nothing written: no node could be asked to WAIT for it.
+            throw Shortfall(workerId, "(no primary)", NoPrimary);
+        }
+
         var answer = await write(mux.GetDatabase()).ConfigureAwait(false);
         await AcknowledgeAsync(workerId, mux, key, primary).ConfigureAwait(false);
         return answer;
@@ -86,7 +92,11 @@ internal sealed partial class ReplicaAcks : ILifecycleParticipant<ISiloLifecycle
         var started = Stopwatch.GetTimestamp();
         long acknowledged = 0;
         string? why = null;
-        if (!Equals(mux.GetServer(key, flags: CommandFlags.DemandMaster).EndPoint, primary.EndPoint))
+        if (PrimaryOf(mux, key) is not { } now)
+        {
+            why = NoPrimary;
+        }
+        else if (!Equals(now.EndPoint, primary.EndPoint))
         {
             why = "the key's slot moved to another primary while the write ran";
         }
@@ -116,10 +126,35 @@ internal sealed partial class ReplicaAcks : ILifecycleParticipant<ISiloLifecycle
             DnsEndPoint d => $"{d.Host}:{d.Port}",
             var e => e.ToString() ?? "?",
         };
+        throw Shortfall(workerId, endpoint, why);
+    }
+
+    /// <summary>Why a write cannot count while the connection knows no primary for its slot.</summary>
+    private const string NoPrimary = "no primary is known for the key's slot (a failover under way)";
+
+    /// <summary>The primary that serves <paramref name="key"/>'s slot now; null while the connection knows none — in a
+    /// failover, until the sentinels name the new primary or the cluster's slot map has one — which is an outage like
+    /// any other (the write does not count and is retried), not a fault of the run.</summary>
+    private static IServer? PrimaryOf(ConnectionMultiplexer mux, RedisKey key)
+    {
+        try
+        {
+            return mux.GetServer(key, flags: CommandFlags.DemandMaster);
+        }
+        catch (InvalidOperationException e) when (e is not ObjectDisposedException)
+        {
+            // "It was not possible to resolve a connection to the server owning the specified key".
+            return null;
+        }
+    }
+
+    /// <summary>A write that does not count: counted, logged, and thrown for <see cref="StoreRetry"/> to retry as an outage.</summary>
+    private ReplicaAcksMissingException Shortfall(string workerId, string primary, string why)
+    {
         _instruments.ReplicaAcksMissing();
-        Log.ReplicaAcksMissing(_logger, workerId, endpoint, why);
-        throw new ReplicaAcksMissingException(
-            $"a write of worker '{workerId}' on {endpoint} does not count yet: {why} (Overseer:Redis:MinReplicaAcks is {_options.MinReplicaAcks})");
+        Log.ReplicaAcksMissing(_logger, workerId, primary, why);
+        return new ReplicaAcksMissingException(
+            $"a write of worker '{workerId}' on {primary} does not count yet: {why} (Overseer:Redis:MinReplicaAcks is {_options.MinReplicaAcks})");
     }
 
     private static async Task<ConnectionMultiplexer> ConnectAsync(IConnectionMultiplexer shared)

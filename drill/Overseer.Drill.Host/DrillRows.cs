@@ -6,11 +6,15 @@ namespace Overseer.Drill.Host;
 
 /// <summary>The drill's PostgreSQL handler: one row per event in <c>drill_rows</c>, written in the transaction that
 /// advances the worker's cursor. The table has no key on purpose: an event applied twice shows as two rows, which the
-/// drill's checker counts, instead of a unique violation that would hide it as a crash.</summary>
+/// drill's checker counts, instead of a unique violation that would hide it as a crash. Option <c>poisonEvery=N</c> makes
+/// it throw on every seq divisible by N (a deterministic bug in a team's code), which the worker's poison policy passes.</summary>
 public sealed class DrillRows : IRewindableHandler
 {
     /// <summary>The name the drill's workers give <c>--handler</c>.</summary>
     public const string Name = "drill-rows";
+
+    /// <summary>The handler option naming the poison events: every seq divisible by it (2 or more).</summary>
+    public const string PoisonEvery = "poisonEvery";
 
     private const string CreateSchema = """
         SELECT pg_advisory_xact_lock(hashtext('Overseer drill schema'));
@@ -23,7 +27,9 @@ public sealed class DrillRows : IRewindableHandler
     private const string Remove = "DELETE FROM drill_rows WHERE worker = $1 AND seq > $2";
 
     public IReadOnlyList<string> Validate(IReadOnlyDictionary<string, string> options) =>
-        [.. options.Select(o => $"unknown handler option '{o.Key}={o.Value}': the {Name} handler takes no options")];
+        [.. options.Where(o => o.Key != PoisonEvery || Every(o.Value) is null).Select(o => o.Key == PoisonEvery
+            ? $"invalid handler option '{PoisonEvery}={o.Value}': expected a whole number, 2 or more"
+            : $"unknown handler option '{o.Key}={o.Value}': the {Name} handler takes only {PoisonEvery}")];
 
     public async Task EnsureSchemaAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -33,6 +39,12 @@ public sealed class DrillRows : IRewindableHandler
 
     public async Task HandleAsync(HandlerBatch batch, PostgresHandlerContext context, CancellationToken cancellationToken)
     {
+        if (batch.Options.TryGetValue(PoisonEvery, out var option) && Every(option) is { } every
+            && batch.Events.Where(e => e.Seq % every == 0).Select(e => (long?)e.Seq).FirstOrDefault() is { } poison)
+        {
+            throw new FormatException($"{Name}: seq {poison} is poison ({PoisonEvery}={every})");
+        }
+
         await using var command = new NpgsqlCommand(Insert, context.Connection, context.Transaction)
         {
             Parameters =
@@ -53,4 +65,7 @@ public sealed class DrillRows : IRewindableHandler
         };
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private static long? Every(string value) =>
+        long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var every) && every >= 2 ? every : null;
 }

@@ -18,6 +18,9 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
 
     public long EventsChecked { get; private set; }
 
+    /// <summary>Dead letters read and checked (of the workers whose handler fails on poison events).</summary>
+    public long DeadLettersChecked { get; private set; }
+
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
         foreach (var silo in cluster.Silos.Where(s => !s.HasExited))
@@ -232,6 +235,13 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
             var problem = worker.Role == DrillRole.Evm
                 ? await EvmIndexCheck.BlocksAsync(cluster.Anvil.Rpc, worker.Id, events, 1, checkpoint)
                 : Dense(worker, events, checkpoint);
+            if (problem is null && worker.PoisonEvery is not null)
+            {
+                var letters = await DrillOperator.ReadAsync(() => store.DeadLettersAsync(worker), cancellationToken);
+                DeadLettersChecked += letters.Count;
+                problem = DeadLettered(worker, letters, checkpoint);
+            }
+
             if (problem is null)
             {
                 continue;
@@ -247,16 +257,24 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
         }
     }
 
-    /// <summary>The output rule: seq 1..checkpoint once each, in order, with the source's payloads; null when it holds.</summary>
+    /// <summary>The output rule: seq 1..checkpoint once each, in order, with the source's payloads (but the poison seqs of
+    /// a worker whose handler fails on them, which are dead letters instead); null when it holds.</summary>
     internal static string? Dense(DrillWorker worker, IReadOnlyList<(long Seq, string Payload)> events, long checkpoint)
     {
+        var expected = 0L;
         for (var i = 0; i < events.Count; i++)
         {
             var (seq, payload) = events[i];
-            if (seq != i + 1)
+            do
+            {
+                expected++;
+            }
+            while (worker.IsPoison(expected));
+
+            if (seq != expected)
             {
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"worker '{worker.Id}' event #{i + 1} is seq {seq}, expected {i + 1} ({(seq <= i ? "duplicate" : "gap")}; first seq must be 1)");
+                    $"worker '{worker.Id}' event #{i + 1} is seq {seq}, expected {expected} ({(seq < expected ? "duplicate" : "gap")}; first seq must be {(worker.IsPoison(1) ? 2 : 1)})");
             }
 
             if (worker.IsSequence && payload != SequenceSource.Payload(worker.Id, seq))
@@ -265,9 +283,21 @@ internal sealed class DrillChecker(DrillCluster cluster, DrillPopulation populat
             }
         }
 
-        return events.Count == checkpoint
+        var held = checkpoint - worker.PoisonThrough(checkpoint).LongCount();
+        return events.Count == held
             ? null
-            : string.Create(CultureInfo.InvariantCulture, $"worker '{worker.Id}' holds {events.Count} events, its checkpoint is {checkpoint}");
+            : string.Create(CultureInfo.InvariantCulture, $"worker '{worker.Id}' holds {events.Count} events, its checkpoint is {checkpoint}{(held == checkpoint ? "" : $" ({held} without its poison seqs)")}");
+    }
+
+    /// <summary>The dead-letter rule: a worker whose handler fails on its poison seqs holds each one up to its checkpoint as
+    /// a dead letter, once (committed with the checkpoint that passed it), and no other; null when it holds.</summary>
+    internal static string? DeadLettered(DrillWorker worker, IReadOnlyList<long> letters, long checkpoint)
+    {
+        var expected = worker.PoisonThrough(checkpoint).ToList();
+        return letters.SequenceEqual(expected)
+            ? null
+            : string.Create(CultureInfo.InvariantCulture,
+                $"worker '{worker.Id}' (poisonEvery={worker.PoisonEvery}) holds dead letters [{string.Join(' ', letters)}] at checkpoint {checkpoint}; expected [{string.Join(' ', expected)}]");
     }
 
     /// <summary>Outages count no restart: a worker that never crashes has none; a worker that crashes every

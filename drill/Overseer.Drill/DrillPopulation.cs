@@ -5,7 +5,8 @@ using Overseer.Models;
 namespace Overseer.Drill;
 
 /// <summary>The mixed population a drill runs, drawn from its seed: every restart policy, workers that crash on
-/// schedule, endless and completing ones, <c>feed</c> and <c>evm</c> sources, a PostgreSQL handler; and the pool cap, set so that the
+/// schedule, endless and completing ones, <c>feed</c> and <c>evm</c> sources, a PostgreSQL handler (half of its workers with
+/// poison events, dead-lettered); and the pool cap, set so that the
 /// completing workers queue for slots that others free.</summary>
 internal sealed class DrillPopulation
 {
@@ -76,10 +77,17 @@ internal sealed class DrillPopulation
 
         for (var i = 0; i < rows; i++)
         {
+            // Every other one has a handler that fails on every N-th seq: those events become dead letters, committed
+            // with the checkpoint that passes them, and spend no restart.
+            long? poisonEvery = i % 2 == 1 ? random.Next(20, 60) : null;
             workers.Add(new DrillWorker(Id("rows", i), DrillRole.Rows, Sequence(RestartPolicy.Permanent, ("batch", "10"), ("delayMs", Delay(random))) with
             {
                 Handler = RowsHandler,
-            }));
+                HandlerOptions = poisonEvery is { } every
+                    ? ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("poisonEvery", Text(every))])
+                    : null,
+                Poison = poisonEvery is null ? null : new PoisonPolicy(PoisonAction.DeadLetter, Retries: 1),
+            }, PoisonEvery: poisonEvery));
         }
 
         for (var i = 0; i < evm; i++)

@@ -27,7 +27,7 @@ internal static class DrillReport
         text.AppendLine(invariant, $"overseer drill — seed {options.Seed}, {options.Minutes} min, {options.Silos} silos, {population.Workers.Length} workers (pool cap {population.PoolCap}); took {took.TotalMinutes:0.0} min");
         text.AppendLine(invariant, $"  population: {string.Join(", ", population.Workers.GroupBy(w => w.Role).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"))}");
         text.AppendLine(invariant, $"  applied:    {string.Join(", ", ledger.Applied.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key} {a.Value}"))}");
-        text.AppendLine(invariant, $"  checked:    {checker.EventsChecked:N0} events; pool peak {ledger.PoolPeak}/{population.PoolCap} over {ledger.PoolSamples} samples, {checker.SlotLosses} slot losses; CLI {probe.Runs} runs ({probe.Unreachable} exit 3), slowest {probe.Slowest.TotalSeconds:0.0} s");
+        text.AppendLine(invariant, $"  checked:    {checker.EventsChecked:N0} events, {checker.DeadLettersChecked:N0} dead letters; pool peak {ledger.PoolPeak}/{population.PoolCap} over {ledger.PoolSamples} samples, {checker.SlotLosses} slot losses; CLI {probe.Runs} runs ({probe.Unreachable} exit 3), slowest {probe.Slowest.TotalSeconds:0.0} s");
         var broken = ledger.Violations.GroupBy(v => v.Promise).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var (promise, description) in Promises)
         {

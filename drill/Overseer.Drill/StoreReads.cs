@@ -65,6 +65,32 @@ internal sealed class StoreReads(DrillCluster cluster)
         return rows;
     }
 
+    /// <summary>The seqs of the worker's dead letters, in order (a seq held twice appears twice); none before any exists.</summary>
+    public async Task<IReadOnlyList<long>> DeadLettersAsync(DrillWorker worker)
+    {
+        await using var connection = new NpgsqlConnection(PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT seq FROM {PostgresSchema.DeadLetterTable} WHERE worker = $1 ORDER BY seq", connection)
+        {
+            Parameters = { new() { Value = worker.Id } },
+        };
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            var seqs = new List<long>();
+            while (await reader.ReadAsync())
+            {
+                seqs.Add(reader.GetInt64(0));
+            }
+
+            return seqs;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return [];
+        }
+    }
+
     // Without pooling: a pooled connection from before a PostgreSQL kill fails its next command.
     private string PostgresConnectionString => new NpgsqlConnectionStringBuilder(cluster.PostgresConnectionString) { Pooling = false }.ConnectionString;
 

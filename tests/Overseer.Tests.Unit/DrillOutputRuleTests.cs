@@ -38,4 +38,27 @@ public sealed class DrillOutputRuleTests
 
         Assert.Contains("seq 2 has payload", problem);
     }
+
+    private static readonly DrillWorker Poisoned = new("w", DrillRole.Rows, WorkerSpec.For("sequence"), PoisonEvery: 3);
+
+    [Fact]
+    public void PoisonSeqs_AreNotRows_ButDeadLetters_UpToTheCheckpoint_Holds()
+    {
+        Assert.Null(DrillChecker.Dense(Poisoned, Events(1, 2, 4, 5, 7), 7));
+        Assert.Null(DrillChecker.DeadLettered(Poisoned, [3, 6], 7));
+    }
+
+    [Theory]
+    [InlineData(new long[] { 1, 2, 3, 4 }, 4, "event #3 is seq 3, expected 4 (duplicate")]
+    [InlineData(new long[] { 1, 2, 5 }, 5, "event #3 is seq 5, expected 4 (gap")]
+    [InlineData(new long[] { 1, 2, 4 }, 5, "holds 3 events, its checkpoint is 5 (4 without its poison seqs)")]
+    public void APoisonSeqHeldAsARow_OrAGoodOneMissing_IsNamed(long[] seqs, long checkpoint, string expected) =>
+        Assert.Contains(expected, DrillChecker.Dense(Poisoned, Events(seqs), checkpoint));
+
+    [Theory]
+    [InlineData(new long[] { 3 }, 7)]
+    [InlineData(new long[] { 3, 3, 6 }, 7)]
+    [InlineData(new long[] { 3, 6, 9 }, 7)]
+    public void DeadLettersMissingTwiceOrPastTheCheckpoint_AreNamed(long[] letters, long checkpoint) =>
+        Assert.Contains("expected [3 6]", DrillChecker.DeadLettered(Poisoned, letters, checkpoint));
 }

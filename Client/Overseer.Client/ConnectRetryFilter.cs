@@ -23,11 +23,11 @@ internal sealed partial class ConnectRetryFilter(
         var elapsed = timeProvider.GetElapsedTime(_startedAt);
         var remaining = options.ConnectTimeout - elapsed;
 
-        // Give up now rather than overrun the timeout: a wrong password will not fix itself, and while Redis is
-        // down every attempt takes the whole Redis connect timeout.
+        // Give up now rather than overrun the timeout: a wrong password or an untrusted certificate will not fix itself,
+        // and while Redis is down every attempt takes the whole Redis connect timeout.
         var redisConnectTimeout = TimeSpan.FromMilliseconds(options.Redis.ConnectTimeout);
         if (remaining <= TimeSpan.Zero
-            || IsAuthenticationFailure(exception)
+            || RedisConnectFailures.Permanent(exception)
             || (FindRedisFailure(exception) is not null && remaining < RetryDelay + redisConnectTimeout))
         {
             LogGaveUp(logger, options.ClusterId, options.RedisEndpoints, attempt, elapsed.TotalSeconds);
@@ -45,7 +45,8 @@ internal sealed partial class ConnectRetryFilter(
     {
         var tried = $"gave up after {attempts} attempt{(attempts == 1 ? "" : "s")} in {elapsed.TotalSeconds:0.#} s";
         var redis = $"Redis at {options.RedisEndpoints} ({OverseerClientOptions.RedisKey})";
-        var (probe, error) = FindRedisFailure(exception) is { } redisFailure && !IsAuthenticationFailure(exception)
+        var (probe, error) = RedisConnectFailures.Tls(exception) is { } tls ? (RedisProbe.Untrusted, Redact(tls))
+            : FindRedisFailure(exception) is { } redisFailure && !RedisConnectFailures.Permanent(exception)
             ? (RedisProbe.Unreachable, Redact(FirstSentence(redisFailure.Message)))
             : await ProbeRedisAsync();
         return probe switch
@@ -57,6 +58,8 @@ internal sealed partial class ConnectRetryFilter(
                 + $"wait longer with {OverseerClientOptions.ConnectTimeoutKey}.",
             RedisProbe.WrongPassword =>
                 $"{redis} refused the password; {tried}. Check the password in {OverseerClientOptions.RedisKey}.",
+            RedisProbe.Untrusted =>
+                $"cannot reach {redis} over TLS: {error}; {tried}. To fix it, {RedisConnectFailures.TlsAdvice} in {OverseerClientOptions.RedisKey}.",
             _ =>
                 $"cannot reach {redis}: {error}; {tried}. Is the cluster running? Start it with ./overseer up, "
                 + $"or check {OverseerClientOptions.RedisKey}.",
@@ -75,7 +78,11 @@ internal sealed partial class ConnectRetryFilter(
             await connection.GetDatabase().PingAsync();
             return (RedisProbe.Reachable, null);
         }
-        catch (Exception e) when (IsAuthenticationFailure(e))
+        catch (Exception e) when (RedisConnectFailures.Tls(e) is { } tls)
+        {
+            return (RedisProbe.Untrusted, Redact(tls));
+        }
+        catch (Exception e) when (RedisConnectFailures.Password(e))
         {
             return (RedisProbe.WrongPassword, null);
         }
@@ -96,19 +103,6 @@ internal sealed partial class ConnectRetryFilter(
         }
 
         return null;
-    }
-
-    private static bool IsAuthenticationFailure(Exception? e)
-    {
-        for (; e is not null; e = e.InnerException)
-        {
-            if (e is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure })
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     // Keep the error line short: StackExchange.Redis appends advice (abortConnect=false) that does not apply here, and
@@ -137,6 +131,7 @@ internal sealed partial class ConnectRetryFilter(
     {
         Reachable,
         WrongPassword,
+        Untrusted,
         Unreachable,
     }
 }

@@ -10,7 +10,8 @@ internal static class RedisConnector
 
     /// <summary>Connects and pings until Redis answers or <paramref name="timeout"/> has passed. A ping that times out or
     /// finds no connection yet is tried again within that budget: a Redis that is slow to answer its first command (a
-    /// loaded machine, a server still loading its dataset) is not an unreachable one.</summary>
+    /// loaded machine, a server still loading its dataset) is not an unreachable one. A refused password or an
+    /// untrusted TLS certificate is not tried again, and the message says which it is.</summary>
     public static async Task<IConnectionMultiplexer> ConnectAsync(ConfigurationOptions options, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -30,7 +31,7 @@ internal static class RedisConnector
                 {
                     throw new TimeoutException($"no answer within {timeout.TotalSeconds:0} s", ex);
                 }
-                catch (Exception ex) when (ex is RedisException or RedisTimeoutException && DateTime.UtcNow + RetryPause < deadline)
+                catch (Exception ex) when (ex is RedisException or RedisTimeoutException && !RedisConnectFailures.Permanent(ex) && DateTime.UtcNow + RetryPause < deadline)
                 {
                     await Task.Delay(RetryPause).ConfigureAwait(false);
                 }
@@ -39,10 +40,11 @@ internal static class RedisConnector
         catch (Exception ex)
         {
             mux?.Dispose();
-            var reason = Summarize(ex.Message);
+            var redis = $"Redis at {RedisEndpoint.Describe(options)} ({RedisEndpoint.Key})";
             throw new SiloConfigurationException(
-                $"cannot reach Redis at {RedisEndpoint.Describe(options)} ({RedisEndpoint.Key}): {reason}. "
-                + "Start Redis (./overseer up does) or point ConnectionStrings:redis at a reachable server");
+                RedisConnectFailures.Tls(ex) is { } tls ? $"cannot reach {redis} over TLS: {tls}. To fix it, {RedisConnectFailures.TlsAdvice} in {RedisEndpoint.Key}"
+                : RedisConnectFailures.Password(ex) ? $"{redis} refused the password. Check the password in {RedisEndpoint.Key}"
+                : $"cannot reach {redis}: {Summarize(ex.Message)}. Start Redis (./overseer up does) or point {RedisEndpoint.Key} at a reachable server");
         }
     }
 

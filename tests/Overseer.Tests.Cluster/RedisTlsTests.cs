@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Diagnostics;
 using Overseer.Testing;
+using Xunit.Abstractions;
 
 namespace Overseer.Tests.Cluster;
 
@@ -8,14 +10,15 @@ namespace Overseer.Tests.Cluster;
 /// <c>ssl=true</c>, trusting that authority the way a team would (<c>SSL_CERT_FILE</c>).</summary>
 /// <remarks>The server keeps a plain port too, for the test's own reads and the test client's membership lookups; the
 /// silo and the CLI are given only the TLS endpoint.</remarks>
-public sealed class RedisTlsTests
+public sealed class RedisTlsTests(ITestOutputHelper output)
 {
     private const string Password = "tls-test-secret";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task SiloAndCli_OverTlsWithAPassword_TrustingAPrivateAuthority_RunAWorker_AndWithoutTrustAreRefusedClearly()
+    public async Task SiloAndCli_OverTlsWithAPassword_TrustingAPrivateAuthority_RunAWorker_AndAreRefusedClearlyWithoutTrustOrWithAWrongPassword()
     {
+        var clock = Stopwatch.StartNew();
         using var certificates = TestCertificates.Create();
         var tlsPort = PortAllocator.GetFreePort();
         await using var redis = new RedisServer(Password, certificates.RedisArguments(tlsPort));
@@ -43,11 +46,38 @@ public sealed class RedisTlsTests
         var info = JsonDocument.Parse(status.Stdout).RootElement;
         Assert.Equal(("completed", 200), (info.GetProperty("status").GetString(), info.GetProperty("checkpoint").GetInt32()));
 
-        // Without the authority the server's certificate is not trusted: refused at once, naming Redis, not the password.
+        output.WriteLine($"worker completed over TLS at {clock.Elapsed.TotalSeconds:0.0} s");
+
+        // Without the authority, or with a wrong password: refused at once, saying which, naming the endpoint, never the password.
         var untrusted = new Dictionary<string, string>(cli) { ["SSL_CERT_FILE"] = Path.Combine(certificates.Directory, "none.pem") };
-        var refused = await ProcessRunner.RunAsync(RepoPaths.CliDll, ["status", "tls-worker"], untrusted, Deadline);
-        Assert.True(refused.ExitCode == 3, $"overseer status without trusting the authority should exit 3 (unreachable); it exited {refused.ExitCode}: {refused.Stdout} {refused.Stderr}");
-        Assert.Contains($"127.0.0.1:{tlsPort}", refused.Stderr);
-        Assert.DoesNotContain(Password, refused.Stderr + refused.Stdout);
+        var wrongPassword = new Dictionary<string, string>(cli) { ["ConnectionStrings__redis"] = tls.Replace(Password, "not-the-password", StringComparison.Ordinal) };
+        var cliUntrusted = await RefusedAsync(RepoPaths.CliDll, ["status", "tls-worker"], untrusted, exitCode: 3);
+        var cliWrongPassword = await RefusedAsync(RepoPaths.CliDll, ["status", "tls-worker"], wrongPassword, exitCode: 3);
+        var siloUntrusted = await RefusedAsync(RepoPaths.SiloDll, [], Silo(untrusted), exitCode: 1);
+        var siloWrongPassword = await RefusedAsync(RepoPaths.SiloDll, [], Silo(wrongPassword), exitCode: 1);
+
+        Assert.All([cliUntrusted, siloUntrusted, cliWrongPassword, siloWrongPassword], e => Assert.Contains($"Redis at 127.0.0.1:{tlsPort} (", e));
+        Assert.All([cliUntrusted, siloUntrusted], e => Assert.Contains("(ConnectionStrings:redis) over TLS: The remote certificate is invalid", e));
+        Assert.All([cliUntrusted, siloUntrusted], e => Assert.Contains("SSL_CERT_FILE=/path/to/ca.pem", e));
+        Assert.All([cliWrongPassword, siloWrongPassword], e => Assert.Contains("(ConnectionStrings:redis) refused the password", e));
     }
+
+    /// <summary>Runs the CLI or a silo that must refuse to work, and returns what it said (checked: the exit code, no password).</summary>
+    private async Task<string> RefusedAsync(string dll, string[] args, IReadOnlyDictionary<string, string> environment, int exitCode)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = await ProcessRunner.RunAsync(dll, args, environment, Deadline);
+        output.WriteLine($"{Path.GetFileName(dll)} {string.Join(' ', args)}: exit {result.ExitCode} after {clock.Elapsed.TotalSeconds:0.0} s: {result.Stderr.Trim()}");
+        Assert.True(result.ExitCode == exitCode, $"{Path.GetFileName(dll)} should exit {exitCode}; it exited {result.ExitCode}: {result.Stdout} {result.Stderr}");
+        Assert.DoesNotContain(Password, result.Stderr + result.Stdout);
+        return result.Stderr;
+    }
+
+    /// <summary>A silo's environment on free ports, with the given Redis settings.</summary>
+    private static Dictionary<string, string> Silo(IReadOnlyDictionary<string, string> redis) => new(redis)
+    {
+        ["Urls"] = $"http://127.0.0.1:{PortAllocator.GetFreePort()}",
+        ["Orleans__Endpoints__SiloPort"] = $"{PortAllocator.GetFreePort()}",
+        ["Orleans__Endpoints__GatewayPort"] = $"{PortAllocator.GetFreePort()}",
+    };
 }

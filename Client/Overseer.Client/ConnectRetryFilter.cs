@@ -44,7 +44,7 @@ internal sealed partial class ConnectRetryFilter(
     private async Task<string> DescribeAsync(Exception exception, int attempts, TimeSpan elapsed)
     {
         var tried = $"gave up after {attempts} attempt{(attempts == 1 ? "" : "s")} in {elapsed.TotalSeconds:0.#} s";
-        var redis = $"Redis at {options.RedisEndpoints} ({OverseerClientOptions.RedisKey})";
+        var redis = $"Redis at {RedisConfigurationRules.Describe(options.Redis)} ({OverseerClientOptions.RedisKey})";
         var (probe, error) = RedisConnectFailures.Tls(exception) is { } tls ? (RedisProbe.Untrusted, Redact(tls))
             : FindRedisFailure(exception) is { } redisFailure && !RedisConnectFailures.Permanent(exception)
             ? (RedisProbe.Unreachable, Redact(FirstSentence(redisFailure.Message)))

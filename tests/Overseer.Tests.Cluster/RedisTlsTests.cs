@@ -51,12 +51,14 @@ public sealed class RedisTlsTests(ITestOutputHelper output)
         // Without the authority, or with a wrong password: refused at once, saying which, naming the endpoint, never the password.
         var untrusted = new Dictionary<string, string>(cli) { ["SSL_CERT_FILE"] = Path.Combine(certificates.Directory, "none.pem") };
         var wrongPassword = new Dictionary<string, string>(cli) { ["ConnectionStrings__redis"] = tls.Replace(Password, "not-the-password", StringComparison.Ordinal) };
-        var cliUntrusted = await RefusedAsync(RepoPaths.CliDll, ["status", "tls-worker"], untrusted, exitCode: 3);
-        var cliWrongPassword = await RefusedAsync(RepoPaths.CliDll, ["status", "tls-worker"], wrongPassword, exitCode: 3);
-        var siloUntrusted = await RefusedAsync(RepoPaths.SiloDll, [], Silo(untrusted), exitCode: 1);
-        var siloWrongPassword = await RefusedAsync(RepoPaths.SiloDll, [], Silo(wrongPassword), exitCode: 1);
+        var refusals = await Task.WhenAll(
+            RefusedAsync(RepoPaths.CliDll, ["status", "tls-worker"], untrusted, exitCode: 3),
+            RefusedAsync(RepoPaths.CliDll, ["status", "tls-worker"], wrongPassword, exitCode: 3),
+            RefusedAsync(RepoPaths.SiloDll, [], Silo(untrusted), exitCode: 1),
+            RefusedAsync(RepoPaths.SiloDll, [], Silo(wrongPassword), exitCode: 1));
+        var (cliUntrusted, cliWrongPassword, siloUntrusted, siloWrongPassword) = (refusals[0], refusals[1], refusals[2], refusals[3]);
 
-        Assert.All([cliUntrusted, siloUntrusted, cliWrongPassword, siloWrongPassword], e => Assert.Contains($"Redis at 127.0.0.1:{tlsPort} (", e));
+        Assert.All([cliUntrusted, siloUntrusted, cliWrongPassword, siloWrongPassword], e => Assert.Contains($"Redis at 127.0.0.1:{tlsPort} (tls) (password set) (ConnectionStrings:redis)", e));
         Assert.All([cliUntrusted, siloUntrusted], e => Assert.Contains("(ConnectionStrings:redis) over TLS: The remote certificate is invalid", e));
         Assert.All([cliUntrusted, siloUntrusted], e => Assert.Contains("SSL_CERT_FILE=/path/to/ca.pem", e));
         Assert.All([cliWrongPassword, siloWrongPassword], e => Assert.Contains("(ConnectionStrings:redis) refused the password", e));

@@ -8,6 +8,9 @@ internal static class RedisCli
     private const string Executable = "redis-cli";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>redis-cli's arguments that authenticate with <paramref name="password"/> (none when null).</summary>
+    public static string[] Auth(string? password) => password is null ? [] : ["-a", password, "--no-auth-warning"];
+
     /// <summary>Runs redis-cli to completion and returns its output.</summary>
     /// <exception cref="InvalidOperationException">redis-cli is missing or exited with an error; the message holds its output.</exception>
     /// <exception cref="TimeoutException">It did not finish within 30 s.</exception>

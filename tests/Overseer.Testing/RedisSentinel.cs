@@ -29,7 +29,15 @@ public sealed class RedisSentinel : IAsyncDisposable
     private readonly List<RedisSentinelNode> sentinels = [];
     private readonly string[] serverArguments;
 
-    private RedisSentinel(IEnumerable<string>? serverArguments) => this.serverArguments = serverArguments?.ToArray() ?? [];
+    private RedisSentinel(IEnumerable<string>? serverArguments, string? password)
+    {
+        this.serverArguments = serverArguments?.ToArray() ?? [];
+        Password = password;
+    }
+
+    /// <summary>The password every data node and every sentinel requires (and the replicas and sentinels use among
+    /// themselves), or null for none.</summary>
+    public string? Password { get; }
 
     /// <summary>The data nodes: the first primary, then its two replicas (a failover changes which is primary since).</summary>
     public IReadOnlyList<RedisServer> Servers => servers;
@@ -41,17 +49,20 @@ public sealed class RedisSentinel : IAsyncDisposable
     /// <c>127.0.0.1:41001,127.0.0.1:41002,127.0.0.1:41003,serviceName=overseer,abortConnect=false</c>.</summary>
     public string ConnectionString =>
         string.Join(',', sentinels.Select(s => $"127.0.0.1:{s.Port.ToString(CultureInfo.InvariantCulture)}"))
-        + $",serviceName={ServiceName},abortConnect=false";
+        + $",serviceName={ServiceName},abortConnect=false" + (Password is null ? "" : $",password={Password}");
 
     /// <summary>Starts the primary, its replicas and the sentinels, and waits until the deployment is ready.</summary>
     /// <param name="serverArguments">More redis-server arguments for every data node (e.g. <c>["--appendfsync", "always"]</c>).</param>
+    /// <param name="password">When set, every data node and every sentinel requires it (<c>requirepass</c>), the
+    /// replicas authenticate to their primary with it (<c>masterauth</c>), the sentinels to the data nodes
+    /// (<c>sentinel auth-pass</c>), and <see cref="ConnectionString"/> carries it.</param>
     /// <param name="cancellationToken">Stops waiting early.</param>
     /// <exception cref="InvalidOperationException">redis-server or redis-cli is missing, or a process did not start; the
     /// message says why.</exception>
     /// <exception cref="TimeoutException">Not ready within 30 s; the message holds each sentinel's and replica's view.</exception>
-    public static async Task<RedisSentinel> StartNewAsync(IEnumerable<string>? serverArguments = null, CancellationToken cancellationToken = default)
+    public static async Task<RedisSentinel> StartNewAsync(IEnumerable<string>? serverArguments = null, string? password = null, CancellationToken cancellationToken = default)
     {
-        var deployment = new RedisSentinel(serverArguments);
+        var deployment = new RedisSentinel(serverArguments, password);
         try
         {
             await deployment.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -114,7 +125,7 @@ public sealed class RedisSentinel : IAsyncDisposable
     public static async Task<string> RoleAsync(RedisServer server, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(server);
-        var reply = await RedisCli.RunAsync(["-p", server.Port.ToString(CultureInfo.InvariantCulture), "role"], cancellationToken).ConfigureAwait(false);
+        var reply = await RedisCli.RunAsync([.. RedisCli.Auth(server.Password), "-p", server.Port.ToString(CultureInfo.InvariantCulture), "role"], cancellationToken).ConfigureAwait(false);
         return reply.Split('\n', StringSplitOptions.TrimEntries)[0];
     }
 
@@ -128,13 +139,13 @@ public sealed class RedisSentinel : IAsyncDisposable
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         // Any node may become the primary, so each one starts a replica's first sync at once (no diskless-sync delay).
-        string[] common = ["--repl-diskless-sync-delay", "0", .. serverArguments];
-        var primary = new RedisServer(extraArguments: common);
+        string[] common = ["--repl-diskless-sync-delay", "0", .. (Password is null ? [] : new[] { "--masterauth", Password }), .. serverArguments];
+        var primary = new RedisServer(Password, common);
         servers.Add(primary);
         await primary.StartAsync(cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < ReplicaCount; i++)
         {
-            servers.Add(new RedisServer(extraArguments: [.. common, "--replicaof", "127.0.0.1", primary.Port.ToString(CultureInfo.InvariantCulture)]));
+            servers.Add(new RedisServer(Password, [.. common, "--replicaof", "127.0.0.1", primary.Port.ToString(CultureInfo.InvariantCulture)]));
         }
 
         await Task.WhenAll(servers.Skip(1).Select(s => s.StartAsync(cancellationToken))).ConfigureAwait(false);
@@ -151,7 +162,7 @@ public sealed class RedisSentinel : IAsyncDisposable
 
         for (var i = 0; i < SentinelCount; i++)
         {
-            sentinels.Add(new RedisSentinelNode());
+            sentinels.Add(new RedisSentinelNode(Password));
         }
 
         await Task.WhenAll(sentinels.Select(s => s.StartAsync(ServiceName, primary.Port, Quorum, cancellationToken))).ConfigureAwait(false);
@@ -166,7 +177,7 @@ public sealed class RedisSentinel : IAsyncDisposable
 
     private static async Task<bool> SyncedAsync(RedisServer replica, CancellationToken cancellationToken)
     {
-        var info = await RedisCli.RunAsync(["-p", replica.Port.ToString(CultureInfo.InvariantCulture), "info", "replication"], cancellationToken).ConfigureAwait(false);
+        var info = await RedisCli.RunAsync([.. RedisCli.Auth(replica.Password), "-p", replica.Port.ToString(CultureInfo.InvariantCulture), "info", "replication"], cancellationToken).ConfigureAwait(false);
         return info.Contains("master_link_status:up", StringComparison.Ordinal);
     }
 

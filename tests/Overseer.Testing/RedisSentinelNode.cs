@@ -14,13 +14,17 @@ internal sealed class RedisSentinelNode : IAsyncDisposable
 
     private Process? process;
 
-    public RedisSentinelNode()
+    public RedisSentinelNode(string? password = null)
     {
+        Password = password;
         Port = PortAllocator.GetFreePort();
         Directory = System.IO.Directory.CreateTempSubdirectory("overseer-sentinel-").FullName;
     }
 
     public int Port { get; }
+
+    /// <summary>What this sentinel requires of its clients and gives the data nodes; null for none.</summary>
+    public string? Password { get; }
 
     public string Directory { get; }
 
@@ -55,6 +59,7 @@ internal sealed class RedisSentinelNode : IAsyncDisposable
             $"sentinel down-after-milliseconds {serviceName} 1000",
             $"sentinel failover-timeout {serviceName} 2000",
             $"sentinel parallel-syncs {serviceName} 2",
+            .. Password is null ? [] : new[] { $"requirepass {Password}", $"sentinel auth-pass {serviceName} {Password}" },
         ], cancellationToken).ConfigureAwait(false);
 
         process = ChildProcesses.Start(executable, [config, "--sentinel"], LogPath, new Dictionary<string, string?>(), Directory);
@@ -72,7 +77,7 @@ internal sealed class RedisSentinelNode : IAsyncDisposable
 
             try
             {
-                last = (await RedisCli.RunAsync(["-p", port, "ping"], cancellationToken).ConfigureAwait(false)).Trim();
+                last = (await RedisCli.RunAsync([.. RedisCli.Auth(Password), "-p", port, "ping"], cancellationToken).ConfigureAwait(false)).Trim();
                 if (last == "PONG")
                 {
                     return;
@@ -93,7 +98,7 @@ internal sealed class RedisSentinelNode : IAsyncDisposable
 
     /// <summary>Runs a redis-cli command against this sentinel and returns its output.</summary>
     public Task<string> CliAsync(IReadOnlyList<string> command, CancellationToken cancellationToken) =>
-        RedisCli.RunAsync(["-p", Port.ToString(CultureInfo.InvariantCulture), .. command], cancellationToken);
+        RedisCli.RunAsync([.. RedisCli.Auth(Password), "-p", Port.ToString(CultureInfo.InvariantCulture), .. command], cancellationToken);
 
     public string ReadLogTail(int lines = 30) => ChildProcesses.ReadTail(LogPath, lines);
 

@@ -10,7 +10,8 @@ using static Overseer.Tests.Grains.CrashSchedule;
 
 namespace Overseer.Tests.Grains;
 
-/// <summary>Overseer on Redis Sentinel (a primary, 2 replicas, 3 sentinels), connected with a Sentinel connection string:
+/// <summary>Overseer on Redis Sentinel (a primary, 2 replicas, 3 sentinels, every one requiring the password the Sentinel
+/// connection string carries: <c>password=</c> serves the sentinels and the data nodes alike):
 /// a kill -9 of the primary while workers commit and crash on schedule. The sentinels promote a replica, the silos'
 /// connection follows it, the failover is an outage and never a crash, and every worker ends with exactly its
 /// scheduled restarts and every event once — with the default durability, and with each commit counting only once a
@@ -32,7 +33,7 @@ public sealed class RedisSentinelTests(ITestOutputHelper output) : IAsyncLifetim
     private RedisSentinel redis = null!;
     private OverseerCluster? overseer;
 
-    public async Task InitializeAsync() => redis = await RedisSentinel.StartNewAsync();
+    public async Task InitializeAsync() => redis = await RedisSentinel.StartNewAsync(password: "sentinel-test-secret");
 
     public async Task DisposeAsync()
     {

@@ -27,13 +27,17 @@ public sealed class RedisCluster : IAsyncDisposable
     private readonly string[] nodeArguments;
     private int[] primaryPorts = [];
 
-    private RedisCluster(int replicasPerPrimary, IEnumerable<string>? nodeArguments)
+    private RedisCluster(int replicasPerPrimary, IEnumerable<string>? nodeArguments, string? password)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(replicasPerPrimary);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(replicasPerPrimary, 1);
         this.replicasPerPrimary = replicasPerPrimary;
         this.nodeArguments = nodeArguments?.ToArray() ?? [];
+        Password = password;
     }
+
+    /// <summary>The password every node requires (and the replicas give their primary), or null for none.</summary>
+    public string? Password { get; }
 
     /// <summary>How many replicas the cluster has: <see cref="ReplicaCount"/>, or 0 when started without replicas.</summary>
     public int Replicas => replicasPerPrimary * PrimaryCount;
@@ -49,20 +53,23 @@ public sealed class RedisCluster : IAsyncDisposable
     /// <c>127.0.0.1:41001,127.0.0.1:41002,127.0.0.1:41003,abortConnect=false</c>: the client finds the replicas and the
     /// slot map from any of them.</summary>
     public string ConnectionString =>
-        string.Join(',', primaryPorts.Select(p => $"127.0.0.1:{p.ToString(CultureInfo.InvariantCulture)}")) + ",abortConnect=false";
+        string.Join(',', primaryPorts.Select(p => $"127.0.0.1:{p.ToString(CultureInfo.InvariantCulture)}")) + ",abortConnect=false"
+        + (Password is null ? "" : $",password={Password}");
 
     /// <summary>Starts the nodes, creates the cluster and waits until it is ready.</summary>
     /// <param name="replicasPerPrimary">1 (the default: 3 primaries, 3 replicas) or 0 (3 primaries only, e.g. for a
     /// benchmark of sharding alone).</param>
     /// <param name="nodeArguments">More redis-server arguments for every node, e.g. <c>["--appendfsync", "always"]</c>.</param>
+    /// <param name="password">When set, every node requires it (<c>requirepass</c>), replicas give it to their primary
+    /// (<c>masterauth</c>), and <see cref="ConnectionString"/> carries it.</param>
     /// <param name="cancellationToken">Stops the start.</param>
     /// <exception cref="InvalidOperationException">redis-server or redis-cli is missing, a node did not start, or the
     /// create failed; the message says why.</exception>
     /// <exception cref="TimeoutException">The cluster was not ready within 30 s; the message holds each node's view.</exception>
     public static async Task<RedisCluster> StartNewAsync(
-        int replicasPerPrimary = 1, IEnumerable<string>? nodeArguments = null, CancellationToken cancellationToken = default)
+        int replicasPerPrimary = 1, IEnumerable<string>? nodeArguments = null, string? password = null, CancellationToken cancellationToken = default)
     {
-        var cluster = new RedisCluster(replicasPerPrimary, nodeArguments);
+        var cluster = new RedisCluster(replicasPerPrimary, nodeArguments, password);
         try
         {
             await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -159,7 +166,7 @@ public sealed class RedisCluster : IAsyncDisposable
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (keys.Count > 0)
         {
-            await RunCliAsync(["-p", fromPort, "migrate", "127.0.0.1", to.Port.ToString(CultureInfo.InvariantCulture), "", "0", "5000", "keys", .. keys], cancellationToken).ConfigureAwait(false);
+            await RunCliAsync(["-p", fromPort, "migrate", "127.0.0.1", to.Port.ToString(CultureInfo.InvariantCulture), "", "0", "5000", .. (Password is null ? [] : new[] { "auth", Password }), "keys", .. keys], cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -208,7 +215,7 @@ public sealed class RedisCluster : IAsyncDisposable
         return counts;
     }
 
-    private static async Task<string> NodeIdAsync(RedisServer node, CancellationToken cancellationToken) =>
+    private async Task<string> NodeIdAsync(RedisServer node, CancellationToken cancellationToken) =>
         (await RunCliAsync(["-p", node.Port.ToString(CultureInfo.InvariantCulture), "cluster", "myid"], cancellationToken).ConfigureAwait(false)).Trim();
 
     /// <summary>The slots of one CLUSTER NODES slot field: <c>5461-10922</c> or <c>93</c>.</summary>
@@ -249,8 +256,9 @@ public sealed class RedisCluster : IAsyncDisposable
     {
         for (var i = 0; i < PrimaryCount + Replicas; i++)
         {
-            nodes.Add(new RedisServer(extraArguments:
+            nodes.Add(new RedisServer(Password,
             [
+                .. Password is null ? [] : new[] { "--masterauth", Password },
                 "--cluster-enabled", "yes",
                 "--cluster-port", PortAllocator.GetFreePort().ToString(CultureInfo.InvariantCulture),
                 "--cluster-node-timeout", "2000",
@@ -283,7 +291,7 @@ public sealed class RedisCluster : IAsyncDisposable
             cancellationToken);
 
     /// <summary>What one node says of the cluster: its CLUSTER INFO state and CLUSTER NODES layout.</summary>
-    private static async Task<NodeView> ViewAsync(int port, CancellationToken cancellationToken)
+    private async Task<NodeView> ViewAsync(int port, CancellationToken cancellationToken)
     {
         var portArg = port.ToString(CultureInfo.InvariantCulture);
         var info = await RunCliAsync(["-p", portArg, "cluster", "info"], cancellationToken).ConfigureAwait(false);
@@ -303,7 +311,7 @@ public sealed class RedisCluster : IAsyncDisposable
 
     /// <summary>One node's CLUSTER NODES, split: <c>&lt;id&gt; &lt;ip:port@cport&gt; &lt;flags&gt; &lt;master id|-&gt;
     /// &lt;ping&gt; &lt;pong&gt; &lt;epoch&gt; &lt;link&gt; [&lt;slot ranges&gt;…]</c>.</summary>
-    private static async Task<List<string[]>> NodeRowsAsync(int port, CancellationToken cancellationToken)
+    private async Task<List<string[]>> NodeRowsAsync(int port, CancellationToken cancellationToken)
     {
         var layout = await RunCliAsync(["-p", port.ToString(CultureInfo.InvariantCulture), "cluster", "nodes"], cancellationToken).ConfigureAwait(false);
         return layout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -318,8 +326,8 @@ public sealed class RedisCluster : IAsyncDisposable
         info.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith("cluster_state:", StringComparison.Ordinal))?[14..]
         ?? "(no cluster_state)";
 
-    private static Task<string> RunCliAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
-        RedisCli.RunAsync(arguments, cancellationToken);
+    private Task<string> RunCliAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        RedisCli.RunAsync([.. RedisCli.Auth(Password), .. arguments], cancellationToken);
 
     private sealed record NodeView(int Port, string State, int[] PrimaryPorts, int Replicas, bool Healthy, bool Synced, string SlotMap)
     {

@@ -10,7 +10,8 @@ using static Overseer.Tests.Grains.CrashSchedule;
 
 namespace Overseer.Tests.Grains;
 
-/// <summary>A kill -9 of a Redis Cluster primary while workers commit and crash on schedule: the cluster promotes the
+/// <summary>A kill -9 of a Redis Cluster primary (every node requiring the password the connection string carries) while
+/// workers commit and crash on schedule: the cluster promotes the
 /// replica by itself, the failover (connection errors, CLUSTERDOWN, MOVED) is an outage and never a crash, and every
 /// worker ends with exactly its scheduled restarts and every event once.</summary>
 /// <remarks>Its own Redis Cluster and silos (not a class fixture shared with other tests): it kills a node. Replication
@@ -29,7 +30,7 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output) : IAsync
 
     public async Task InitializeAsync()
     {
-        redis = await RedisCluster.StartNewAsync();
+        redis = await RedisCluster.StartNewAsync(password: "cluster-test-secret");
         try
         {
             overseer = new OverseerCluster

@@ -444,8 +444,26 @@ public sealed partial class OverseerClient
     // resume returns a running worker as it is. One narrow case: a worker resumed by the first attempt that completes or
     // fails before a retry lands is started once more by that retry. A rewind repeated rewinds to the same seq again
     // (the events after it are handled once more, through the handler's rewind hook: nothing twice). The commands that
-    // consume what they act on (delete, skip, replay, discard, accept) go through CommandAsync: a retry that is refused
+    // consume what they act on (delete, skip, replay, discard, accept) go through CommandAsync (below): a retry that is refused
     // may have been refused because its first attempt did the work.
+    /// <summary>Each attempt carries its deadline (<see cref="RequestDeadline"/>): the cluster refuses an attempt that
+    /// reaches it after this client gave up on it, so that a retry is never carried out twice.</summary>
+    private Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(
+            async () =>
+            {
+                RequestDeadline.Set(DateTimeOffset.UtcNow + attemptTimeout);
+                try
+                {
+                    return await call();
+                }
+                finally
+                {
+                    RequestDeadline.Clear();
+                }
+            },
+            cancellationToken);
+
     /// <summary>A command that consumes what it acts on (a worker, a halt, a dead letter), retried like every call
     /// (<see cref="CallAsync"/>); when a retry (its first attempt's answer lost in transport, so that attempt may have
     /// run) is refused, <paramref name="done"/> says whether the command's effect is in place and returns the result to
@@ -486,22 +504,4 @@ public sealed partial class OverseerClient
 
     private static Task<T?> NotKnownToBeDone<T>(OverseerException refused)
         where T : class => Task.FromResult<T?>(null);
-
-    /// <summary>Each attempt carries its deadline (<see cref="RequestDeadline"/>): the cluster refuses an attempt that
-    /// reaches it after this client gave up on it, so that a retry is never carried out twice.</summary>
-    private Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
-        retry.ExecuteAsync(
-            async () =>
-            {
-                RequestDeadline.Set(DateTimeOffset.UtcNow + attemptTimeout);
-                try
-                {
-                    return await call();
-                }
-                finally
-                {
-                    RequestDeadline.Clear();
-                }
-            },
-            cancellationToken);
 }

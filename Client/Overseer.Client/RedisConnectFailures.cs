@@ -32,12 +32,10 @@ internal static class RedisConnectFailures
     }
 
     /// <summary>Whether the server refused the password, or asked for one that was not given.</summary>
-    public static bool Password(Exception? exception) => Tls(exception) is null && Authentication(exception);
+    public static bool Password(Exception? exception) => Tls(exception) is null && Permanent(exception);
 
     /// <summary>Whether retrying cannot help: a TLS or a password failure.</summary>
-    public static bool Permanent(Exception? exception) => Authentication(exception);
-
-    private static bool Authentication(Exception? exception)
+    public static bool Permanent(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {

@@ -48,6 +48,24 @@ internal static class ProcessRunner
     public static Task<Result> CliAsync(ProcessCluster cluster, params string[] args) =>
         RunAsync(RepoPaths.CliDll, args, Environment(cluster), TimeSpan.FromSeconds(60));
 
+    /// <summary>The environment of a silo process run on its own (not joined to a <see cref="ProcessCluster"/>): its HTTP,
+    /// silo and gateway ports free, then <paramref name="settings"/>.</summary>
+    public static Dictionary<string, string> StandaloneSilo(IEnumerable<KeyValuePair<string, string>> settings)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Urls"] = $"http://127.0.0.1:{PortAllocator.GetFreePort()}",
+            ["Orleans__Endpoints__SiloPort"] = PortAllocator.GetFreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__Endpoints__GatewayPort"] = PortAllocator.GetFreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
     /// <summary>The environment that points the CLI at <paramref name="cluster"/>; everything else is the CLI's default.</summary>
     public static IReadOnlyDictionary<string, string> Environment(ProcessCluster cluster) => new Dictionary<string, string>
     {

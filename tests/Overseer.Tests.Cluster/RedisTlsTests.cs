@@ -54,8 +54,8 @@ public sealed class RedisTlsTests(ITestOutputHelper output)
         var refusals = await Task.WhenAll(
             RefusedAsync(RepoPaths.CliDll, ["status", "tls-worker"], untrusted, exitCode: 3),
             RefusedAsync(RepoPaths.CliDll, ["status", "tls-worker"], wrongPassword, exitCode: 3),
-            RefusedAsync(RepoPaths.SiloDll, [], Silo(untrusted), exitCode: 1),
-            RefusedAsync(RepoPaths.SiloDll, [], Silo(wrongPassword), exitCode: 1));
+            RefusedAsync(RepoPaths.SiloDll, [], ProcessRunner.StandaloneSilo(untrusted), exitCode: 1),
+            RefusedAsync(RepoPaths.SiloDll, [], ProcessRunner.StandaloneSilo(wrongPassword), exitCode: 1));
         var (cliUntrusted, cliWrongPassword, siloUntrusted, siloWrongPassword) = (refusals[0], refusals[1], refusals[2], refusals[3]);
 
         Assert.All([cliUntrusted, siloUntrusted, cliWrongPassword, siloWrongPassword], e => Assert.Contains($"Redis at 127.0.0.1:{tlsPort} (tls) (password set) (ConnectionStrings:redis)", e));
@@ -74,12 +74,4 @@ public sealed class RedisTlsTests(ITestOutputHelper output)
         Assert.DoesNotContain(Password, result.Stderr + result.Stdout);
         return result.Stderr;
     }
-
-    /// <summary>A silo's environment on free ports, with the given Redis settings.</summary>
-    private static Dictionary<string, string> Silo(IReadOnlyDictionary<string, string> redis) => new(redis)
-    {
-        ["Urls"] = $"http://127.0.0.1:{PortAllocator.GetFreePort()}",
-        ["Orleans__Endpoints__SiloPort"] = $"{PortAllocator.GetFreePort()}",
-        ["Orleans__Endpoints__GatewayPort"] = $"{PortAllocator.GetFreePort()}",
-    };
 }

@@ -5,21 +5,8 @@ namespace Overseer.Tests.Cluster;
 /// <summary>A silo that cannot work refuses to start, saying which setting is wrong.</summary>
 public sealed class SiloStartupTests
 {
-    private static Task<ProcessRunner.Result> StartSiloAsync(params (string Key, string Value)[] settings)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["Urls"] = $"http://127.0.0.1:{PortAllocator.GetFreePort()}",
-            ["Orleans__Endpoints__SiloPort"] = PortAllocator.GetFreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans__Endpoints__GatewayPort"] = PortAllocator.GetFreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        foreach (var (key, value) in settings)
-        {
-            environment[key] = value;
-        }
-
-        return ProcessRunner.RunAsync(RepoPaths.SiloDll, [], environment, TimeSpan.FromSeconds(60));
-    }
+    private static Task<ProcessRunner.Result> StartSiloAsync(params (string Key, string Value)[] settings) =>
+        ProcessRunner.RunAsync(RepoPaths.SiloDll, [], ProcessRunner.StandaloneSilo(settings.Select(s => KeyValuePair.Create(s.Key, s.Value))), TimeSpan.FromSeconds(60));
 
     [Fact]
     public async Task Start_UnreachableRedis_ExitsNamingTheKeyAndEndpoint_WithoutThePassword()

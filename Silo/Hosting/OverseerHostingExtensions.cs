@@ -60,8 +60,9 @@ public static class OverseerHostingExtensions
         var requireAuthentication = DashboardAccess.RequiresAuthentication(dashboard, settings.Urls);
 
         builder.WebHost.UseUrls(settings.Urls);
-        var redis = RedisConnector.ConnectAsync(settings.Redis, TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
-        PartitionLayoutGuard.EnsureAsync(redis, new RedisKeys(settings.ServiceId), overseer.Partitions).GetAwaiter().GetResult();
+        var redis = RedisConnector.ConnectAsync(settings.Redis, RedisConnector.StartupBudget).GetAwaiter().GetResult();
+        RedisConnector.StartupStepAsync(settings.Redis, () => PartitionLayoutGuard.EnsureAsync(redis, new RedisKeys(settings.ServiceId), overseer.Partitions))
+            .GetAwaiter().GetResult();
         builder.Services.AddSingleton(redis);
         builder.Services.AddOptions<OverseerOptions>().Bind(SiloConfiguration.Section(config, OverseerOptions.SectionName), SiloConfiguration.Strict);
         builder.Services.AddOptions<SupervisionOptions>().Bind(SiloConfiguration.Section(config, SupervisionOptions.SectionName), SiloConfiguration.Strict);

@@ -5,6 +5,9 @@ namespace Overseer.Hosting;
 /// <summary>Connects the silo's shared multiplexer and proves Redis answers before the silo joins the cluster.</summary>
 internal static class RedisConnector
 {
+    /// <summary>How long the silo waits at start for Redis to answer, and again for each later step of its start-up.</summary>
+    public static readonly TimeSpan StartupBudget = TimeSpan.FromSeconds(30);
+
     /// <summary>How long to wait between pings that failed before the startup budget is spent.</summary>
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(200);
 
@@ -45,6 +48,34 @@ internal static class RedisConnector
                 RedisConnectFailures.Tls(ex) is { } tls ? $"cannot reach {redis} over TLS: {tls}. To fix it, {RedisConnectFailures.TlsAdvice} in {RedisEndpoint.Key}"
                 : RedisConnectFailures.Password(ex) ? $"{redis} refused the password. Check the password in {RedisEndpoint.Key}"
                 : $"cannot reach {redis}: {Summarize(ex.Message)}. Start Redis (./overseer up does) or point {RedisEndpoint.Key} at a reachable server");
+        }
+    }
+
+    /// <summary>Runs a step of the silo's start-up that reads or writes Redis once it answered (e.g. the partition layout
+    /// check), trying it again while Redis is briefly unavailable (a timeout on a loaded machine, a restart) within
+    /// <see cref="StartupBudget"/>; then the failure is a <see cref="SiloConfigurationException"/> naming Redis, not an
+    /// unhandled exception. Anything else the step throws (a refusal) passes through as it is.</summary>
+    public static async Task StartupStepAsync(ConfigurationOptions options, Func<Task> step)
+    {
+        var deadline = DateTime.UtcNow + StartupBudget;
+        while (true)
+        {
+            try
+            {
+                await step().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (Redis.RedisFaults.IsTransient(ex))
+            {
+                if (DateTime.UtcNow + RetryPause >= deadline)
+                {
+                    throw new SiloConfigurationException(
+                        $"cannot reach Redis at {RedisEndpoint.Describe(options)} ({RedisEndpoint.Key}) while starting: {Summarize(ex.Message)}. "
+                        + $"It answered, then stopped answering for {StartupBudget.TotalSeconds:0} s");
+                }
+
+                await Task.Delay(RetryPause).ConfigureAwait(false);
+            }
         }
     }
 

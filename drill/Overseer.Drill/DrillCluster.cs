@@ -106,7 +106,7 @@ internal sealed class DrillCluster : IAsyncDisposable
     /// <summary>Starts a silo process named <paramref name="name"/> and waits until it is ready.</summary>
     public async Task JoinAsync(string name, CancellationToken cancellationToken)
     {
-        var silo = SiloProcess.Start(new SiloProcessOptions
+        var options = new SiloProcessOptions
         {
             Name = name,
             RedisConnectionString = Redis.ConnectionString,
@@ -114,13 +114,14 @@ internal sealed class DrillCluster : IAsyncDisposable
             ServiceId = ServiceId,
             HostDll = RepoPaths.DrillHostDll,
             ExtraEnvironment = _siloEnvironment,
-        });
-        lock (_silos)
+        };
+        await SiloProcess.StartReadyAsync(options, TimeSpan.FromSeconds(90), (silo, _) =>
         {
-            _silos[name] = silo;
-        }
-
-        await silo.WaitReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
+            lock (_silos)
+            {
+                _silos[name] = silo;
+            }
+        }, cancellationToken);
     }
 
     public SiloProcess Silo(string name)

@@ -110,14 +110,18 @@ public sealed class ProcessCluster : IAsyncDisposable
             ServiceId = ServiceId,
             ExtraEnvironment = environment,
         };
-        var silo = SiloProcess.Start(options);
-        lock (_silos)
+        return await SiloProcess.StartReadyAsync(options, TimeSpan.FromSeconds(60), (started, replacing) =>
         {
-            _silos.Add(silo);
-        }
+            lock (_silos)
+            {
+                if (replacing is not null)
+                {
+                    _silos.Remove(replacing);
+                }
 
-        await silo.WaitReadyAsync(TimeSpan.FromSeconds(60));
-        return silo;
+                _silos.Add(started);
+            }
+        });
     }
 
     /// <summary>A fresh client (the previous one is disposed: after a full-cluster kill it has no gateway left).</summary>

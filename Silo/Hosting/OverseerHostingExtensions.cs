@@ -56,12 +56,13 @@ public static class OverseerHostingExtensions
         SiloConfiguration.Bind<RedisDurabilityOptions>(config, RedisDurabilityOptions.SectionName, new RedisDurabilityOptionsValidator().Validate);
         SiloConfiguration.Bind<ClusterMembershipOptions>(config, ClusterMembershipSection);
         var telemetry = SiloConfiguration.Bind<TelemetryOptions>(config, TelemetryOptions.SectionName);
+        var startup = SiloConfiguration.Bind<StartupOptions>(config, StartupOptions.SectionName, new StartupOptionsValidator().Validate);
         var dashboard = SiloConfiguration.Bind<DashboardAccessOptions>(config, DashboardAccessOptions.SectionName, new DashboardAccessOptionsValidator().Validate);
         var requireAuthentication = DashboardAccess.RequiresAuthentication(dashboard, settings.Urls);
 
         builder.WebHost.UseUrls(settings.Urls);
-        var redis = RedisConnector.ConnectAsync(settings.Redis, RedisConnector.StartupBudget).GetAwaiter().GetResult();
-        RedisConnector.StartupStepAsync(settings.Redis, () => PartitionLayoutGuard.EnsureAsync(redis, new RedisKeys(settings.ServiceId), overseer.Partitions))
+        var redis = RedisConnector.ConnectAsync(settings.Redis, startup.RedisTimeout).GetAwaiter().GetResult();
+        RedisConnector.StartupStepAsync(settings.Redis, startup.RedisTimeout, () => PartitionLayoutGuard.EnsureAsync(redis, new RedisKeys(settings.ServiceId), overseer.Partitions))
             .GetAwaiter().GetResult();
         builder.Services.AddSingleton(redis);
         builder.Services.AddOptions<OverseerOptions>().Bind(SiloConfiguration.Section(config, OverseerOptions.SectionName), SiloConfiguration.Strict);

@@ -5,9 +5,6 @@ namespace Overseer.Hosting;
 /// <summary>Connects the silo's shared multiplexer and proves Redis answers before the silo joins the cluster.</summary>
 internal static class RedisConnector
 {
-    /// <summary>How long the silo waits at start for Redis to answer, and again for each later step of its start-up.</summary>
-    public static readonly TimeSpan StartupBudget = TimeSpan.FromSeconds(30);
-
     /// <summary>How long to wait between pings that failed before the startup budget is spent.</summary>
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(200);
 
@@ -32,7 +29,7 @@ internal static class RedisConnector
                 }
                 catch (TimeoutException ex) when (ex is not RedisTimeoutException)
                 {
-                    throw new TimeoutException($"no answer within {timeout.TotalSeconds:0} s", ex);
+                    throw new TimeoutException($"no answer within {timeout.TotalSeconds:0.#} s ({StartupOptions.SectionName}:RedisTimeout)", ex);
                 }
                 catch (Exception ex) when (ex is RedisException or RedisTimeoutException && !RedisConnectFailures.Permanent(ex) && DateTime.UtcNow + RetryPause < deadline)
                 {
@@ -53,11 +50,12 @@ internal static class RedisConnector
 
     /// <summary>Runs a step of the silo's start-up that reads or writes Redis once it answered (e.g. the partition layout
     /// check), trying it again while Redis is briefly unavailable (a timeout on a loaded machine, a restart) within
-    /// <see cref="StartupBudget"/>; then the failure is a <see cref="SiloConfigurationException"/> naming Redis, not an
-    /// unhandled exception. Anything else the step throws (a refusal) passes through as it is.</summary>
-    public static async Task StartupStepAsync(ConfigurationOptions options, Func<Task> step)
+    /// <paramref name="timeout"/> (<see cref="StartupOptions.RedisTimeout"/>); then the failure is a
+    /// <see cref="SiloConfigurationException"/> naming Redis, not an unhandled exception. Anything else the step throws
+    /// (a refusal) passes through as it is.</summary>
+    public static async Task StartupStepAsync(ConfigurationOptions options, TimeSpan timeout, Func<Task> step)
     {
-        var deadline = DateTime.UtcNow + StartupBudget;
+        var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             try
@@ -71,7 +69,7 @@ internal static class RedisConnector
                 {
                     throw new SiloConfigurationException(
                         $"cannot reach Redis at {RedisEndpoint.Describe(options)} ({RedisEndpoint.Key}) while starting: {Summarize(ex.Message)}. "
-                        + $"It answered, then stopped answering for {StartupBudget.TotalSeconds:0} s");
+                        + $"It answered, then stopped answering for {timeout.TotalSeconds:0.#} s ({StartupOptions.SectionName}:RedisTimeout)");
                 }
 
                 await Task.Delay(RetryPause).ConfigureAwait(false);

@@ -17,7 +17,7 @@ internal static class SiloConfiguration
     /// <summary>Sub-sections of <c>Overseer</c> bound to options of their own (and the client's, which shares
     /// the environment), so they are not unknown keys of <see cref="OverseerOptions"/>.</summary>
     private static readonly string[] OwnedSections =
-        [SupervisionOptions.SectionName, PoolOptions.SectionName, RedisDurabilityOptions.SectionName, DashboardAccessOptions.SectionName, TelemetryOptions.SectionName, "Overseer:Client"];
+        [SupervisionOptions.SectionName, PoolOptions.SectionName, RedisDurabilityOptions.SectionName, DashboardAccessOptions.SectionName, TelemetryOptions.SectionName, StartupOptions.SectionName, "Overseer:Client"];
 
     static SiloConfiguration() => DurationConverter.Register();
 

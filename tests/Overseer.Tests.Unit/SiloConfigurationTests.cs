@@ -153,6 +153,7 @@ public sealed class SiloConfigurationTests
             ("Overseer:Pool:MaxRunningWorkers", "10"),
             ("Overseer:Dashboard:Username", "u"),
             ("Overseer:Telemetry:Enabled", "false"),
+            ("Overseer:Startup:RedisTimeout", "2m"),
             ("Overseer:Client:CallTimeout", "30"));
 
         var options = SiloConfiguration.Bind<OverseerOptions>(config, OverseerOptions.SectionName);
@@ -161,6 +162,33 @@ public sealed class SiloConfigurationTests
 
         Assert.Equal(4, options.Partitions);
         Assert.Equal("Overseer:Supervison is not a known setting; valid keys under Overseer: Partitions", typo.Message);
+    }
+
+    [Theory]
+    [InlineData(null, 30)]
+    [InlineData("1s", 1)]
+    [InlineData("5m", 300)]
+    [InlineData("1h", 3600)]
+    public void Bind_StartupRedisTimeout_DefaultsTo30s_AndTakesADuration(string? value, int seconds)
+    {
+        var config = value is null ? Config() : Config(("Overseer:Startup:RedisTimeout", value));
+
+        var options = SiloConfiguration.Bind<StartupOptions>(config, StartupOptions.SectionName, new StartupOptionsValidator().Validate);
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.RedisTimeout);
+    }
+
+    [Theory]
+    [InlineData("0s", "Overseer:Startup:RedisTimeout is 00:00:00: expected 1s..1h")]
+    [InlineData("500ms", "Overseer:Startup:RedisTimeout is 00:00:00.5000000: expected 1s..1h")]
+    [InlineData("2h", "Overseer:Startup:RedisTimeout is 02:00:00: expected 1s..1h")]
+    [InlineData("later", "Overseer:Startup:RedisTimeout is 'later': expected a duration")]
+    public void Bind_StartupRedisTimeout_OutOfRange_FailsNamingTheKey(string value, string expected)
+    {
+        var ex = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Bind<StartupOptions>(
+            Config(("Overseer:Startup:RedisTimeout", value)), StartupOptions.SectionName, new StartupOptionsValidator().Validate));
+
+        Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

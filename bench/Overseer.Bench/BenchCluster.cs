@@ -40,19 +40,14 @@ internal sealed class BenchCluster : IAsyncDisposable
         try
         {
             Progress.Say($"redis-server on port {cluster.Redis.Port}; starting {silos} silo(s)");
-            for (var i = 0; i < silos; i++)
+            await Task.WhenAll(Enumerable.Range(0, silos).Select(i => cluster.StartSiloAsync(new SiloProcessOptions
             {
-                cluster._silos.Add(SiloProcess.Start(new SiloProcessOptions
-                {
-                    Name = $"silo-{i}",
-                    RedisConnectionString = cluster.Redis.ConnectionString,
-                    ClusterId = cluster.ClusterId,
-                    ServiceId = cluster.ServiceId,
-                    ExtraEnvironment = environment ?? new Dictionary<string, string>(),
-                }));
-            }
-
-            await Task.WhenAll(cluster._silos.Select(s => s.WaitReadyAsync(SiloReadyTimeout, cancellationToken)));
+                Name = $"silo-{i}",
+                RedisConnectionString = cluster.Redis.ConnectionString,
+                ClusterId = cluster.ClusterId,
+                ServiceId = cluster.ServiceId,
+                ExtraEnvironment = environment ?? new Dictionary<string, string>(),
+            }, cancellationToken)));
             // allowAdmin: the restore scenario reads INFO cpu.
             cluster._mux = await ConnectionMultiplexer.ConnectAsync($"{cluster.Redis.ConnectionString},allowAdmin=true");
             cluster._clientHost = BuildClientHost(cluster.Redis.ConnectionString, cluster.ClusterId, cluster.ServiceId);
@@ -101,15 +96,29 @@ internal sealed class BenchCluster : IAsyncDisposable
     /// dead generation at once); returns when the first is launched, and the task that completes when all are ready.</summary>
     public Task RestartSilosAsync(CancellationToken cancellationToken)
     {
-        var options = _silos.Select(s => s.Options).ToList();
-        _silos.Clear();
-        foreach (var option in options)
+        List<SiloProcessOptions> options;
+        lock (_silos)
         {
-            _silos.Add(SiloProcess.Start(option with { Name = $"{option.Name}r" }));
+            options = [.. _silos.Select(s => s.Options)];
+            _silos.Clear();
         }
 
-        return Task.WhenAll(_silos.Select(s => s.WaitReadyAsync(SiloReadyTimeout, cancellationToken)));
+        return Task.WhenAll(options.Select(option => StartSiloAsync(option with { Name = $"{option.Name}r" }, cancellationToken)));
     }
+
+    private Task<SiloProcess> StartSiloAsync(SiloProcessOptions options, CancellationToken cancellationToken) =>
+        SiloProcess.StartReadyAsync(options, SiloReadyTimeout, (started, replacing) =>
+        {
+            lock (_silos)
+            {
+                if (replacing is not null)
+                {
+                    _silos.Remove(replacing);
+                }
+
+                _silos.Add(started);
+            }
+        }, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -105,14 +105,14 @@ public sealed class SiloProcess : IAsyncDisposable
     /// of the silo's own logged yet) is started once more on the same ports, and the first one's log is named on stderr;
     /// any other death before ready, or a second one, fails as <see cref="WaitReadyAsync"/> does.
     /// </summary>
-    /// <param name="started">Called with each process as it starts, before the wait, so that the caller can dispose it
-    /// whatever happens; the second argument is the aborted process the new one replaces (null for the first).</param>
+    /// <param name="started">Called with each process as it starts, before the wait, so that the caller owns it whatever
+    /// happens; the second argument is the aborted process the new one replaces (null for the first). Null: the caller
+    /// owns only the process returned, and one that was not ready is disposed here.</param>
     public static async Task<SiloProcess> StartReadyAsync(
-        SiloProcessOptions options, TimeSpan timeout, Action<SiloProcess, SiloProcess?> started, CancellationToken cancellationToken = default)
+        SiloProcessOptions options, TimeSpan timeout, Action<SiloProcess, SiloProcess?>? started = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(started);
         var silo = Start(options);
-        started(silo, null);
+        started?.Invoke(silo, null);
         try
         {
             await silo.WaitReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
@@ -123,12 +123,25 @@ public sealed class SiloProcess : IAsyncDisposable
             await Console.Error.WriteLineAsync(
                 $"{silo.Name} was aborted by glibc (native heap corruption in the .NET runtime) before it was ready; starting it once more. Its log: {silo.LogPath}").ConfigureAwait(false);
         }
+        catch when (started is null)
+        {
+            await silo.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
 
         var again = Start(silo.Options);
-        started(again, silo);
+        started?.Invoke(again, silo);
         await silo.DisposeAsync().ConfigureAwait(false);
-        await again.WaitReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
-        return again;
+        try
+        {
+            await again.WaitReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return again;
+        }
+        catch when (started is null)
+        {
+            await again.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Polls <c>GET /health/ready</c> until it answers 200.</summary>

@@ -42,7 +42,7 @@ public sealed class DashboardAccessTests
             environment[key] = value;
         }
 
-        var silo = SiloProcess.Start(new SiloProcessOptions
+        return await SiloProcess.StartReadyAsync(new SiloProcessOptions
         {
             Name = "public",
             RedisConnectionString = redis.ConnectionString,
@@ -50,9 +50,7 @@ public sealed class DashboardAccessTests
             ServiceId = $"dash-{Guid.NewGuid():N}",
             HttpPort = httpPort,
             ExtraEnvironment = environment,
-        });
-        await silo.WaitReadyAsync(ReadyTimeout);
-        return silo;
+        }, ReadyTimeout);
     }
 
     private static async Task<HttpStatusCode> GetAsync(HttpClient http, Uri uri, Action<HttpRequestHeaders>? headers = null)

@@ -30,15 +30,14 @@ public sealed class PackagedHostTests
         await using var redis = await RedisServer.StartNewAsync();
         var clusterId = $"pkg-{Guid.NewGuid():N}";
         var serviceId = $"svc-{Guid.NewGuid():N}";
-        await using var silo = SiloProcess.Start(new SiloProcessOptions
+        await using var silo = await SiloProcess.StartReadyAsync(new SiloProcessOptions
         {
             HostDll = hostDll,
             Name = "packaged-host",
             RedisConnectionString = redis.ConnectionString,
             ClusterId = clusterId,
             ServiceId = serviceId,
-        });
-        await silo.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        }, TimeSpan.FromSeconds(90));
 
         using var clientHost = await ConnectAsync(redis.ConnectionString, clusterId, serviceId);
         var overseer = clientHost.Services.GetRequiredService<OverseerClient>();

@@ -60,15 +60,14 @@ internal sealed class ViewsScenario(SuiteSettings settings)
         var rssPerRow = ((full.RssBytesPerActivation * n) - one.RssBytesPerActivation) / (n - 1);
         Progress.Say($"views: silo memory per row: heap {heapPerRow:0} B, RSS {rssPerRow:0} B (in-process silo loaded in {full.Milliseconds:0} ms)");
 
-        await using var silo = SiloProcess.Start(new SiloProcessOptions
+        var loadClock = Stopwatch.StartNew();
+        await using var silo = await SiloProcess.StartReadyAsync(new SiloProcessOptions
         {
             Name = "views-silo",
             RedisConnectionString = redis.ConnectionString,
             ClusterId = $"views-{Guid.NewGuid():N}",
             ServiceId = serviceId,
-        });
-        var loadClock = Stopwatch.StartNew();
-        await silo.WaitReadyAsync(LoadTimeout, cancellationToken);
+        }, LoadTimeout, cancellationToken: cancellationToken);
         var readyMs = loadClock.Elapsed.TotalMilliseconds;
         using var host = BenchCluster.BuildClientHost(redis.ConnectionString, silo.Options.ClusterId, silo.Options.ServiceId);
         await host.StartAsync(cancellationToken);

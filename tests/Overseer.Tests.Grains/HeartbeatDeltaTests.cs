@@ -42,13 +42,7 @@ public sealed class HeartbeatDeltaTests(HeartbeatCluster fixture) : IClassFixtur
         // Counted from once it runs, as in the test below: the whole set can overtake the worker's own one-way Running
         // report and poke its still pending row once (harmless: the answer heals the row). A partition that stopped
         // hearing the worker would poke it on every stall timeout (its pokes are refused), so after this point too.
-        await Eventually.UntilAsync(
-            () => Cluster.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
-            info => info.Status == WorkerStatus.Running,
-            Deadline,
-            info => $"'{id}' to run (it is {info.Status})");
-        await SweepsAsync(2, $"'{id}' runs and its partition has the whole set");
-        var joinPokes = fixture.Pokes.PokesOf(id);
+        var joinPokes = await PokesOnceRunningAsync(id, "its partition has the whole set");
         await SweepsAsync(SweepsPastAStall, $"'{id}' idles after its heartbeat was lost");
 
         // Assert: heard all along (through the whole set), so never poked for silence; and still running where it started.
@@ -70,13 +64,7 @@ public sealed class HeartbeatDeltaTests(HeartbeatCluster fixture) : IClassFixtur
         // Counted from once it runs and its silo's heartbeats name it: a heartbeat that overtakes the worker's own one-way
         // Running report finds its row still pending and pokes it once (harmless: the answer heals the row). What this
         // test is about is a stall timeout of silence, which must not happen while heartbeats arrive.
-        await Eventually.UntilAsync(
-            () => Cluster.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
-            info => info.Status == WorkerStatus.Running,
-            Deadline,
-            info => $"'{id}' to run (it is {info.Status})");
-        await SweepsAsync(2, $"'{id}' runs and is named by its silo's heartbeat");
-        var joinPokes = fixture.Pokes.PokesOf(id);
+        var joinPokes = await PokesOnceRunningAsync(id, "is named by its silo's heartbeat");
         await SweepsAsync(SweepsPastAStall, $"'{id}' idles, heard");
         Assert.True(fixture.Pokes.PokesOf(id) == joinPokes, $"the partition poked '{id}' {fixture.Pokes.PokesOf(id) - joinPokes} times while its heartbeats arrived");
 
@@ -108,6 +96,19 @@ public sealed class HeartbeatDeltaTests(HeartbeatCluster fixture) : IClassFixtur
         Assert.True(fixture.Pokes.PokesOf(id) == pokesThen, $"the partition poked '{id}' {fixture.Pokes.PokesOf(id) - pokesThen} more times after heartbeats reached it again");
         fixture.Pokes.Unblock(id);
         await Cluster.Manager.StopAsync(id);
+    }
+
+    /// <summary>The worker's pokes once it runs and two heartbeat sweeps have passed (<paramref name="heard"/>: what they
+    /// brought its partition): the join poke of a pending row, if any, is behind it.</summary>
+    private async Task<int> PokesOnceRunningAsync(string id, string heard)
+    {
+        await Eventually.UntilAsync(
+            () => Cluster.Client.GetGrain<IWorkerGrain>(id).GetInfoAsync(),
+            info => info.Status == WorkerStatus.Running,
+            Deadline,
+            info => $"'{id}' to run (it is {info.Status})");
+        await SweepsAsync(2, $"'{id}' runs and {heard}");
+        return fixture.Pokes.PokesOf(id);
     }
 
     private GrainId PartitionOf(string id) =>

@@ -111,36 +111,32 @@ public sealed class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartReadyAsync(
         SiloProcessOptions options, TimeSpan timeout, Action<SiloProcess, SiloProcess?>? started = null, CancellationToken cancellationToken = default)
     {
-        var silo = Start(options);
-        started?.Invoke(silo, null);
-        try
+        SiloProcess? aborted = null;
+        while (true)
         {
-            await silo.WaitReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
-            return silo;
-        }
-        catch (InvalidOperationException) when (silo.AbortedOnNativeHeapCorruption)
-        {
-            await Console.Error.WriteLineAsync(
-                $"{silo.Name} was aborted by glibc (native heap corruption in the .NET runtime) before it was ready; starting it once more. Its log: {silo.LogPath}").ConfigureAwait(false);
-        }
-        catch when (started is null)
-        {
-            await silo.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+            var silo = Start(aborted?.Options ?? options);
+            started?.Invoke(silo, aborted);
+            if (aborted is not null)
+            {
+                await aborted.DisposeAsync().ConfigureAwait(false);
+            }
 
-        var again = Start(silo.Options);
-        started?.Invoke(again, silo);
-        await silo.DisposeAsync().ConfigureAwait(false);
-        try
-        {
-            await again.WaitReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
-            return again;
-        }
-        catch when (started is null)
-        {
-            await again.DisposeAsync().ConfigureAwait(false);
-            throw;
+            try
+            {
+                await silo.WaitReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
+                return silo;
+            }
+            catch (InvalidOperationException) when (aborted is null && silo.AbortedOnNativeHeapCorruption)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"{silo.Name} was aborted by glibc (native heap corruption in the .NET runtime) before it was ready; starting it once more. Its log: {silo.LogPath}").ConfigureAwait(false);
+                aborted = silo;
+            }
+            catch when (started is null)
+            {
+                await silo.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
     }
 

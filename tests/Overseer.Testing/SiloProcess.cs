@@ -188,6 +188,9 @@ public sealed class SiloProcess : IAsyncDisposable
     public string ReadLogTail(int lines = 60) => ChildProcesses.ReadTail(LogPath, lines);
 
     /// <summary>Kills the process if it is still running. The log is kept.</summary>
+    /// <remarks>A crash dump is kept only where the log cannot explain the death: a managed one (an unhandled exception,
+    /// or Orleans failing fast when it finds itself declared dead after a freeze, which fault tests cause on purpose)
+    /// has its reason and stack in the log, and its dump (tens of MB) is deleted.</remarks>
     public ValueTask DisposeAsync()
     {
         if (!disposed)
@@ -195,9 +198,30 @@ public sealed class SiloProcess : IAsyncDisposable
             disposed = true;
             Kill(); // SIGKILL also ends a process frozen by Suspend.
             ChildProcesses.Release(process);
+            DeleteDumpsOfManagedDeaths();
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The lines .NET writes when managed code ends the process: an unhandled exception, or
+    /// <c>Environment.FailFast</c>.</summary>
+    public static bool IsManagedDeath(string logLine) =>
+        logLine.StartsWith("Unhandled exception.", StringComparison.Ordinal) || logLine.StartsWith("Process terminated.", StringComparison.Ordinal);
+
+    private void DeleteDumpsOfManagedDeaths()
+    {
+        var directory = Path.GetDirectoryName(LogPath)!;
+        var dumps = Directory.GetFiles(directory, "silo.*.dmp");
+        if (dumps.Length == 0 || !File.ReadLines(LogPath).Any(IsManagedDeath))
+        {
+            return;
+        }
+
+        foreach (var dump in dumps)
+        {
+            File.Delete(dump);
+        }
     }
 
     private static Dictionary<string, string?> BuildEnvironment(SiloProcessOptions options, string logDirectory)
@@ -217,7 +241,7 @@ public sealed class SiloProcess : IAsyncDisposable
             ["ASPNETCORE_HTTP_PORTS"] = null,
             ["ASPNETCORE_HTTPS_PORTS"] = null,
 
-            // A crash in native code (or an unhandled exception) leaves a small dump beside the log for the post-mortem.
+            // A crash leaves a mini dump beside the log for the post-mortem (kept only where the log cannot explain it).
             ["DOTNET_DbgEnableMiniDump"] = "1",
             ["DOTNET_DbgMiniDumpType"] = "1",
             ["DOTNET_DbgMiniDumpName"] = Path.Combine(logDirectory, "silo.%p.dmp"),

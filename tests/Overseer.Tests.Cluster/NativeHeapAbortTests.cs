@@ -3,7 +3,8 @@ using Overseer.Testing;
 namespace Overseer.Tests.Cluster;
 
 /// <summary>Which deaths before ready <see cref="SiloProcess.StartReadyAsync"/> takes for the runtime's native heap
-/// corruption (and so starts the silo once more), and which it must report as they are.</summary>
+/// corruption (and so starts the silo once more), and which it must report as they are; and which deaths the log explains,
+/// so that their crash dumps are not kept.</summary>
 public sealed class NativeHeapAbortTests
 {
     [Theory]
@@ -23,4 +24,12 @@ public sealed class NativeHeapAbortTests
     [InlineData(1, "cannot reach Redis at 127.0.0.1:6379")]
     public void AnyOtherDeath_IsNot(int exitCode, string logTail) =>
         Assert.False(SiloProcess.IsNativeHeapAbort(exitCode, logTail), $"exit {exitCode}: {logTail}");
+
+    [Theory]
+    [InlineData("Unhandled exception. System.InvalidOperationException: boom", true)]
+    [InlineData("Process terminated. I have been told I am dead, so this silo will stop!", true)] // Orleans' FailFast
+    [InlineData("corrupted size vs. prev_size", false)]
+    [InlineData("fail: Overseer[1] Unhandled exception. quoted inside a log line", false)]
+    public void ManagedDeaths_AreThoseTheLogExplains(string line, bool managed) =>
+        Assert.Equal(managed, SiloProcess.IsManagedDeath(line));
 }

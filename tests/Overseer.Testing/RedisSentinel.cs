@@ -130,6 +130,17 @@ public sealed class RedisSentinel : IAsyncDisposable
     }
 
     /// <summary>Kills every process and deletes their directories.</summary>
+    /// <summary>What the sentinels decided, from their logs in time order per sentinel: elections, promotions, aborted and
+    /// ended failovers, primary switches (<c>+switch-master</c>) and replicas reconfigured. For a test's output, so that an
+    /// unusual failover (a retried election, two promotions) shows in a failure's report.</summary>
+    public string FailoverEvents()
+    {
+        string[] kinds = ["+new-epoch", "+try-failover", "+elected-leader", "+selected-slave", "+promoted-slave", "-failover-abort", "+failover-end", "+switch-master", "+slave-reconf-done", "+convert-to-slave"];
+        return string.Join(Environment.NewLine, sentinels.Select(s => $"sentinel {s.Port}:{Environment.NewLine}" + string.Join(
+            Environment.NewLine,
+            (File.Exists(s.LogPath) ? File.ReadLines(s.LogPath) : []).Where(line => kinds.Any(k => line.Contains(k, StringComparison.Ordinal))).Select(line => "  " + line))));
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(sentinels.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);

@@ -101,6 +101,8 @@ public sealed class RedisSentinelTests(ITestOutputHelper output) : IAsyncLifetim
             output.WriteLine($"store behind: {entry.Message}");
         }
 
+        output.WriteLine(redis.FailoverEvents());
+
         // Assert: the connection string reached the primary the sentinels named, and followed them to the promoted one.
         Assert.Same(primary, killed);
         Assert.Equal(Workers, onFirstPrimary.Count(cp => cp >= FaultAfter));

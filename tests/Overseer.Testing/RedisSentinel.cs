@@ -5,7 +5,7 @@ namespace Overseer.Testing;
 /// <summary>
 /// A real Redis Sentinel deployment of private processes: a primary and 2 replicas (each a <see cref="RedisServer"/>, the
 /// replicas started with <c>--replicaof</c>), watched by 3 sentinels (<see cref="RedisSentinelNode"/>, quorum 2,
-/// <c>down-after-milliseconds</c> 1000, <c>failover-timeout</c> 2000), all on free loopback ports in temp directories.
+/// <c>down-after-milliseconds</c> 3000, <c>failover-timeout</c> 2000), all on free loopback ports in temp directories.
 /// <see cref="StartNewAsync"/> returns once every replica has finished its first sync (<c>master_link_status:up</c>) and
 /// every sentinel names the primary, sees both replicas and knows the two other sentinels, so that a primary killed from
 /// then on is failed over (it takes a majority of sentinels that know each other to elect the one that promotes).

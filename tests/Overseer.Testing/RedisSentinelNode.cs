@@ -54,9 +54,12 @@ internal sealed class RedisSentinelNode : IAsyncDisposable
             "sentinel resolve-hostnames no",
             $"sentinel monitor {serviceName} 127.0.0.1 {primaryPort.ToString(CultureInfo.InvariantCulture)} {quorum.ToString(CultureInfo.InvariantCulture)}",
 
-            // A primary silent for 1 s is down. An election that no sentinel wins (they vote at the same moment) is
-            // retried after twice the failover timeout: 4 s here, not the default 6 min.
-            $"sentinel down-after-milliseconds {serviceName} 1000",
+            // A primary silent for 3 s is down. 1 s was too eager on a loaded 2-core machine: a just-promoted primary,
+            // busy forking for its replica's full sync beside the tests' load, missed a second of pings and was failed
+            // over in turn, a second promotion that lost the writes the first one had taken (seen twice in CI). An
+            // election that no sentinel wins (they vote at the same moment) is retried after twice the failover
+            // timeout: 4 s here, not the default 6 min.
+            $"sentinel down-after-milliseconds {serviceName} 3000",
             $"sentinel failover-timeout {serviceName} 2000",
             $"sentinel parallel-syncs {serviceName} 2",
             .. Password is null ? [] : new[] { $"requirepass {Password}", $"sentinel auth-pass {serviceName} {Password}" },

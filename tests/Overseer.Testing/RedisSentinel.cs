@@ -129,7 +129,6 @@ public sealed class RedisSentinel : IAsyncDisposable
         return reply.Split('\n', StringSplitOptions.TrimEntries)[0];
     }
 
-    /// <summary>Kills every process and deletes their directories.</summary>
     /// <summary>What the sentinels decided, from their logs in time order per sentinel: elections, promotions, aborted and
     /// ended failovers, primary switches (<c>+switch-master</c>) and replicas reconfigured. For a test's output, so that an
     /// unusual failover (a retried election, two promotions) shows in a failure's report.</summary>
@@ -141,6 +140,7 @@ public sealed class RedisSentinel : IAsyncDisposable
             (File.Exists(s.LogPath) ? File.ReadLines(s.LogPath) : []).Where(line => kinds.Any(k => line.Contains(k, StringComparison.Ordinal))).Select(line => "  " + line))));
     }
 
+    /// <summary>Kills every process and deletes their directories.</summary>
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(sentinels.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);

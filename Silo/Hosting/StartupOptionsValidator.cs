@@ -11,6 +11,6 @@ internal sealed class StartupOptionsValidator : IValidateOptions<StartupOptions>
     public ValidateOptionsResult Validate(string? name, StartupOptions options) =>
         options.RedisTimeout < MinRedisTimeout || options.RedisTimeout > MaxRedisTimeout
             ? ValidateOptionsResult.Fail(
-                $"{StartupOptions.SectionName}:RedisTimeout is {options.RedisTimeout}: expected 1s..1h, how long a starting silo waits for Redis to answer")
+                $"{StartupOptions.SectionName}:RedisTimeout is {options.RedisTimeout}: expected {MinRedisTimeout.TotalSeconds}s..{MaxRedisTimeout.TotalHours}h, how long a starting silo waits for Redis to answer")
             : ValidateOptionsResult.Success;
 }

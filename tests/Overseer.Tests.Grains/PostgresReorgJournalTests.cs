@@ -173,6 +173,37 @@ public sealed class PostgresReorgJournalTests : IAsyncLifetime
         Assert.Equal(tampered, await RowsAsync());
     }
 
+    [Fact]
+    public async Task FencedCommit_ForgetsNoneOfTheJournal_AndWaitsForNoneOfItsRows()
+    {
+        var generation = await ClaimAsync("main");
+        var checkpoint = await CommitAsync("main", generation, 0, Events - 1, finalThrough: 0);
+        var journaled = await JournalRowsAsync("main", atOrBelow: 30);
+        Assert.True(journaled > 0, "nothing was journaled at or below seq 30 to begin with");
+
+        // Another transaction holds the journal's rows that a commit saying "final through 30" would forget.
+        await using var holder = new NpgsqlConnection(_connectionString + ";Pooling=false");
+        await holder.OpenAsync();
+        await using var holding = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand($"SELECT 1 FROM {PostgresReorgJournal.Table} WHERE worker = 'main' AND seq <= 30 FOR UPDATE", holder, holding))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        // A commit of another generation (a stale activation's) is refused by the fence before it touches the journal.
+        var fenced = _output.CommitAsync(
+            "main",
+            new CommitBatch(generation + 1, checkpoint, [_events[^1]], SequenceDensity.Dense, "stale", 0, _binding, FinalThrough: 30),
+            CancellationToken.None);
+        Assert.True(
+            await Task.WhenAny(fenced, Task.Delay(TimeSpan.FromSeconds(20))) == fenced,
+            "the fenced commit did not return within 20 s: it waited for the journal rows another transaction holds, which it should not touch");
+        Assert.Equal(CommitOutcome.Fenced, (await fenced).Outcome);
+        await holding.RollbackAsync();
+        Assert.Equal(journaled, await JournalRowsAsync("main", atOrBelow: 30));
+        Assert.Equal((checkpoint, $"t{checkpoint}"), await CursorAsync("main"));
+    }
+
     private async Task<(long, string?)> CursorAsync(string id)
     {
         var cursor = await _output.Cursors.GetAsync(id, CancellationToken.None);

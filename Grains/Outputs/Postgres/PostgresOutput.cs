@@ -17,6 +17,8 @@ namespace Overseer.Outputs.Postgres;
 /// same order as the Redis script: fenced, then already committed (a retry after a lost reply), then behind (the store
 /// lost commits), then moved (a bug), then another handler version, then the lease. The same <c>UPDATE</c> checks the
 /// handler version (a row without one takes the batch's), so the version check and the effects are one transaction.
+/// For a handler with journaled tables the fence's round trip also starts the reorg journal: it forgets what has become
+/// final (in the same statement, only where the fence held) and names the transaction's writes the worker's.
 /// The lease is compared with the database's clock (<c>clock_timestamp()</c>), while the pool sets it by Redis's: the
 /// two servers' clocks must agree to well within the slot lease (NTP does this; on one machine they are one clock).
 /// </remarks>
@@ -30,6 +32,16 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         WHERE worker = $3 AND generation = $4 AND NOT stopped AND checkpoint = $5
           AND ($7::integer IS NULL OR handler_version IS NULL OR handler_version = $7)
           AND ($6 = 0 OR (extract(epoch FROM clock_timestamp()) * 1000)::bigint < $6)
+        """;
+
+    /// <summary><see cref="Advance"/>, returning a row where the fence held.</summary>
+    private const string AdvanceReturning = $"{Advance} RETURNING 1";
+
+    /// <summary><see cref="Advance"/>, and where it held, the journal's entries at or below the final seq $9 forgotten.</summary>
+    private const string AdvanceForgettingFinal = $"""
+        WITH advanced AS ({Advance} RETURNING worker),
+          forgotten AS (DELETE FROM {PostgresReorgJournal.Table} j USING advanced a WHERE j.worker = a.worker AND j.seq <= $9)
+        SELECT 1 FROM advanced
         """;
 
     private readonly PostgresDeadLetters _deadLetters = new(database, schema);
@@ -61,21 +73,10 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         var unjournaledThrough = batch.Pass is not null ? 0 : Math.Min(journalAbove ?? long.MaxValue, last);
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var advance = new NpgsqlCommand(Advance, connection, transaction))
+        if (!await FenceAsync(connection, transaction, workerId, batch, last, unjournaledThrough, journalAbove, journalFrom == 0 ? events[0].Seq : null, cancellationToken))
         {
-            advance.Parameters.Add(new() { Value = last });
-            advance.Parameters.Add(new() { Value = (object?)batch.Token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-            advance.Parameters.Add(new() { Value = workerId });
-            advance.Parameters.Add(new() { Value = batch.Generation });
-            advance.Parameters.Add(new() { Value = batch.Checkpoint });
-            advance.Parameters.Add(new() { Value = batch.LeaseUntil });
-            advance.Parameters.Add(new() { Value = (object?)batch.HandlerVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
-            advance.Parameters.Add(new() { Value = unjournaledThrough });
-            if (await advance.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                await transaction.RollbackAsync(cancellationToken);
-                return await RefusedAsync(connection, workerId, batch, last, cancellationToken);
-            }
+            await transaction.RollbackAsync(cancellationToken);
+            return await RefusedAsync(connection, workerId, batch, last, cancellationToken);
         }
 
         if (batch.Pass is { } pass)
@@ -91,11 +92,10 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
                     cancellationToken);
             }
         }
-        else if (journalAbove is { } above)
+        else if (journalAbove is not null)
         {
             // Final events in one call, unjournaled; then each unfinalized event alone, journaled under its seq (the first
-            // one's named with the worker when no final event comes before it: one round trip fewer at the head).
-            await PostgresReorgJournal.BeginAsync(connection, transaction, workerId, above, journalFrom == 0 ? events[0].Seq : null, cancellationToken);
+            // one's named with the journal's start when no final event comes before it: one round trip fewer at the head).
             if (journalFrom > 0)
             {
                 await HandleAsync(workerId, batch.Binding, handler, journalFrom == events.Count ? events : [.. events.Take(journalFrom)], connection, transaction, cancellationToken);
@@ -118,6 +118,44 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
 
         await transaction.CommitAsync(cancellationToken);
         return new CommitResult(CommitOutcome.Committed, last);
+    }
+
+    /// <summary>The fence (<see cref="Advance"/>), and for a journaled batch the journal's start in the same round trip:
+    /// what is final now is forgotten only where the fence held (so a refused commit changes and locks nothing), and the
+    /// transaction's writes are named the worker's (and the first event's, <paramref name="firstSeq"/>). Whether the fence
+    /// held.</summary>
+    private static async Task<bool> FenceAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, CommitBatch batch, long last, long unjournaledThrough, long? journalAbove, long? firstSeq, CancellationToken cancellationToken)
+    {
+        await using var fence = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(journalAbove is null ? AdvanceReturning : AdvanceForgettingFinal)
+                {
+                    Parameters =
+                    {
+                        new() { Value = last },
+                        new() { Value = (object?)batch.Token ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+                        new() { Value = workerId },
+                        new() { Value = batch.Generation },
+                        new() { Value = batch.Checkpoint },
+                        new() { Value = batch.LeaseUntil },
+                        new() { Value = (object?)batch.HandlerVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer },
+                        new() { Value = unjournaledThrough },
+                    },
+                },
+            },
+        };
+        if (journalAbove is { } final)
+        {
+            fence.BatchCommands[0].Parameters.Add(new() { Value = final });
+            PostgresReorgJournal.Name(fence, workerId, firstSeq);
+        }
+
+        // The fence's statement comes first: its one row, or none, is the first result.
+        await using var reader = await fence.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken);
     }
 
     /// <summary>The index of the first event above <paramref name="seq"/> (the count when none is).</summary>

@@ -148,7 +148,8 @@ internal static class PostgresReorgJournal
 
     /// <summary>Makes the transaction's writes <paramref name="workerId"/>'s (journaled once an event is named: here,
     /// <paramref name="firstSeq"/>, or by <see cref="AtAsync"/>), and forgets what was journaled for events at or below
-    /// <paramref name="finalThrough"/>, which no rollback can reach any more; one round trip.</summary>
+    /// <paramref name="finalThrough"/>, which no rollback can reach any more; one round trip. (A commit does the same in
+    /// its fence's round trip: <see cref="PostgresOutput"/>.)</summary>
     public static async Task BeginAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, long finalThrough, long? firstSeq, CancellationToken cancellationToken)
     {
@@ -156,16 +157,22 @@ internal static class PostgresReorgJournal
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("SELECT set_config('overseer.worker', $1, true)") { Parameters = { new() { Value = workerId } } },
                 new NpgsqlBatchCommand($"DELETE FROM {Table} WHERE worker = $1 AND seq <= $2") { Parameters = { new() { Value = workerId }, new() { Value = finalThrough } } },
             },
         };
+        Name(batch, workerId, firstSeq);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Adds to <paramref name="batch"/> the statements that make the transaction's writes
+    /// <paramref name="workerId"/>'s, and (<paramref name="firstSeq"/>) the effects of that event.</summary>
+    public static void Name(NpgsqlBatch batch, string workerId, long? firstSeq)
+    {
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('overseer.worker', $1, true)") { Parameters = { new() { Value = workerId } } });
         if (firstSeq is { } seq)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(SetSeq) { Parameters = { new() { Value = Text(seq) } } });
         }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private const string SetSeq = "SELECT set_config('overseer.seq', $1, true)";

@@ -41,7 +41,7 @@ internal sealed record BenchOptions
     private static readonly Option<int?> CrashesOption = Number("--crashes", 1, 10_000, "crash → commit samples per worker per round for --crash-restart (default 20)");
 
     private static readonly Option<bool> QuickOption = Flag("--quick",
-        "with --crash-restart: a smoke run (20 workers × 10 crashes, 3 rounds); with --suite or scenarios: every scenario at a tiny size, 2 repetitions (about a minute)");
+        "with --crash-restart: a smoke run (20 workers × 10 crashes, 3 rounds); with --suite or scenarios: the scenarios at a tiny size, 2 repetitions (all of them in about a minute)");
 
     private static readonly Option<bool> LargeOption = Flag("--large",
         "with --suite or scenarios: also the 100,000-worker points (idle, events, restore), one repetition each; about 10 more minutes, results to bench/results/large/");
@@ -49,7 +49,7 @@ internal sealed record BenchOptions
     private static readonly Argument<string[]> ScenariosArgument = CreateScenarios();
 
     private static readonly Option<bool> SuiteOption = Flag("--suite",
-        "instead: the suite (./overseer bench): every scenario named (all when none is), each beside its bare baseline, interleaved; "
+        "instead: the suite (./overseer bench): every scenario named (when none is: starts, restore, idle, events, crash-restart, views), each beside its bare baseline, interleaved; "
         + "results to bench/results/ as Markdown, JSON and SVG");
 
     // The suite's child processes (Suite/Probe.cs); not for people.
@@ -262,9 +262,9 @@ internal sealed record BenchOptions
         var argument = new Argument<string[]>("scenario")
         {
             Arity = ArgumentArity.ZeroOrMore,
-            Description = $"suite scenarios to run ({string.Join(", ", Overseer.Bench.Suite.SuiteRunner.Scenarios)}); implies --suite",
+            Description = $"suite scenarios to run ({string.Join(", ", Overseer.Bench.Suite.SuiteRunner.Scenarios)}), or {Overseer.Bench.Suite.SuiteRunner.All} for every one; implies --suite",
         };
-        argument.AcceptOnlyFromAmong([.. Overseer.Bench.Suite.SuiteRunner.Scenarios]);
+        argument.AcceptOnlyFromAmong([.. Overseer.Bench.Suite.SuiteRunner.Scenarios, Overseer.Bench.Suite.SuiteRunner.All]);
         return argument;
     }
 

@@ -5,12 +5,22 @@ using Overseer.Testing;
 
 namespace Overseer.Bench.Suite;
 
-/// <summary><c>./overseer bench [scenario…] [--quick]</c>: runs the chosen scenarios (all by default) in a fixed order,
-/// prints the Markdown table to stdout, and writes JSON, Markdown and SVG charts to <c>bench/results/</c>
-/// (<c>bench/results/quick/</c> with <c>--quick</c>, which is not kept in git).</summary>
+/// <summary><c>./overseer bench [scenario…|all] [--quick]</c>: runs the chosen scenarios (<see cref="Default"/> when none
+/// is named, every one with <see cref="All"/>) in a fixed order, prints the Markdown table to stdout, and writes JSON,
+/// Markdown and SVG charts to <c>bench/results/</c> (<c>bench/results/quick/</c> with <c>--quick</c>, which is not kept
+/// in git).</summary>
 internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> scenarios, string command)
 {
+    /// <summary>Every scenario, in the order they run.</summary>
     public static readonly IReadOnlyList<string> Scenarios = ["starts", "restore", "idle", "events", "cluster", "crash-restart", "views", "handler", "durability", "rebuild", "reorg"];
+
+    /// <summary>What runs when no scenario is named: the platform's own figures (starts, restores, idle cost, events,
+    /// crash-restarts, views), in under 10 minutes. The features' benches (cluster, handler, durability, rebuild, reorg)
+    /// run when named, or with <see cref="All"/>.</summary>
+    public static readonly IReadOnlyList<string> Default = ["starts", "restore", "idle", "events", "crash-restart", "views"];
+
+    /// <summary>The name that runs every scenario.</summary>
+    public const string All = "all";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -28,7 +38,8 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
         var (figures, charts, notes) = (new List<Figure>(), new List<Chart>(), new List<string>());
         var failed = false;
         var seconds = new Dictionary<string, double>();
-        foreach (var name in Scenarios.Where(s => scenarios.Count == 0 || scenarios.Contains(s)))
+        var chosen = scenarios.Count == 0 ? Default : scenarios.Contains(All) ? Scenarios : scenarios;
+        foreach (var name in Scenarios.Where(chosen.Contains))
         {
             Progress.Say($"scenario {name}{(settings.Quick ? " (quick)" : settings.Large ? " (large)" : "")}");
             var scenarioStarted = clock.Elapsed;
@@ -52,7 +63,7 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
 
         // A run of some scenarios only does not overwrite the full run's files: results-<scenario>-….{md,json}, and its
         // charts are named after them (results-<scenario>-…-<chart>.svg), so a partial run never replaces a full run's chart.
-        var fileName = scenarios.Count == 0 ? "results" : $"results-{string.Join('-', Scenarios.Where(scenarios.Contains))}";
+        var fileName = scenarios.Count == 0 ? "results" : scenarios.Contains(All) ? $"results-{All}" : $"results-{string.Join('-', Scenarios.Where(scenarios.Contains))}";
         charts = [.. charts.Select(c => c with { FileName = $"{fileName}-{c.FileName}" })];
         var report = new SuiteReport(started, clock.Elapsed, settings.Quick, command, machine, loadBefore, MachineInfo.LoadAverage(), figures, charts, notes, seconds);
         var markdown = MarkdownReport.Render(report);

@@ -61,8 +61,9 @@ internal sealed class SuiteRunner(SuiteSettings settings, IReadOnlyList<string> 
             seconds[name] = (clock.Elapsed - scenarioStarted).TotalSeconds;
         }
 
-        // A run of some scenarios only does not overwrite the full run's files: results-<scenario>-….{md,json}, and its
-        // charts are named after them (results-<scenario>-…-<chart>.svg), so a partial run never replaces a full run's chart.
+        // Only the default run writes results.{md,json}: a run of named scenarios writes results-<scenario>-….{md,json}
+        // (all: results-all), and its charts are named after them (results-<scenario>-…-<chart>.svg), so no run replaces
+        // another kind's files or charts.
         var fileName = scenarios.Count == 0 ? "results" : scenarios.Contains(All) ? $"results-{All}" : $"results-{string.Join('-', Scenarios.Where(scenarios.Contains))}";
         charts = [.. charts.Select(c => c with { FileName = $"{fileName}-{c.FileName}" })];
         var report = new SuiteReport(started, clock.Elapsed, settings.Quick, command, machine, loadBefore, MachineInfo.LoadAverage(), figures, charts, notes, seconds);

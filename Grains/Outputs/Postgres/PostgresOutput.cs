@@ -277,7 +277,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         {
             // Journaled like any event above the final seq (forgotten by the next commit if it is final), so that a reorg
             // undoes a replay of an event it takes back.
-            await PostgresReorgJournal.BeginAsync(connection, transaction, workerId, finalThrough: -1, firstSeq: seq, cancellationToken);
+            await PostgresReorgJournal.NameAsync(connection, transaction, workerId, seq, cancellationToken);
         }
 
         await HandleAsync(workerId, binding, handler, [new SourceEvent(letter.Seq, letter.Payload)], connection, transaction, cancellationToken);

@@ -146,21 +146,13 @@ internal static class PostgresReorgJournal
         }
     }
 
-    /// <summary>Makes the transaction's writes <paramref name="workerId"/>'s (journaled once an event is named: here,
-    /// <paramref name="firstSeq"/>, or by <see cref="AtAsync"/>), and forgets what was journaled for events at or below
-    /// <paramref name="finalThrough"/>, which no rollback can reach any more; one round trip. (A commit does the same in
-    /// its fence's round trip: <see cref="PostgresOutput"/>.)</summary>
-    public static async Task BeginAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, long finalThrough, long? firstSeq, CancellationToken cancellationToken)
+    /// <summary>Makes the transaction's writes <paramref name="workerId"/>'s, the effects of the event at
+    /// <paramref name="seq"/> (journaled under it), in one round trip. A commit does this in its fence's round trip, where
+    /// it also forgets what was journaled for events that became final (<see cref="PostgresOutput"/>).</summary>
+    public static async Task NameAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string workerId, long seq, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand($"DELETE FROM {Table} WHERE worker = $1 AND seq <= $2") { Parameters = { new() { Value = workerId }, new() { Value = finalThrough } } },
-            },
-        };
-        Name(batch, workerId, firstSeq);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        Name(batch, workerId, seq);
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 

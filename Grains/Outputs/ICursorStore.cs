@@ -21,8 +21,14 @@ internal interface ICursorStore
     Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken);
 
     /// <summary>Records the stop and bumps the generation in one atomic step, fencing every activation; returns the
-    /// cursor the stopper now owns.</summary>
-    Task<WorkerCursor> StopAsync(string workerId, CancellationToken cancellationToken);
+    /// cursor the stopper now owns. Unless the stored generation is above <paramref name="knownGeneration"/> (null: any),
+    /// the newest one the stopper has seen: then someone the stopper has not heard of took the cursor since (another
+    /// activation, or a delete and a start of the worker again), and nothing changes (null).</summary>
+    /// <remarks>So a command fences only what its activation knows: a command that checked its activation was current and
+    /// was then held up (a frozen silo, declared dead meanwhile) cannot stop, and so take over, a worker that moved on
+    /// without it. Generations only grow, across deletes too (<see cref="Generations"/>), so no later owner's can be at
+    /// or below one seen before it.</remarks>
+    Task<WorkerCursor?> StopAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken);
 
     /// <summary>The cursor as stored, without claiming it.</summary>
     Task<WorkerCursor> GetAsync(string workerId, CancellationToken cancellationToken);

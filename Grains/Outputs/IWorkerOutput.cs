@@ -45,9 +45,12 @@ internal interface IWorkerOutput
     /// <paramref name="toSeq"/> is beyond the checkpoint, or the output cannot remove effects.</summary>
     Task<long?> RewindAsync(string workerId, WorkerBinding binding, long generation, long toSeq, string? token, CancellationToken cancellationToken);
 
-    /// <summary>Removes the cursor and, unless <paramref name="keepEffects"/>, the effects. Returns the events removed
-    /// (null when the output cannot count them).</summary>
-    Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken);
+    /// <summary>Removes the cursor and, unless <paramref name="keepEffects"/>, the effects, if <paramref name="generation"/>
+    /// (the deleter's stop's) is still the cursor's, or there is no cursor (null: whatever it holds, for what a delete cut
+    /// short left). Returns the events removed (null when the output cannot count them). Refused with a
+    /// <see cref="GenerationMovedException"/>, nothing removed, when the generation moved on: someone took the worker
+    /// over since the deleter's stop (a deleter held up after its stop, while the worker was deleted and started again).</summary>
+    Task<long?> DeleteAsync(string workerId, WorkerBinding binding, long? generation, bool keepEffects, CancellationToken cancellationToken);
 
     /// <summary>Why a rewind, or a delete that does not keep effects, cannot remove <paramref name="binding"/>'s
     /// effects (a PostgreSQL handler without a rewind hook), as a sentence for the operator; null when it can. Asked

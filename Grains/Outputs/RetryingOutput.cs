@@ -29,8 +29,8 @@ internal sealed class RetryingOutput(IWorkerOutput inner, StoreRetry retry) : IW
     public Task<long?> RewindAsync(string workerId, WorkerBinding binding, long generation, long toSeq, string? token, CancellationToken cancellationToken) =>
         retry.ExecuteAsync(workerId, ct => inner.RewindAsync(workerId, binding, generation, toSeq, token, ct), cancellationToken);
 
-    public Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken) =>
-        retry.ExecuteAsync(workerId, ct => inner.DeleteAsync(workerId, binding, keepEffects, ct), cancellationToken);
+    public Task<long?> DeleteAsync(string workerId, WorkerBinding binding, long? generation, bool keepEffects, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(workerId, ct => inner.DeleteAsync(workerId, binding, generation, keepEffects, ct), cancellationToken);
 
     public string? WhyEffectsCannotBeRemoved(WorkerBinding binding) => inner.WhyEffectsCannotBeRemoved(binding);
 
@@ -69,8 +69,8 @@ internal sealed class RetryingOutput(IWorkerOutput inner, StoreRetry retry) : IW
         public Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken) =>
             retry.ExecuteAsync(workerId, ct => inner.CreateAsync(workerId, ct), cancellationToken);
 
-        public Task<WorkerCursor> StopAsync(string workerId, CancellationToken cancellationToken) =>
-            retry.ExecuteAsync(workerId, ct => inner.StopAsync(workerId, ct), cancellationToken);
+        public Task<WorkerCursor?> StopAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.StopAsync(workerId, knownGeneration, ct), cancellationToken);
 
         public Task<WorkerCursor> GetAsync(string workerId, CancellationToken cancellationToken) =>
             retry.ExecuteAsync(workerId, ct => inner.GetAsync(workerId, ct), cancellationToken);

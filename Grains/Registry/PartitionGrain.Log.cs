@@ -30,6 +30,9 @@ internal sealed partial class PartitionGrain
         [LoggerMessage(8, LogLevel.Debug, "Partition {Partition}: move of worker {WorkerId} failed; a later round retries")]
         public static partial void MoveFailed(ILogger logger, long partition, string workerId, Exception exception);
 
+        [LoggerMessage(13, LogLevel.Information, "Partition {Partition}: worker {WorkerId} should run but was not heard from for the stall timeout ({Seconds:0.#} s); poked")]
+        public static partial void Silent(ILogger logger, long partition, string workerId, double seconds);
+
         [LoggerMessage(10, LogLevel.Information, "Partition {Partition}: worker {WorkerId} deleted; its row is removed")]
         public static partial void Forgotten(ILogger logger, long partition, string workerId);
 

@@ -302,7 +302,11 @@ internal sealed partial class PartitionGrain(
     private async Task OnTickAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        _scheduler.Tick(_slice, now);
+        foreach (var silent in _scheduler.Tick(_slice, now))
+        {
+            Log.Silent(logger, Partition, silent, Options.StallTimeout.TotalSeconds);
+        }
+
         _slice.PruneForgotten(now, ForgottenFor);
         if (_pool.StartCheck(now))
         {

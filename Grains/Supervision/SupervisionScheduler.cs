@@ -56,8 +56,9 @@ internal sealed class SupervisionScheduler(SupervisionOptions options)
     }
 
     /// <summary>One tick: due pokes whose rows still should run join the poke queue, and every
-    /// <see cref="SupervisionOptions.StallScanInterval"/> the stall scan runs.</summary>
-    public void Tick(RegistrySlice slice, DateTimeOffset now)
+    /// <see cref="SupervisionOptions.StallScanInterval"/> the stall scan runs. Returns the workers the scan found silent
+    /// (poked for it), for the partition to say so.</summary>
+    public IReadOnlyList<string> Tick(RegistrySlice slice, DateTimeOffset now)
     {
         while (_due.TryPeek(out var id, out var at) && at <= now)
         {
@@ -68,11 +69,13 @@ internal sealed class SupervisionScheduler(SupervisionOptions options)
             }
         }
 
-        if (now - _lastScan >= options.StallScanInterval)
+        if (now - _lastScan < options.StallScanInterval)
         {
-            _lastScan = now;
-            ScanForStalls(slice, now);
+            return [];
         }
+
+        _lastScan = now;
+        return Scan(slice, now);
     }
 
     /// <summary>Workers that should run but have gone silent (activation lost, loop wedged, report lost) join the poke
@@ -81,7 +84,9 @@ internal sealed class SupervisionScheduler(SupervisionOptions options)
     /// nothing until it restarts). A worker that reported itself queued for a pool slot has no run to be silent about:
     /// the pool check wakes it when a slot is free; the scan only catches one whose queue entry was lost, and less often
     /// (<see cref="SupervisionOptions.QueuedStallFactor"/> stall timeouts).</remarks>
-    public int ScanForStalls(RegistrySlice slice, DateTimeOffset now)
+    public int ScanForStalls(RegistrySlice slice, DateTimeOffset now) => Scan(slice, now).Count;
+
+    private List<string> Scan(RegistrySlice slice, DateTimeOffset now)
     {
         var stall = options.StallTimeout;
         var stalled = new List<string>();
@@ -108,7 +113,7 @@ internal sealed class SupervisionScheduler(SupervisionOptions options)
             Poke(id);
         }
 
-        return stalled.Count;
+        return stalled;
     }
 
     /// <summary>The pokes to start now, oldest first, keeping at most <see cref="SupervisionOptions.RestoreConcurrency"/>

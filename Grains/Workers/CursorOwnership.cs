@@ -74,13 +74,22 @@ internal sealed class CursorOwnership(string id, IPersistentState<WorkerState> s
     }
 
     /// <summary>Records the stop in the same store step that bumps the generation (fencing every activation anywhere) and
-    /// owns the new generation.</summary>
-    public async Task<WorkerCursor> StopAsync(CancellationToken cancellationToken)
+    /// owns the new generation; unless the cursor holds a generation this activation has not seen
+    /// (<see cref="VersionGeneration"/>), when nothing changes and nothing is owned (null).</summary>
+    public async Task<WorkerCursor?> StopAsync(CancellationToken cancellationToken)
     {
-        var cursor = await Binding.Cursors.StopAsync(id, cancellationToken);
-        Own(cursor);
+        var cursor = await Binding.Cursors.StopAsync(id, VersionGeneration, cancellationToken);
+        if (cursor is { } stopped)
+        {
+            Own(stopped);
+        }
+
         return cursor;
     }
+
+    /// <summary>A generation read from the store that this activation may take as seen: only once it has made sure that
+    /// no other activation has written the worker since (<see cref="WorkerCommands"/>' fence).</summary>
+    public void See(long generation) => SeeGeneration(generation);
 
     /// <summary>The stored cursor if this activation still owns it (and it is not stopped), else null. Taken as the truth:
     /// the store may be behind what the last run committed (it lost acknowledged writes).</summary>

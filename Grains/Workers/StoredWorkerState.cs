@@ -49,7 +49,9 @@ internal sealed class StoredWorkerState(IGrainStorage storage, IGrainContext gra
     bool IGrainState<WorkerState>.RecordExists { get => RecordExists; set => RecordExists = value; }
 
     /// <summary>Whether the ETag held was read or written less than <see cref="FreshFor"/> ago: no other activation of the
-    /// worker can have written since (see <see cref="WorkerStateWriter.IsCurrentAsync"/>).</summary>
+    /// worker can have written since (see <see cref="WorkerStateWriter.IsCurrentAsync"/>). Timed from when the read or
+    /// write was sent, not answered: what the store answered is as old as the request, and a silo frozen while the answer
+    /// was on its way wakes to an answer from before the freeze.</summary>
     public bool IsFresh => Environment.TickCount64 - _confirmedAt < FreshFor.TotalMilliseconds;
 
     private void SetEtag(string? etag)
@@ -68,16 +70,18 @@ internal sealed class StoredWorkerState(IGrainStorage storage, IGrainContext gra
 
     public async Task ReadStateAsync(CancellationToken cancellationToken)
     {
+        var sent = Environment.TickCount64;
         await storage.ReadStateAsync(StateName, grain.GrainId, this, cancellationToken);
-        _confirmedAt = Environment.TickCount64;
+        _confirmedAt = sent;
     }
 
     public Task WriteStateAsync() => WriteStateAsync(CancellationToken.None);
 
     public async Task WriteStateAsync(CancellationToken cancellationToken)
     {
+        var sent = Environment.TickCount64;
         await storage.WriteStateAsync(StateName, grain.GrainId, this, cancellationToken);
-        _confirmedAt = Environment.TickCount64;
+        _confirmedAt = sent;
     }
 
     public Task ClearStateAsync() => ClearStateAsync(CancellationToken.None);

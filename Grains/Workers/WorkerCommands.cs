@@ -109,7 +109,9 @@ internal sealed partial class WorkerCommands(
     /// <summary>Delete: a stop (so the state, the registry row and the pool agree while it goes on, and a delete cut short
     /// leaves a stopped worker that a second delete finishes), then the registry row, the state and the cursor (and events
     /// unless <paramref name="keepEvents"/>) are removed, in that order: the worker reads as unknown only once nothing
-    /// but what a retry cleans up is left. This activation then goes away.</summary>
+    /// but what a retry cleans up is left. This activation then goes away. Each step after the stop is fenced by the
+    /// stop's generation (the state's writes by their ETag and owner check, the cursor's removal by the store), so a
+    /// delete held up between two steps while the worker was deleted and started again removes nothing of the new one.</summary>
     public async Task<DeleteResult> DeleteAsync(bool keepEvents)
     {
         await StopAsync();
@@ -117,7 +119,19 @@ internal sealed partial class WorkerCommands(
         await host.ForgetAsync();
         await writer.ClearAsync(id, ownership.Generation, lifetime);
         var binding = ownership.Binding;
-        var removed = await binding.Output.DeleteAsync(id, binding, keepEvents, lifetime) ?? 0;
+        long removed;
+        try
+        {
+            removed = await binding.Output.DeleteAsync(id, binding, ownership.Generation, keepEvents, lifetime) ?? 0;
+        }
+        catch (Outputs.GenerationMovedException)
+        {
+            // Held up after its stop while the worker was deleted and started again: the new worker is not this one's.
+            Log.Stale(logger, id);
+            loop.Fence();
+            throw StaleRefusal(id);
+        }
+
         host.Deactivate();
         Log.Deleted(logger, id, checkpoint, removed, keepEvents);
         return new DeleteResult(id, checkpoint, removed, keepEvents);
@@ -209,12 +223,45 @@ internal sealed partial class WorkerCommands(
     /// <summary>Stop wins: the run is interrupted before anything else can interleave, and the stop recorded in the same
     /// store step that bumps the generation, fencing every activation anywhere; returns once the run has ended. Desired
     /// state: not running.</summary>
+    /// <remarks>The stop is conditional: it fences only a generation this activation has seen. A command checks first
+    /// that its activation is current (<see cref="IsCurrentAsync"/>), but a check is no guard for what follows it: a silo
+    /// frozen right after its check's answer was sent wakes up, maybe declared dead, with the worker deleted and started
+    /// again elsewhere meanwhile, and goes on as if current (the drill's and <c>StaleActivationTests</c>' late delete).
+    /// The store refuses that stop, as it refuses a stale run's commit.</remarks>
     private async Task<Outputs.WorkerCursor> FenceAsync()
     {
         WorkerStateMachine.Stop(S, loop.Checkpoint);
         loop.Interrupt();
-        var cursor = await ownership.StopAsync(lifetime);
+        var cursor = await ownership.StopAsync(lifetime) ?? await FenceUnseenGenerationAsync();
         await loop.EndAsync();
         return cursor;
     }
+
+    /// <summary>The stop met a generation this activation has not seen. Either another activation took the worker over
+    /// (this one is stale: it lets go and the command is refused) or none did, and this one only missed a generation
+    /// taken for it (a store step whose answer was lost, a crash between a claim and the state write that records it).
+    /// Told apart by the state, read after the cursor: if no other activation has written the state since this one
+    /// did, the generation read is taken as seen and the stop tried once more. Any owner after that read has a higher
+    /// generation, so the second stop cannot take over a worker that moved on after the read either.</summary>
+    private async Task<Outputs.WorkerCursor> FenceUnseenGenerationAsync()
+    {
+        var stored = await ownership.Binding.Cursors.GetAsync(id, lifetime);
+        if (await writer.IsCurrentAsync(id, lifetime, trustRecentRead: false))
+        {
+            ownership.See(stored.Generation);
+            if (await ownership.StopAsync(lifetime) is { } cursor)
+            {
+                return cursor;
+            }
+        }
+
+        Log.Stale(logger, id);
+        loop.Fence();
+        throw StaleRefusal(id);
+    }
+
+    /// <summary>The refusal of a command that reached a stale activation: nothing was done, and a retry reaches the live one.</summary>
+    public static Errors.OverseerException StaleRefusal(string id) =>
+        Errors.OverseerException.Unavailable(
+            $"worker '{id}' was reached on a stale activation (another activation has changed it since: this silo was paused or cut off and declared dead); nothing was done, retry to reach the worker");
 }

@@ -243,7 +243,7 @@ internal sealed partial class WorkerGrain(
         }
 
         await Partition.ForgetAsync(Id, cancellationToken);
-        var removed = await output.Output.DeleteAsync(Id, output, keepEvents, Call) ?? 0;
+        var removed = await output.Output.DeleteAsync(Id, output, generation: null, keepEvents, Call) ?? 0;
         return new DeleteResult(Id, 0, removed, keepEvents);
     }
 
@@ -473,8 +473,7 @@ internal sealed partial class WorkerGrain(
     {
         if (!await Commands.IsCurrentAsync())
         {
-            throw OverseerException.Unavailable(
-                $"worker '{Id}' was reached on a stale activation (another activation has changed it since: this silo was paused or cut off and declared dead); nothing was done, retry to reach the worker");
+            throw WorkerCommands.StaleRefusal(Id);
         }
     }
 

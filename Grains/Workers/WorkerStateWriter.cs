@@ -96,9 +96,11 @@ internal sealed class WorkerStateWriter(StoredWorkerState state, CursorOwnership
     /// retry of the command reaches a fresh one. No read when this activation read or wrote the state a moment ago
     /// (<see cref="StoredWorkerState.IsFresh"/>): the first command of a new activation — every fresh start — is the
     /// common case, and the read just made is as current as another would be.</remarks>
-    public async Task<bool> IsCurrentAsync(string workerId, CancellationToken cancellationToken)
+    /// <param name="trustRecentRead">False to read whatever this activation read a moment ago: when the store has just
+    /// shown something this activation has not seen, a recent read says nothing.</param>
+    public async Task<bool> IsCurrentAsync(string workerId, CancellationToken cancellationToken, bool trustRecentRead = true)
     {
-        if (state.IsFresh && _gate is null)
+        if (trustRecentRead && state.IsFresh && _gate is null)
         {
             return true;
         }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Hosting;
 
 namespace Overseer.Tests.Grains;
@@ -10,15 +12,21 @@ public sealed class HeartbeatCluster : IAsyncLifetime
 
     public PokeBlocker Pokes { get; } = new();
 
+    /// <summary>The partitions' word that a worker went silent (their stall scan poked it): <c>PartitionGrain</c>'s event 13.</summary>
+    internal CapturedLogs Silences { get; } = new(13);
+
     public OverseerCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Cluster = new OverseerCluster
         {
-            ConfigureSilo = silo => silo
-                .AddOutgoingGrainCallFilter(new OutgoingGrainCallFilterDelegate(Tamper.InvokeAsync))
-                .AddOutgoingGrainCallFilter(new OutgoingGrainCallFilterDelegate(Pokes.InvokeAsync)),
+            ConfigureSilo = silo =>
+            {
+                silo.AddOutgoingGrainCallFilter(new OutgoingGrainCallFilterDelegate(Tamper.InvokeAsync))
+                    .AddOutgoingGrainCallFilter(new OutgoingGrainCallFilterDelegate(Pokes.InvokeAsync));
+                silo.Services.AddSingleton<ILoggerProvider>(Silences);
+            },
         };
         await Cluster.InitializeAsync();
     }

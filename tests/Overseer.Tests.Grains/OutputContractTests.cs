@@ -234,6 +234,55 @@ public abstract class OutputContractTests : IAsyncLifetime
         Assert.Equal(new long[] { 1, 2, 3, 4 }, await SeqsAsync("s"));
     }
 
+    /// <summary>CI on c4a3be7, <c>StaleActivationTests</c>: a late delete reached a frozen silo's activation, which had sent
+    /// its "am I current" read before the freeze and acted on its answer after it, by which time the worker had been
+    /// deleted and started again elsewhere; its unconditional stop took the new worker's cursor, and the delete went on
+    /// to remove it. A stop by an activation that has not seen the stored generation must change nothing.</summary>
+    [Fact]
+    public async Task Stop_ByAnActivationThatHasNotSeenTheStoredGeneration_ChangesNothing()
+    {
+        var old = await _sink.ClaimAsync("unseen", start: true, CancellationToken.None);
+        await CommitAsync("unseen", Batch(old, 0, Range(1, 2)));
+        var taken = await _sink.ClaimAsync("unseen", start: false, CancellationToken.None);
+        await CommitAsync("unseen", Batch(taken, 2, Range(3, 4)));
+
+        var refused = await _sink.StopKnowingAsync("unseen", old.Generation, CancellationToken.None);
+        var afterRefusal = await CommitAsync("unseen", Batch(taken, 4, Range(5, 6)));
+        var stopped = await _sink.StopKnowingAsync("unseen", taken.Generation, CancellationToken.None);
+
+        Assert.Null(refused);
+        Assert.Equal(CommitOutcome.Committed, afterRefusal.Outcome);
+        Assert.NotNull(stopped);
+        Assert.True(stopped.Value.Generation > taken.Generation, "a stop that knows the stored generation must bump it");
+        Assert.Equal(6, stopped.Value.Checkpoint);
+        Assert.Equal(CommitOutcome.Fenced, (await CommitAsync("unseen", Batch(taken, 6, Range(7, 8)))).Outcome);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, await SeqsAsync("unseen"));
+    }
+
+    /// <summary>A delete is a stop, then the removals; one held up after its stop (a frozen silo) while the worker was
+    /// deleted and started again elsewhere must remove nothing of the new worker.</summary>
+    [Fact]
+    public async Task Delete_ByAStopperWhoseGenerationMovedOn_RemovesNothing_AndTheCurrentStoppersDoes()
+    {
+        var running = await _sink.ClaimAsync("held", start: true, CancellationToken.None);
+        await CommitAsync("held", Batch(running, 0, Range(1, 3)));
+        var heldUp = await _sink.StopAsync("held", CancellationToken.None);
+        var again = await _sink.ClaimAsync("held", start: true, CancellationToken.None);
+        await CommitAsync("held", Batch(again, 3, Range(4, 5)));
+
+        var refused = await Assert.ThrowsAsync<GenerationMovedException>(() => _sink.DeleteAsync("held", heldUp.Generation, keepEvents: false, CancellationToken.None));
+        var kept = await _sink.GetCursorAsync("held", CancellationToken.None);
+        var keptSeqs = await SeqsAsync("held");
+        var stop = await _sink.StopAsync("held", CancellationToken.None);
+        await _sink.DeleteAsync("held", stop.Generation, keepEvents: false, CancellationToken.None);
+
+        Assert.Contains("moved on", refused.Message, StringComparison.Ordinal);
+        Assert.Equal((again.Generation, 5L, false), (kept.Generation, kept.Checkpoint, kept.Stopped));
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, keptSeqs);
+        Assert.Equal((0L, false), await _sink.InspectAsync("held", CancellationToken.None));
+        Assert.Empty(await SeqsAsync("held"));
+    }
+
     [Theory]
     [InlineData(new long[] { 4, 5 })]
     [InlineData(new long[] { 3, 5 })]

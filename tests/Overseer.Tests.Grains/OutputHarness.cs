@@ -20,7 +20,11 @@ internal sealed class OutputHarness(IWorkerOutput output, WorkerBinding binding,
 
     public Task<WorkerCursor?> CreateAsync(string id, CancellationToken ct) => output.Cursors.CreateAsync(id, ct);
 
-    public Task<WorkerCursor> StopAsync(string id, CancellationToken ct) => output.Cursors.StopAsync(id, ct);
+    public async Task<WorkerCursor> StopAsync(string id, CancellationToken ct) =>
+        await output.Cursors.StopAsync(id, knownGeneration: null, ct) ?? throw new InvalidOperationException($"a stop of '{id}' that knows every generation was refused");
+
+    /// <summary>A stop by an activation that has seen generations up to <paramref name="known"/>: null when refused.</summary>
+    public Task<WorkerCursor?> StopKnowingAsync(string id, long known, CancellationToken ct) => output.Cursors.StopAsync(id, known, ct);
 
     public Task<WorkerCursor> GetCursorAsync(string id, CancellationToken ct) => output.Cursors.GetAsync(id, ct);
 
@@ -32,7 +36,10 @@ internal sealed class OutputHarness(IWorkerOutput output, WorkerBinding binding,
     public Task<RollbackResult> RollBackAsync(string id, long generation, long checkpoint, long toSeq, string? token, CancellationToken ct) =>
         output.RollBackAsync(id, new CommitRollback(generation, checkpoint, toSeq, token, binding), ct);
 
-    public Task<long?> DeleteAsync(string id, bool keepEvents, CancellationToken ct) => output.DeleteAsync(id, binding, keepEvents, ct);
+    public Task<long?> DeleteAsync(string id, bool keepEvents, CancellationToken ct) => output.DeleteAsync(id, binding, generation: null, keepEvents, ct);
+
+    /// <summary>A delete by the stopper of <paramref name="generation"/>.</summary>
+    public Task<long?> DeleteAsync(string id, long generation, bool keepEvents, CancellationToken ct) => output.DeleteAsync(id, binding, generation, keepEvents, ct);
 
     public Task<(long Effects, bool HasCursor)> InspectAsync(string id, CancellationToken ct) => output.InspectAsync(id, ct);
 

@@ -185,14 +185,14 @@ public sealed class PostgresOutputTests : OutputContractTests
         var stop = await _sink.StopAsync("nohook", CancellationToken.None);
 
         var rewind = await Assert.ThrowsAsync<InvalidOperationException>(() => _sink.Output.RewindAsync("nohook", hookless, stop.Generation, 2, null, CancellationToken.None));
-        var delete = await Assert.ThrowsAsync<InvalidOperationException>(() => _sink.Output.DeleteAsync("nohook", hookless, keepEffects: false, CancellationToken.None));
+        var delete = await Assert.ThrowsAsync<InvalidOperationException>(() => _sink.Output.DeleteAsync("nohook", hookless, stop.Generation, keepEffects: false, CancellationToken.None));
 
         Assert.Contains("no rewind hook", rewind.Message);
         Assert.Contains("no rewind hook", delete.Message);
         Assert.NotNull(_sink.Output.WhyEffectsCannotBeRemoved(hookless));
         Assert.Equal(5, (await _sink.GetCursorAsync("nohook", CancellationToken.None)).Checkpoint);
         Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, await SeqsAsync("nohook"));
-        Assert.Null(await _sink.Output.DeleteAsync("nohook", hookless, keepEffects: true, CancellationToken.None));
+        Assert.Null(await _sink.Output.DeleteAsync("nohook", hookless, stop.Generation, keepEffects: true, CancellationToken.None));
         Assert.Equal((0L, false), await _sink.InspectAsync("nohook", CancellationToken.None));
         Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, await SeqsAsync("nohook"));
     }

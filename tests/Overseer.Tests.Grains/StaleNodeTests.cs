@@ -89,7 +89,7 @@ public sealed class StaleNodeTests : IAsyncLifetime
     public async Task Claim_OfAStoppedWorkerOnAStaleReplica_IsAnOutage_NotStopped()
     {
         // The stale node saw a stop the primary has since cleared (a start): a claim there must not report it stopped.
-        await _output.Cursors.StopAsync(Id, CancellationToken.None);
+        await _output.Cursors.StopAsync(Id, knownGeneration: null, CancellationToken.None);
         await BecomeStaleAsync();
 
         var claim = await Record.ExceptionAsync(async () =>

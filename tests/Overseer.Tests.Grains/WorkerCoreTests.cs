@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
+using Overseer.Errors;
 using Overseer.Models;
 using Overseer.Outputs;
 using Overseer.Redis;
@@ -153,6 +154,37 @@ public sealed class WorkerCoreTests(OverseerCluster fixture)
         Assert.NotNull(first);
         Assert.Equal(0, back.Info.Checkpoint);
         await WithinAsync(fixture.Manager.StopAsync(id), $"the stop of '{id}' after its hand-over");
+    }
+
+    /// <summary>CI on c4a3be7 (<c>StaleActivationTests</c>): a frozen silo's activation had checked it was current, was
+    /// frozen with the answer on its way, and went on after the worker had been deleted and started again elsewhere; its
+    /// delete's stop took the new worker's cursor, and the delete removed the new worker. Here another activation takes the
+    /// worker over behind the back of one that checked a moment ago (a check it then trusts, as the frozen silo trusted
+    /// its old answer): that one's delete must be refused, and change nothing.</summary>
+    [Fact]
+    public async Task Delete_OnAnActivationTheWorkerMovedOnFrom_IsRefused_AndChangesNothing()
+    {
+        var id = NewId("moved-on");
+        var worker = fixture.Client.GetGrain<IWorkerGrain>(id);
+        var silo = fixture.Cluster.Silos[0].ServiceProvider;
+        var storage = silo.GetRequiredKeyedService<IGrainStorage>(StorageNames.Workers);
+        var cursors = silo.GetRequiredService<OutputCatalog>().Default.Cursors;
+        await fixture.Manager.StartAsync(id, WorkerSpec.For(Sources.Sequence.SequenceSourceFactory.Kind, ("delayMs", "30000"), ("batch", "5")));
+
+        // Another activation takes the worker over, as a start elsewhere does: it claims the cursor and writes the state.
+        var state = new GrainState<WorkerState>();
+        await storage.ReadStateAsync("worker", worker.GetGrainId(), state);
+        var taken = await cursors.ClaimAsync(id, start: true, CancellationToken.None);
+        await storage.WriteStateAsync("worker", worker.GetGrainId(), state);
+
+        var refused = await ThrowsOverseerAsync(OverseerErrorCode.Unavailable, () => worker.DeleteAsync(keepEvents: false));
+
+        var after = new GrainState<WorkerState>();
+        await storage.ReadStateAsync("worker", worker.GetGrainId(), after);
+        var cursor = await cursors.GetAsync(id, CancellationToken.None);
+        Assert.Contains("stale activation", refused.Message, StringComparison.Ordinal);
+        Assert.Equal((taken.Generation, false), (cursor.Generation, cursor.Stopped));
+        Assert.Equal((state.ETag, WorkerStatus.Running), (after.ETag, after.State?.Status));
     }
 
     private static async Task WithinAsync(Task call, string what)

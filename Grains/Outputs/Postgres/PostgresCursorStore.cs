@@ -57,7 +57,7 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
         return await ReadCursorAsync(create, stopped: false, cancellationToken);
     }
 
-    public async Task<WorkerCursor> StopAsync(string workerId, CancellationToken cancellationToken)
+    public async Task<WorkerCursor?> StopAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken)
     {
         await schema.EnsureAsync(null, null, cancellationToken);
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
@@ -65,11 +65,13 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
             $"""
             INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped) VALUES ($1, {Generations.SqlFirst}, NULL, NULL, true)
             ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, stopped = true, updated_at = now()
+            WHERE $2::bigint IS NULL OR c.generation <= $2::bigint
             RETURNING generation, checkpoint, token, handler_version
             """,
             connection);
         stop.Parameters.Add(new() { Value = workerId });
-        return await ReadCursorAsync(stop, stopped: true, cancellationToken);
+        stop.Parameters.Add(new() { Value = knownGeneration is { } g ? g : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        return await ReadCursorOrNullAsync(stop, stopped: true, cancellationToken);
     }
 
     public async Task<WorkerCursor> GetAsync(string workerId, CancellationToken cancellationToken)
@@ -106,15 +108,16 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
             : null;
     }
 
-    private static async Task<WorkerCursor> ReadCursorAsync(NpgsqlCommand command, bool stopped, CancellationToken cancellationToken)
+    private static async Task<WorkerCursor> ReadCursorAsync(NpgsqlCommand command, bool stopped, CancellationToken cancellationToken) =>
+        await ReadCursorOrNullAsync(command, stopped, cancellationToken) ?? throw new InvalidOperationException($"{Table}: the statement returned no row");
+
+    /// <summary>The cursor a statement returned (generation, checkpoint, token, handler version); null when it returned no row.</summary>
+    private static async Task<WorkerCursor?> ReadCursorOrNullAsync(NpgsqlCommand command, bool stopped, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            throw new InvalidOperationException($"{Table}: the statement returned no row");
-        }
-
-        return new WorkerCursor(reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), stopped, Version(reader, 3));
+        return await reader.ReadAsync(cancellationToken)
+            ? new WorkerCursor(reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), stopped, Version(reader, 3))
+            : null;
     }
 
     private static int? Version(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetInt32(column);

@@ -373,7 +373,7 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken)
+    public async Task<long?> DeleteAsync(string workerId, WorkerBinding binding, long? generation, bool keepEffects, CancellationToken cancellationToken)
     {
         var hook = keepEffects ? null : binding.Handler as IRewindableHandler;
         if (!keepEffects && hook is null)
@@ -384,6 +384,11 @@ internal sealed class PostgresOutput(PostgresDatabase database, PostgresSchema s
         await schema.EnsureAsync(binding.HandlerName, hook, cancellationToken);
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (generation is { } mine && await PostgresCursorStore.LockAsync(connection, transaction, workerId, create: false, cancellationToken) is { } row && row.Generation != mine)
+        {
+            throw new GenerationMovedException(workerId, mine, row.Generation);
+        }
+
         if (hook is not null)
         {
             await hook.RewindAsync(0, new PostgresHandlerContext(workerId, binding.HandlerOptions, connection, transaction), cancellationToken);

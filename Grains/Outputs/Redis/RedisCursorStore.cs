@@ -28,8 +28,10 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
         return {1, gen, tonumber(c[1] or '0'), c[2] or '', hv}
         """;
 
-    // KEYS: cursor. Returns {gen, cp, tok, hv}: the stop and the generation bump are one step.
+    // KEYS: cursor. ARGV: the newest generation the stopper knows ('' = any). Returns {gen, cp, tok, hv}: the stop and the
+    // generation bump are one step; or {-1}, nothing changed, when the stored generation is above the known one.
     private const string StopScript = PrimaryOnly.Shebang + Generations.Lua + "\n" + """
+        if ARGV[1] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'gen') or '0') > tonumber(ARGV[1]) then return {-1} end
         local gen = nextgen(KEYS[1])
         redis.call('HSET', KEYS[1], 'stop', 1)
         local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'hv')
@@ -74,11 +76,12 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
         return (long)r[0] < 0 ? null : new WorkerCursor((long)r[0], 0, null, Stopped: false);
     }
 
-    public async Task<WorkerCursor> StopAsync(string workerId, CancellationToken cancellationToken)
+    public async Task<WorkerCursor?> StopAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken)
     {
-        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(StopScript, [keys.Cursor(workerId)]))
+        RedisValue known = knownGeneration is { } g ? g.ToString(CultureInfo.InvariantCulture) : string.Empty;
+        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(StopScript, [keys.Cursor(workerId)], [known]))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        return new WorkerCursor((long)r[0], (long)r[1], Token(r[2]), Stopped: true, Version(r[3]));
+        return (long)r[0] < 0 ? null : new WorkerCursor((long)r[0], (long)r[1], Token(r[2]), Stopped: true, Version(r[3]));
     }
 
     /// <summary>The stored cursor, as the primary has it: a read decides where a worker resumes, so a replica (which

@@ -115,8 +115,11 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         """;
 
     // KEYS: cursor, stream, followers (unused: a followed worker's delete is refused before), rollbacks. ARGV: keep events
-    // (1/0). Returns the events removed. The rollback log goes with the cursor, whose 'rb' numbers its entries.
+    // (1/0), the deleter's generation ('' = any). Returns the events removed, or {-1, gen} (nothing removed) when the cursor
+    // holds another generation. The rollback log goes with the cursor, whose 'rb' numbers its entries.
     private const string DeleteScript = PrimaryOnly.Shebang + """
+        local gen = redis.call('HGET', KEYS[1], 'gen')
+        if ARGV[2] ~= '' and gen and tonumber(gen) ~= tonumber(ARGV[2]) then return {-1, tonumber(gen)} end
         local n = 0
         if ARGV[1] ~= '1' then
           n = redis.call('XLEN', KEYS[2])
@@ -200,9 +203,15 @@ internal sealed class RedisStreamOutput(IConnectionMultiplexer redis, RedisKeys 
         }
     }
 
-    public async Task<long?> DeleteAsync(string workerId, WorkerBinding binding, bool keepEffects, CancellationToken cancellationToken) =>
-        (long)(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(DeleteScript, keys.Worker(workerId), [keepEffects ? 1 : 0]))
-            .WaitAsync(cancellationToken).ConfigureAwait(false));
+    public async Task<long?> DeleteAsync(string workerId, WorkerBinding binding, long? generation, bool keepEffects, CancellationToken cancellationToken)
+    {
+        RedisValue known = generation is { } g ? g.ToString(CultureInfo.InvariantCulture) : string.Empty;
+        var r = await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(DeleteScript, keys.Worker(workerId), [keepEffects ? 1 : 0, known]))
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        return r.Resp2Type == ResultType.Array
+            ? throw new GenerationMovedException(workerId, generation ?? 0, (long)((RedisResult[])r!)[1])
+            : (long)r;
+    }
 
     /// <summary>Events are Overseer's own: a rewind or delete can always remove them.</summary>
     public string? WhyEffectsCannotBeRemoved(WorkerBinding binding) => null;

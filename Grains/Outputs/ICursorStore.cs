@@ -16,6 +16,12 @@ internal interface ICursorStore
     /// so that from then on only that version's batches commit.</summary>
     Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken);
 
+    /// <summary>A start's, resume's or accept's claim (<see cref="ClaimAsync"/> with start, or <see cref="AcceptAsync"/>
+    /// with <paramref name="acceptVersion"/>) by an activation that has seen generations up to
+    /// <paramref name="knownGeneration"/>: null, nothing changed, when the cursor holds a newer one (as
+    /// <see cref="StopAsync"/>: a command held up after its checks must not take over a worker that moved on).</summary>
+    Task<WorkerCursor?> StartKnowingAsync(string workerId, long knownGeneration, int? acceptVersion, CancellationToken cancellationToken);
+
     /// <summary>The cursor of a brand-new worker: checkpoint 0, no token, not stopped, a generation above any left over;
     /// null (and nothing changed) when the output still holds effects of this id that a delete kept.</summary>
     Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken);

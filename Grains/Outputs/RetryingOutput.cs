@@ -66,6 +66,9 @@ internal sealed class RetryingOutput(IWorkerOutput inner, StoreRetry retry) : IW
         public Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
             retry.ExecuteAsync(workerId, ct => inner.AcceptAsync(workerId, handlerVersion, ct), cancellationToken);
 
+        public Task<WorkerCursor?> StartKnowingAsync(string workerId, long knownGeneration, int? acceptVersion, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.StartKnowingAsync(workerId, knownGeneration, acceptVersion, ct), cancellationToken);
+
         public Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken) =>
             retry.ExecuteAsync(workerId, ct => inner.CreateAsync(workerId, ct), cancellationToken);
 

@@ -36,24 +36,16 @@ internal sealed class CursorOwnership(string id, IPersistentState<WorkerState> s
     /// <summary>Binds the worker to the output of a new <paramref name="spec"/> (a start with a spec).</summary>
     public void Rebind(WorkerSpec spec) => _binding = outputs.Bind(spec);
 
-    /// <summary>A start or resume (<see cref="StartAsync(bool, int?, CancellationToken)"/> without an accept).</summary>
-    public Task<WorkerCursor?> StartAsync(bool known, CancellationToken cancellationToken) => StartAsync(known, acceptVersion: null, cancellationToken);
+    /// <summary>A new worker's start: creates its cursor and owns it. Null (nothing owned) when the id still holds events
+    /// an earlier delete kept.</summary>
+    public async Task<WorkerCursor?> CreateAsync(CancellationToken cancellationToken) =>
+        OwnIfAny(await Binding.Cursors.CreateAsync(id, cancellationToken));
 
-    /// <summary>A start or resume: a known worker claims a new generation (clearing a stop), a new one creates its cursor;
-    /// an accept (<paramref name="acceptVersion"/>) also records the handler version in the claim's step. Null (nothing
-    /// owned) when a new worker's id still holds events an earlier delete kept.</summary>
-    public async Task<WorkerCursor?> StartAsync(bool known, int? acceptVersion, CancellationToken cancellationToken)
-    {
-        var cursor = !known ? await Binding.Cursors.CreateAsync(id, cancellationToken)
-            : acceptVersion is { } version ? await Binding.Cursors.AcceptAsync(id, version, cancellationToken)
-            : await Binding.Cursors.ClaimAsync(id, start: true, cancellationToken);
-        if (cursor is { } owned)
-        {
-            Own(owned);
-        }
-
-        return cursor;
-    }
+    /// <summary>A known worker's start, resume or accept (<paramref name="acceptVersion"/>: the handler version to record in
+    /// the same step): claims a new generation, clearing a stop, and owns it; unless the cursor holds a generation this
+    /// activation has not seen (<see cref="VersionGeneration"/>), when nothing changes and nothing is owned (null).</summary>
+    public async Task<WorkerCursor?> StartAsync(int? acceptVersion, CancellationToken cancellationToken) =>
+        OwnIfAny(await Binding.Cursors.StartKnowingAsync(id, VersionGeneration, acceptVersion, cancellationToken));
 
     /// <summary>Before this activation's first run: claims a new generation, unless the worker was stopped meanwhile (its
     /// state was read before the stop was written), which is returned with <see cref="WorkerCursor.Stopped"/> and owned
@@ -76,16 +68,8 @@ internal sealed class CursorOwnership(string id, IPersistentState<WorkerState> s
     /// <summary>Records the stop in the same store step that bumps the generation (fencing every activation anywhere) and
     /// owns the new generation; unless the cursor holds a generation this activation has not seen
     /// (<see cref="VersionGeneration"/>), when nothing changes and nothing is owned (null).</summary>
-    public async Task<WorkerCursor?> StopAsync(CancellationToken cancellationToken)
-    {
-        var cursor = await Binding.Cursors.StopAsync(id, VersionGeneration, cancellationToken);
-        if (cursor is { } stopped)
-        {
-            Own(stopped);
-        }
-
-        return cursor;
-    }
+    public async Task<WorkerCursor?> StopAsync(CancellationToken cancellationToken) =>
+        OwnIfAny(await Binding.Cursors.StopAsync(id, VersionGeneration, cancellationToken));
 
     /// <summary>A generation read from the store that this activation may take as seen: only once it has made sure that
     /// no other activation has written the worker since (<see cref="WorkerCommands"/>' fence).</summary>
@@ -116,6 +100,16 @@ internal sealed class CursorOwnership(string id, IPersistentState<WorkerState> s
 
     /// <summary>Another activation owns the cursor now (or the worker was stopped under this one).</summary>
     public void Fence() => IsFenced = true;
+
+    private WorkerCursor? OwnIfAny(WorkerCursor? cursor)
+    {
+        if (cursor is { } owned)
+        {
+            Own(owned);
+        }
+
+        return cursor;
+    }
 
     private void Own(WorkerCursor cursor)
     {

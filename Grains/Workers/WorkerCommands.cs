@@ -65,7 +65,8 @@ internal sealed partial class WorkerCommands(
             ownership.Rebind(spec);
         }
 
-        if (await ownership.StartAsync(known, acceptVersion, lifetime) is not { } owned)
+        var owned = known ? await AsSeenAsync(() => ownership.StartAsync(acceptVersion, lifetime)) : await ownership.CreateAsync(lifetime);
+        if (owned is null)
         {
             await loop.ReleaseSlotAsync();
             var (events, _) = await ownership.Binding.Output.InspectAsync(id, lifetime);
@@ -74,7 +75,7 @@ internal sealed partial class WorkerCommands(
                 + $"and a new worker under this id begins at seq 1; remove them by deleting the worker (without keeping its events), or use another id");
         }
 
-        var checkpoint = owned.Checkpoint;
+        var checkpoint = owned.Value.Checkpoint;
         var now = services.Time.GetUtcNow();
         void ApplyStart(WorkerState s) => WorkerStateMachine.Start(s, spec, checkpoint, grant.Granted, now);
         ApplyStart(S);
@@ -168,10 +169,7 @@ internal sealed partial class WorkerCommands(
     public async Task SkipAsync(WorkerHalt halt)
     {
         await loop.RestartAsync();
-        if (await ownership.StartAsync(known: true, lifetime) is not { } owned)
-        {
-            throw Errors.OverseerException.Conflict($"worker '{id}' has no cursor to skip seq {halt.Seq} in");
-        }
+        var owned = await AsSeenAsync(() => ownership.StartAsync(acceptVersion: null, lifetime));
 
         var binding = ownership.Binding;
         var pass = new Outputs.CommitBatch(
@@ -232,26 +230,33 @@ internal sealed partial class WorkerCommands(
     {
         WorkerStateMachine.Stop(S, loop.Checkpoint);
         loop.Interrupt();
-        var cursor = await ownership.StopAsync(lifetime) ?? await FenceUnseenGenerationAsync();
+        var cursor = await AsSeenAsync(() => ownership.StopAsync(lifetime));
         await loop.EndAsync();
         return cursor;
     }
 
-    /// <summary>The stop met a generation this activation has not seen. Either another activation took the worker over
-    /// (this one is stale: it lets go and the command is refused) or none did, and this one only missed a generation
-    /// taken for it (a store step whose answer was lost, a crash between a claim and the state write that records it).
-    /// Told apart by the state, read after the cursor: if no other activation has written the state since this one
-    /// did, the generation read is taken as seen and the stop tried once more. Any owner after that read has a higher
-    /// generation, so the second stop cannot take over a worker that moved on after the read either.</summary>
-    private async Task<Outputs.WorkerCursor> FenceUnseenGenerationAsync()
+    /// <summary>A command's step that takes a new generation (a stop, or a start's, resume's, accept's or skip's claim),
+    /// made as what this activation has seen: the store refuses it (null) when the cursor holds a generation this
+    /// activation has not seen. Either another activation took the worker over (this one is stale: it lets go and the
+    /// command is refused) or none did, and this one only missed a generation taken for it (a store step whose answer
+    /// was lost, a crash between a claim and the state write that records it). Told apart by the state, read after the
+    /// cursor: if no other activation has written the state since this one did, the generation read is taken as seen
+    /// and the step tried once more. Any owner after that read has a higher generation, so the second try cannot take
+    /// over a worker that moved on after the read either.</summary>
+    private async Task<Outputs.WorkerCursor> AsSeenAsync(Func<Task<Outputs.WorkerCursor?>> step)
     {
+        if (await step() is { } done)
+        {
+            return done;
+        }
+
         var stored = await ownership.Binding.Cursors.GetAsync(id, lifetime);
         if (await writer.IsCurrentAsync(id, lifetime, trustRecentRead: false))
         {
             ownership.See(stored.Generation);
-            if (await ownership.StopAsync(lifetime) is { } cursor)
+            if (await step() is { } again)
             {
-                return cursor;
+                return again;
             }
         }
 

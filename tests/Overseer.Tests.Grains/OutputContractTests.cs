@@ -259,6 +259,27 @@ public abstract class OutputContractTests : IAsyncLifetime
         Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, await SeqsAsync("unseen"));
     }
 
+    /// <summary>A start or resume held up after its checks (a frozen silo) while the operator stopped the worker must not
+    /// clear that stop: its claim, by an activation that has not seen the stop's generation, changes nothing.</summary>
+    [Fact]
+    public async Task Start_ByAnActivationThatHasNotSeenTheStoredGeneration_ChangesNothing()
+    {
+        var first = await _sink.ClaimAsync("unseen-start", start: true, CancellationToken.None);
+        await CommitAsync("unseen-start", Batch(first, 0, Range(1, 2)));
+        var stop = await _sink.StopAsync("unseen-start", CancellationToken.None);
+
+        var refused = await _sink.StartKnowingAsync("unseen-start", first.Generation, CancellationToken.None);
+        var still = await _sink.GetCursorAsync("unseen-start", CancellationToken.None);
+        var resumed = await _sink.StartKnowingAsync("unseen-start", stop.Generation, CancellationToken.None);
+
+        Assert.Null(refused);
+        Assert.Equal((stop.Generation, true, 2L), (still.Generation, still.Stopped, still.Checkpoint));
+        Assert.NotNull(resumed);
+        Assert.False(resumed.Value.Stopped);
+        Assert.True(resumed.Value.Generation > stop.Generation, "a start that knows the stored generation must take a newer one");
+        Assert.Equal(CommitOutcome.Committed, (await CommitAsync("unseen-start", Batch(resumed.Value, 2, Range(3, 4)))).Outcome);
+    }
+
     /// <summary>A delete is a stop, then the removals; one held up after its stop (a frozen silo) while the worker was
     /// deleted and started again elsewhere must remove nothing of the new worker.</summary>
     [Fact]

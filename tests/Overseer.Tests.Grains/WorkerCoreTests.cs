@@ -187,6 +187,35 @@ public sealed class WorkerCoreTests(OverseerCluster fixture)
         Assert.Equal((state.ETag, WorkerStatus.Running), (after.ETag, after.State?.Status));
     }
 
+    /// <summary>As the delete above, for a resume: one held up after its checks while the worker was taken over must not
+    /// take the cursor back.</summary>
+    [Fact]
+    public async Task Resume_OnAnActivationTheWorkerMovedOnFrom_IsRefused_AndChangesNothing()
+    {
+        var id = NewId("moved-on-resume");
+        var worker = fixture.Client.GetGrain<IWorkerGrain>(id);
+        var silo = fixture.Cluster.Silos[0].ServiceProvider;
+        var storage = silo.GetRequiredKeyedService<IGrainStorage>(StorageNames.Workers);
+        var cursors = silo.GetRequiredService<OutputCatalog>().Default.Cursors;
+        await fixture.Manager.StartAsync(id, WorkerSpec.For(Sources.Sequence.SequenceSourceFactory.Kind, ("delayMs", "30000"), ("batch", "5")));
+        await fixture.Manager.StopAsync(id);
+
+        // Another activation takes the worker over, as a resume elsewhere does: it claims the cursor and writes the state.
+        var state = new GrainState<WorkerState>();
+        await storage.ReadStateAsync("worker", worker.GetGrainId(), state);
+        var taken = await cursors.ClaimAsync(id, start: true, CancellationToken.None);
+        await storage.WriteStateAsync("worker", worker.GetGrainId(), state);
+
+        var refused = await ThrowsOverseerAsync(OverseerErrorCode.Unavailable, () => worker.ResumeAsync());
+
+        var cursor = await cursors.GetAsync(id, CancellationToken.None);
+        Assert.Contains("stale activation", refused.Message, StringComparison.Ordinal);
+        Assert.Equal((taken.Generation, false), (cursor.Generation, cursor.Stopped));
+        var after = new GrainState<WorkerState>();
+        await storage.ReadStateAsync("worker", worker.GetGrainId(), after);
+        Assert.Equal(state.ETag, after.ETag);
+    }
+
     private static async Task WithinAsync(Task call, string what)
     {
         try

@@ -12,18 +12,26 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
 {
     private const string Table = PostgresSchema.CursorTable;
 
-    public Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
-        ClaimAsync(workerId, start, acceptVersion: null, cancellationToken);
+    public async Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
+        (await ClaimAsync(workerId, start, acceptVersion: null, knownGeneration: null, cancellationToken))!.Value;
 
-    public Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
-        ClaimAsync(workerId, start: true, handlerVersion, cancellationToken);
+    public async Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
+        (await ClaimAsync(workerId, start: true, handlerVersion, knownGeneration: null, cancellationToken))!.Value;
 
-    private async Task<WorkerCursor> ClaimAsync(string workerId, bool start, int? acceptVersion, CancellationToken cancellationToken)
+    public Task<WorkerCursor?> StartKnowingAsync(string workerId, long knownGeneration, int? acceptVersion, CancellationToken cancellationToken) =>
+        ClaimAsync(workerId, start: true, acceptVersion, knownGeneration, cancellationToken);
+
+    private async Task<WorkerCursor?> ClaimAsync(string workerId, bool start, int? acceptVersion, long? knownGeneration, CancellationToken cancellationToken)
     {
         await schema.EnsureAsync(null, null, cancellationToken);
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var row = await LockAsync(connection, transaction, workerId, create: start, cancellationToken);
+        if (knownGeneration is { } known && row is { } seen && seen.Generation > known)
+        {
+            return null;
+        }
+
         if (row is not { } c || (!start && (c.Stopped || c.Checkpoint is null)))
         {
             await transaction.CommitAsync(cancellationToken);

@@ -14,10 +14,12 @@ namespace Overseer.Outputs.Redis;
 /// generation a stale run still holds.</para></remarks>
 internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys keys, ReplicaAcks acks) : ICursorStore
 {
-    // KEYS: cursor. ARGV: start (1 = clear the stop first), handler version to record ('' = keep; an accept). Returns
-    // {claimed 1/0, gen, cp, tok, hv ('' = none)}. A cursor without cp was never created (or was deleted; a stop alone
-    // leaves gen and stop): only a start creates one.
+    // KEYS: cursor. ARGV: start (1 = clear the stop first), handler version to record ('' = keep; an accept), the newest
+    // generation the claimer knows ('' = any). Returns {claimed 1/0, gen, cp, tok, hv ('' = none)}, or {-1} (nothing
+    // changed) when the stored generation is above the known one. A cursor without cp was never created (or was deleted;
+    // a stop alone leaves gen and stop): only a start creates one.
     private const string ClaimScript = PrimaryOnly.Shebang + Generations.Lua + "\n" + """
+        if ARGV[3] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'gen') or '0') > tonumber(ARGV[3]) then return {-1} end
         if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'stop') end
         local c = redis.call('HMGET', KEYS[1], 'cp', 'tok', 'stop', 'gen', 'hv')
         if c[3] or (not c[1] and ARGV[1] ~= '1') then return {0, tonumber(c[4] or '0'), tonumber(c[1] or '0'), c[2] or '', c[5] or ''} end
@@ -56,17 +58,22 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
 
     private IDatabase Db => redis.GetDatabase();
 
-    public Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
-        ClaimAsync(workerId, start, string.Empty, cancellationToken);
+    public async Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
+        (await ClaimAsync(workerId, start, acceptVersion: null, knownGeneration: null, cancellationToken))!.Value;
 
-    public Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
-        ClaimAsync(workerId, start: true, handlerVersion.ToString(CultureInfo.InvariantCulture), cancellationToken);
+    public async Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
+        (await ClaimAsync(workerId, start: true, handlerVersion, knownGeneration: null, cancellationToken))!.Value;
 
-    private async Task<WorkerCursor> ClaimAsync(string workerId, bool start, string acceptVersion, CancellationToken cancellationToken)
+    public Task<WorkerCursor?> StartKnowingAsync(string workerId, long knownGeneration, int? acceptVersion, CancellationToken cancellationToken) =>
+        ClaimAsync(workerId, start: true, acceptVersion, knownGeneration, cancellationToken);
+
+    private async Task<WorkerCursor?> ClaimAsync(string workerId, bool start, int? acceptVersion, long? knownGeneration, CancellationToken cancellationToken)
     {
-        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)], [start ? 1 : 0, acceptVersion]))
+        RedisValue accept = acceptVersion is { } v ? v.ToString(CultureInfo.InvariantCulture) : string.Empty;
+        RedisValue known = knownGeneration is { } g ? g.ToString(CultureInfo.InvariantCulture) : string.Empty;
+        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(ClaimScript, [keys.Cursor(workerId)], [start ? 1 : 0, accept, known]))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
-        return new WorkerCursor((long)r[1], (long)r[2], Token(r[3]), Stopped: (long)r[0] == 0, Version(r[4]));
+        return (long)r[0] < 0 ? null : new WorkerCursor((long)r[1], (long)r[2], Token(r[3]), Stopped: (long)r[0] == 0, Version(r[4]));
     }
 
     public async Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)

@@ -6,21 +6,24 @@ namespace Overseer.Outputs;
 /// is never a second cursor that could disagree.</summary>
 internal interface ICursorStore
 {
-    /// <summary>Takes a new generation (fencing out every older one) and returns the cursor. While the worker is stopped,
-    /// or has no cursor (never created, or deleted), nothing is claimed (<see cref="WorkerCursor.Stopped"/>) unless
-    /// <paramref name="start"/> (a start or resume) clears the stop first.</summary>
-    Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken);
+    /// <summary>The one claim each store implements: takes a new generation (fencing out every older one) and returns the
+    /// cursor. While the worker is stopped, or has no cursor (never created, or deleted), nothing is claimed
+    /// (<see cref="WorkerCursor.Stopped"/>) unless <paramref name="start"/> (a start or resume) clears the stop first. With
+    /// <paramref name="acceptVersion"/> (an operator's <c>accept</c>) the claim also records it as the version the worker's
+    /// effects are committed with, in the same atomic step, so that from then on only that version's batches commit.
+    /// With <paramref name="knownGeneration"/> (the newest one the claimer has seen), nothing changes (null) when the
+    /// cursor holds a newer one (as <see cref="StopAsync"/>: a command held up after its checks must not take over a
+    /// worker that moved on).</summary>
+    Task<WorkerCursor?> ClaimAsync(string workerId, bool start, int? acceptVersion, long? knownGeneration, CancellationToken cancellationToken);
 
-    /// <summary>An operator's <c>accept</c>: a start's claim (a new generation, the stop cleared) that also records
-    /// <paramref name="handlerVersion"/> as the version the worker's effects are committed with, in the same atomic step,
-    /// so that from then on only that version's batches commit.</summary>
-    Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken);
+    /// <summary>A claim (<see cref="ClaimAsync(string, bool, int?, long?, CancellationToken)"/>) by whoever asks: a new
+    /// activation's before its first run, or a start's.</summary>
+    async Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
+        (await ClaimAsync(workerId, start, acceptVersion: null, knownGeneration: null, cancellationToken))!.Value;
 
-    /// <summary>A start's, resume's or accept's claim (<see cref="ClaimAsync"/> with start, or <see cref="AcceptAsync"/>
-    /// with <paramref name="acceptVersion"/>) by an activation that has seen generations up to
-    /// <paramref name="knownGeneration"/>: null, nothing changed, when the cursor holds a newer one (as
-    /// <see cref="StopAsync"/>: a command held up after its checks must not take over a worker that moved on).</summary>
-    Task<WorkerCursor?> StartKnowingAsync(string workerId, long knownGeneration, int? acceptVersion, CancellationToken cancellationToken);
+    /// <summary>An operator's <c>accept</c> by whoever asks: a start's claim that records <paramref name="handlerVersion"/>.</summary>
+    async Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
+        (await ClaimAsync(workerId, start: true, handlerVersion, knownGeneration: null, cancellationToken))!.Value;
 
     /// <summary>The cursor of a brand-new worker: checkpoint 0, no token, not stopped, a generation above any left over;
     /// null (and nothing changed) when the output still holds effects of this id that a delete kept.</summary>

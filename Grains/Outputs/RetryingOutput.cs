@@ -60,14 +60,8 @@ internal sealed class RetryingOutput(IWorkerOutput inner, StoreRetry retry) : IW
 
     private sealed class RetryingCursorStore(ICursorStore inner, StoreRetry retry) : ICursorStore
     {
-        public Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
-            retry.ExecuteAsync(workerId, ct => inner.ClaimAsync(workerId, start, ct), cancellationToken);
-
-        public Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
-            retry.ExecuteAsync(workerId, ct => inner.AcceptAsync(workerId, handlerVersion, ct), cancellationToken);
-
-        public Task<WorkerCursor?> StartKnowingAsync(string workerId, long knownGeneration, int? acceptVersion, CancellationToken cancellationToken) =>
-            retry.ExecuteAsync(workerId, ct => inner.StartKnowingAsync(workerId, knownGeneration, acceptVersion, ct), cancellationToken);
+        public Task<WorkerCursor?> ClaimAsync(string workerId, bool start, int? acceptVersion, long? knownGeneration, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.ClaimAsync(workerId, start, acceptVersion, knownGeneration, ct), cancellationToken);
 
         public Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken) =>
             retry.ExecuteAsync(workerId, ct => inner.CreateAsync(workerId, ct), cancellationToken);

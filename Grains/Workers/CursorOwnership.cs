@@ -45,7 +45,7 @@ internal sealed class CursorOwnership(string id, IPersistentState<WorkerState> s
     /// the same step): claims a new generation, clearing a stop, and owns it; unless the cursor holds a generation this
     /// activation has not seen (<see cref="VersionGeneration"/>), when nothing changes and nothing is owned (null).</summary>
     public async Task<WorkerCursor?> StartAsync(int? acceptVersion, CancellationToken cancellationToken) =>
-        OwnIfAny(await Binding.Cursors.StartKnowingAsync(id, VersionGeneration, acceptVersion, cancellationToken));
+        OwnIfAny(await Binding.Cursors.ClaimAsync(id, start: true, acceptVersion, VersionGeneration, cancellationToken));
 
     /// <summary>Before this activation's first run: claims a new generation, unless the worker was stopped meanwhile (its
     /// state was read before the stop was written), which is returned with <see cref="WorkerCursor.Stopped"/> and owned

@@ -24,7 +24,7 @@ internal sealed class OutputHarness(IWorkerOutput output, WorkerBinding binding,
         await output.Cursors.StopAsync(id, knownGeneration: null, ct) ?? throw new InvalidOperationException($"a stop of '{id}' that knows every generation was refused");
 
     /// <summary>A start's claim by an activation that has seen generations up to <paramref name="known"/>: null when refused.</summary>
-    public Task<WorkerCursor?> StartKnowingAsync(string id, long known, CancellationToken ct) => output.Cursors.StartKnowingAsync(id, known, acceptVersion: null, ct);
+    public Task<WorkerCursor?> StartKnowingAsync(string id, long known, CancellationToken ct) => output.Cursors.ClaimAsync(id, start: true, acceptVersion: null, known, ct);
 
     /// <summary>A stop by an activation that has seen generations up to <paramref name="known"/>: null when refused.</summary>
     public Task<WorkerCursor?> StopKnowingAsync(string id, long known, CancellationToken ct) => output.Cursors.StopAsync(id, known, ct);

@@ -164,27 +164,11 @@ public sealed class WorkerCoreTests(OverseerCluster fixture)
     [Fact]
     public async Task Delete_OnAnActivationTheWorkerMovedOnFrom_IsRefused_AndChangesNothing()
     {
-        var id = NewId("moved-on");
-        var worker = fixture.Client.GetGrain<IWorkerGrain>(id);
-        var silo = fixture.Cluster.Silos[0].ServiceProvider;
-        var storage = silo.GetRequiredKeyedService<IGrainStorage>(StorageNames.Workers);
-        var cursors = silo.GetRequiredService<OutputCatalog>().Default.Cursors;
-        await fixture.Manager.StartAsync(id, WorkerSpec.For(Sources.Sequence.SequenceSourceFactory.Kind, ("delayMs", "30000"), ("batch", "5")));
+        var taken = await TakenOverBehindItsBackAsync(NewId("moved-on"), stopped: false);
 
-        // Another activation takes the worker over, as a start elsewhere does: it claims the cursor and writes the state.
-        var state = new GrainState<WorkerState>();
-        await storage.ReadStateAsync("worker", worker.GetGrainId(), state);
-        var taken = await cursors.ClaimAsync(id, start: true, CancellationToken.None);
-        await storage.WriteStateAsync("worker", worker.GetGrainId(), state);
+        var refused = await ThrowsOverseerAsync(OverseerErrorCode.Unavailable, () => taken.Worker.DeleteAsync(keepEvents: false));
 
-        var refused = await ThrowsOverseerAsync(OverseerErrorCode.Unavailable, () => worker.DeleteAsync(keepEvents: false));
-
-        var after = new GrainState<WorkerState>();
-        await storage.ReadStateAsync("worker", worker.GetGrainId(), after);
-        var cursor = await cursors.GetAsync(id, CancellationToken.None);
-        Assert.Contains("stale activation", refused.Message, StringComparison.Ordinal);
-        Assert.Equal((taken.Generation, false), (cursor.Generation, cursor.Stopped));
-        Assert.Equal((state.ETag, WorkerStatus.Running), (after.ETag, after.State?.Status));
+        await taken.AssertUnchangedAsync(refused);
     }
 
     /// <summary>As the delete above, for a resume: one held up after its checks while the worker was taken over must not
@@ -192,28 +176,46 @@ public sealed class WorkerCoreTests(OverseerCluster fixture)
     [Fact]
     public async Task Resume_OnAnActivationTheWorkerMovedOnFrom_IsRefused_AndChangesNothing()
     {
-        var id = NewId("moved-on-resume");
+        var taken = await TakenOverBehindItsBackAsync(NewId("moved-on-resume"), stopped: true);
+
+        var refused = await ThrowsOverseerAsync(OverseerErrorCode.Unavailable, () => taken.Worker.ResumeAsync());
+
+        await taken.AssertUnchangedAsync(refused);
+    }
+
+    /// <summary>A worker (stopped, or running a run that waits) whose activation wrote its state a moment ago, taken over
+    /// behind that activation's back as a start or resume elsewhere does: the cursor claimed, the state written.</summary>
+    private async Task<TakenOver> TakenOverBehindItsBackAsync(string id, bool stopped)
+    {
         var worker = fixture.Client.GetGrain<IWorkerGrain>(id);
         var silo = fixture.Cluster.Silos[0].ServiceProvider;
         var storage = silo.GetRequiredKeyedService<IGrainStorage>(StorageNames.Workers);
         var cursors = silo.GetRequiredService<OutputCatalog>().Default.Cursors;
         await fixture.Manager.StartAsync(id, WorkerSpec.For(Sources.Sequence.SequenceSourceFactory.Kind, ("delayMs", "30000"), ("batch", "5")));
-        await fixture.Manager.StopAsync(id);
+        if (stopped)
+        {
+            await fixture.Manager.StopAsync(id);
+        }
 
-        // Another activation takes the worker over, as a resume elsewhere does: it claims the cursor and writes the state.
         var state = new GrainState<WorkerState>();
         await storage.ReadStateAsync("worker", worker.GetGrainId(), state);
-        var taken = await cursors.ClaimAsync(id, start: true, CancellationToken.None);
+        var claimed = await cursors.ClaimAsync(id, start: true, CancellationToken.None);
         await storage.WriteStateAsync("worker", worker.GetGrainId(), state);
+        return new TakenOver(id, worker, storage, cursors, state.ETag, claimed.Generation);
+    }
 
-        var refused = await ThrowsOverseerAsync(OverseerErrorCode.Unavailable, () => worker.ResumeAsync());
-
-        var cursor = await cursors.GetAsync(id, CancellationToken.None);
-        Assert.Contains("stale activation", refused.Message, StringComparison.Ordinal);
-        Assert.Equal((taken.Generation, false), (cursor.Generation, cursor.Stopped));
-        var after = new GrainState<WorkerState>();
-        await storage.ReadStateAsync("worker", worker.GetGrainId(), after);
-        Assert.Equal(state.ETag, after.ETag);
+    private sealed record TakenOver(string Id, IWorkerGrain Worker, IGrainStorage Storage, ICursorStore Cursors, string? Etag, long Generation)
+    {
+        /// <summary>The command was refused as reaching a stale activation, and the taker's cursor and state are as it left them.</summary>
+        public async Task AssertUnchangedAsync(OverseerException refused)
+        {
+            var cursor = await Cursors.GetAsync(Id, CancellationToken.None);
+            var state = new GrainState<WorkerState>();
+            await Storage.ReadStateAsync("worker", Worker.GetGrainId(), state);
+            Assert.Contains("stale activation", refused.Message, StringComparison.Ordinal);
+            Assert.Equal((Generation, false), (cursor.Generation, cursor.Stopped));
+            Assert.Equal(Etag, state.ETag);
+        }
     }
 
     private static async Task WithinAsync(Task call, string what)

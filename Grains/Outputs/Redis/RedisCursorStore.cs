@@ -58,16 +58,7 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task<WorkerCursor> ClaimAsync(string workerId, bool start, CancellationToken cancellationToken) =>
-        (await ClaimAsync(workerId, start, acceptVersion: null, knownGeneration: null, cancellationToken))!.Value;
-
-    public async Task<WorkerCursor> AcceptAsync(string workerId, int handlerVersion, CancellationToken cancellationToken) =>
-        (await ClaimAsync(workerId, start: true, handlerVersion, knownGeneration: null, cancellationToken))!.Value;
-
-    public Task<WorkerCursor?> StartKnowingAsync(string workerId, long knownGeneration, int? acceptVersion, CancellationToken cancellationToken) =>
-        ClaimAsync(workerId, start: true, acceptVersion, knownGeneration, cancellationToken);
-
-    private async Task<WorkerCursor?> ClaimAsync(string workerId, bool start, int? acceptVersion, long? knownGeneration, CancellationToken cancellationToken)
+    public async Task<WorkerCursor?> ClaimAsync(string workerId, bool start, int? acceptVersion, long? knownGeneration, CancellationToken cancellationToken)
     {
         RedisValue accept = acceptVersion is { } v ? v.ToString(CultureInfo.InvariantCulture) : string.Empty;
         RedisValue known = knownGeneration is { } g ? g.ToString(CultureInfo.InvariantCulture) : string.Empty;

@@ -26,7 +26,8 @@ internal interface ICursorStore
         (await ClaimAsync(workerId, start: true, handlerVersion, knownGeneration: null, cancellationToken))!.Value;
 
     /// <summary>The cursor of a brand-new worker: checkpoint 0, no token, not stopped, a generation above any left over;
-    /// null (and nothing changed) when the output still holds effects of this id that a delete kept.</summary>
+    /// null (and nothing changed) when the output still holds effects of this id (that a delete kept, or that a delete cut
+    /// short or a lost grain state left), which a new worker from seq 1 would apply again.</summary>
     Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken);
 
     /// <summary>Records the stop and bumps the generation in one atomic step, fencing every activation; returns the

@@ -70,9 +70,12 @@ internal sealed partial class WorkerCommands(
         {
             await loop.ReleaseSlotAsync();
             var (events, _) = await ownership.Binding.Output.InspectAsync(id, lifetime);
+            var held = events > 0
+                ? $"its event stream still holds {events} events kept by an earlier delete that kept them"
+                : "its output still holds the cursor and effects of an earlier worker under this id (a delete cut short, or its state lost)";
             throw Errors.OverseerException.Conflict(
-                $"worker '{id}' cannot start: its event stream still holds {events} events kept by an earlier delete that kept them, "
-                + $"and a new worker under this id begins at seq 1; remove them by deleting the worker (without keeping its events), or use another id");
+                $"worker '{id}' cannot start: {held}, and a new worker under this id begins at seq 1; "
+                + "remove them by deleting the worker (without keeping its events), or use another id");
         }
 
         var checkpoint = owned.Value.Checkpoint;

@@ -197,6 +197,28 @@ public sealed class PostgresOutputTests : OutputContractTests
         Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, await SeqsAsync("nohook"));
     }
 
+    /// <summary>A new worker's cursor over one with committed effects (a delete cut short before its output step, or a
+    /// worker whose grain state was lost) reset the checkpoint to 0, and the new worker applied events 1.. again on top of
+    /// the handler's rows. It is refused, as the Redis stream refuses kept events, until a delete removes both.</summary>
+    [Fact]
+    public async Task Create_OverACursorWithCommittedEffects_IsRefused_ChangingNothing_UntilADeleteRemovesThem()
+    {
+        var cursor = await _sink.ClaimAsync("left", start: true, CancellationToken.None);
+        await CommitAsync("left", Batch(cursor, 0, Range(1, 5)));
+        var stop = await _sink.StopAsync("left", CancellationToken.None);
+
+        var refused = await _sink.CreateAsync("left", CancellationToken.None);
+        var kept = await _sink.GetCursorAsync("left", CancellationToken.None);
+        await _sink.DeleteAsync("left", stop.Generation, keepEvents: false, CancellationToken.None);
+        var fresh = await _sink.CreateAsync("left", CancellationToken.None);
+
+        Assert.Null(refused);
+        Assert.Equal((stop.Generation, 5L, true), (kept.Generation, kept.Checkpoint, kept.Stopped));
+        Assert.NotNull(fresh);
+        Assert.Equal(0, fresh.Value.Checkpoint);
+        Assert.Empty(await SeqsAsync("left"));
+    }
+
     [Fact]
     public async Task Delete_WithTheHook_RemovesTheRowsAndTheCursor_AndANewWorkerBeginsAtOne()
     {

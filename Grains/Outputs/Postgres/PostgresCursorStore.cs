@@ -40,10 +40,19 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
         return claimed;
     }
 
+    /// <remarks>Refused (null) over a row with committed effects (checkpoint above 0): its handler's rows are still there
+    /// (a delete cut short before its output step, or a worker whose grain state was lost), and a new worker from seq 1
+    /// would apply its events again on top of them. As the Redis stream refuses kept events; a delete removes both.</remarks>
     public async Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)
     {
         await schema.EnsureAsync(null, null, cancellationToken);
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await LockAsync(connection, transaction, workerId, create: false, cancellationToken) is { Checkpoint: > 0 })
+        {
+            return null;
+        }
+
         await using var create = new NpgsqlCommand(
             $"""
             WITH forgotten AS (DELETE FROM {PostgresReorgJournal.Table} WHERE worker = $1)
@@ -51,9 +60,12 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
             ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, checkpoint = 0, token = NULL, stopped = false, handler_version = NULL, unjournaled_through = 0, updated_at = now()
             RETURNING generation, checkpoint, token, handler_version
             """,
-            connection);
+            connection,
+            transaction);
         create.Parameters.Add(new() { Value = workerId });
-        return await ReadCursorAsync(create, stopped: false, cancellationToken);
+        var created = await ReadCursorAsync(create, stopped: false, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return created;
     }
 
     public async Task<WorkerCursor?> StopAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken)

@@ -47,25 +47,20 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
     {
         await schema.EnsureAsync(null, null, cancellationToken);
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await LockAsync(connection, transaction, workerId, create: false, cancellationToken) is { Checkpoint: > 0 })
-        {
-            return null;
-        }
-
+        // One statement: a row with effects is locked and left as it is, journal and all (no row returned); any other is
+        // made the new worker's (the upsert re-checks the row as it locks it, so a commit racing the start wins).
         await using var create = new NpgsqlCommand(
             $"""
-            WITH forgotten AS (DELETE FROM {PostgresReorgJournal.Table} WHERE worker = $1)
+            WITH held AS (SELECT 1 FROM {Table} WHERE worker = $1 AND checkpoint > 0 FOR UPDATE),
+            forgotten AS (DELETE FROM {PostgresReorgJournal.Table} WHERE worker = $1 AND NOT EXISTS (SELECT 1 FROM held))
             INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped, unjournaled_through) VALUES ($1, {Generations.SqlFirst}, 0, NULL, false, 0)
             ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, checkpoint = 0, token = NULL, stopped = false, handler_version = NULL, unjournaled_through = 0, updated_at = now()
+            WHERE c.checkpoint IS NULL OR c.checkpoint <= 0
             RETURNING generation, checkpoint, token, handler_version
             """,
-            connection,
-            transaction);
+            connection);
         create.Parameters.Add(new() { Value = workerId });
-        var created = await ReadCursorAsync(create, stopped: false, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return created;
+        return await ReadCursorOrNullAsync(create, stopped: false, cancellationToken);
     }
 
     public async Task<WorkerCursor?> StopAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken)

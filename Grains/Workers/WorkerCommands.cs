@@ -131,9 +131,12 @@ internal sealed partial class WorkerCommands(
         catch (Outputs.GenerationMovedException)
         {
             // Held up after its stop while the worker was deleted and started again: the new worker is not this one's.
+            // Not "nothing was done" (this delete's stop, row and state steps were), so not StaleRefusal's words.
             Log.Stale(logger, id);
             loop.Fence();
-            throw StaleRefusal(id);
+            throw Errors.OverseerException.Unavailable(
+                $"worker '{id}' was taken over elsewhere (deleted and started again) while this delete was held up after its first steps (its silo paused); "
+                + $"its cursor and events now belong to the new worker and were left alone: see 'overseer status {id}' before deleting again");
         }
 
         host.Deactivate();

@@ -9,7 +9,8 @@ namespace Overseer.Errors;
 /// replaced. Calls of other interfaces (the Orleans runtime's own, the dashboard's) pass untouched.</summary>
 /// <remarks>A call filter does not see a grain whose activation failed: that failure reaches the caller straight from
 /// the runtime, which is why the grain storage speaks the contract as well (<see cref="ContractGrainStorage"/>). An
-/// escaping ETag conflict (<see cref="InconsistentStateException"/>) still deactivates the grain, as the runtime would
+/// escaping ETag conflict (<see cref="InconsistentStateException"/>), or a worker found owned by another activation
+/// (<see cref="Workers.StaleActivationException"/>), still deactivates the grain, as the runtime would
 /// had it seen the exception.</remarks>
 internal sealed partial class ContractExceptionFilter(ILogger<ContractExceptionFilter> logger) : IIncomingGrainCallFilter
 {
@@ -38,10 +39,11 @@ internal sealed partial class ContractExceptionFilter(ILogger<ContractExceptionF
                 throw;
             }
 
-            if (exception is InconsistentStateException)
+            if (exception is InconsistentStateException or Workers.StaleActivationException)
             {
-                // What the runtime does when this exception escapes a grain, which it no longer sees: the activation's
-                // state is stale, so it goes and the next call reads the state afresh.
+                // What the runtime does when an ETag conflict escapes a grain, which it no longer sees: the activation's
+                // state is stale, so it goes and the next call reads the state afresh. Likewise an activation that found
+                // the worker owned by another.
                 context.TargetContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, $"state conflict: {exception.Message}"));
             }
 

@@ -39,6 +39,11 @@ internal static class ContractFaults
                 : new OperationCanceledException(exception.Message);
         }
 
+        if (exception is Workers.StaleActivationException stale)
+        {
+            return TakenOver(stale.WorkerId);
+        }
+
         if (StoreFaults.IsTransient(exception))
         {
             return StoreUnavailable(exception);
@@ -62,6 +67,15 @@ internal static class ContractFaults
     /// <example><c>Redis is unavailable: Timeout awaiting response</c></example>
     public static OverseerException StoreUnavailable(Exception exception) =>
         OverseerException.Unavailable($"{StoreFaults.StoreOf(exception)} is unavailable: {StoreFaults.Cause(exception)}");
+
+    /// <summary>A command whose first step was done (as the worker's owner: the store fenced it) and whose state write then
+    /// found another activation owning the worker: its silo was paused or cut off between the two, and the worker was
+    /// taken over meanwhile. Not "nothing was done", and not an internal error: the worker is live elsewhere, and what the
+    /// operator wants is best judged from its status there.</summary>
+    public static OverseerException TakenOver(string workerId) =>
+        OverseerException.Unavailable(
+            $"worker '{workerId}' was taken over by another activation while this command was under way (this silo was paused or cut off): "
+            + $"its first step may have been done, the rest was not; see 'overseer status {workerId}' before retrying");
 
     /// <summary>The grain directory refused an activation or a lookup while membership changes: a silo just declared dead
     /// still hosted the activation being registered, or the directory partition is moving. Orleans throws a plain

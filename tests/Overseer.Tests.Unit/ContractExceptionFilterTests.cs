@@ -68,6 +68,25 @@ public sealed class ContractExceptionFilterTests
         Assert.Equal(DeactivationReasonCode.ApplicationError, deactivation.ReasonCode);
     }
 
+    /// <summary>A command whose state write found the worker owned by another activation after its own fenced step: the
+    /// caller reads "taken over", retryable, not an internal error, and the activation goes.</summary>
+    [Fact]
+    public async Task Invoke_CommandFindingTheWorkerTakenOver_ThrowsUnavailableSayingSo_AndDeactivates()
+    {
+        var filter = new ContractExceptionFilter(logger);
+        var call = new FailingCall(GetInfo, new Workers.StaleActivationException("w-1", 7, 8));
+
+        var thrown = await Assert.ThrowsAsync<OverseerException>(() => filter.Invoke(call));
+
+        Assert.Equal(OverseerErrorCode.Unavailable, thrown.Code);
+        Assert.Equal(
+            "worker 'w-1' was taken over by another activation while this command was under way (this silo was paused or cut off): "
+            + "its first step may have been done, the rest was not; see 'overseer status w-1' before retrying",
+            thrown.Message);
+        var deactivation = Assert.Single(((RecordingGrainContext)call.TargetContext).Deactivations);
+        Assert.Equal(DeactivationReasonCode.ApplicationError, deactivation.ReasonCode);
+    }
+
     /// <summary>A call of <c>worker/w-1</c> whose grain method fails (asynchronously, as Orleans' invoker does).</summary>
     private sealed class FailingCall(MethodInfo method, Exception failure) : IIncomingGrainCallContext
     {

@@ -204,6 +204,35 @@ public sealed class PostgresReorgJournalTests : IAsyncLifetime
         Assert.Equal((checkpoint, $"t{checkpoint}"), await CursorAsync("main"));
     }
 
+    /// <summary>A dead letter of an event above the final seq, replayed later, is journaled under the event's own seq: a
+    /// reorg that takes the event back undoes the replay with it, and the new branch's event at that seq is applied once,
+    /// over the tables as they were before it.</summary>
+    [Fact]
+    public async Task ReplayedDeadLetter_OfAnEventAReorgTakesBack_IsUndoneByTheRollback()
+    {
+        var snapshots = await SnapshotsAsync();
+        var generation = await ClaimAsync("main");
+        var checkpoint = await CommitAsync("main", generation, 0, Events - 1, finalThrough: 8);
+        var poison = _events[^1];
+        var passed = await _output.CommitAsync(
+            "main",
+            new CommitBatch(generation, checkpoint, [poison], SequenceDensity.Dense, $"t{poison.Seq}", 0, _binding, new PoisonPass(DeadLetter: true, "FormatException", "bad event", 3), FinalThrough: 8),
+            CancellationToken.None);
+        Assert.Equal(new CommitResult(CommitOutcome.Committed, Events), passed);
+        Assert.Equal(snapshots[Events - 1], await RowsAsync());
+
+        var letter = await _output.ReplayAsync("main", _binding, Events, CancellationToken.None);
+        Assert.Equal(Events, letter.Seq);
+        Assert.Equal(snapshots[Events], await RowsAsync());
+
+        var rolled = await RollBackAsync("main", generation, Events, Events - 1);
+        Assert.Equal((CommitOutcome.Committed, (long)Events - 1, null), (rolled.Outcome, rolled.Checkpoint, rolled.Refusal));
+        Assert.True(snapshots[Events - 1].SequenceEqual(await RowsAsync()), $"after the rollback to {Events - 1} the replayed dead letter's rows of seq {Events} are still there");
+
+        await CommitAsync("main", generation, Events - 1, 1, finalThrough: 8);
+        Assert.Equal(snapshots[Events], await RowsAsync());
+    }
+
     private async Task<(long, string?)> CursorAsync(string id)
     {
         var cursor = await _output.Cursors.GetAsync(id, CancellationToken.None);

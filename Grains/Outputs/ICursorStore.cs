@@ -27,8 +27,14 @@ internal interface ICursorStore
 
     /// <summary>The cursor of a brand-new worker: checkpoint 0, no token, not stopped, a generation above any left over;
     /// null (and nothing changed) when the output still holds effects of this id (that a delete kept, or that a delete cut
-    /// short or a lost grain state left), which a new worker from seq 1 would apply again.</summary>
-    Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken);
+    /// short or a lost grain state left), which a new worker from seq 1 would apply again, or when the cursor holds a
+    /// generation above <paramref name="knownGeneration"/> (null: any), the newest one the creator has seen (as
+    /// <see cref="StopAsync"/>: a start held up after its checks must not reset a worker started since).</summary>
+    Task<WorkerCursor?> CreateAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken);
+
+    /// <summary>A create (<see cref="CreateAsync(string, long?, CancellationToken)"/>) by whoever asks.</summary>
+    Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken) =>
+        CreateAsync(workerId, knownGeneration: null, cancellationToken);
 
     /// <summary>Records the stop and bumps the generation in one atomic step, fencing every activation; returns the
     /// cursor the stopper now owns. Unless the stored generation is above <paramref name="knownGeneration"/> (null: any),

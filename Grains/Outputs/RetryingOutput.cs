@@ -63,8 +63,8 @@ internal sealed class RetryingOutput(IWorkerOutput inner, StoreRetry retry) : IW
         public Task<WorkerCursor?> ClaimAsync(string workerId, bool start, int? acceptVersion, long? knownGeneration, CancellationToken cancellationToken) =>
             retry.ExecuteAsync(workerId, ct => inner.ClaimAsync(workerId, start, acceptVersion, knownGeneration, ct), cancellationToken);
 
-        public Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken) =>
-            retry.ExecuteAsync(workerId, ct => inner.CreateAsync(workerId, ct), cancellationToken);
+        public Task<WorkerCursor?> CreateAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken) =>
+            retry.ExecuteAsync(workerId, ct => inner.CreateAsync(workerId, knownGeneration, ct), cancellationToken);
 
         public Task<WorkerCursor?> StopAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken) =>
             retry.ExecuteAsync(workerId, ct => inner.StopAsync(workerId, knownGeneration, ct), cancellationToken);

@@ -36,10 +36,11 @@ internal sealed class CursorOwnership(string id, IPersistentState<WorkerState> s
     /// <summary>Binds the worker to the output of a new <paramref name="spec"/> (a start with a spec).</summary>
     public void Rebind(WorkerSpec spec) => _binding = outputs.Bind(spec);
 
-    /// <summary>A new worker's start: creates its cursor and owns it. Null (nothing owned) when the id still holds events
-    /// an earlier delete kept.</summary>
+    /// <summary>A new worker's start: creates its cursor and owns it. Null (nothing owned) when the id still holds effects
+    /// of an earlier worker, or when the cursor holds a generation this activation has not seen
+    /// (<see cref="VersionGeneration"/>).</summary>
     public async Task<WorkerCursor?> CreateAsync(CancellationToken cancellationToken) =>
-        OwnIfAny(await Binding.Cursors.CreateAsync(id, cancellationToken));
+        OwnIfAny(await Binding.Cursors.CreateAsync(id, VersionGeneration, cancellationToken));
 
     /// <summary>A known worker's start, resume or accept (<paramref name="acceptVersion"/>: the handler version to record in
     /// the same step): claims a new generation, clearing a stop, and owns it; unless the cursor holds a generation this

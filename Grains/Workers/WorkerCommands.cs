@@ -55,7 +55,8 @@ internal sealed partial class WorkerCommands(
         loop.RecordWait(grant);
         await loop.RestartAsync();
 
-        // A worker that never existed gets a fresh cursor (checkpoint 0, whatever a delete cut short left), and the
+        // A worker that never existed gets a fresh cursor (checkpoint 0, over what a delete cut short left unless effects
+        // remain; fenced like a claim, so a start held up while the id was started elsewhere resets nothing), and the
         // manager wrote its registry row before calling. A known worker (resume, or a new spec after it finished)
         // clears the stop and takes a new generation, and writes its row through, so that a start or resume that
         // returned survives a crash of every silo.
@@ -65,7 +66,7 @@ internal sealed partial class WorkerCommands(
             ownership.Rebind(spec);
         }
 
-        var owned = known ? await AsSeenAsync(() => ownership.StartAsync(acceptVersion, lifetime)) : await ownership.CreateAsync(lifetime);
+        var owned = known ? await AsSeenAsync(() => ownership.StartAsync(acceptVersion, lifetime)) : await TryAsSeenAsync(() => ownership.CreateAsync(lifetime));
         if (owned is null)
         {
             await loop.ReleaseSlotAsync();
@@ -249,7 +250,13 @@ internal sealed partial class WorkerCommands(
     /// cursor: if no other activation has written the state since this one did, the generation read is taken as seen
     /// and the step tried once more. Any owner after that read has a higher generation, so the second try cannot take
     /// over a worker that moved on after the read either.</summary>
-    private async Task<Outputs.WorkerCursor> AsSeenAsync(Func<Task<Outputs.WorkerCursor?>> step)
+    private async Task<Outputs.WorkerCursor> AsSeenAsync(Func<Task<Outputs.WorkerCursor?>> step) =>
+        await TryAsSeenAsync(step) ?? throw Stale();
+
+    /// <summary><see cref="AsSeenAsync"/> for a step the store may also refuse for a reason of its own (a create, over
+    /// effects of an earlier worker): null when the step is refused again once the generation is taken as seen. A stale
+    /// activation is still refused as such.</summary>
+    private async Task<Outputs.WorkerCursor?> TryAsSeenAsync(Func<Task<Outputs.WorkerCursor?>> step)
     {
         if (await step() is { } done)
         {
@@ -257,18 +264,21 @@ internal sealed partial class WorkerCommands(
         }
 
         var stored = await ownership.Binding.Cursors.GetAsync(id, lifetime);
-        if (await writer.IsCurrentAsync(id, lifetime, trustRecentRead: false))
+        if (!await writer.IsCurrentAsync(id, lifetime, trustRecentRead: false))
         {
-            ownership.See(stored.Generation);
-            if (await step() is { } again)
-            {
-                return again;
-            }
+            throw Stale();
         }
 
+        ownership.See(stored.Generation);
+        return await step();
+    }
+
+    /// <summary>This activation is stale: it lets go (no run, no write) and the command is refused.</summary>
+    private Errors.OverseerException Stale()
+    {
         Log.Stale(logger, id);
         loop.Fence();
-        throw StaleRefusal(id);
+        return StaleRefusal(id);
     }
 
     /// <summary>The refusal of a command that reached a stale activation: nothing was done, and a retry reaches the live one.</summary>

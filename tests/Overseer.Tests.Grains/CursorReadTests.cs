@@ -26,7 +26,7 @@ public sealed class CursorReadTests
         const string id = "w";
 
         // The replica has the cursor (here as the primary had it; in a failover it may be behind), and the primary goes.
-        var created = await store.CreateAsync(id, CancellationToken.None) ?? throw new InvalidOperationException("no cursor created");
+        var created = await store.CreateAsync(id, knownGeneration: null, CancellationToken.None) ?? throw new InvalidOperationException("no cursor created");
         await Eventually.UntilAsync(
             async () => await onReplica.GetDatabase().HashGetAsync(keys.Cursor(id), "gen", CommandFlags.DemandReplica),
             gen => gen == created.Generation,

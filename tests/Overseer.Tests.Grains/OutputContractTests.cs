@@ -280,6 +280,26 @@ public abstract class OutputContractTests : IAsyncLifetime
         Assert.Equal(CommitOutcome.Committed, (await CommitAsync("unseen-start", Batch(resumed.Value, 2, Range(3, 4)))).Outcome);
     }
 
+    /// <summary>A new worker's start held up after its checks (a frozen silo, on an activation that saw no worker) while the
+    /// id was started elsewhere must not reset the live worker's cursor, even before it has committed anything: its create,
+    /// by an activation that has not seen the live generation, changes nothing; one that has seen it creates afresh.</summary>
+    [Fact]
+    public async Task Create_ByAnActivationThatHasNotSeenTheStoredGeneration_ChangesNothing()
+    {
+        var live = await _sink.CreateAsync("unseen-create", CancellationToken.None) ?? throw new InvalidOperationException("no cursor created");
+
+        var refused = await _sink.CreateKnowingAsync("unseen-create", 0, CancellationToken.None);
+        var still = await _sink.GetCursorAsync("unseen-create", CancellationToken.None);
+        var created = await _sink.CreateKnowingAsync("unseen-create", live.Generation, CancellationToken.None);
+
+        Assert.Null(refused);
+        Assert.Equal((live.Generation, false, 0L), (still.Generation, still.Stopped, still.Checkpoint));
+        Assert.NotNull(created);
+        Assert.True(created.Value.Generation > live.Generation, "a create that knows the stored generation must take a newer one");
+        Assert.Equal(CommitOutcome.Fenced, (await CommitAsync("unseen-create", Batch(live, 0, Range(1, 2)))).Outcome);
+        Assert.Equal(CommitOutcome.Committed, (await CommitAsync("unseen-create", Batch(created.Value, 0, Range(1, 2)))).Outcome);
+    }
+
     /// <summary>A delete is a stop, then the removals; one held up after its stop (a frozen silo) while the worker was
     /// deleted and started again elsewhere must remove nothing of the new worker.</summary>
     [Fact]

@@ -26,6 +26,9 @@ internal sealed class OutputHarness(IWorkerOutput output, WorkerBinding binding,
     /// <summary>A start's claim by an activation that has seen generations up to <paramref name="known"/>: null when refused.</summary>
     public Task<WorkerCursor?> StartKnowingAsync(string id, long known, CancellationToken ct) => output.Cursors.ClaimAsync(id, start: true, acceptVersion: null, known, ct);
 
+    /// <summary>A new worker's create by an activation that has seen generations up to <paramref name="known"/>: null when refused.</summary>
+    public Task<WorkerCursor?> CreateKnowingAsync(string id, long known, CancellationToken ct) => output.Cursors.CreateAsync(id, known, ct);
+
     /// <summary>A stop by an activation that has seen generations up to <paramref name="known"/>: null when refused.</summary>
     public Task<WorkerCursor?> StopKnowingAsync(string id, long known, CancellationToken ct) => output.Cursors.StopAsync(id, known, ct);
 

@@ -42,8 +42,9 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
 
     /// <remarks>Refused (null) over a row with committed effects (checkpoint above 0): its handler's rows are still there
     /// (a delete cut short before its output step, or a worker whose grain state was lost), and a new worker from seq 1
-    /// would apply its events again on top of them. As the Redis stream refuses kept events; a delete removes both.</remarks>
-    public async Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)
+    /// would apply its events again on top of them. As the Redis stream refuses kept events; a delete removes both. Also
+    /// refused over a row whose generation is above the known one.</remarks>
+    public async Task<WorkerCursor?> CreateAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken)
     {
         await schema.EnsureAsync(null, null, cancellationToken);
         await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
@@ -51,15 +52,16 @@ internal sealed class PostgresCursorStore(PostgresDatabase database, PostgresSch
         // made the new worker's (the upsert re-checks the row as it locks it, so a commit racing the start wins).
         await using var create = new NpgsqlCommand(
             $"""
-            WITH held AS (SELECT 1 FROM {Table} WHERE worker = $1 AND checkpoint > 0 FOR UPDATE),
+            WITH held AS (SELECT 1 FROM {Table} WHERE worker = $1 AND (checkpoint > 0 OR generation > $2::bigint) FOR UPDATE),
             forgotten AS (DELETE FROM {PostgresReorgJournal.Table} WHERE worker = $1 AND NOT EXISTS (SELECT 1 FROM held))
             INSERT INTO {Table} AS c (worker, generation, checkpoint, token, stopped, unjournaled_through) VALUES ($1, {Generations.SqlFirst}, 0, NULL, false, 0)
             ON CONFLICT (worker) DO UPDATE SET generation = {Generations.Sql("c.generation")}, checkpoint = 0, token = NULL, stopped = false, handler_version = NULL, unjournaled_through = 0, updated_at = now()
-            WHERE c.checkpoint IS NULL OR c.checkpoint <= 0
+            WHERE (c.checkpoint IS NULL OR c.checkpoint <= 0) AND ($2::bigint IS NULL OR c.generation <= $2::bigint)
             RETURNING generation, checkpoint, token, handler_version
             """,
             connection);
         create.Parameters.Add(new() { Value = workerId });
+        create.Parameters.Add(new() { Value = knownGeneration is { } g ? g : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         return await ReadCursorOrNullAsync(create, stopped: false, cancellationToken);
     }
 

@@ -40,8 +40,10 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
         return {gen, tonumber(c[1] or '0'), c[2] or '', c[3] or ''}
         """;
 
-    // KEYS: cursor, stream (followers unused). Returns {gen} or {-1, events} when the stream still holds events.
+    // KEYS: cursor, stream (followers unused). ARGV: the newest generation the creator knows ('' = any). Returns {gen},
+    // {-1, events} when the stream still holds events, or {-2} when the stored generation is above the known one.
     private const string CreateScript = PrimaryOnly.Shebang + Generations.Lua + "\n" + """
+        if ARGV[1] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'gen') or '0') > tonumber(ARGV[1]) then return {-2} end
         local n = redis.call('XLEN', KEYS[2])
         if n > 0 then return {-1, n} end
         local gen = nextgen(KEYS[1])
@@ -67,9 +69,10 @@ internal sealed class RedisCursorStore(IConnectionMultiplexer redis, RedisKeys k
         return (long)r[0] < 0 ? null : new WorkerCursor((long)r[1], (long)r[2], Token(r[3]), Stopped: (long)r[0] == 0, Version(r[4]));
     }
 
-    public async Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken)
+    public async Task<WorkerCursor?> CreateAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken)
     {
-        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(CreateScript, keys.Worker(workerId)))
+        RedisValue known = knownGeneration is { } g ? g.ToString(CultureInfo.InvariantCulture) : string.Empty;
+        var r = (RedisResult[])(await acks.WriteAsync(workerId, keys.Cursor(workerId), db => db.ScriptEvaluateAsync(CreateScript, keys.Worker(workerId), [known]))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         return (long)r[0] < 0 ? null : new WorkerCursor((long)r[0], 0, null, Stopped: false);
     }

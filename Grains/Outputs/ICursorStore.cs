@@ -32,10 +32,6 @@ internal interface ICursorStore
     /// <see cref="StopAsync"/>: a start held up after its checks must not reset a worker started since).</summary>
     Task<WorkerCursor?> CreateAsync(string workerId, long? knownGeneration, CancellationToken cancellationToken);
 
-    /// <summary>A create (<see cref="CreateAsync(string, long?, CancellationToken)"/>) by whoever asks.</summary>
-    Task<WorkerCursor?> CreateAsync(string workerId, CancellationToken cancellationToken) =>
-        CreateAsync(workerId, knownGeneration: null, cancellationToken);
-
     /// <summary>Records the stop and bumps the generation in one atomic step, fencing every activation; returns the
     /// cursor the stopper now owns. Unless the stored generation is above <paramref name="knownGeneration"/> (null: any),
     /// the newest one the stopper has seen: then someone the stopper has not heard of took the cursor since (another

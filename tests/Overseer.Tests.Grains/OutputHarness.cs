@@ -18,7 +18,7 @@ internal sealed class OutputHarness(IWorkerOutput output, WorkerBinding binding,
 
     public Task<WorkerCursor> ClaimAsync(string id, bool start, CancellationToken ct) => output.Cursors.ClaimAsync(id, start, ct);
 
-    public Task<WorkerCursor?> CreateAsync(string id, CancellationToken ct) => output.Cursors.CreateAsync(id, ct);
+    public Task<WorkerCursor?> CreateAsync(string id, CancellationToken ct) => output.Cursors.CreateAsync(id, knownGeneration: null, ct);
 
     public async Task<WorkerCursor> StopAsync(string id, CancellationToken ct) =>
         await output.Cursors.StopAsync(id, knownGeneration: null, ct) ?? throw new InvalidOperationException($"a stop of '{id}' that knows every generation was refused");

@@ -40,7 +40,7 @@ public sealed class StaleNodeTests : IAsyncLifetime
         _output = new RedisStreamOutput(_mux, _keys, TestReplicaAcks.Create(_mux));
 
         // The worker commits 10 events while the node is the primary: checkpoint 10.
-        _cursor = await _output.Cursors.CreateAsync(Id, CancellationToken.None) ?? throw new InvalidOperationException("no cursor created");
+        _cursor = await _output.Cursors.CreateAsync(Id, knownGeneration: null, CancellationToken.None) ?? throw new InvalidOperationException("no cursor created");
         var first = await _output.CommitAsync(Id, Batch(expected: 0, from: 1), CancellationToken.None);
         Assert.Equal((CommitOutcome.Committed, 10L), (first.Outcome, first.Checkpoint));
     }

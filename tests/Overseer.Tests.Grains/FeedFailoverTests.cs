@@ -9,6 +9,7 @@ namespace Overseer.Tests.Grains;
 
 /// <summary>Push with poll fallback against the real reference source: failover and switch-back without a gap.</summary>
 /// <remarks>Each test uses its own feed and injects faults for that feed only.</remarks>
+[Collection(TimingCollection.Name)]
 public sealed class FeedFailoverTests(FeedCluster fixture, ITestOutputHelper output) : IClassFixture<FeedCluster>
 {
     private const int StallMs = 1000;
